@@ -2,33 +2,33 @@
 import PackageDescription
 
 let package = Package(
-  name: "relance",
-  platforms: [.macOS(.v15)],
-  products: [
-    .library(name: "RelanceKafka", targets: ["RelanceKafka"])
-  ],
-  targets: [
-    .systemLibrary(
-      name: "CRdKafka",
-      path: "Shared/CRdKafka",
-      pkgConfig: "rdkafka",
-      providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
-    ),
-    .target(
-      name: "RelanceKafka",
-      dependencies: ["CRdKafka"],
-      path: "Shared/RelanceKafka"
-    ),
-    .executableTarget(
-      name: "kafka-bench",
-      dependencies: ["RelanceKafka", "CRdKafka"],
-      path: "Benchmarks/KafkaBench"
-    ),
-    .testTarget(
-      name: "RelanceKafkaTests",
-      dependencies: ["RelanceKafka", "CRdKafka"],
-      path: "Tests/RelanceKafkaTests"
-    ),
-  ],
-  swiftLanguageModes: [.v6]
+    name: "relance",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RelanceKafka", targets: ["RelanceKafka"])
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        .target(
+            name: "RelanceKafka",
+            dependencies: ["CRdKafka"],
+            path: "Shared/RelanceKafka"
+        ),
+        .executableTarget(
+            name: "kafka-bench",
+            dependencies: ["RelanceKafka", "CRdKafka"],
+            path: "Benchmarks/KafkaBench"
+        ),
+        .testTarget(
+            name: "RelanceKafkaTests",
+            dependencies: ["RelanceKafka", "CRdKafka"],
+            path: "Tests/RelanceKafkaTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
 )

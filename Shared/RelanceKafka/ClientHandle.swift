@@ -7,105 +7,105 @@ import Synchronization
 /// Non-blocking calls made from any thread go through `withClient(_:_:)`, which holds a lock
 /// that the destruction also takes, so that no call ever races `rd_kafka_destroy`.
 final class ClientHandle: @unchecked Sendable {
-  let rk: OpaquePointer
-  let thread: ClientThread
-  let name: String
-  private let destroyed = Mutex(false)
+    let rk: OpaquePointer
+    let thread: ClientThread
+    let name: String
+    private let destroyed = Mutex(false)
 
-  init(rk: OpaquePointer, thread: ClientThread) {
-    self.rk = rk
-    self.thread = thread
-    self.name = String(cString: rd_kafka_name(rk))
-  }
-
-  var isDestroyed: Bool { destroyed.withLock { $0 } }
-
-  /// Runs a blocking librdkafka call on the client's thread.
-  func blocking<T: Sendable>(
-    _ operation: String, _ body: @escaping (OpaquePointer) throws(KafkaError) -> T
-  ) async throws(KafkaError) -> T {
-    let rk = self.rk
-    return try await thread.run { [self] () throws(KafkaError) -> T in
-      guard !isDestroyed else { throw .closed(operation) }
-      return try body(rk)
+    init(rk: OpaquePointer, thread: ClientThread) {
+        self.rk = rk
+        self.thread = thread
+        self.name = String(cString: rd_kafka_name(rk))
     }
-  }
 
-  /// Runs a non-blocking librdkafka call on the caller's thread.
-  @inline(__always)
-  func withClient<T>(_ operation: String, _ body: (OpaquePointer) throws(KafkaError) -> T)
-    throws(KafkaError) -> T
-  {
-    try destroyed.withLock { (isDestroyed: inout Bool) throws(KafkaError) -> T in
-      guard !isDestroyed else { throw .closed(operation) }
-      return try body(rk)
-    }
-  }
+    var isDestroyed: Bool { destroyed.withLock { $0 } }
 
-  /// Stops the thread and destroys the client on it: `beforeDestroy` runs first (flush,
-  /// consumer close), then `rd_kafka_destroy`, then `afterDestroy` (release callback
-  /// contexts). Waits for the end unless called from the client thread itself.
-  func shutdown(
-    beforeDestroy: @escaping (OpaquePointer) -> Void, afterDestroy: @escaping () -> Void
-  ) {
-    let rk = self.rk
-    thread.shutdown { [self] in
-      beforeDestroy(rk)
-      destroyed.withLock { $0 = true }
-      rd_kafka_destroy(rk)
-      afterDestroy()
+    /// Runs a blocking librdkafka call on the client's thread.
+    func blocking<T: Sendable>(
+        _ operation: String, _ body: @escaping (OpaquePointer) throws(KafkaError) -> T
+    ) async throws(KafkaError) -> T {
+        let rk = self.rk
+        return try await thread.run { [self] () throws(KafkaError) -> T in
+            guard !isDestroyed else { throw .closed(operation) }
+            return try body(rk)
+        }
     }
-  }
 
-  /// Asks the brokers for the cluster's topics; fails when none answers within `timeout`.
-  static func metadata(_ rk: OpaquePointer, timeout: Duration, operation: String) throws(KafkaError)
-    -> [TopicMetadata]
-  {
-    var metadata: UnsafePointer<rd_kafka_metadata>?
-    let err = rd_kafka_metadata(rk, 1, nil, &metadata, timeout.milliseconds)
-    if err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT {
-      throw KafkaError(
-        operation: operation, code: .init(err),
-        message:
-          "no broker answered within \(timeout) (\(String(cString: rd_kafka_err2str(err))))",
-        classification: .retriable)
+    /// Runs a non-blocking librdkafka call on the caller's thread.
+    @inline(__always)
+    func withClient<T>(_ operation: String, _ body: (OpaquePointer) throws(KafkaError) -> T)
+        throws(KafkaError) -> T
+    {
+        try destroyed.withLock { (isDestroyed: inout Bool) throws(KafkaError) -> T in
+            guard !isDestroyed else { throw .closed(operation) }
+            return try body(rk)
+        }
     }
-    try check(err, operation)
-    guard let metadata else { return [] }
-    defer { rd_kafka_metadata_destroy(metadata) }
-    let topics = UnsafeBufferPointer(
-      start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-    return topics.map { topic in
-      let partitions = UnsafeBufferPointer(start: topic.partitions, count: Int(topic.partition_cnt))
-      return TopicMetadata(
-        name: String(cString: topic.topic),
-        partitions: partitions.map {
-          TopicMetadata.Partition(id: $0.id, leader: $0.leader, replicas: Int($0.replica_cnt))
-        },
-        error: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR
-          ? nil : KafkaError(operation: operation, err: topic.err))
+
+    /// Stops the thread and destroys the client on it: `beforeDestroy` runs first (flush,
+    /// consumer close), then `rd_kafka_destroy`, then `afterDestroy` (release callback
+    /// contexts). Waits for the end unless called from the client thread itself.
+    func shutdown(
+        beforeDestroy: @escaping (OpaquePointer) -> Void, afterDestroy: @escaping () -> Void
+    ) {
+        let rk = self.rk
+        thread.shutdown { [self] in
+            beforeDestroy(rk)
+            destroyed.withLock { $0 = true }
+            rd_kafka_destroy(rk)
+            afterDestroy()
+        }
     }
-    .sorted { $0.name < $1.name }
-  }
+
+    /// Asks the brokers for the cluster's topics; fails when none answers within `timeout`.
+    static func metadata(_ rk: OpaquePointer, timeout: Duration, operation: String) throws(KafkaError)
+        -> [TopicMetadata]
+    {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 1, nil, &metadata, timeout.milliseconds)
+        if err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            throw KafkaError(
+                operation: operation, code: .init(err),
+                message:
+                    "no broker answered within \(timeout) (\(String(cString: rd_kafka_err2str(err))))",
+                classification: .retriable)
+        }
+        try check(err, operation)
+        guard let metadata else { return [] }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(
+            start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        return topics.map { topic in
+            let partitions = UnsafeBufferPointer(start: topic.partitions, count: Int(topic.partition_cnt))
+            return TopicMetadata(
+                name: String(cString: topic.topic),
+                partitions: partitions.map {
+                    TopicMetadata.Partition(id: $0.id, leader: $0.leader, replicas: Int($0.replica_cnt))
+                },
+                error: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR
+                    ? nil : KafkaError(operation: operation, err: topic.err))
+        }
+        .sorted { $0.name < $1.name }
+    }
 }
 
 /// A topic as the cluster describes it.
 public struct TopicMetadata: Sendable {
-  public struct Partition: Sendable {
-    public var id: Int32
-    public var leader: Int32
-    public var replicas: Int
-  }
-  public var name: String
-  public var partitions: [Partition]
-  public var error: KafkaError?
+    public struct Partition: Sendable {
+        public var id: Int32
+        public var leader: Int32
+        public var replicas: Int
+    }
+    public var name: String
+    public var partitions: [Partition]
+    public var error: KafkaError?
 }
 
 extension Duration {
-  /// Whole milliseconds, clamped to librdkafka's `int` timeouts.
-  var milliseconds: Int32 {
-    let (seconds, attoseconds) = components
-    let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    return Int32(clamping: ms)
-  }
+    /// Whole milliseconds, clamped to librdkafka's `int` timeouts.
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: ms)
+    }
 }

@@ -7,132 +7,132 @@ import CRdKafka
 /// field set to the same property. Unknown properties and refused values fail at client
 /// creation with a `KafkaError` whose operation is `configuration`.
 public struct KafkaConfiguration: Sendable {
-  /// How clients authenticate and encrypt (`security.protocol`).
-  public enum SecurityProtocol: String, Sendable {
-    case plaintext
-    case ssl
-    case saslPlaintext = "sasl_plaintext"
-    case saslSSL = "sasl_ssl"
-  }
-
-  /// SASL credentials (`sasl.mechanism`, `sasl.username`, `sasl.password`).
-  public struct SASL: Sendable {
-    public enum Mechanism: String, Sendable {
-      case plain = "PLAIN"
-      case scramSHA256 = "SCRAM-SHA-256"
-      case scramSHA512 = "SCRAM-SHA-512"
+    /// How clients authenticate and encrypt (`security.protocol`).
+    public enum SecurityProtocol: String, Sendable {
+        case plaintext
+        case ssl
+        case saslPlaintext = "sasl_plaintext"
+        case saslSSL = "sasl_ssl"
     }
-    public var mechanism: Mechanism
-    public var username: String
-    public var password: String
-    public init(mechanism: Mechanism, username: String, password: String) {
-      self.mechanism = mechanism
-      self.username = username
-      self.password = password
-    }
-  }
 
-  /// TLS files (`ssl.ca.location`, `ssl.certificate.location`, `ssl.key.location`).
-  public struct TLS: Sendable {
-    public var caLocation: String?
-    public var certificateLocation: String?
-    public var keyLocation: String?
-    public var keyPassword: String?
-    public init(
-      caLocation: String? = nil, certificateLocation: String? = nil,
-      keyLocation: String? = nil, keyPassword: String? = nil
-    ) {
-      self.caLocation = caLocation
-      self.certificateLocation = certificateLocation
-      self.keyLocation = keyLocation
-      self.keyPassword = keyPassword
+    /// SASL credentials (`sasl.mechanism`, `sasl.username`, `sasl.password`).
+    public struct SASL: Sendable {
+        public enum Mechanism: String, Sendable {
+            case plain = "PLAIN"
+            case scramSHA256 = "SCRAM-SHA-256"
+            case scramSHA512 = "SCRAM-SHA-512"
+        }
+        public var mechanism: Mechanism
+        public var username: String
+        public var password: String
+        public init(mechanism: Mechanism, username: String, password: String) {
+            self.mechanism = mechanism
+            self.username = username
+            self.password = password
+        }
     }
-  }
 
-  /// `bootstrap.servers`: comma-separated `host:port` list. Required.
-  public var bootstrapServers: String
-  /// `client.id`. Default `relance`.
-  public var clientID: String = "relance"
-  /// `security.protocol`. Default: librdkafka's (`plaintext`).
-  public var securityProtocol: SecurityProtocol?
-  public var sasl: SASL?
-  public var tls: TLS?
-  /// `socket.timeout.ms`. Default: librdkafka's (60 000 ms).
-  public var socketTimeoutMilliseconds: Int?
-  /// `log_level` (syslog levels, 0–7). Default: librdkafka's (6, info).
-  public var logLevel: Int?
-  /// `debug` contexts, e.g. `["broker", "cgrp"]`. Default: none.
-  public var debugContexts: [String] = []
-  /// Any other librdkafka property, applied after the typed fields.
-  public var properties: [String: String] = [:]
-
-  public init(bootstrapServers: String) {
-    self.bootstrapServers = bootstrapServers
-  }
-
-  /// The librdkafka properties these settings stand for, in the order they are applied.
-  func librdkafkaProperties() -> [(String, String)] {
-    var result: [(String, String)] = [
-      ("bootstrap.servers", bootstrapServers), ("client.id", clientID),
-    ]
-    if let securityProtocol { result.append(("security.protocol", securityProtocol.rawValue)) }
-    if let sasl {
-      result += [
-        ("sasl.mechanism", sasl.mechanism.rawValue), ("sasl.username", sasl.username),
-        ("sasl.password", sasl.password),
-      ]
+    /// TLS files (`ssl.ca.location`, `ssl.certificate.location`, `ssl.key.location`).
+    public struct TLS: Sendable {
+        public var caLocation: String?
+        public var certificateLocation: String?
+        public var keyLocation: String?
+        public var keyPassword: String?
+        public init(
+            caLocation: String? = nil, certificateLocation: String? = nil,
+            keyLocation: String? = nil, keyPassword: String? = nil
+        ) {
+            self.caLocation = caLocation
+            self.certificateLocation = certificateLocation
+            self.keyLocation = keyLocation
+            self.keyPassword = keyPassword
+        }
     }
-    if let tls {
-      if let v = tls.caLocation { result.append(("ssl.ca.location", v)) }
-      if let v = tls.certificateLocation { result.append(("ssl.certificate.location", v)) }
-      if let v = tls.keyLocation { result.append(("ssl.key.location", v)) }
-      if let v = tls.keyPassword { result.append(("ssl.key.password", v)) }
+
+    /// `bootstrap.servers`: comma-separated `host:port` list. Required.
+    public var bootstrapServers: String
+    /// `client.id`. Default `relance`.
+    public var clientID: String = "relance"
+    /// `security.protocol`. Default: librdkafka's (`plaintext`).
+    public var securityProtocol: SecurityProtocol?
+    public var sasl: SASL?
+    public var tls: TLS?
+    /// `socket.timeout.ms`. Default: librdkafka's (60 000 ms).
+    public var socketTimeoutMilliseconds: Int?
+    /// `log_level` (syslog levels, 0–7). Default: librdkafka's (6, info).
+    public var logLevel: Int?
+    /// `debug` contexts, e.g. `["broker", "cgrp"]`. Default: none.
+    public var debugContexts: [String] = []
+    /// Any other librdkafka property, applied after the typed fields.
+    public var properties: [String: String] = [:]
+
+    public init(bootstrapServers: String) {
+        self.bootstrapServers = bootstrapServers
     }
-    if let v = socketTimeoutMilliseconds { result.append(("socket.timeout.ms", String(v))) }
-    if let v = logLevel { result.append(("log_level", String(v))) }
-    if !debugContexts.isEmpty { result.append(("debug", debugContexts.joined(separator: ","))) }
-    return result
-  }
+
+    /// The librdkafka properties these settings stand for, in the order they are applied.
+    func librdkafkaProperties() -> [(String, String)] {
+        var result: [(String, String)] = [
+            ("bootstrap.servers", bootstrapServers), ("client.id", clientID),
+        ]
+        if let securityProtocol { result.append(("security.protocol", securityProtocol.rawValue)) }
+        if let sasl {
+            result += [
+                ("sasl.mechanism", sasl.mechanism.rawValue), ("sasl.username", sasl.username),
+                ("sasl.password", sasl.password),
+            ]
+        }
+        if let tls {
+            if let v = tls.caLocation { result.append(("ssl.ca.location", v)) }
+            if let v = tls.certificateLocation { result.append(("ssl.certificate.location", v)) }
+            if let v = tls.keyLocation { result.append(("ssl.key.location", v)) }
+            if let v = tls.keyPassword { result.append(("ssl.key.password", v)) }
+        }
+        if let v = socketTimeoutMilliseconds { result.append(("socket.timeout.ms", String(v))) }
+        if let v = logLevel { result.append(("log_level", String(v))) }
+        if !debugContexts.isEmpty { result.append(("debug", debugContexts.joined(separator: ","))) }
+        return result
+    }
 }
 
 /// A librdkafka configuration object being filled; owns the `rd_kafka_conf_t` until a client
 /// takes it.
 struct NativeConfiguration: ~Copyable {
-  private(set) var pointer: OpaquePointer?
+    private(set) var pointer: OpaquePointer?
 
-  init(_ properties: [(String, String)], extra: [String: String]) throws(KafkaError) {
-    pointer = rd_kafka_conf_new()
-    for (name, value) in properties { try set(name, value) }
-    // Sorted so that errors are reported in a stable order.
-    for (name, value) in extra.sorted(by: { $0.key < $1.key }) { try set(name, value) }
-  }
-
-  deinit {
-    if let pointer { rd_kafka_conf_destroy(pointer) }
-  }
-
-  func set(_ name: String, _ value: String) throws(KafkaError) {
-    var errstr = [CChar](repeating: 0, count: 512)
-    let result = rd_kafka_conf_set(pointer, name, value, &errstr, errstr.count)
-    switch result {
-    case RD_KAFKA_CONF_OK:
-      return
-    case RD_KAFKA_CONF_UNKNOWN:
-      throw .configuration("unknown property \"\(name)\": \(cString(errstr))")
-    default:
-      let shown = name.contains("password") ? "(hidden)" : "\"\(value)\""
-      throw .configuration(
-        "invalid value \(shown) for \"\(name)\": \(cString(errstr))")
+    init(_ properties: [(String, String)], extra: [String: String]) throws(KafkaError) {
+        pointer = rd_kafka_conf_new()
+        for (name, value) in properties { try set(name, value) }
+        // Sorted so that errors are reported in a stable order.
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { try set(name, value) }
     }
-  }
 
-  /// Creates the client; the configuration belongs to it from then on.
-  consuming func makeClient(_ type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
-    var errstr = [CChar](repeating: 0, count: 512)
-    guard let rk = rd_kafka_new(type, pointer, &errstr, errstr.count) else {
-      throw .configuration(cString(errstr))
+    deinit {
+        if let pointer { rd_kafka_conf_destroy(pointer) }
     }
-    pointer = nil  // rd_kafka_new took ownership
-    return rk
-  }
+
+    func set(_ name: String, _ value: String) throws(KafkaError) {
+        var errstr = [CChar](repeating: 0, count: 512)
+        let result = rd_kafka_conf_set(pointer, name, value, &errstr, errstr.count)
+        switch result {
+        case RD_KAFKA_CONF_OK:
+            return
+        case RD_KAFKA_CONF_UNKNOWN:
+            throw .configuration("unknown property \"\(name)\": \(cString(errstr))")
+        default:
+            let shown = name.contains("password") ? "(hidden)" : "\"\(value)\""
+            throw .configuration(
+                "invalid value \(shown) for \"\(name)\": \(cString(errstr))")
+        }
+    }
+
+    /// Creates the client; the configuration belongs to it from then on.
+    consuming func makeClient(_ type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(type, pointer, &errstr, errstr.count) else {
+            throw .configuration(cString(errstr))
+        }
+        pointer = nil  // rd_kafka_new took ownership
+        return rk
+    }
 }
