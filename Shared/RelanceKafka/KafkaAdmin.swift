@@ -74,7 +74,7 @@ private func createTopicsNow(
 {
     guard !topics.isEmpty else { return }
     var newTopics: [OpaquePointer?] = []
-    defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+    defer { for newTopic in newTopics { rd_kafka_NewTopic_destroy(newTopic) } }
     for topic in topics {
         var errstr = [CChar](repeating: 0, count: 512)
         guard
