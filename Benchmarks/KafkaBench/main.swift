@@ -74,17 +74,31 @@ func cProduce(_ rk: OpaquePointer, topic: String, count: Int) {
     _ = rd_kafka_flush(rk, 60_000)
 }
 
+/// Consumes `count` records, reading the fields the Swift layer hands over (key, value,
+/// headers, timestamp) in place, without copying them.
 func cConsume(_ rk: OpaquePointer, count: Int, each: (UnsafeMutablePointer<rd_kafka_message_t>) -> Void) {
     var seen = 0
+    var headerCount = 0
+    var timestamps: Int64 = 0
     while seen < count {
         guard let m = rd_kafka_consumer_poll(rk, 1000) else { continue }
         if m.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            var headers: OpaquePointer?
+            if rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headerCount &+= rd_kafka_header_cnt(headers)
+            }
+            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            timestamps &+= rd_kafka_message_timestamp(m, &type)
             each(m)
             seen += 1
         }
         rd_kafka_message_destroy(m)
     }
+    blackHole(headerCount &+ Int(truncatingIfNeeded: timestamps))
 }
+
+@inline(never)
+func blackHole(_ value: Int) { if value == 42_424_242 { say("") } }
 
 func cSubscribe(_ rk: OpaquePointer, _ topic: String) {
     rd_kafka_poll_set_consumer(rk)
@@ -145,6 +159,7 @@ func produceC() async throws -> Double {
 func produceSwift() async throws -> Double {
     let topic = try await newTopic("produce-swift")
     let producer = try swiftProducer()
+    try await producer.prepare(topics: [topic])
     return try await seconds {
         for i in 0..<messageCount {
             try await producer.enqueue(
@@ -257,6 +272,9 @@ func pipeSwift(transactional: Bool) async throws -> Double {
     let txnProducer = transactional ? try KafkaTransactionalProducer(configuration: configuration) : nil
     let producer = transactional ? nil : try swiftProducer()
     try await txnProducer?.initTransactions()
+    // Worker start-up: learn the output topic now, as the C loop's topic handle does.
+    try await txnProducer?.prepare(topics: [output])
+    try await producer?.prepare(topics: [output])
     var got = 0
     var inTransaction = 0
     var positions: [TopicPartition: Int64] = [:]

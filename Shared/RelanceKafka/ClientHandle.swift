@@ -10,7 +10,16 @@ final class ClientHandle: @unchecked Sendable {
     let rk: OpaquePointer
     let thread: ClientThread
     let name: String
-    private let destroyed = Mutex(false)
+
+    /// What the lock guards: whether the client is gone, and the topic handles a producer
+    /// made (one `rd_kafka_topic_t` per topic, so that producing never looks a topic up by
+    /// name).
+    private struct State: ~Copyable {
+        var destroyed = false
+        var topics: [String: OpaquePointer] = [:]
+        var lastTopic: (name: String, rkt: OpaquePointer)?
+    }
+    private let state = Mutex(State())
 
     init(rk: OpaquePointer, thread: ClientThread) {
         self.rk = rk
@@ -18,7 +27,7 @@ final class ClientHandle: @unchecked Sendable {
         self.name = String(cString: rd_kafka_name(rk))
     }
 
-    var isDestroyed: Bool { destroyed.withLock { $0 } }
+    var isDestroyed: Bool { state.withLock { $0.destroyed } }
 
     /// Runs a blocking librdkafka call on the client's thread.
     func blocking<T: Sendable>(
@@ -36,9 +45,32 @@ final class ClientHandle: @unchecked Sendable {
     func withClient<T>(_ operation: String, _ body: (OpaquePointer) throws(KafkaError) -> T)
         throws(KafkaError) -> T
     {
-        try destroyed.withLock { (isDestroyed: inout Bool) throws(KafkaError) -> T in
-            guard !isDestroyed else { throw .closed(operation) }
+        try state.withLock { (state: inout State) throws(KafkaError) -> T in
+            guard !state.destroyed else { throw .closed(operation) }
             return try body(rk)
+        }
+    }
+
+    /// Like `withClient`, with the client's handle for `topic` (made on first use).
+    @inline(__always)
+    func withTopic<T>(
+        _ operation: String, _ topic: String, _ body: (OpaquePointer, OpaquePointer) throws(KafkaError) -> T
+    ) throws(KafkaError) -> T {
+        try state.withLock { (state: inout State) throws(KafkaError) -> T in
+            guard !state.destroyed else { throw .closed(operation) }
+            if let last = state.lastTopic, last.name == topic { return try body(rk, last.rkt) }
+            let rkt: OpaquePointer
+            if let known = state.topics[topic] {
+                rkt = known
+            } else {
+                guard let made = rd_kafka_topic_new(rk, topic, nil) else {
+                    throw KafkaError(operation: operation, err: rd_kafka_last_error())
+                }
+                state.topics[topic] = made
+                rkt = made
+            }
+            state.lastTopic = (topic, rkt)
+            return try body(rk, rkt)
         }
     }
 
@@ -51,7 +83,12 @@ final class ClientHandle: @unchecked Sendable {
         let rk = self.rk
         thread.shutdown { [self] in
             beforeDestroy(rk)
-            destroyed.withLock { $0 = true }
+            state.withLock { state in
+                state.destroyed = true
+                for rkt in state.topics.values { rd_kafka_topic_destroy(rkt) }
+                state.topics = [:]
+                state.lastTopic = nil
+            }
             rd_kafka_destroy(rk)
             afterDestroy()
         }

@@ -1,3 +1,4 @@
+import CRdKafka
 import Foundation
 
 /// A dedicated OS thread that runs one librdkafka client's blocking calls.
@@ -23,7 +24,10 @@ final class ClientThread: @unchecked Sendable {
     /// - Parameters:
     ///   - idle: called in a loop while there is no job; it must return within a short time
     ///     (or when `wake` is called). Nil: the thread sleeps until a job arrives.
+    private let name: String
+
     init(name: String, idle: (() -> Void)? = nil) {
+        self.name = name
         self.idle = idle
         let thread = Thread { self.main() }
         thread.name = name
@@ -110,6 +114,9 @@ final class ClientThread: @unchecked Sendable {
     }
 
     private func main() {
+        // Foundation's Thread.name does not reach the kernel here: name the thread for
+        // top, perf and gdb (at most 15 characters).
+        relance_name_current_thread(String(name.prefix(15)))
         while true {
             condition.lock()
             if jobs.isEmpty && !stopping && idle == nil {

@@ -362,6 +362,7 @@ final class ConsumerCore: @unchecked Sendable {
     let closed = Atomic(false)
     private var notifyRebalance = true
     private var topicNames: [OpaquePointer: (UnsafePointer<CChar>, String)] = [:]
+    private var lastTopic: (rkt: OpaquePointer, cName: UnsafePointer<CChar>, name: String)?
     private let queue: OpaquePointer
     /// True only while `poll` blocks in `rd_kafka_consume_queue`: the only time a yield is
     /// wanted. A yield at any other time would linger on the queue, or cut short the pop
@@ -439,9 +440,24 @@ final class ConsumerCore: @unchecked Sendable {
     /// Marks the returned records as consumed, for `commit()`.
     private func storeOffsets(of batch: [KafkaMessage]) {
         guard !batch.isEmpty else { return }
-        var next: [TopicPartition: Int64] = [:]
-        for message in batch { next[message.topicPartition] = message.offset + 1 }
-        withPartitionList(next.map { TopicPartitionOffset($0.key, offset: $0.value) }) { list in
+        // A batch holds few partitions, each a run of records: a short list, scanned from
+        // the last match, beats hashing every record's topic name.
+        var next: [TopicPartitionOffset] = []
+        var last = 0
+        for message in batch {
+            if last < next.count, next[last].partition == message.partition, next[last].topic == message.topic {
+                next[last].offset = message.offset + 1
+            } else if let index = next.firstIndex(where: {
+                $0.partition == message.partition && $0.topic == message.topic
+            }) {
+                next[index].offset = message.offset + 1
+                last = index
+            } else {
+                next.append(TopicPartitionOffset(message.topic, message.partition, offset: message.offset + 1))
+                last = next.count - 1
+            }
+        }
+        withPartitionList(next) { list in
             _ = rd_kafka_offsets_store(handle.rk, list)
         }
     }
@@ -483,6 +499,8 @@ final class ConsumerCore: @unchecked Sendable {
     private func topicName(_ rkt: OpaquePointer?) -> String {
         guard let rkt else { return "" }
         let cName = rd_kafka_topic_name(rkt)!
+        if let lastTopic, lastTopic.rkt == rkt, lastTopic.cName == cName { return lastTopic.name }
+        defer { lastTopic = (rkt, cName, topicNames[rkt]!.1) }
         if let cached = topicNames[rkt], cached.0 == cName { return cached.1 }
         let name = String(cString: cName)
         topicNames[rkt] = (cName, name)

@@ -73,6 +73,13 @@ public final class KafkaProducer: Sendable {
     /// Records delivered (acknowledged) since the producer started.
     public var deliveredCount: Int { core.tracker.deliveredCount }
 
+    /// Fetches these topics' metadata now. Call it at start-up with the topics you will
+    /// write: otherwise the first record to each waits for librdkafka's next periodic metadata
+    /// scan (up to a second). Throws when a topic does not exist (and is not auto-created).
+    public func prepare(topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        try await core.prepare(topics: topics, timeout: timeout)
+    }
+
     /// Fails unless a broker answers within `timeout`; lists the cluster's topics.
     public func checkConnection(timeout: Duration = .seconds(10)) async throws(KafkaError)
         -> [TopicMetadata]
@@ -160,6 +167,26 @@ final class ProducerCore: Sendable {
         }
     }
 
+    /// Makes the topics' handles and fetches their metadata now, so that the first record of
+    /// each is not held until librdkafka's next periodic metadata scan (up to a second).
+    func prepare(topics: [String], timeout: Duration) async throws(KafkaError) {
+        try await handle.blocking("prepare") { [handle] rk throws(KafkaError) in
+            for topic in topics {
+                // Only this thread destroys topic handles, so the handle stays valid here.
+                let rkt = try handle.withTopic("prepare", topic) { _, rkt in rkt }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                try check(rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.milliseconds), "prepare")
+                defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+                if let described = metadata?.pointee.topics?.pointee, described.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let error = KafkaError(operation: "prepare", err: described.err)
+                    throw KafkaError(
+                        operation: "prepare", code: error.code, message: "topic \(topic): \(error.message)",
+                        classification: error.classification)
+                }
+            }
+        }
+    }
+
     func flush(timeout: Duration) async throws(KafkaError) {
         let left = try await handle.blocking("flush") { rk in
             _ = rd_kafka_flush(rk, timeout.milliseconds)
@@ -180,59 +207,57 @@ final class ProducerCore: Sendable {
         throws(KafkaError)
         -> rd_kafka_resp_err_t
     {
-        try handle.withClient("produce") { rk in
-            message.topic.withCString { topic in
-                withOptionalBytes(message.key) { key in
-                    withOptionalBytes(message.value) { value in
-                        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
-                            var n = 0
-                            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                                var vu = rd_kafka_vu_t()
-                                vu.vtype = type
-                                fill(&vu)
-                                vus.initializeElement(at: n, to: vu)
-                                n += 1
-                            }
-                            add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-                            add(RD_KAFKA_VTYPE_PARTITION) {
-                                $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
-                            }
-                            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                            if let value {
-                                add(RD_KAFKA_VTYPE_VALUE) {
-                                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                                    $0.u.mem.size = value.count
-                                }
-                            }
-                            if let key {
-                                add(RD_KAFKA_VTYPE_KEY) {
-                                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                                    $0.u.mem.size = key.count
-                                }
-                            }
-                            if let opaque { add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
-                            var headers: OpaquePointer?
-                            if !message.headers.isEmpty {
-                                let list = rd_kafka_headers_new(message.headers.count)!
-                                for header in message.headers {
-                                    withOptionalBytes(header.value) { bytes in
-                                        _ = rd_kafka_header_add(
-                                            list, header.key, -1, bytes?.baseAddress, bytes?.count ?? 0)
-                                    }
-                                }
-                                headers = list
-                                add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = list }
-                            }
-                            defer { vus.baseAddress!.deinitialize(count: n) }
-                            guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else {
-                                return RD_KAFKA_RESP_ERR_NO_ERROR
-                            }
-                            // On failure the headers stay ours.
-                            if let headers { rd_kafka_headers_destroy(headers) }
-                            let code = rd_kafka_error_code(error)
-                            rd_kafka_error_destroy(error)
-                            return code
+        try handle.withTopic("produce", message.topic) { rk, rkt in
+            withOptionalBytes(message.key) { key in
+                withOptionalBytes(message.value) { value in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
+                        var n = 0
+                        func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                            var vu = rd_kafka_vu_t()
+                            vu.vtype = type
+                            fill(&vu)
+                            vus.initializeElement(at: n, to: vu)
+                            n += 1
                         }
+                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = rd_kafka_topic_name(rkt) }
+                        add(RD_KAFKA_VTYPE_PARTITION) {
+                            $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
+                        }
+                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        if let value {
+                            add(RD_KAFKA_VTYPE_VALUE) {
+                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                                $0.u.mem.size = value.count
+                            }
+                        }
+                        if let key {
+                            add(RD_KAFKA_VTYPE_KEY) {
+                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                                $0.u.mem.size = key.count
+                            }
+                        }
+                        if let opaque { add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
+                        var headers: OpaquePointer?
+                        if !message.headers.isEmpty {
+                            let list = rd_kafka_headers_new(message.headers.count)!
+                            for header in message.headers {
+                                withOptionalBytes(header.value) { bytes in
+                                    _ = rd_kafka_header_add(
+                                        list, header.key, -1, bytes?.baseAddress, bytes?.count ?? 0)
+                                }
+                            }
+                            headers = list
+                            add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = list }
+                        }
+                        defer { vus.baseAddress!.deinitialize(count: n) }
+                        guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else {
+                            return RD_KAFKA_RESP_ERR_NO_ERROR
+                        }
+                        // On failure the headers stay ours.
+                        if let headers { rd_kafka_headers_destroy(headers) }
+                        let code = rd_kafka_error_code(error)
+                        rd_kafka_error_destroy(error)
+                        return code
                     }
                 }
             }

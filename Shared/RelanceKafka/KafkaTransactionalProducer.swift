@@ -124,6 +124,11 @@ public final class KafkaTransactionalProducer: Sendable {
         _ = core.tracker.takeFailures()  // the purged records of the aborted transaction
     }
 
+    /// Fetches these topics' metadata now; see `KafkaProducer.prepare(topics:timeout:)`.
+    public func prepare(topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        try await core.prepare(topics: topics, timeout: timeout)
+    }
+
     /// Records delivered (acknowledged) since the producer started.
     public var deliveredCount: Int { core.tracker.deliveredCount }
 

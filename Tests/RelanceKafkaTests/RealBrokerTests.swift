@@ -58,6 +58,61 @@ struct RealBrokerTests {
     }
 
     @Test(
+        "records of an open transaction stay invisible to read_committed until the commit",
+        .enabled(if: realBrokerTransactions))
+    func invisibleUntilCommit() async throws {
+        let topic = unique("pending")
+        try await createTopics([NewTopic(name: topic, partitions: 2, replicationFactor: 1)])
+        let producer = try KafkaTransactionalProducer(
+            configuration: TransactionalProducerConfiguration(bootstrapServers: bootstrap, transactionalID: unique("t"))
+        )
+        try await producer.initTransactions()
+        let reader = try KafkaConsumer(configuration: consumerConfiguration(group: unique("reader")))
+        try await reader.subscribe([topic])
+        try producer.beginTransaction()
+        for i in 0..<10 {
+            try await producer.send(ProducerMessage(topic: topic, key: "k\(i)", value: Array("pending-\(i)".utf8)))
+        }
+        // Poll until the reader owns both partitions, then a while longer: nothing may show.
+        var early: [KafkaMessage] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await reader.assignment().count < 2 {
+            try #require(ContinuousClock.now < deadline, "the reader never joined")
+            early += try await reader.poll(timeout: .milliseconds(200))
+        }
+        for _ in 0..<10 { early += try await reader.poll(timeout: .milliseconds(200)) }
+        #expect(early.isEmpty, "read_committed showed records of an open transaction")
+        try await producer.commitTransaction()
+        let values = try await consume(reader, until: { $0.count >= 10 }, within: .seconds(60)).compactMap(
+            \.valueString)
+        #expect(values.sorted() == (0..<10).map { "pending-\($0)" }.sorted())
+        try await reader.close()
+    }
+
+    @Test(
+        "records of an aborted transaction that reached the broker stay invisible to read_committed",
+        .enabled(if: realBrokerTransactions))
+    func abortedInvisible() async throws {
+        let topic = unique("aborted")
+        try await createTopics([NewTopic(name: topic, partitions: 2, replicationFactor: 1)])
+        let producer = try KafkaTransactionalProducer(
+            configuration: TransactionalProducerConfiguration(bootstrapServers: bootstrap, transactionalID: unique("t"))
+        )
+        try await producer.initTransactions()
+        try producer.beginTransaction()
+        for i in 0..<10 {
+            // Awaited, so the records are on the broker before the abort.
+            try await producer.send(ProducerMessage(topic: topic, key: "k\(i)", value: Array("aborted-\(i)".utf8)))
+        }
+        try await producer.abortTransaction()
+        try producer.beginTransaction()
+        try await producer.send(ProducerMessage(topic: topic, key: "k0", value: Array("end".utf8)))
+        try await producer.commitTransaction()
+        let values = try await read(topic, until: { $0.contains { $0.valueString == "end" } })
+        #expect(values.compactMap(\.valueString) == ["end"])
+    }
+
+    @Test(
         "a second producer with the same transactional.id fences the first",
         .enabled(if: realBrokerTransactions))
     func fencing() async throws {

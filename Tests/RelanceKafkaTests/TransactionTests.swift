@@ -3,45 +3,52 @@ import Testing
 
 @Suite("Transactions", .serialized)
 struct TransactionTests {
-    func readCommitted(_ cluster: MockCluster, topic: String, until sentinel: String) async throws -> [String] {
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: unique("reader")))
-        try await consumer.subscribe([topic])
-        let messages = try await consume(consumer, until: { $0.contains { $0.valueString == sentinel } })
-        try await consumer.close()
-        return messages.compactMap(\.valueString)
-    }
-
     func transactionalProducer(_ cluster: MockCluster, id: String) -> TransactionalProducerConfiguration {
         TransactionalProducerConfiguration(producer: producerConfiguration(cluster), transactionalID: id)
     }
 
-    @Test("an aborted transaction is invisible to read_committed, a committed one is seen once")
-    func abortAndCommit() async throws {
+    // librdkafka 2.0.2's mock does not model the last stable offset: a read_committed reader
+    // sees records of open and aborted transactions there (measured). Visibility is checked
+    // in RealBrokerTests; here, what the mock does model.
+    @Test("committed transactions are seen exactly once; an abort leaves the producer usable")
+    func commitAndAbort() async throws {
         let cluster = try MockCluster(brokers: 3)
         let topic = unique("retries")
         try await cluster.createTopic(topic, partitions: 2, replicationFactor: 3)
         let producer = try KafkaTransactionalProducer(configuration: transactionalProducer(cluster, id: unique("txn")))
         try await producer.initTransactions()
+        try await producer.prepare(topics: [topic])
 
         try producer.beginTransaction()
         for i in 0..<10 {
-            try await producer.enqueue(ProducerMessage(topic: topic, key: "k\(i)", value: Array("aborted-\(i)".utf8)))
+            try await producer.enqueue(ProducerMessage(topic: topic, key: "k\(i)", value: Array("first-\(i)".utf8)))
         }
+        try await producer.commitTransaction()
+
+        try producer.beginTransaction()
+        try await producer.send(ProducerMessage(topic: topic, key: "k0", value: Array("aborted".utf8)))
         try await producer.abortTransaction()
 
         try producer.beginTransaction()
         for i in 0..<10 {
-            try await producer.enqueue(ProducerMessage(topic: topic, key: "k\(i)", value: Array("committed-\(i)".utf8)))
+            try await producer.enqueue(ProducerMessage(topic: topic, key: "k\(i)", value: Array("second-\(i)".utf8)))
         }
-        try await producer.commitTransaction()
-
-        try producer.beginTransaction()
         try await producer.send(ProducerMessage(topic: topic, key: "k0", value: Array("end".utf8)))
         try await producer.commitTransaction()
 
-        let values = try await readCommitted(cluster, topic: topic, until: "end")
-        #expect(values.sorted() == ((0..<10).map { "committed-\($0)" } + ["end"]).sorted())
-        #expect(!values.contains { $0.hasPrefix("aborted") })
+        let expected = (0..<10).map { "first-\($0)" } + (0..<10).map { "second-\($0)" } + ["end"]
+        let reader = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: unique("reader")))
+        try await reader.subscribe([topic])
+        // Partitions arrive in any order: read until every committed record is in.
+        var values = try await consume(
+            reader,
+            until: {
+                Set($0.compactMap(\.valueString)).isSuperset(of: expected)
+            }
+        ).compactMap(\.valueString)
+        values += try await reader.poll(timeout: .milliseconds(300)).compactMap(\.valueString)
+        try await reader.close()
+        #expect(values.filter { $0 != "aborted" }.sorted() == expected.sorted(), "each committed record once")
     }
 
     @Test(
