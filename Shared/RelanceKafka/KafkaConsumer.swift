@@ -552,9 +552,13 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     /// Leaves the group on the client thread without waiting, then destroys the client.
+    /// What `close()` does, without waiting: leave the group, then destroy the client (its
+    /// connections close too; the mock cluster finishes a rebalance only then).
     func closeInBackground() {
         handle.thread.submit { [self] in
-            if !handle.isDestroyed { _ = closeConsumer(notify: true) }
+            guard !handle.isDestroyed else { return }
+            _ = closeConsumer(notify: true)
+            shutdown()
         }
     }
 

@@ -10,6 +10,7 @@ final class Member: Sendable {
     let events = EventLog<RebalanceEvent>()
     let received = EventLog<String>()
     let commitErrors = EventLog<String>()
+    let loopCommitErrors = EventLog<String>()
     private let stopRequested = Atomic(false)
     private let loop = Mutex<Task<Void, any Error>?>(nil)
 
@@ -40,7 +41,10 @@ final class Member: Sendable {
             while !stopRequested.load(ordering: .relaxed) {
                 let batch = try await consumer.poll(maxMessages: 100, timeout: .milliseconds(100))
                 for message in batch { received.append(message.valueString ?? "") }
-                if !batch.isEmpty { try await consumer.commit() }
+                if !batch.isEmpty {
+                    // A commit racing a rebalance may be refused; the next one covers it.
+                    do { try await consumer.commit() } catch { loopCommitErrors.append("\(error)") }
+                }
             }
         }
         loop.withLock { $0 = task }
@@ -126,7 +130,7 @@ struct GroupTests {
     @Test(
         "ending a messages loop early leaves the group at once",
         .disabled(
-            "fails on the mock cluster: the stayer is not reassigned within 30 s after the iteration closed the consumer; under investigation"
+            "on librdkafka 2.0.2's mock the leave is seen (the stayer is revoked at once) but the stayer's rejoin is not answered within 30 s; Apache Kafka not available here to check"
         ))
     func earlyBreakLeavesGroup() async throws {
         let cluster = try MockCluster(brokers: 1)
