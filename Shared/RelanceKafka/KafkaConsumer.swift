@@ -401,19 +401,18 @@ final class ConsumerCore: @unchecked Sendable {
         }
         polling = true
         defer { polling = false }
-        var batch: [KafkaMessage] = []
-        batch.reserveCapacity(min(maxMessages, 1024))
+        // Keys and values of the whole batch go into one buffer; the records are slices of it.
+        var gathered = Gathered(capacity: min(maxMessages, 10_000))
         var timeout = timeoutMilliseconds
         revokedDuringPoll = false
-        defer { storeOffsets(of: batch) }
-        while batch.count < maxMessages {
+        while gathered.records.count < maxMessages {
             if timeout != 0 { blockedInPoll.store(true, ordering: .releasing) }
             let next = rd_kafka_consume_queue(queue, timeout)
             if timeout != 0 { blockedInPoll.store(false, ordering: .releasing) }
             if revokedDuringPoll {
                 // The partitions of what was gathered so far are no longer ours: the new
                 // owner reads these records from the committed offsets.
-                batch.removeAll()
+                gathered.removeAll()
                 revokedDuringPoll = false
             }
             guard let message = next else { break }
@@ -427,14 +426,58 @@ final class ConsumerCore: @unchecked Sendable {
                 if error.isFatal || m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
                     || m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
                 {
-                    if batch.isEmpty { throw error }
+                    if gathered.records.isEmpty { throw error }
                     break
                 }
                 continue
             }
-            batch.append(convert(message))
+            gather(message, into: &gathered)
         }
+        let batch = gathered.messages()
+        storeOffsets(of: batch)
         return batch
+    }
+
+    /// A batch being read: the records' fields, and their keys and values in one buffer.
+    private struct Gathered {
+        struct Record {
+            var topic: String
+            var partition: Int32
+            var offset: Int64
+            var key: Range<Int>?
+            var value: Range<Int>?
+            var headers: [KafkaHeader]
+            var timestamp: Int64?
+        }
+        var records: [Record] = []
+        var bytes: [UInt8] = []
+
+        init(capacity: Int) {
+            records.reserveCapacity(capacity)
+            bytes.reserveCapacity(64 * 1024)
+        }
+
+        mutating func append(_ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Range<Int>? {
+            guard let pointer else { return nil }
+            let start = bytes.count
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
+            return start..<(start + count)
+        }
+
+        mutating func removeAll() {
+            records.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
+        }
+
+        func messages() -> [KafkaMessage] {
+            let bytes = self.bytes
+            return records.map {
+                KafkaMessage(
+                    topic: $0.topic, partition: $0.partition, offset: $0.offset,
+                    key: $0.key.map { bytes[$0] }, value: $0.value.map { bytes[$0] },
+                    headers: $0.headers, timestampMilliseconds: $0.timestamp)
+            }
+        }
     }
 
     /// Marks the returned records as consumed, for `commit()`.
@@ -463,7 +506,7 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func convert(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+    private func gather(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into gathered: inout Gathered) {
         // librdkafka finds the record around this struct by address: pass the pointer it gave.
         let m = message.pointee
         var headers: [KafkaHeader] = []
@@ -485,14 +528,13 @@ final class ConsumerCore: @unchecked Sendable {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        return KafkaMessage(
-            topic: topicName(m.rkt),
-            partition: m.partition,
-            offset: m.offset,
-            key: [UInt8](bytes: m.key, count: m.key_len),
-            value: [UInt8](bytes: m.payload, count: m.len),
-            headers: headers,
-            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+        let key = gathered.append(m.key, m.key_len)
+        let value = gathered.append(m.payload, m.len)
+        gathered.records.append(
+            .init(
+                topic: topicName(m.rkt), partition: m.partition, offset: m.offset, key: key, value: value,
+                headers: headers,
+                timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp))
     }
 
     @inline(__always)

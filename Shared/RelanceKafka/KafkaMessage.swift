@@ -56,28 +56,34 @@ public struct ProducerMessage: Sendable {
     /// Nil: librdkafka's partitioner picks the partition from the key (murmur2-random by
     /// default here, as the Java client does, so keys land where Java producers put them).
     public var partition: Int32?
-    public var key: [UInt8]?
-    public var value: [UInt8]?
+    public var key: ArraySlice<UInt8>?
+    public var value: ArraySlice<UInt8>?
     public var headers: [KafkaHeader]
 
     public init(
         topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?,
         headers: [KafkaHeader] = []
     ) {
-        self.topic = topic
-        self.partition = partition
-        self.key = key
-        self.value = value
-        self.headers = headers
+        self.init(topic: topic, partition: partition, keyBytes: key?[...], valueBytes: value?[...], headers: headers)
     }
 
     public init(
         topic: String, partition: Int32? = nil, key: String, value: [UInt8]?,
         headers: [KafkaHeader] = []
     ) {
-        self.init(
-            topic: topic, partition: partition, key: Array(key.utf8), value: value,
-            headers: headers)
+        self.init(topic: topic, partition: partition, key: Array(key.utf8), value: value, headers: headers)
+    }
+
+    /// From slices, e.g. a consumed record's key and value, without copying them.
+    public init(
+        topic: String, partition: Int32? = nil, keyBytes: ArraySlice<UInt8>?, valueBytes: ArraySlice<UInt8>?,
+        headers: [KafkaHeader] = []
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.key = keyBytes
+        self.value = valueBytes
+        self.headers = headers
     }
 }
 
@@ -89,12 +95,15 @@ public struct DeliveryReport: Sendable, Hashable {
 }
 
 /// A consumed record.
+///
+/// `key` and `value` are slices of one buffer shared by the batch `poll` returned: no copy per
+/// record. Keeping one record keeps that buffer; `Array(value)` makes an independent copy.
 public struct KafkaMessage: Sendable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
-    public var key: [UInt8]?
-    public var value: [UInt8]?
+    public var key: ArraySlice<UInt8>?
+    public var value: ArraySlice<UInt8>?
     public var headers: [KafkaHeader]
     /// Milliseconds since the epoch, or nil when the record has none.
     public var timestampMilliseconds: Int64?
@@ -112,7 +121,7 @@ public struct KafkaMessage: Sendable {
     }
 
     public init(
-        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
+        topic: String, partition: Int32, offset: Int64, key: ArraySlice<UInt8>?, value: ArraySlice<UInt8>?,
         headers: [KafkaHeader], timestampMilliseconds: Int64?
     ) {
         self.topic = topic
@@ -126,14 +135,6 @@ public struct KafkaMessage: Sendable {
 }
 
 // MARK: - Conversions to and from librdkafka
-
-extension Array where Element == UInt8 {
-    @inline(__always)
-    init?(bytes: UnsafeMutableRawPointer?, count: Int) {
-        guard let bytes else { return nil }
-        self.init(UnsafeRawBufferPointer(start: bytes, count: count))
-    }
-}
 
 /// Builds an `rd_kafka_topic_partition_list_t` for the duration of `body`.
 func withPartitionList<R, E: Error>(

@@ -246,7 +246,7 @@ final class ProducerCore: Sendable {
                         if !message.headers.isEmpty {
                             let list = rd_kafka_headers_new(message.headers.count)!
                             for header in message.headers {
-                                withOptionalBytes(header.value) { bytes in
+                                withOptionalBytes(header.value?[...]) { bytes in
                                     _ = rd_kafka_header_add(
                                         list, header.key, -1, bytes?.baseAddress, bytes?.count ?? 0)
                                 }
@@ -271,7 +271,7 @@ final class ProducerCore: Sendable {
 }
 
 @inline(__always)
-private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+private func withOptionalBytes<R>(_ bytes: ArraySlice<UInt8>?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
 }

@@ -169,14 +169,18 @@ struct RealBrokerTests {
         let partitions = [TopicPartition(input, 0), TopicPartition(input, 1)]
 
         try producer.beginTransaction()
-        for m in batch { try await producer.enqueue(ProducerMessage(topic: output, key: m.key, value: m.value)) }
+        for m in batch {
+            try await producer.enqueue(ProducerMessage(topic: output, keyBytes: m.key, valueBytes: m.value))
+        }
         try await producer.sendOffsets(nextOffsets(batch), consumer: consumer)
         try await producer.abortTransaction()
         let afterAbort = try await consumer.committed(partitions)
         #expect(afterAbort.allSatisfy { $0.offset == TopicPartitionOffset.invalid })
 
         try producer.beginTransaction()
-        for m in batch { try await producer.enqueue(ProducerMessage(topic: output, key: m.key, value: m.value)) }
+        for m in batch {
+            try await producer.enqueue(ProducerMessage(topic: output, keyBytes: m.key, valueBytes: m.value))
+        }
         try await producer.sendOffsets(nextOffsets(batch), consumer: consumer)
         try await producer.commitTransaction()
         let committed = try await consumer.committed(partitions)

@@ -78,7 +78,7 @@ struct TransactionTests {
         try producer.beginTransaction()
         for m in batch {
             try await producer.enqueue(
-                ProducerMessage(topic: output, key: m.key, value: Array("y\(m.valueString!)".utf8)))
+                ProducerMessage(topic: output, keyBytes: m.key, valueBytes: Array("y\(m.valueString!)".utf8)[...]))
         }
         try await producer.sendOffsets(nextOffsets(batch), consumer: consumer)
         try await producer.commitTransaction()
