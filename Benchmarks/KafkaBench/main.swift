@@ -196,7 +196,7 @@ func consumeSwift() async throws -> Double {
     let elapsed = try await seconds {
         while got < messageCount {
             for message in try await consumer.poll(maxMessages: 2000, timeout: .seconds(1)) {
-                bytes &+= message.value?.count ?? 0
+                bytes &+= message.valueCount
                 got += 1
             }
         }

@@ -402,17 +402,20 @@ final class ConsumerCore: @unchecked Sendable {
         polling = true
         defer { polling = false }
         // Keys and values of the whole batch go into one buffer; the records are slices of it.
-        var gathered = Gathered(capacity: min(maxMessages, 10_000))
+        let storage = BatchStorage(capacity: 64 * 1024)
+        var batch: [KafkaMessage] = []
+        batch.reserveCapacity(min(maxMessages, 10_000))
         var timeout = timeoutMilliseconds
         revokedDuringPoll = false
-        while gathered.records.count < maxMessages {
+        while batch.count < maxMessages {
             if timeout != 0 { blockedInPoll.store(true, ordering: .releasing) }
             let next = rd_kafka_consume_queue(queue, timeout)
             if timeout != 0 { blockedInPoll.store(false, ordering: .releasing) }
             if revokedDuringPoll {
                 // The partitions of what was gathered so far are no longer ours: the new
                 // owner reads these records from the committed offsets.
-                gathered.removeAll()
+                batch.removeAll(keepingCapacity: true)
+                storage.removeAll()
                 revokedDuringPoll = false
             }
             guard let message = next else { break }
@@ -426,58 +429,15 @@ final class ConsumerCore: @unchecked Sendable {
                 if error.isFatal || m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
                     || m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
                 {
-                    if gathered.records.isEmpty { throw error }
+                    if batch.isEmpty { throw error }
                     break
                 }
                 continue
             }
-            gather(message, into: &gathered)
+            batch.append(convert(message, into: storage))
         }
-        let batch = gathered.messages()
         storeOffsets(of: batch)
         return batch
-    }
-
-    /// A batch being read: the records' fields, and their keys and values in one buffer.
-    private struct Gathered {
-        struct Record {
-            var topic: String
-            var partition: Int32
-            var offset: Int64
-            var key: Range<Int>?
-            var value: Range<Int>?
-            var headers: [KafkaHeader]
-            var timestamp: Int64?
-        }
-        var records: [Record] = []
-        var bytes: [UInt8] = []
-
-        init(capacity: Int) {
-            records.reserveCapacity(capacity)
-            bytes.reserveCapacity(64 * 1024)
-        }
-
-        mutating func append(_ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Range<Int>? {
-            guard let pointer else { return nil }
-            let start = bytes.count
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
-            return start..<(start + count)
-        }
-
-        mutating func removeAll() {
-            records.removeAll(keepingCapacity: true)
-            bytes.removeAll(keepingCapacity: true)
-        }
-
-        func messages() -> [KafkaMessage] {
-            let bytes = self.bytes
-            return records.map {
-                KafkaMessage(
-                    topic: $0.topic, partition: $0.partition, offset: $0.offset,
-                    key: $0.key.map { bytes[$0] }, value: $0.value.map { bytes[$0] },
-                    headers: $0.headers, timestampMilliseconds: $0.timestamp)
-            }
-        }
     }
 
     /// Marks the returned records as consumed, for `commit()`.
@@ -506,7 +466,9 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func gather(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into gathered: inout Gathered) {
+    private func convert(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into storage: BatchStorage)
+        -> KafkaMessage
+    {
         // librdkafka finds the record around this struct by address: pass the pointer it gave.
         let m = message.pointee
         var headers: [KafkaHeader] = []
@@ -528,13 +490,11 @@ final class ConsumerCore: @unchecked Sendable {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        let key = gathered.append(m.key, m.key_len)
-        let value = gathered.append(m.payload, m.len)
-        gathered.records.append(
-            .init(
-                topic: topicName(m.rkt), partition: m.partition, offset: m.offset, key: key, value: value,
-                headers: headers,
-                timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp))
+        return KafkaMessage(
+            topic: topicName(m.rkt), partition: m.partition, offset: m.offset, storage: storage,
+            keyRange: storage.append(m.key, m.key_len), valueRange: storage.append(m.payload, m.len),
+            headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 
     @inline(__always)

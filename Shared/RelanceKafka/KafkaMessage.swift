@@ -96,17 +96,24 @@ public struct DeliveryReport: Sendable, Hashable {
 
 /// A consumed record.
 ///
-/// `key` and `value` are slices of one buffer shared by the batch `poll` returned: no copy per
-/// record. Keeping one record keeps that buffer; `Array(value)` makes an independent copy.
+/// `key` and `value` are slices of one buffer shared by the batch `poll` returned: no copy and
+/// no allocation per record. Keeping one record keeps that buffer; `Array(value)` makes an
+/// independent copy.
 public struct KafkaMessage: Sendable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
-    public var key: ArraySlice<UInt8>?
-    public var value: ArraySlice<UInt8>?
     public var headers: [KafkaHeader]
     /// Milliseconds since the epoch, or nil when the record has none.
     public var timestampMilliseconds: Int64?
+    let storage: BatchStorage
+    let keyRange: Range<Int>?
+    let valueRange: Range<Int>?
+
+    public var key: ArraySlice<UInt8>? { keyRange.map { storage.bytes[$0] } }
+    public var value: ArraySlice<UInt8>? { valueRange.map { storage.bytes[$0] } }
+    /// The length of the value (0 when it is null), without touching its bytes.
+    public var valueCount: Int { valueRange?.count ?? 0 }
 
     public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
     /// The position to commit once this record is processed.
@@ -121,17 +128,54 @@ public struct KafkaMessage: Sendable {
     }
 
     public init(
-        topic: String, partition: Int32, offset: Int64, key: ArraySlice<UInt8>?, value: ArraySlice<UInt8>?,
-        headers: [KafkaHeader], timestampMilliseconds: Int64?
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
+        headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
+    ) {
+        let storage = BatchStorage()
+        self.init(
+            topic: topic, partition: partition, offset: offset, storage: storage,
+            keyRange: storage.append(key), valueRange: storage.append(value), headers: headers,
+            timestampMilliseconds: timestampMilliseconds)
+    }
+
+    init(
+        topic: String, partition: Int32, offset: Int64, storage: BatchStorage, keyRange: Range<Int>?,
+        valueRange: Range<Int>?, headers: [KafkaHeader], timestampMilliseconds: Int64?
     ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
-        self.key = key
-        self.value = value
+        self.storage = storage
+        self.keyRange = keyRange
+        self.valueRange = valueRange
         self.headers = headers
         self.timestampMilliseconds = timestampMilliseconds
     }
+}
+
+/// The keys and values of one polled batch, back to back. Filled by the consumer's thread
+/// during `poll`, read-only once `poll` returns.
+final class BatchStorage: @unchecked Sendable {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    @inline(__always)
+    func append(_ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Range<Int>? {
+        guard let pointer else { return nil }
+        let start = bytes.count
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
+        return start..<(start + count)
+    }
+
+    func append(_ array: [UInt8]?) -> Range<Int>? {
+        guard let array else { return nil }
+        let start = bytes.count
+        bytes.append(contentsOf: array)
+        return start..<(start + array.count)
+    }
+
+    func removeAll() { bytes.removeAll(keepingCapacity: true) }
 }
 
 // MARK: - Conversions to and from librdkafka
