@@ -12,7 +12,7 @@ import RelanceKafka
 
 let arguments = CommandLine.arguments
 let messageCount = arguments.firstIndex(of: "--messages").map { Int(arguments[$0 + 1])! } ?? 100_000
-let rounds = arguments.firstIndex(of: "--rounds").map { Int(arguments[$0 + 1])! } ?? 5
+let rounds = arguments.firstIndex(of: "--rounds").map { Int(arguments[$0 + 1])! } ?? 7
 let transactionSize = 1000
 let payload = [UInt8](repeating: 0x61, count: 100)
 

@@ -127,20 +127,15 @@ struct GroupTests {
         try await a.stop()
     }
 
-    @Test(
-        "ending a messages loop early leaves the group at once",
-        .disabled(
-            "on librdkafka 2.0.2's mock the leave is seen (the stayer is revoked at once) but the stayer's rejoin is not answered within 30 s; Apache Kafka not available here to check"
-        ))
+    @Test("ending a messages loop early leaves the group at once")
     func earlyBreakLeavesGroup() async throws {
         let cluster = try MockCluster(brokers: 1)
         let topic = unique("reminders")
         let group = unique("group")
         try await cluster.createTopic(topic, partitions: 4)
 
-        // The mock completes a rebalance on a timer tied to its members' session timeouts.
-        // The iterating member's session (60 s) is far beyond the wait below: had it not
-        // sent a LeaveGroup, the stayer could not own its partitions in time.
+        // The iterating member's session (60 s) is far beyond the waits below: only its
+        // LeaveGroup can start a rebalance (and so revoke the stayer's partitions) in time.
         let stayer = try await Member("stayer", cluster: cluster, group: group, topic: topic)
         var configuration = consumerConfiguration(cluster, group: group)
         configuration.sessionTimeoutMilliseconds = 60_000
@@ -162,10 +157,12 @@ struct GroupTests {
         #expect(try await iteration.value == 1)
 
         // No close() call: the end of the iteration left the group.
-        try await waitUntil("the iterating member to leave", within: .seconds(10)) { iterating.isClosed }
-        try await waitUntil("the stayer to own all four partitions", within: .seconds(30)) {
-            stayer.assigned.count == 4
+        try await waitUntil("the iterating member to close", within: .seconds(10)) { iterating.isClosed }
+        try await waitUntil("the stayer's partitions to be revoked for a rebalance", within: .seconds(15)) {
+            if case .revoked = stayer.events.all.last { true } else { false }
         }
+        // (librdkafka 2.0.2's mock then leaves the stayer's rejoin unanswered for longer than
+        // a test should wait: its new assignment is not checked here.)
         try await stayer.stop()
     }
 }
