@@ -94,7 +94,27 @@ struct TransactionTests {
         #expect(Set(out.compactMap(\.valueString)) == Set((0..<50).map { "y\($0)" }))
     }
 
-    @Test("a retriable coordinator error is classified retriable, and the retry succeeds")
+    @Test("a fenced producer (the broker's answer to a newer instance) gets a fatal error and stays stopped")
+    func fencedIsFatal() async throws {
+        // The mock does not fence by epoch itself (RealBrokerTests checks that on Apache
+        // Kafka); here it answers the commit as a broker answers a fenced producer.
+        let cluster = try MockCluster(brokers: 1)
+        let topic = unique("fenced")
+        try await cluster.createTopic(topic, partitions: 1)
+        let producer = try KafkaTransactionalProducer(configuration: transactionalProducer(cluster, id: unique("t")))
+        try await producer.initTransactions()
+        try await producer.prepare(topics: [topic])
+        try producer.beginTransaction()
+        try await producer.send(ProducerMessage(topic: topic, key: "k", value: [1]))
+        try await cluster.pushRequestErrors(apiKey: 26, [.producerFenced])  // EndTxn
+        let error = await #expect(throws: KafkaError.self) { try await producer.commitTransaction() }
+        #expect(error?.isFatal == true, "\(String(describing: error))")
+        // A fatal error is final: no new transaction starts.
+        let again = #expect(throws: KafkaError.self) { try producer.beginTransaction() }
+        #expect(again?.isFatal == true, "\(String(describing: again))")
+    }
+
+    @Test("a coordinator that keeps refusing the commit gives a retriable or abort-required error in time")
     func classifiedErrors() async throws {
         let cluster = try MockCluster(brokers: 1)
         let topic = unique("classified")
