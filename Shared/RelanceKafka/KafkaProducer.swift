@@ -51,7 +51,7 @@ public final class KafkaProducer: Sendable {
             threadName: "kafka-producer")
     }
 
-    deinit { core.shutdown(flushFor: nil) }
+    deinit { core.shutdown() }
 
     /// Sends one record and waits for the broker's acknowledgement.
     @discardableResult
@@ -95,7 +95,7 @@ public final class KafkaProducer: Sendable {
             _ = rd_kafka_flush(rk, timeout.milliseconds)
             return rd_kafka_outq_len(rk)
         }
-        core.shutdown(flushFor: nil)
+        core.shutdown()
         if left > 0 {
             throw KafkaError(
                 operation: "close", code: .timedOut,
@@ -128,13 +128,12 @@ final class ProducerCore: Sendable {
     }
 
     /// Purges what is undelivered (failing it) and destroys the client. Idempotent.
-    func shutdown(flushFor timeout: Duration?) {
+    func shutdown() {
         let tracker = self.tracker
         let waker = self.waker
         handle.shutdown(
             beforeDestroy: { rk in
                 waker.destroy()
-                if let timeout { _ = rd_kafka_flush(rk, timeout.milliseconds) }
                 // Fail what is left so that no awaiting send is left hanging.
                 _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
                 _ = rd_kafka_flush(rk, 5000)

@@ -46,7 +46,7 @@ public final class KafkaTransactionalProducer: Sendable {
             extra: configuration.producer.kafka.properties, threadName: "kafka-txn-producer")
     }
 
-    deinit { core.shutdown(flushFor: nil) }
+    deinit { core.shutdown() }
 
     /// Registers the transactional id with the coordinator and fences older producers with
     /// the same id. Call once, before the first transaction.
@@ -134,6 +134,6 @@ public final class KafkaTransactionalProducer: Sendable {
 
     /// Destroys the client; an open transaction is aborted by the broker.
     public func close() async {
-        core.shutdown(flushFor: nil)
+        core.shutdown()
     }
 }
