@@ -5,7 +5,8 @@ let package = Package(
     name: "relance",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "RelanceKafka", targets: ["RelanceKafka"])
+        .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
+        .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
     ],
     targets: [
         .systemLibrary(
@@ -18,6 +19,15 @@ let package = Package(
             name: "RelanceKafka",
             dependencies: ["CRdKafka"],
             path: "Shared/RelanceKafka"
+        ),
+        .target(
+            name: "RelanceDomain",
+            path: "Shared/RelanceDomain"
+        ),
+        .testTarget(
+            name: "RelanceDomainTests",
+            dependencies: ["RelanceDomain"],
+            path: "Tests/RelanceDomainTests"
         ),
         .executableTarget(
             name: "kafka-bench",

@@ -1,0 +1,104 @@
+/// Finds full payment card numbers in raw input, so that none ever enters Relance.
+///
+/// A card number is a Luhn-valid number of 13 to 19 digits. It is found when it stands alone
+/// as a run of digits (`4111111111111111`, inside a JSON string or number or free text), or
+/// written in the groups cards are printed in, separated by single spaces or hyphens: 4-4-4-4
+/// with an optional last group of 1 to 3 digits (Visa, Mastercard, Discover, 19-digit cards),
+/// 4-6-5 (American Express) and 4-6-4 (Diners). A digit run or group sequence that is longer,
+/// or grouped otherwise (an IBAN's `3000 6000 0112 …` after its country code, a date, a phone
+/// number), is not a card number: only whole runs are checked, never a window inside one.
+public enum CardNumberDetector {
+    /// Where a card number was found, masked for logs and dead-letter reasons: the first six
+    /// and last four digits only.
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
+        /// Byte offset of the first digit.
+        public let offset: Int
+        public let digitCount: Int
+        public let masked: String
+        public var description: String { "a card number (\(masked)) at byte \(offset)" }
+    }
+
+    /// The first card number in `bytes`, if any.
+    public static func firstCardNumber(in bytes: some Sequence<UInt8>) -> Finding? {
+        var scanner = Scanner()
+        var index = 0
+        for byte in bytes {
+            if let finding = scanner.feed(byte, at: index) { return finding }
+            index += 1
+        }
+        return scanner.finish()
+    }
+
+    /// The Luhn (mod 10) checksum over digits given most significant first.
+    public static func luhnValid(_ digits: [UInt8]) -> Bool {
+        var sum = 0
+        for (position, digit) in digits.reversed().enumerated() {
+            if position % 2 == 1 {
+                let doubled = Int(digit) * 2
+                sum += doubled > 9 ? doubled - 9 : doubled
+            } else {
+                sum += Int(digit)
+            }
+        }
+        return sum % 10 == 0
+    }
+
+    /// The group lengths cards are printed in.
+    static func isCardGrouping(_ groups: [Int]) -> Bool {
+        if groups == [4, 6, 5] || groups == [4, 6, 4] { return true }
+        guard groups.count >= 4, groups.prefix(4).allSatisfy({ $0 == 4 }) else { return false }
+        if groups.count == 4 { return true }
+        return groups.count == 5 && (1...3).contains(groups[4])
+    }
+
+    /// A segment: digit groups joined by single spaces or hyphens.
+    private struct Scanner {
+        var digits: [UInt8] = []
+        var groups: [Int] = []
+        var currentGroup = 0
+        var segmentStart = 0
+        var pendingSeparator = false
+
+        mutating func feed(_ byte: UInt8, at index: Int) -> Finding? {
+            if byte >= 0x30 && byte <= 0x39 {
+                if digits.isEmpty { segmentStart = index }
+                if pendingSeparator {
+                    groups.append(currentGroup)
+                    currentGroup = 0
+                    pendingSeparator = false
+                }
+                if digits.count < 64 { digits.append(byte - 0x30) }
+                currentGroup += 1
+                return nil
+            }
+            if (byte == 0x20 || byte == 0x2D) && currentGroup > 0 && !pendingSeparator {
+                pendingSeparator = true
+                return nil
+            }
+            defer { reset() }
+            return finish()
+        }
+
+        /// Checks the segment that just ended.
+        mutating func finish() -> Finding? {
+            guard currentGroup > 0 else { return nil }
+            // A separator after the last group belongs to the text, not to the number.
+            let allGroups = groups + [currentGroup]
+            let count = allGroups.reduce(0, +)
+            guard (13...19).contains(count), count <= digits.count else { return nil }
+            let candidate = Array(digits.prefix(count))
+            guard allGroups.count == 1 || isCardGrouping(allGroups), luhnValid(candidate) else { return nil }
+            let text = candidate.map { Character(Unicode.Scalar($0 + 0x30)) }
+            let masked =
+                String(text.prefix(6)) + String(repeating: "•", count: count - 10) + String(text.suffix(4))
+            return Finding(offset: segmentStart, digitCount: count, masked: masked)
+        }
+
+        mutating func reset() {
+            digits.removeAll(keepingCapacity: true)
+            groups.removeAll(keepingCapacity: true)
+            currentGroup = 0
+            pendingSeparator = false
+        }
+    }
+}
