@@ -29,6 +29,37 @@ public enum CardNumberDetector {
         return scanner.finish()
     }
 
+    /// Every card number in `bytes`.
+    public static func allCardNumbers(in bytes: some Sequence<UInt8>) -> [Finding] {
+        var scanner = Scanner()
+        var findings: [Finding] = []
+        var index = 0
+        for byte in bytes {
+            if let finding = scanner.feed(byte, at: index) { findings.append(finding) }
+            index += 1
+        }
+        if let finding = scanner.finish() { findings.append(finding) }
+        return findings
+    }
+
+    /// `bytes` with the digits of every card number replaced by `X`, but for the last four:
+    /// what may be kept of an input that carried one.
+    public static func redacted(_ bytes: [UInt8]) -> [UInt8] {
+        var result = bytes
+        for finding in allCardNumbers(in: bytes) {
+            var digitsSeen = 0
+            var index = finding.offset
+            while digitsSeen < finding.digitCount, index < result.count {
+                if result[index] >= 0x30 && result[index] <= 0x39 {
+                    if digitsSeen < finding.digitCount - 4 { result[index] = UInt8(ascii: "X") }
+                    digitsSeen += 1
+                }
+                index += 1
+            }
+        }
+        return result
+    }
+
     /// The Luhn (mod 10) checksum over digits given most significant first.
     public static func luhnValid(_ digits: [UInt8]) -> Bool {
         var sum = 0
