@@ -9,7 +9,6 @@ import Synchronization
 final class ClientHandle: @unchecked Sendable {
     let rk: OpaquePointer
     let thread: ClientThread
-    let name: String
 
     /// What the lock guards: whether the client is gone, and the topic handles a producer
     /// made (one `rd_kafka_topic_t` per topic, so that producing never looks a topic up by
@@ -24,7 +23,6 @@ final class ClientHandle: @unchecked Sendable {
     init(rk: OpaquePointer, thread: ClientThread) {
         self.rk = rk
         self.thread = thread
-        self.name = String(cString: rd_kafka_name(rk))
     }
 
     var isDestroyed: Bool { state.withLock { $0.destroyed } }

@@ -9,8 +9,8 @@ import Foundation
 /// methods send the blocking work here as a job and await the result.
 ///
 /// While it has no job, the thread calls `idle` (a producer serves its delivery reports there
-/// with `rd_kafka_poll`); submitting a job calls `wake` so that a blocking call in progress
-/// returns early (`rd_kafka_yield`, `rd_kafka_queue_yield`).
+/// with `rd_kafka_poll`); submitting a job calls `wake`, which interrupts a blocking wait in
+/// progress with `rd_kafka_queue_yield` (a cross-thread wake-up, unlike `rd_kafka_yield`).
 final class ClientThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
