@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root).
+# Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
+# librdkafka's headers and library, and the tools scripts/test.sh uses (pip, unzip).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-if ! pkg-config --exists rdkafka 2>/dev/null; then
+missing=()
+pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
+command -v unzip >/dev/null || missing+=(unzip)
+command -v pip >/dev/null || command -v pip3 >/dev/null || missing+=(python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
-    apt-get install -y -qq librdkafka-dev pkg-config python3-pip unzip >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 export PATH="/opt/swift/usr/bin:$PATH"
-swift --version | head -1
+swift --version 2>/dev/null | head -1

