@@ -363,11 +363,8 @@ final class ConsumerCore: @unchecked Sendable {
     private var notifyRebalance = true
     private var topicNames: [OpaquePointer: (UnsafePointer<CChar>, String)] = [:]
     private var lastTopic: (rkt: OpaquePointer, cName: UnsafePointer<CChar>, name: String)?
-    private let queue: OpaquePointer
-    /// True only while `poll` blocks in `rd_kafka_consume_queue`: the only time a yield is
-    /// wanted. A yield at any other time would linger on the queue, or cut short the pop
-    /// loop of `rd_kafka_consumer_close` (which forwards this queue), making it time out.
-    private let blockedInPoll = Atomic(false)
+    /// The consumer queue `poll` blocks on, and the way to wake it.
+    private let waker: QueueWaker
     /// What librdkafka's opaque points to; lives as long as this core.
     private let callbackContext: WeakCore
 
@@ -380,15 +377,13 @@ final class ConsumerCore: @unchecked Sendable {
         let rk = try conf.makeClient(RD_KAFKA_CONSUMER)
         callbackContext = box
         rd_kafka_poll_set_consumer(rk)
-        queue = rd_kafka_queue_get_consumer(rk)
+        waker = QueueWaker(queue: rd_kafka_queue_get_consumer(rk))
         rebalanceHandler = rebalance
         let thread = ClientThread(name: "kafka-consumer")
         handle = ClientHandle(rk: rk, thread: thread)
         box.core = self
-        let queue = self.queue
-        thread.start(wake: { [unowned self] in
-            if blockedInPoll.load(ordering: .acquiring) { rd_kafka_queue_yield(queue) }
-        })
+        let waker = self.waker
+        thread.start(wake: { waker.wake() })
     }
 
     /// On the client thread.
@@ -408,9 +403,10 @@ final class ConsumerCore: @unchecked Sendable {
         var timeout = timeoutMilliseconds
         revokedDuringPoll = false
         while batch.count < maxMessages {
-            if timeout != 0 { blockedInPoll.store(true, ordering: .releasing) }
-            let next = rd_kafka_consume_queue(queue, timeout)
-            if timeout != 0 { blockedInPoll.store(false, ordering: .releasing) }
+            let next =
+                timeout == 0
+                ? rd_kafka_consume_queue(waker.queue, 0)
+                : waker.whileBlocked { rd_kafka_consume_queue(waker.queue, timeout) }
             if revokedDuringPoll {
                 // The partitions of what was gathered so far are no longer ours: the new
                 // owner reads these records from the committed offsets.
@@ -565,11 +561,10 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     func shutdown() {
-        let queue = self.queue
         handle.shutdown(
             beforeDestroy: { [self] _ in
                 _ = closeConsumer(notify: false)
-                rd_kafka_queue_destroy(queue)
+                waker.destroy()
             },
             afterDestroy: {})
     }

@@ -109,7 +109,7 @@ public final class KafkaProducer: Sendable {
 final class ProducerCore: Sendable {
     let handle: ClientHandle
     let tracker: DeliveryTracker
-    private let waker: PollWaker
+    private let waker: QueueWaker
 
     init(properties: [(String, String)], extra: [String: String], threadName: String)
         throws(KafkaError)
@@ -119,8 +119,9 @@ final class ProducerCore: Sendable {
         rd_kafka_conf_set_dr_msg_cb(conf.pointer, deliveryReportCallback)
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passUnretained(tracker).toOpaque())
         let rk = try conf.makeClient(RD_KAFKA_PRODUCER)
-        let waker = PollWaker(queue: rd_kafka_queue_get_main(rk))
-        let thread = ClientThread(name: threadName, idle: { waker.poll(rk, milliseconds: 100) })
+        // Delivery reports arrive on the main queue, which rd_kafka_poll serves.
+        let waker = QueueWaker(queue: rd_kafka_queue_get_main(rk))
+        let thread = ClientThread(name: threadName, idle: { waker.whileBlocked { _ = rd_kafka_poll(rk, 100) } })
         self.tracker = tracker
         self.waker = waker
         self.handle = ClientHandle(rk: rk, thread: thread)
@@ -273,40 +274,6 @@ final class ProducerCore: Sendable {
 private func withOptionalBytes<R>(_ bytes: ArraySlice<UInt8>?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
-}
-
-/// Lets a job submitted from another thread interrupt the producer thread's idle
-/// `rd_kafka_poll`. `rd_kafka_yield` cannot: it is thread-local, it only stops a poll on the
-/// thread that calls it (measured: each flush, commit or send-offsets call then waited for
-/// the idle poll's 100 ms timeout). `rd_kafka_queue_yield` on the main queue, which
-/// `rd_kafka_poll` serves, wakes it from any thread; it is used only while that poll waits,
-/// so that no yield lingers on the queue.
-final class PollWaker: @unchecked Sendable {
-    private let queue: OpaquePointer?
-    private let polling = Atomic(false)
-    private let destroyed = Atomic(false)
-
-    init(queue: OpaquePointer?) { self.queue = queue }
-
-    /// On the client thread.
-    func poll(_ rk: OpaquePointer, milliseconds: Int32) {
-        polling.store(true, ordering: .releasing)
-        _ = rd_kafka_poll(rk, milliseconds)
-        polling.store(false, ordering: .releasing)
-    }
-
-    /// From any thread (called under the client thread's lock, never after `destroy`).
-    func wake() {
-        if let queue, polling.load(ordering: .acquiring), !destroyed.load(ordering: .acquiring) {
-            rd_kafka_queue_yield(queue)
-        }
-    }
-
-    /// On the client thread, before `rd_kafka_destroy`.
-    func destroy() {
-        guard let queue, !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        rd_kafka_queue_destroy(queue)
-    }
 }
 
 /// Counts delivery reports and wakes senders waiting for room in librdkafka's queue.
