@@ -92,6 +92,14 @@ final class ClientHandle: @unchecked Sendable {
         }
     }
 
+    /// The cluster's topics, asked on the client's thread; fails when no broker answers within
+    /// `timeout`. Serves every client's `checkConnection` and the admin's `listTopics`.
+    func topics(timeout: Duration, operation: String) async throws(KafkaError) -> [TopicMetadata] {
+        try await blocking(operation) { rk throws(KafkaError) in
+            try ClientHandle.metadata(rk, timeout: timeout, operation: operation)
+        }
+    }
+
     /// Asks the brokers for the cluster's topics; fails when none answers within `timeout`.
     static func metadata(_ rk: OpaquePointer, timeout: Duration, operation: String) throws(KafkaError)
         -> [TopicMetadata]

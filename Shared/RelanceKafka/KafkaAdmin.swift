@@ -49,9 +49,7 @@ public final class KafkaAdmin: Sendable {
     public func listTopics(timeout: Duration = .seconds(10)) async throws(KafkaError)
         -> [TopicMetadata]
     {
-        try await handle.blocking("list_topics") { rk throws(KafkaError) in
-            try ClientHandle.metadata(rk, timeout: timeout, operation: "list_topics")
-        }
+        try await handle.topics(timeout: timeout, operation: "list_topics")
     }
 
     /// Creates the topics. With `ignoreExisting`, a topic that already exists is no error.

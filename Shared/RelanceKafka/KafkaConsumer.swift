@@ -257,9 +257,7 @@ public final class KafkaConsumer: Sendable {
     public func checkConnection(timeout: Duration = .seconds(10)) async throws(KafkaError)
         -> [TopicMetadata]
     {
-        try await core.handle.blocking("check_connection") { rk throws(KafkaError) in
-            try ClientHandle.metadata(rk, timeout: timeout, operation: "check_connection")
-        }
+        try await core.handle.topics(timeout: timeout, operation: "check_connection")
     }
 
     /// True once the consumer has left its group (by `close`, or by the end of a `messages`
