@@ -84,23 +84,18 @@ public final class KafkaProducer: Sendable {
     public func checkConnection(timeout: Duration = .seconds(10)) async throws(KafkaError)
         -> [TopicMetadata]
     {
-        try await core.handle.blocking("check_connection") { rk throws(KafkaError) in
-            try ClientHandle.metadata(rk, timeout: timeout, operation: "check_connection")
-        }
+        try await core.handle.topics(timeout: timeout, operation: "check_connection")
     }
 
     /// Delivers what is queued (up to `timeout`), then destroys the client.
     public func close(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        let left = try await core.handle.blocking("close") { rk in
-            _ = rd_kafka_flush(rk, timeout.milliseconds)
-            return rd_kafka_outq_len(rk)
-        }
+        let undelivered = try await core.deliverQueued(timeout: timeout, operation: "close")
         core.shutdown()
-        if left > 0 {
+        if let undelivered {
+            // What was still waiting is gone now.
             throw KafkaError(
-                operation: "close", code: .timedOut,
-                message: "\(left) record(s) still undelivered after \(timeout); purged",
-                classification: .retriable)
+                operation: "close", code: undelivered.code, message: undelivered.message + "; purged",
+                classification: undelivered.classification)
         }
     }
 }
@@ -193,17 +188,22 @@ final class ProducerCore: Sendable {
     }
 
     func flush(timeout: Duration) async throws(KafkaError) {
-        let left = try await handle.blocking("flush") { rk in
+        let undelivered = try await deliverQueued(timeout: timeout, operation: "flush")
+        if let failure = tracker.takeFailures() { throw failure }
+        if let undelivered { throw undelivered }
+    }
+
+    /// Waits up to `timeout` for every queued record to be delivered or failed; returns the
+    /// error to report when some are still waiting.
+    func deliverQueued(timeout: Duration, operation: String) async throws(KafkaError) -> KafkaError? {
+        let left = try await handle.blocking(operation) { rk in
             _ = rd_kafka_flush(rk, timeout.milliseconds)
             return rd_kafka_outq_len(rk)
         }
-        if let failure = tracker.takeFailures() { throw failure }
-        if left > 0 {
-            throw KafkaError(
-                operation: "flush", code: .timedOut,
-                message: "\(left) record(s) still undelivered after \(timeout)",
-                classification: .retriable)
-        }
+        guard left > 0 else { return nil }
+        return KafkaError(
+            operation: operation, code: .timedOut, message: "\(left) record(s) still undelivered after \(timeout)",
+            classification: .retriable)
     }
 
     /// One `rd_kafka_produceva` call. librdkafka copies key, value and headers.
