@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
+        .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
     ],
     targets: [
         .systemLibrary(
@@ -23,6 +24,16 @@ let package = Package(
         .target(
             name: "RelanceDomain",
             path: "Shared/RelanceDomain"
+        ),
+        .target(
+            name: "RelanceRuntime",
+            dependencies: ["RelanceKafka", "RelanceDomain"],
+            path: "Shared/RelanceRuntime"
+        ),
+        .testTarget(
+            name: "RelanceRuntimeTests",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Tests/RelanceRuntimeTests"
         ),
         .testTarget(
             name: "RelanceDomainTests",

@@ -202,6 +202,8 @@ public struct EventValidator: Sendable {
     }
 
     /// `2026-11-21T10:00:00Z` or with fractional seconds; UTC (`Z` or `+00:00`) only.
+    public static func parseUTCTimestamp(_ text: String) -> Date? { parseTimestamp(text) }
+
     static func parseTimestamp(_ text: String) -> Date? {
         guard text.hasSuffix("Z") || text.hasSuffix("+00:00") else { return nil }
         let plain = Date.ISO8601FormatStyle()

@@ -202,6 +202,15 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Inside an `assigned` rebalance handler: where reading of these newly assigned
+    /// partitions starts, instead of the group's committed offsets. A runtime that keeps
+    /// its input positions with its state (restored from a changelog) resumes from those.
+    public func startAssignedPartitions(at offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+        try await core.handle.blocking("start_assigned") { [core] _ in
+            for offset in offsets { core.assignmentStart[offset.topicPartition] = offset.offset }
+        }
+    }
+
     /// The partitions this consumer currently owns.
     public func assignment() async throws(KafkaError) -> [TopicPartition] {
         try await core.handle.blocking("assignment") { rk throws(KafkaError) in
@@ -353,6 +362,8 @@ final class ConsumerCore: @unchecked Sendable {
     let handle: ClientHandle
     private let rebalanceHandler: RebalanceHandler?
     // Touched on the client thread only.
+    /// Start offsets set by the rebalance handler for the partitions being assigned.
+    var assignmentStart: [TopicPartition: Int64] = [:]
     private var polling = false
     private var revokedDuringPoll = false
     private var consumerClosed = false
@@ -530,6 +541,14 @@ final class ConsumerCore: @unchecked Sendable {
             }
         }
         if assigned {
+            if let partitions, !assignmentStart.isEmpty {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = partitions.pointee.elems[index]
+                    let key = TopicPartition(String(cString: element.topic), element.partition)
+                    if let start = assignmentStart[key] { partitions.pointee.elems[index].offset = start }
+                }
+            }
+            assignmentStart.removeAll()
             _ = rd_kafka_assign(rk, partitions)
         } else {
             _ = rd_kafka_assign(rk, nil)

@@ -29,6 +29,8 @@ public struct ProducerConfiguration: Sendable {
             ("message.timeout.ms", String(messageTimeoutMilliseconds)),
             ("compression.codec", compression),
             ("queue.buffering.max.messages", String(maxQueuedMessages)),
+            // The Java client's partitioner: a key lands where Java producers put it.
+            ("partitioner", "murmur2_random"),
         ]
     }
 }

@@ -100,6 +100,12 @@ public final class KafkaTransactionalProducer: Sendable {
         }
     }
 
+    /// Waits until every record enqueued so far in the transaction is delivered (written to
+    /// its partition, still uncommitted). Throws the first failure.
+    public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        try await core.flush(timeout: timeout)
+    }
+
     /// Delivers every record of the transaction and commits it.
     public func commitTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
         try await core.handle.blocking("commit_transaction") { rk throws(KafkaError) in

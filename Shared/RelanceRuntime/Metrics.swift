@@ -1,0 +1,87 @@
+import Foundation
+import Synchronization
+
+/// The runtime's Prometheus metrics, rendered in the text exposition format.
+public final class RuntimeMetrics: Sendable {
+    struct Values {
+        var eventsIn = 0
+        var eventsOut = 0
+        var duplicates = 0
+        var deadLetters: [String: Int] = [:]
+        var transactionsCommitted = 0
+        var transactionsAborted = 0
+        var timersFired = 0
+        var timersPending = 0
+        var restoredRecords = 0
+        var accounts = 0
+        var assignedPartitions = 0
+        var lag: [String: Int64] = [:]
+        /// Batch (transaction) durations: bucket upper bounds in seconds → count.
+        var batchBuckets = [Int](repeating: 0, count: RuntimeMetrics.bucketBounds.count)
+        var batchCount = 0
+        var batchSum = 0.0
+    }
+
+    static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    let worker: String
+    let values = Mutex(Values())
+
+    public init(worker: String) { self.worker = worker }
+
+    func update(_ body: (inout Values) -> Void) { values.withLock { body(&$0) } }
+
+    func observeBatch(seconds: Double) {
+        update { v in
+            for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { v.batchBuckets[index] += 1 }
+            v.batchCount += 1
+            v.batchSum += seconds
+        }
+    }
+
+    public var deadLetterCount: Int { values.withLock { $0.deadLetters.values.reduce(0, +) } }
+    public var committedTransactions: Int { values.withLock { $0.transactionsCommitted } }
+    public var eventsIn: Int { values.withLock { $0.eventsIn } }
+    public var duplicates: Int { values.withLock { $0.duplicates } }
+
+    /// The `/metrics` page.
+    public func render() -> String {
+        let v = values.withLock { $0 }
+        let w = "worker=\"\(worker)\""
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += "\(name){\(w)\(labels)} \(value)\n" }
+        }
+        metric("relance_events_in_total", "counter", "Input events read (clock ticks excluded).", [("", "\(v.eventsIn)")])
+        metric("relance_events_out_total", "counter", "Records published by handlers.", [("", "\(v.eventsOut)")])
+        metric(
+            "relance_duplicate_events_total", "counter", "Input events dropped as already seen (same event id).",
+            [("", "\(v.duplicates)")])
+        metric(
+            "relance_dead_letters_total", "counter", "Inputs sent to the dead-letter topic, by reason.",
+            v.deadLetters.sorted { $0.key < $1.key }.map { (",reason=\"\($0.key)\"", "\($0.value)") })
+        metric(
+            "relance_transactions_total", "counter", "Kafka transactions, by outcome.",
+            [(",outcome=\"committed\"", "\(v.transactionsCommitted)"), (",outcome=\"aborted\"", "\(v.transactionsAborted)")])
+        metric("relance_timers_fired_total", "counter", "Durable timers fired.", [("", "\(v.timersFired)")])
+        metric("relance_timers_pending", "gauge", "Durable timers waiting in owned partitions.", [("", "\(v.timersPending)")])
+        metric("relance_accounts", "gauge", "Accounts held in memory.", [("", "\(v.accounts)")])
+        metric("relance_assigned_partitions", "gauge", "Partitions owned.", [("", "\(v.assignedPartitions)")])
+        metric(
+            "relance_changelog_restored_records_total", "counter", "Changelog records read by restores.",
+            [("", "\(v.restoredRecords)")])
+        metric(
+            "relance_consumer_lag", "gauge", "Records behind the partition's high watermark.",
+            v.lag.sorted { $0.key < $1.key }.map { (",partition=\"\($0.key)\"", "\($0.value)") })
+        out += "# HELP relance_batch_duration_seconds Time from a transaction's first record to its commit.\n"
+        out += "# TYPE relance_batch_duration_seconds histogram\n"
+        for (index, bound) in Self.bucketBounds.enumerated() {
+            out += "relance_batch_duration_seconds_bucket{\(w),le=\"\(bound)\"} \(v.batchBuckets[index])\n"
+        }
+        out += "relance_batch_duration_seconds_bucket{\(w),le=\"+Inf\"} \(v.batchCount)\n"
+        out += "relance_batch_duration_seconds_sum{\(w)} \(v.batchSum)\n"
+        out += "relance_batch_duration_seconds_count{\(w)} \(v.batchCount)\n"
+        return out
+    }
+}

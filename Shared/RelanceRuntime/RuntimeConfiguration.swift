@@ -1,0 +1,113 @@
+import Foundation
+import RelanceKafka
+
+/// How a worker runs, read from environment variables (every key has a default; see
+/// docs/runtime.md).
+public struct RuntimeConfiguration: Sendable {
+    /// `RELANCE_KAFKA_BOOTSTRAP`, default `localhost:9092`.
+    public var bootstrapServers = "localhost:9092"
+    /// `RELANCE_INSTANCE_ID`, default the host name. With the worker name it makes the
+    /// transactional id: give each instance its own, keep it across restarts.
+    public var instanceID = ProcessInfo.processInfo.hostName
+    /// `RELANCE_GROUP_ID`, default `relance-<worker>`.
+    public var groupID: String?
+    /// `RELANCE_CHANGELOG_TOPIC`, default `relance.<worker>.changelog`.
+    public var changelogTopic: String?
+    /// `RELANCE_DEAD_LETTER_TOPIC`, default `relance.dead-letters`.
+    public var deadLetterTopic = "relance.dead-letters"
+    /// `RELANCE_CLOCK_TOPIC`, default `relance.clock`.
+    public var clockTopic = "relance.clock"
+    /// `RELANCE_CLOCK`: `topic` (default; time is what the clock topic says) or `wall`
+    /// (the machine's clock; no clock topic).
+    public var wallClock = false
+    /// `RELANCE_BATCH_MAX_EVENTS`, default 1000: a transaction commits after this many
+    /// input records…
+    public var batchMaxEvents = 1000
+    /// `RELANCE_BATCH_MAX_MS`, default 100: …or when its first record is this old.
+    public var batchMaxMilliseconds = 100
+    /// `RELANCE_TRANSACTION_TIMEOUT_MS`, default 60000.
+    public var transactionTimeoutMilliseconds = 60_000
+    /// `RELANCE_HTTP_PORT`, default 9400: `/metrics`, `/health/live`, `/health/ready`. 0 turns
+    /// the endpoint off.
+    public var httpPort = 9400
+    /// `RELANCE_ABORTED_RECORDS_VISIBLE`, default `false`. Set `true` on a broker whose
+    /// `read_committed` readers still see records of aborted transactions (librdkafka's mock
+    /// cluster): restores then apply only checkpointed transactions.
+    public var abortedRecordsVisible = false
+    /// `RELANCE_LOG_LEVEL`: `debug`, `info` (default), `warning`, `error`.
+    public var logLevel = LogLevel.info
+    /// `RELANCE_MAX_EVENT_BYTES`, default 1048576: larger events are dead letters.
+    public var maximumEventBytes = 1 << 20
+    /// Further librdkafka properties: every `RELANCE_KAFKA_PROP_<name with _ for .>`, e.g.
+    /// `RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl`.
+    public var kafkaProperties: [String: String] = [:]
+
+    public init(bootstrapServers: String = "localhost:9092") {
+        self.bootstrapServers = bootstrapServers
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads every `RELANCE_*` key; an unparsable value is an error naming the key.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(Invalid) -> RuntimeConfiguration
+    {
+        var c = RuntimeConfiguration()
+        func int(_ key: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+            guard let text = environment[key] else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw Invalid(description: "\(key)=\(text): expected a whole number in \(range)")
+            }
+            return value
+        }
+        func bool(_ key: String) throws(Invalid) -> Bool? {
+            guard let text = environment[key] else { return nil }
+            switch text.lowercased() {
+            case "1", "true", "yes": return true
+            case "0", "false", "no": return false
+            default: throw Invalid(description: "\(key)=\(text): expected true or false")
+            }
+        }
+        if let v = environment["RELANCE_KAFKA_BOOTSTRAP"] { c.bootstrapServers = v }
+        if let v = environment["RELANCE_INSTANCE_ID"] { c.instanceID = v }
+        c.groupID = environment["RELANCE_GROUP_ID"]
+        c.changelogTopic = environment["RELANCE_CHANGELOG_TOPIC"]
+        if let v = environment["RELANCE_DEAD_LETTER_TOPIC"] { c.deadLetterTopic = v }
+        if let v = environment["RELANCE_CLOCK_TOPIC"] { c.clockTopic = v }
+        if let v = environment["RELANCE_CLOCK"] {
+            guard v == "topic" || v == "wall" else {
+                throw Invalid(description: "RELANCE_CLOCK=\(v): expected topic or wall")
+            }
+            c.wallClock = v == "wall"
+        }
+        if let v = try int("RELANCE_BATCH_MAX_EVENTS", 1...1_000_000) { c.batchMaxEvents = v }
+        if let v = try int("RELANCE_BATCH_MAX_MS", 1...60_000) { c.batchMaxMilliseconds = v }
+        if let v = try int("RELANCE_TRANSACTION_TIMEOUT_MS", 1000...900_000) { c.transactionTimeoutMilliseconds = v }
+        if let v = try int("RELANCE_HTTP_PORT", 0...65535) { c.httpPort = v }
+        if let v = try int("RELANCE_MAX_EVENT_BYTES", 1024...(64 << 20)) { c.maximumEventBytes = v }
+        if let v = try bool("RELANCE_ABORTED_RECORDS_VISIBLE") { c.abortedRecordsVisible = v }
+        if let v = environment["RELANCE_LOG_LEVEL"] {
+            guard let level = LogLevel(rawValue: v) else {
+                throw Invalid(description: "RELANCE_LOG_LEVEL=\(v): expected debug, info, warning or error")
+            }
+            c.logLevel = level
+        }
+        for (key, value) in environment where key.hasPrefix("RELANCE_KAFKA_PROP_") {
+            let name = key.dropFirst("RELANCE_KAFKA_PROP_".count).lowercased().replacingOccurrences(of: "_", with: ".")
+            c.kafkaProperties[name] = value
+        }
+        return c
+    }
+
+    var kafka: KafkaConfiguration {
+        var kafka = KafkaConfiguration(bootstrapServers: bootstrapServers)
+        kafka.properties = kafkaProperties
+        kafka.logLevel = 3
+        return kafka
+    }
+
+    func changelog(for worker: String) -> String { changelogTopic ?? "relance.\(worker).changelog" }
+    func group(for worker: String) -> String { groupID ?? "relance-\(worker)" }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import RelanceDomain
+
+/// A worker's domain logic, plugged into `WorkerRuntime`.
+///
+/// Handlers are pure and synchronous: they read the event and the account's state, change
+/// the state, and say what to publish and which timers to set through the context. The
+/// runtime does everything else (Kafka, transactions, the changelog, deduplication, time).
+public protocol Worker: Sendable {
+    /// What the worker keeps per account. Encoded as JSON in the changelog.
+    associatedtype State: Codable & Sendable
+
+    /// Names the group, the transactional id, the changelog topic, metrics and logs.
+    var name: String { get }
+    /// The event topics read. All keyed by account id, all with the same partition count.
+    var inputTopics: [String] { get }
+    /// Accepted event types and their schema versions; anything else is a dead letter.
+    var eventTypes: [String: [Int]] { get }
+    /// Topics written besides the changelog and the dead-letter topic (default none).
+    var outputTopics: [String] { get }
+
+    /// One valid, not yet seen event of `event.accountID`. Throwing a `WorkerRejection`
+    /// discards every change the call made and sends the event to the dead-letter topic.
+    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection)
+
+    /// A timer of this account came due on the clock. Fires once: it is removed in the same
+    /// transaction as what the call publishes.
+    func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext)
+}
+
+/// A domain reason to refuse an event that is well-formed (an allocation to an unknown
+/// invoice, a command from an actor without the permission).
+public struct WorkerRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "\(code): \(message)" }
+}
+
+/// A durable timer of one account: part of its state, in the changelog.
+public struct TimerEntry: Sendable, Equatable {
+    /// Unique within the account; scheduling the same id again moves the timer.
+    public var id: String
+    /// Clock time, milliseconds since 1970-01-01 UTC.
+    public var dueAt: Int64
+    public var payload: JSONValue
+
+    public init(id: String, dueAt: Int64, payload: JSONValue) {
+        self.id = id
+        self.dueAt = dueAt
+        self.payload = payload
+    }
+
+    public var dueDate: Date { Date(timeIntervalSince1970: Double(dueAt) / 1000) }
+}
+
+/// The timer that came due, as given to `Worker.timerFired`.
+public struct DueTimer: Sendable, Equatable {
+    public var id: String
+    public var dueAt: Date
+    public var payload: JSONValue
+    public var accountID: String
+    public var merchantID: String
+}
+
+/// One record to publish, built by a handler.
+public struct OutputRecord: Sendable {
+    public var topic: String
+    public var key: [UInt8]?
+    /// Nil: a tombstone (on a compacted topic, forget the key).
+    public var value: [UInt8]?
+    public var headers: [(key: String, value: String)]
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(key: String, value: String)] = []) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// What a handler sees and says during one call.
+public struct WorkerContext: Sendable {
+    /// The worker's clock: the latest time read from the clock topic for this partition.
+    public let now: Date
+    public let accountID: String
+    public let merchantID: String
+    /// The input event id, or the timer's identity: the root of every derived event id.
+    public let causeID: String
+    public private(set) var outputs: [OutputRecord] = []
+    /// The account's pending timers, as the handler leaves them.
+    public private(set) var timers: [TimerEntry]
+
+    init(now: Date, accountID: String, merchantID: String, causeID: String, timers: [TimerEntry]) {
+        self.now = now
+        self.accountID = accountID
+        self.merchantID = merchantID
+        self.causeID = causeID
+        self.timers = timers
+    }
+
+    /// Publishes an event in the Relance envelope, keyed by its account. Its id is derived
+    /// from the cause and the position of this call, so that processing the cause again
+    /// (after a crash) yields the same id and readers can drop the copy.
+    @discardableResult
+    public mutating func emit(
+        _ type: String, version: Int = 1, to topic: String, data: JSONValue, accountID: String? = nil,
+        merchantID: String? = nil
+    ) -> EventEnvelope {
+        let event = EventEnvelope(
+            eventID: EventIDs.derived(from: causeID, index: outputs.count), type: type, schemaVersion: version,
+            occurredAt: now, accountID: accountID ?? self.accountID, merchantID: merchantID ?? self.merchantID,
+            data: data)
+        outputs.append(OutputRecord(topic: topic, key: Array(event.accountID.utf8), value: event.jsonBytes))
+        return event
+    }
+
+    /// Publishes a raw record, e.g. the latest status of a key on a compacted topic.
+    public mutating func publish(_ record: OutputRecord) {
+        outputs.append(record)
+    }
+
+    /// An id derived from the cause, stable across reprocessing, for idempotency keys
+    /// (charge requests, email Message-IDs).
+    public func derivedID(_ purpose: String) -> String {
+        EventIDs.derived(from: causeID + "|" + purpose, index: 0)
+    }
+
+    /// Sets (or moves) the timer `id` of this account.
+    public mutating func schedule(_ id: String, at date: Date, payload: JSONValue = .null) {
+        let due = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        timers.removeAll { $0.id == id }
+        timers.append(TimerEntry(id: id, dueAt: due, payload: payload))
+    }
+
+    public mutating func cancelTimer(_ id: String) {
+        timers.removeAll { $0.id == id }
+    }
+
+    public func timer(_ id: String) -> TimerEntry? { timers.first { $0.id == id } }
+}
+
+/// Stable ids and hashes: the same on every machine and every run (unlike `Hasher`).
+public enum EventIDs {
+    /// FNV-1a, 64 bits.
+    public static func hash<S: Sequence>(_ bytes: S, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64
+    where S.Element == UInt8 {
+        var hash = seed
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    public static func hash(_ text: String) -> UInt64 { hash(text.utf8) }
+
+    /// A UUID-shaped id (128 bits from two seeded hashes) for the `index`th output of `cause`.
+    public static func derived(from cause: String, index: Int) -> String {
+        let text = Array("\(cause)#\(index)".utf8)
+        let high = hash(text)
+        let low = hash(text, seed: 0x8422_2325_cbf2_9ce4)
+        let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
+        let chars = Array(hex)
+        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
+            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,522 @@
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import Synchronization
+
+/// Liveness and readiness, read by the HTTP endpoint from any thread.
+public final class RuntimeStatus: Sendable {
+    let started = Atomic(false)
+    let stopping = Atomic(false)
+    let restoring = Atomic(false)
+    /// Monotonic milliseconds of the loop's last turn.
+    let heartbeat = Atomic<Int64>(0)
+
+    static func nowMilliseconds() -> Int64 {
+        let now = ContinuousClock.now - ContinuousClock.Instant.zeroReference
+        return now.components.seconds * 1000 + now.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The loop turned within the last minute, or is busy restoring state.
+    public var isLive: Bool {
+        restoring.load(ordering: .relaxed)
+            || !started.load(ordering: .relaxed)
+            || Self.nowMilliseconds() - heartbeat.load(ordering: .relaxed) < 60_000
+    }
+
+    /// Subscribed, state restored, not shutting down.
+    public var isReady: Bool {
+        started.load(ordering: .relaxed) && !stopping.load(ordering: .relaxed) && !restoring.load(ordering: .relaxed)
+    }
+}
+
+extension ContinuousClock.Instant {
+    fileprivate static let zeroReference = ContinuousClock.now
+}
+
+/// Runs a `Worker` exactly once: consume → handle → publish outputs, changelog and input
+/// positions in one Kafka transaction per batch. See docs/runtime.md.
+public actor WorkerRuntime<W: Worker> {
+    public nonisolated let worker: W
+    public nonisolated let configuration: RuntimeConfiguration
+    public nonisolated let metrics: RuntimeMetrics
+    public nonisolated let status = RuntimeStatus()
+    nonisolated let log: Logger
+
+    private let validator: EventValidator
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+    private let changelogTopic: String
+    private let generation = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+
+    private var consumer: KafkaConsumer?
+    private var producer: KafkaTransactionalProducer?
+    private var stores: [Int32: PartitionStore<W.State>] = [:]
+    private var stopRequested = false
+    private var failure: (any Error)?
+
+    // The open transaction.
+    private var inTransaction = false
+    private var transactionID = ""
+    private var transactionSequence = 0
+    private var batchEvents = 0
+    private var batchStart = ContinuousClock.now
+    private var touched: Set<Int32> = []
+    private var dirty: [Int32: Set<String>] = [:]
+    private var counts = BatchCounts()
+    private var lastLagUpdate = ContinuousClock.now
+
+    struct BatchCounts {
+        var eventsIn = 0
+        var eventsOut = 0
+        var duplicates = 0
+        var timersFired = 0
+        var deadLetters: [String: Int] = [:]
+    }
+
+    public init(worker: W, configuration: RuntimeConfiguration) {
+        self.worker = worker
+        self.configuration = configuration
+        self.metrics = RuntimeMetrics(worker: worker.name)
+        self.log = Logger(worker: worker.name, level: configuration.logLevel)
+        self.validator = EventValidator(knownTypes: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
+        self.changelogTopic = configuration.changelog(for: worker.name)
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    /// Asks the loop to finish its batch, commit, leave the group and return.
+    public func stop() {
+        stopRequested = true
+        status.stopping.store(true, ordering: .relaxed)
+    }
+
+    private var consumedTopics: [String] {
+        worker.inputTopics + (configuration.wallClock ? [] : [configuration.clockTopic])
+    }
+
+    /// Runs until `stop()`; throws on a fatal error (the process should exit and restart).
+    public func run() async throws {
+        let kafka = configuration.kafka
+        var producerConfiguration = TransactionalProducerConfiguration(
+            producer: ProducerConfiguration(kafka: kafka), transactionalID: "\(worker.name)-\(configuration.instanceID)")
+        producerConfiguration.transactionTimeoutMilliseconds = configuration.transactionTimeoutMilliseconds
+        let producer = try KafkaTransactionalProducer(configuration: producerConfiguration)
+        self.producer = producer
+        try await producer.initTransactions()
+        var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.group(for: worker.name))
+        consumerConfiguration.isolationLevel = .readCommitted
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration) { [weak self] event in
+            await self?.rebalance(event)
+        }
+        self.consumer = consumer
+        try await checkTopics(consumer)
+        try await producer.prepare(
+            topics: [changelogTopic, configuration.deadLetterTopic] + worker.outputTopics)
+        try await consumer.subscribe(consumedTopics)
+        status.started.store(true, ordering: .relaxed)
+        log.info(
+            "started",
+            [
+                "group": configuration.group(for: worker.name), "inputs": consumedTopics.joined(separator: ","),
+                "changelog": changelogTopic,
+            ])
+        defer { status.stopping.store(true, ordering: .relaxed) }
+        while !stopRequested {
+            status.heartbeat.store(RuntimeStatus.nowMilliseconds(), ordering: .relaxed)
+            if let failure { throw failure }
+            do {
+                let limit = Duration.milliseconds(configuration.batchMaxMilliseconds)
+                let wait = inTransaction ? max(.zero, limit - (ContinuousClock.now - batchStart)) : .milliseconds(100)
+                let batch = try await consumer.poll(
+                    maxMessages: max(1, configuration.batchMaxEvents - batchEvents), timeout: wait)
+                if !batch.isEmpty { try await process(batch) }
+                if configuration.wallClock { try await advanceWallClock() }
+                if inTransaction,
+                    batchEvents >= configuration.batchMaxEvents || ContinuousClock.now - batchStart >= limit
+                {
+                    try await commitBatch()
+                }
+                if ContinuousClock.now - lastLagUpdate > .seconds(1) { updateGauges() }
+            } catch let error as KafkaError where !error.isFatal {
+                try await recover(from: error)
+            }
+        }
+        log.info("stopping: finishing the batch")
+        if inTransaction {
+            do { try await commitBatch() } catch { try await abort(error) }
+        }
+        try await consumer.close()
+        await producer.close()
+        log.info("stopped")
+    }
+
+    /// Every consumed topic and the changelog need one partition count: partition `p` of
+    /// each holds the same accounts.
+    private func checkTopics(_ consumer: KafkaConsumer) async throws {
+        let metadata = try await consumer.checkConnection()
+        var counts: [String: Int] = [:]
+        for topic in consumedTopics + [changelogTopic] {
+            guard let described = metadata.first(where: { $0.name == topic }), described.error == nil else {
+                throw RuntimeConfiguration.Invalid(description: "topic \(topic) does not exist: create it first")
+            }
+            counts[topic] = described.partitions.count
+        }
+        if Set(counts.values).count > 1 {
+            let list = counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            throw RuntimeConfiguration.Invalid(
+                description: "inputs, clock and changelog must have the same partition count: \(list)")
+        }
+    }
+
+    // MARK: Processing
+
+    private func beginIfNeeded() throws(KafkaError) {
+        guard !inTransaction, let producer else { return }
+        try producer.beginTransaction()
+        transactionSequence += 1
+        transactionID = "\(configuration.instanceID)-\(generation)-\(transactionSequence)"
+        batchStart = .now
+        inTransaction = true
+    }
+
+    private func process(_ batch: [KafkaMessage]) async throws {
+        for message in batch {
+            guard let store = stores[message.partition] else { continue }
+            // Already processed: read again after a rewind.
+            if message.offset < store.offsets[message.topic, default: 0] { continue }
+            try beginIfNeeded()
+            store.offsets[message.topic] = message.offset + 1
+            touched.insert(message.partition)
+            batchEvents += 1
+            if !configuration.wallClock && message.topic == configuration.clockTopic {
+                try await tick(message, store)
+            } else {
+                counts.eventsIn += 1
+                try await handle(message, store)
+            }
+        }
+    }
+
+    private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
+        let event: EventEnvelope
+        switch validator.read(message.value.map(Array.init) ?? []) {
+        case .failure(let rejection):
+            return try await deadLetter(message, code: rejection.code, reason: rejection.description)
+        case .success(let read):
+            event = read
+        }
+        guard let key = message.key, key.elementsEqual(event.accountID.utf8) else {
+            return try await deadLetter(
+                message, code: "key_not_account",
+                reason: "the record key \(message.keyString.map { "\"\($0)\"" } ?? "(none)") is not the event's "
+                    + "accountId \"\(event.accountID)\": events are keyed by account")
+        }
+        let hash = EventIDs.hash(event.eventID)
+        var record = store.accounts[event.accountID] ?? AccountRecord()
+        if record.hasSeen(hash) {
+            counts.duplicates += 1
+            return
+        }
+        var state = try decodeState(record.slot)
+        var context = WorkerContext(
+            now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID, causeID: event.eventID,
+            timers: record.timers)
+        do {
+            try worker.handle(event, state: &state, context: &context)
+        } catch {
+            return try await deadLetter(message, code: error.code, reason: error.message)
+        }
+        let previousTimers = record.timers
+        record.slot = .decoded(state)
+        record.timers = context.timers
+        record.merchantID = event.merchantID
+        record.markSeen(hash)
+        store.put(event.accountID, record, previousTimers: previousTimers)
+        dirty[store.partition, default: []].insert(event.accountID)
+        try await publish(context.outputs, partition: store.partition)
+    }
+
+    private func tick(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
+        guard let value = message.value, let time = ClockTick.read(value) else {
+            return try await deadLetter(
+                message, code: "invalid_tick",
+                reason: "a clock record must be {\"now\": \"<ISO 8601 UTC time>\"}")
+        }
+        guard time > store.clock else { return }
+        store.clock = time
+        try await fireDueTimers(store)
+    }
+
+    private func advanceWallClock() async throws {
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        for store in stores.values where now > store.clock {
+            store.clock = now
+            if let first = store.timers.first, first.dueAt <= now {
+                try beginIfNeeded()
+                touched.insert(store.partition)
+                try await fireDueTimers(store)
+            }
+        }
+    }
+
+    private func fireDueTimers(_ store: PartitionStore<W.State>) async throws {
+        while let first = store.timers.first, first.dueAt <= store.clock {
+            _ = store.timers.pop()
+            guard var record = store.accounts[first.accountID],
+                let index = record.timers.firstIndex(where: { $0.id == first.timerID && $0.dueAt == first.dueAt })
+            else { continue }
+            let timer = record.timers.remove(at: index)
+            store.pendingTimers -= 1
+            var state = try decodeState(record.slot)
+            var context = WorkerContext(
+                now: clockDate(store), accountID: first.accountID, merchantID: record.merchantID,
+                causeID: "timer:\(first.accountID):\(timer.id):\(timer.dueAt)", timers: record.timers)
+            worker.timerFired(
+                DueTimer(
+                    id: timer.id, dueAt: timer.dueDate, payload: timer.payload, accountID: first.accountID,
+                    merchantID: record.merchantID),
+                state: &state, context: &context)
+            let previousTimers = record.timers
+            record.slot = .decoded(state)
+            record.timers = context.timers
+            store.put(first.accountID, record, previousTimers: previousTimers)
+            dirty[store.partition, default: []].insert(first.accountID)
+            counts.timersFired += 1
+            try await publish(context.outputs, partition: store.partition)
+        }
+    }
+
+    private func clockDate(_ store: PartitionStore<W.State>) -> Date {
+        Date(timeIntervalSince1970: Double(store.clock) / 1000)
+    }
+
+    private func decodeState(_ slot: AccountRecord<W.State>.Slot) throws -> W.State? {
+        switch slot {
+        case .decoded(let state): return state
+        case .encoded(let bytes): return try decoder.decode(W.State.self, from: Data(bytes))
+        }
+    }
+
+    private func transactionHeader(_ partition: Int32) -> KafkaHeader {
+        KafkaHeader(Changelog.transactionHeader, "\(transactionID)/\(partition)")
+    }
+
+    private func publish(_ outputs: [OutputRecord], partition: Int32) async throws {
+        guard let producer, !outputs.isEmpty else { return }
+        let header = transactionHeader(partition)
+        for output in outputs {
+            try await producer.enqueue(
+                ProducerMessage(
+                    topic: output.topic, key: output.key, value: output.value,
+                    headers: output.headers.map { KafkaHeader($0.key, $0.value) } + [header]))
+        }
+        counts.eventsOut += outputs.count
+    }
+
+    private func deadLetter(_ message: KafkaMessage, code: String, reason: String) async throws {
+        guard let producer else { return }
+        let letter = DeadLetter(
+            reason: .init(code: code, message: reason),
+            source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
+            key: message.key.map(Array.init), value: message.value.map(Array.init),
+            headers: message.headers.map { ($0.key, $0.value) }, worker: worker.name, failedAt: Date())
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: configuration.deadLetterTopic, key: message.key.map(Array.init),
+                value: Array(try letter.encoded()), headers: [transactionHeader(message.partition)]))
+        counts.deadLetters[code, default: 0] += 1
+        log.warning(
+            "dead letter",
+            ["code": code, "reason": reason, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
+    }
+
+    // MARK: Transactions
+
+    private func commitBatch() async throws {
+        guard inTransaction, let producer, let consumer else { return }
+        for (partition, accounts) in dirty {
+            guard let store = stores[partition] else { continue }
+            for accountID in accounts {
+                let value = try store.accounts[accountID].map { try Changelog.encode($0, encoder: encoder) }
+                try await producer.enqueue(
+                    ProducerMessage(
+                        topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
+                        headers: [transactionHeader(partition)]))
+            }
+        }
+        // The checkpoints go last, once everything else of the transaction is written: on a
+        // broker that shows aborted records, a checkpoint is what says a transaction is whole.
+        if configuration.abortedRecordsVisible { try await producer.flush() }
+        var offsets: [TopicPartitionOffset] = []
+        for partition in touched.sorted() {
+            guard let store = stores[partition] else { continue }
+            let checkpoint = Changelog.Checkpoint(txn: transactionID, offsets: store.offsets, clock: store.clock)
+            try await producer.enqueue(
+                ProducerMessage(
+                    topic: changelogTopic, partition: partition, key: Changelog.checkpointKey,
+                    value: Changelog.encode(checkpoint), headers: [transactionHeader(partition)]))
+            store.lastTransaction = transactionID
+            offsets += store.offsets.map { TopicPartitionOffset($0.key, partition, offset: $0.value) }
+        }
+        try await producer.sendOffsets(offsets, consumer: consumer)
+        try await producer.commitTransaction()
+        let seconds = (ContinuousClock.now - batchStart) / .seconds(1)
+        let counts = self.counts
+        metrics.update { v in
+            v.transactionsCommitted += 1
+            v.eventsIn += counts.eventsIn
+            v.eventsOut += counts.eventsOut
+            v.duplicates += counts.duplicates
+            v.timersFired += counts.timersFired
+            for (code, n) in counts.deadLetters { v.deadLetters[code, default: 0] += n }
+        }
+        metrics.observeBatch(seconds: seconds)
+        endTransaction()
+    }
+
+    private func endTransaction() {
+        inTransaction = false
+        batchEvents = 0
+        touched.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
+        counts = BatchCounts()
+    }
+
+    private func abort(_ error: any Error) async throws {
+        guard inTransaction, let producer else { return }
+        log.warning("aborting the transaction", ["txn": transactionID, "error": "\(error)"])
+        endTransaction()
+        metrics.update { $0.transactionsAborted += 1 }
+        try await producer.abortTransaction()
+    }
+
+    /// After a failed transaction: abort it, drop its state changes by rebuilding the owned
+    /// partitions from the changelog, and read the inputs again from the restored positions.
+    private func recover(from error: KafkaError) async throws {
+        try await abort(error)
+        guard let consumer else { return }
+        let owned = stores.keys.sorted()
+        guard !owned.isEmpty else { return }
+        try await restore(owned)
+        var positions: [TopicPartitionOffset] = []
+        for partition in owned {
+            for topic in consumedTopics {
+                positions.append(
+                    TopicPartitionOffset(
+                        topic, partition, offset: stores[partition]?.offsets[topic] ?? TopicPartitionOffset.beginning))
+            }
+        }
+        try await consumer.seek(positions)
+    }
+
+    private func restore(_ partitions: [Int32]) async throws {
+        status.restoring.store(true, ordering: .relaxed)
+        defer { status.restoring.store(false, ordering: .relaxed) }
+        let started = ContinuousClock.now
+        let (restored, records) = try await Restore.partitions(
+            partitions, topic: changelogTopic, kafka: configuration.kafka,
+            abortedRecordsVisible: configuration.abortedRecordsVisible, as: W.State.self, log: log)
+        for (partition, store) in restored { stores[partition] = store }
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        metrics.update { $0.restoredRecords += records }
+        updateGauges()
+        log.info(
+            "restored",
+            [
+                "partitions": partitions.map(String.init).joined(separator: ","), "records": "\(records)",
+                "accounts": "\(restored.values.reduce(0) { $0 + $1.accounts.count })",
+                "seconds": String(format: "%.3f", seconds),
+            ])
+    }
+
+    // MARK: Rebalancing
+
+    private func rebalance(_ event: RebalanceEvent) async {
+        do {
+            switch event {
+            case .revoked(let partitions, let lost):
+                if inTransaction {
+                    if lost {
+                        try await abort(KafkaError.configuration("partitions lost"))
+                    } else {
+                        do { try await commitBatch() } catch { try await abort(error) }
+                    }
+                }
+                for partition in Set(partitions.map(\.partition)) { stores[partition] = nil }
+                updateGauges()
+                log.info("revoked", ["partitions": partitions.map(\.description).joined(separator: ","), "lost": "\(lost)"])
+            case .assigned(let partitions):
+                let ids = Set(partitions.map(\.partition)).sorted()
+                try await restore(ids)
+                let starts = partitions.compactMap { tp in
+                    stores[tp.partition]?.offsets[tp.topic].map { TopicPartitionOffset(tp, offset: $0) }
+                }
+                try await consumer?.startAssignedPartitions(at: starts)
+            }
+        } catch {
+            log.error("rebalance failed", ["error": "\(error)"])
+            failure = error
+        }
+    }
+
+    private func updateGauges() {
+        lastLagUpdate = .now
+        var lag: [String: Int64] = [:]
+        if let consumer {
+            for (partition, store) in stores {
+                for topic in consumedTopics {
+                    let tp = TopicPartition(topic, partition)
+                    if let high = try? consumer.cachedHighWatermark(tp) {
+                        lag[tp.description] = max(0, high - store.offsets[topic, default: 0])
+                    }
+                }
+            }
+        }
+        let accounts = stores.values.reduce(0) { $0 + $1.accounts.count }
+        let timers = stores.values.reduce(0) { $0 + $1.pendingTimers }
+        let partitions = stores.count
+        metrics.update { v in
+            v.lag = lag
+            v.accounts = accounts
+            v.timersPending = timers
+            v.assignedPartitions = partitions
+        }
+    }
+
+    // MARK: Inspection (tests, benchmarks)
+
+    /// The state of an account owned by this instance.
+    public func state(of accountID: String) throws -> W.State? {
+        for store in stores.values {
+            if let record = store.accounts[accountID] { return try decodeState(record.slot) }
+        }
+        return nil
+    }
+
+    public func timers(of accountID: String) -> [TimerEntry] {
+        stores.values.compactMap { $0.accounts[accountID]?.timers }.first ?? []
+    }
+
+    public var ownedPartitions: [Int32] { stores.keys.sorted() }
+    public var accountCount: Int { stores.values.reduce(0) { $0 + $1.accounts.count } }
+}
+
+extension Worker {
+    /// Topics the worker writes (besides its changelog and the dead-letter topic), fetched
+    /// at start so that the first output is not held by a metadata lookup.
+    public var outputTopics: [String] { [] }
+}
+
+/// A clock record: `{"now": "2026-11-21T10:00:00Z"}` on every partition of the clock topic.
+public enum ClockTick {
+    public static func record(_ date: Date) -> [UInt8] {
+        JSONValue.object(["type": .string("clock.tick"), "now": .string(Timestamp.format(date))]).jsonBytes
+    }
+
+    /// Milliseconds since 1970, or nil when the record is not a tick.
+    public static func read(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        guard let json = try? JSONReader.read(Array(bytes)), let text = json["now"]?.stringValue,
+            let date = EventValidator.parseUTCTimestamp(text)
+        else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
