@@ -73,7 +73,10 @@ enum Restore {
         _ message: KafkaMessage, to store: PartitionStore<State>, pending: inout [String: [KafkaMessage]], buffer: Bool
     ) throws {
         guard let key = message.key else { return }
-        let transaction = message.header(Changelog.transactionHeader).map { String(decoding: $0, as: UTF8.self) }
+        // The header says `<transaction>/<partition>`.
+        let transaction = message.header(Changelog.transactionHeader).map { value in
+            String(decoding: value[..<(value.lastIndex(of: UInt8(ascii: "/")) ?? value.endIndex)], as: UTF8.self)
+        }
         if key.elementsEqual(Changelog.checkpointKey) {
             guard let value = message.value else { return }
             let checkpoint = try Changelog.decodeCheckpoint(value)

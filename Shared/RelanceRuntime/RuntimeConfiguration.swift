@@ -27,6 +27,9 @@ public struct RuntimeConfiguration: Sendable {
     public var batchMaxMilliseconds = 100
     /// `RELANCE_TRANSACTION_TIMEOUT_MS`, default 60000.
     public var transactionTimeoutMilliseconds = 60_000
+    /// `RELANCE_SESSION_TIMEOUT_MS`, default 45000: a silent instance loses its partitions
+    /// after this long.
+    public var sessionTimeoutMilliseconds = 45_000
     /// `RELANCE_HTTP_PORT`, default 9400: `/metrics`, `/health/live`, `/health/ready`. 0 turns
     /// the endpoint off.
     public var httpPort = 9400
@@ -86,6 +89,7 @@ public struct RuntimeConfiguration: Sendable {
         if let v = try int("RELANCE_BATCH_MAX_MS", 1...60_000) { c.batchMaxMilliseconds = v }
         if let v = try int("RELANCE_TRANSACTION_TIMEOUT_MS", 1000...900_000) { c.transactionTimeoutMilliseconds = v }
         if let v = try int("RELANCE_HTTP_PORT", 0...65535) { c.httpPort = v }
+        if let v = try int("RELANCE_SESSION_TIMEOUT_MS", 1000...3_600_000) { c.sessionTimeoutMilliseconds = v }
         if let v = try int("RELANCE_MAX_EVENT_BYTES", 1024...(64 << 20)) { c.maximumEventBytes = v }
         if let v = try bool("RELANCE_ABORTED_RECORDS_VISIBLE") { c.abortedRecordsVisible = v }
         if let v = environment["RELANCE_LOG_LEVEL"] {

@@ -52,6 +52,11 @@ public actor WorkerRuntime<W: Worker> {
     private var producer: KafkaTransactionalProducer?
     private var stores: [Int32: PartitionStore<W.State>] = [:]
     private var stopRequested = false
+    /// Input partitions paused until their partition of the clock topic gives a time.
+    private var waitingForClock: [TopicPartition: Int64] = [:]
+    /// Partitions rewound while the current batch is processed: the rest of the batch is
+    /// read again.
+    private var rewound: Set<TopicPartition> = []
     private var failure: (any Error)?
 
     // The open transaction.
@@ -104,6 +109,7 @@ public actor WorkerRuntime<W: Worker> {
         try await producer.initTransactions()
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: configuration.group(for: worker.name))
         consumerConfiguration.isolationLevel = .readCommitted
+        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
         let consumer = try KafkaConsumer(configuration: consumerConfiguration) { [weak self] event in
             await self?.rebalance(event)
         }
@@ -179,15 +185,22 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func process(_ batch: [KafkaMessage]) async throws {
+        rewound.removeAll()
         for message in batch {
             guard let store = stores[message.partition] else { continue }
+            if !rewound.isEmpty && rewound.contains(message.topicPartition) { continue }
             // Already processed: read again after a rewind.
             if message.offset < store.offsets[message.topic, default: 0] { continue }
+            let isTick = !configuration.wallClock && message.topic == configuration.clockTopic
+            if !isTick && !configuration.wallClock && store.clock == 0 {
+                try await holdUntilClock(message)
+                continue
+            }
             try beginIfNeeded()
             store.offsets[message.topic] = message.offset + 1
             touched.insert(message.partition)
             batchEvents += 1
-            if !configuration.wallClock && message.topic == configuration.clockTopic {
+            if isTick {
                 try await tick(message, store)
             } else {
                 counts.eventsIn += 1
@@ -242,8 +255,30 @@ public actor WorkerRuntime<W: Worker> {
                 reason: "a clock record must be {\"now\": \"<ISO 8601 UTC time>\"}")
         }
         guard time > store.clock else { return }
+        if store.clock == 0 { try await resumeAfterClock(store.partition) }
         store.clock = time
         try await fireDueTimers(store)
+    }
+
+    /// An event can only be handled once its partition knows the time: until the first
+    /// tick, its input partition is paused and rewound to the event.
+    private func holdUntilClock(_ message: KafkaMessage) async throws {
+        let tp = message.topicPartition
+        guard waitingForClock[tp] == nil, let consumer else { return }
+        waitingForClock[tp] = message.offset
+        try consumer.pause([tp])
+        log.info("waiting for the clock", ["partition": tp.description, "clockTopic": configuration.clockTopic])
+    }
+
+    private func resumeAfterClock(_ partition: Int32) async throws {
+        let held = waitingForClock.filter { $0.key.partition == partition }
+        guard !held.isEmpty, let consumer else { return }
+        for tp in held.keys { waitingForClock[tp] = nil }
+        rewound.formUnion(held.keys)
+        // Resuming restarts fetching after the last record polled; the seek (which discards
+        // what was fetched before it) takes the partition back to the first held event.
+        try consumer.resume(Array(held.keys))
+        try await consumer.seek(held.map { TopicPartitionOffset($0.key, offset: $0.value) })
     }
 
     private func advanceWallClock() async throws {
@@ -442,6 +477,7 @@ public actor WorkerRuntime<W: Worker> {
                     }
                 }
                 for partition in Set(partitions.map(\.partition)) { stores[partition] = nil }
+                for tp in partitions { waitingForClock[tp] = nil }
                 updateGauges()
                 log.info("revoked", ["partitions": partitions.map(\.description).joined(separator: ","), "lost": "\(lost)"])
             case .assigned(let partitions):

@@ -1,0 +1,90 @@
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+import Testing
+
+@Suite("Worker runtime on the mock cluster", .serialized)
+struct RuntimeTests {
+    @Test("each event produces its output once; state survives a restart")
+    func outputsAndRestore() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        let first = RunningWorker(LedgerWorker(), h.configuration())
+        for n in 0..<30 { try await h.deposit("e\(n)", account: "acct-\(n % 5)", amount: "\(n)") }
+        _ = try await h.read("t.balances", count: 30)
+        try await first.stop()
+
+        let second = RunningWorker(LedgerWorker(), h.configuration())
+        for n in 30..<40 { try await h.deposit("e\(n)", account: "acct-\(n % 5)", amount: "\(n)") }
+        let outputs = try await h.read("t.balances", count: 40)
+        try await second.stop()
+
+        #expect(outputs.count == 40)
+        // The last balance of each account counts all its deposits: the count went on from
+        // the restored state, not from zero.
+        var last: [String: JSONValue] = [:]
+        for record in outputs { last[record.keyString!] = record.data }
+        for account in 0..<5 {
+            let amounts = stride(from: account, to: 40, by: 5)
+            #expect(last["acct-\(account)"]?["count"]?.integerValue == 8)
+            #expect(last["acct-\(account)"]?["total"]?.integerValue == Int64(amounts.reduce(0, +)))
+        }
+        // Output ids are derived from their cause: unique here, stable on reprocessing.
+        #expect(Set(outputs.map { $0.json["eventId"]!.stringValue! }).count == 40)
+    }
+
+    @Test("an event id seen before is dropped")
+    func duplicates() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        let worker = RunningWorker(LedgerWorker(), h.configuration())
+        try await h.deposit("same", account: "acct-1")
+        try await h.deposit("same", account: "acct-1")
+        try await h.deposit("other", account: "acct-1")
+        let outputs = try await h.read("t.balances", count: 2)
+        try await worker.stop()
+        #expect(outputs.map { $0.data["cause"]?.stringValue } == ["same", "other"])
+        #expect(worker.runtime.metrics.duplicates == 1)
+    }
+
+    @Test("a timer survives a restart and fires once")
+    func timerSurvivesRestart() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        let first = RunningWorker(LedgerWorker(), h.configuration())
+        try await h.deposit("d1", account: "acct-t")
+        _ = try await h.read("t.balances", count: 1)
+        let pending = await first.runtime.timers(of: "acct-t")
+        #expect(pending.map(\.id) == ["reminder"])
+        #expect(pending.first?.dueDate == Harness.start.addingTimeInterval(7 * 86_400))
+        try await first.stop()
+
+        let second = RunningWorker(LedgerWorker(), h.configuration())
+        try await second.waitForPartitions(Int(partitions))
+        #expect(await second.runtime.timers(of: "acct-t").map(\.id) == ["reminder"])
+        // Six days: not yet. Eight days: fires. Nine days: nothing more.
+        try await h.tick(Harness.start.addingTimeInterval(6 * 86_400))
+        try await h.tick(Harness.start.addingTimeInterval(8 * 86_400))
+        _ = try await h.read("t.balances", count: 2)
+        try await h.tick(Harness.start.addingTimeInterval(9 * 86_400))
+        try await h.deposit("d2", account: "acct-t")
+        let outputs = try await h.read("t.balances", count: 3)
+        try await second.stop()
+        let types = outputs.map { $0.json["type"]?.stringValue }
+        #expect(types == ["test.balance", "test.reminder", "test.balance"])
+        #expect(outputs[1].data["due"]?.stringValue == Timestamp.format(Harness.start.addingTimeInterval(7 * 86_400)))
+        // The reminder was the clock's doing: its time is the tick that fired it.
+        #expect(outputs[1].json["occurredAt"]?.stringValue == Timestamp.format(Harness.start.addingTimeInterval(8 * 86_400)))
+        #expect(await second.runtime.timers(of: "acct-t").isEmpty)
+
+        // And after another restart it does not fire again.
+        let third = RunningWorker(LedgerWorker(), h.configuration())
+        try await third.waitForPartitions(Int(partitions))
+        try await h.tick(Harness.start.addingTimeInterval(30 * 86_400))
+        try await h.deposit("d3", account: "acct-t")
+        let after = try await h.read("t.balances", count: 4)
+        try await third.stop()
+        #expect(after.map { $0.json["type"]?.stringValue }.filter { $0 == "test.reminder" }.count == 1)
+    }
+}
