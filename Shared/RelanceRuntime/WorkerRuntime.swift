@@ -210,8 +210,25 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
+        guard let value = message.value, !value.isEmpty else {
+            return try await deadLetter(
+                message, code: "empty_record",
+                reason: "the record has no value (a tombstone or an empty message): an event is a JSON object")
+        }
+        if let key = message.key, let finding = CardNumberDetector.firstCardNumber(in: key) {
+            return try await deadLetter(
+                message, code: "card_number",
+                reason: "the record key carries \(finding): card numbers never enter Relance")
+        }
+        for header in message.headers {
+            if let bytes = header.value, let finding = CardNumberDetector.firstCardNumber(in: bytes) {
+                return try await deadLetter(
+                    message, code: "card_number",
+                    reason: "header \"\(header.key)\" carries \(finding): card numbers never enter Relance")
+            }
+        }
         let event: EventEnvelope
-        switch validator.read(message.value.map(Array.init) ?? []) {
+        switch validator.read(Array(value)) {
         case .failure(let rejection):
             return try await deadLetter(message, code: rejection.code, reason: rejection.description)
         case .success(let read):
