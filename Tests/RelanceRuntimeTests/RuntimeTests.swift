@@ -88,3 +88,52 @@ struct RuntimeTests {
         #expect(after.map { $0.json["type"]?.stringValue }.filter { $0 == "test.reminder" }.count == 1)
     }
 }
+
+@Suite("Partitions moving between instances", .serialized)
+struct PartitionMoveTests {
+    @Test("partitions moved mid-stream continue from restored state")
+    func moveMidStream() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        let accounts = 12
+        var sent = 0
+        func send(_ count: Int) async throws {
+            for _ in 0..<count {
+                try await h.deposit("e\(sent)", account: "acct-\(sent % accounts)", amount: "\(sent)")
+                sent += 1
+            }
+        }
+        let a = RunningWorker(LedgerWorker(), h.configuration(instance: "a"))
+        try await send(60)
+        _ = try await h.read("t.balances", count: 60)
+        #expect(await a.runtime.ownedPartitions == [0, 1, 2, 3])
+
+        // A second instance joins: the partitions are shared, B restores its share.
+        let b = RunningWorker(LedgerWorker(), h.configuration(instance: "b"))
+        try await b.waitForPartitions(2)
+        try await a.waitForPartitions(2)
+        try await send(60)
+        _ = try await h.read("t.balances", count: 120)
+        #expect(Set(await a.runtime.ownedPartitions).isDisjoint(with: await b.runtime.ownedPartitions))
+
+        // A leaves: B takes everything over.
+        try await a.stop()
+        try await b.waitForPartitions(4)
+        try await send(60)
+        let outputs = try await h.read("t.balances", count: 180)
+        try await b.stop()
+
+        #expect(outputs.count == 180)
+        var counts: [String: [Int64]] = [:]
+        var totals: [String: Int64] = [:]
+        for record in outputs {
+            counts[record.keyString!, default: []].append(record.data["count"]!.integerValue!)
+            totals[record.keyString!] = record.data["total"]!.integerValue!
+        }
+        for account in 0..<accounts {
+            // Each account's balances count 1, 2, … 15 with no gap or repeat across both moves.
+            #expect(counts["acct-\(account)"] == Array(1...15), "acct-\(account)")
+            #expect(totals["acct-\(account)"] == Int64(stride(from: account, to: 180, by: accounts).reduce(0, +)))
+        }
+    }
+}
