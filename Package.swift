@@ -45,6 +45,11 @@ let package = Package(
             dependencies: ["RelanceKafka", "CRdKafka"],
             path: "Benchmarks/KafkaBench"
         ),
+        .executableTarget(
+            name: "relance-kill-test",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Tests/KillTest"
+        ),
         .testTarget(
             name: "RelanceKafkaTests",
             dependencies: ["RelanceKafka", "CRdKafka"],
