@@ -5,9 +5,13 @@ let package = Package(
     name: "relance",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "relance", targets: ["relance"]),
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +48,19 @@ let package = Package(
             name: "kafka-bench",
             dependencies: ["RelanceKafka", "CRdKafka"],
             path: "Benchmarks/KafkaBench"
+        ),
+        .executableTarget(
+            name: "relance",
+            dependencies: [
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Relance"
+        ),
+        .executableTarget(
+            name: "runtime-bench",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Benchmarks/RuntimeBench"
         ),
         .executableTarget(
             name: "relance-kill-test",

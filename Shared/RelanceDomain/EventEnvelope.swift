@@ -48,6 +48,7 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case amountNotANumber(path: String)
     case unknownCurrency(path: String, code: String)
     case cardNumber(CardNumberDetector.Finding)
+    case schemaViolation(JSONSchema.Violation)
 
     /// A short stable code for metrics and filters.
     public var code: String {
@@ -66,6 +67,7 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .amountNotANumber: "amount_not_a_number"
         case .unknownCurrency: "unknown_currency"
         case .cardNumber: "card_number"
+        case .schemaViolation: "schema_violation"
         }
     }
 
@@ -87,6 +89,7 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .amountNotANumber(let path): "\(path) must be a whole number of minor units"
         case .unknownCurrency(let path, let code): "\(path) \"\(code)\" is not an ISO 4217 currency"
         case .cardNumber(let finding): "the event carries \(finding): card numbers never enter Relance"
+        case .schemaViolation(let violation): "schema violation: \(violation)"
         }
     }
 }
@@ -98,10 +101,19 @@ public struct EventValidator: Sendable {
     /// Event types this reader accepts, with their supported schema versions.
     public var knownTypes: [String: [Int]]
     public var maximumBytes: Int
+    /// The schema of `data` per type and version; a type without one accepts any object.
+    public var dataSchemas: [String: [Int: JSONSchema]] = [:]
 
     public init(knownTypes: [String: [Int]], maximumBytes: Int = 1 << 20) {
         self.knownTypes = knownTypes
         self.maximumBytes = maximumBytes
+    }
+
+    /// Accepts these types and versions, each checked against its schema.
+    public init(types: [EventType], maximumBytes: Int = 1 << 20) {
+        self.maximumBytes = maximumBytes
+        self.knownTypes = Dictionary(grouping: types, by: \.name).mapValues { $0.map(\.version).sorted() }
+        for type in types { dataSchemas[type.name, default: [:]][type.version] = type.data }
     }
 
     public func read(_ bytes: [UInt8]) -> Result<EventEnvelope, InputRejection> {
@@ -120,6 +132,13 @@ public struct EventValidator: Sendable {
         do {
             let envelope = try envelope(of: json)
             try checkAmountsAndCurrencies(envelope.data, path: "data")
+            if let schema = dataSchemas[envelope.type]?[envelope.schemaVersion] {
+                do {
+                    try schema.validate(envelope.data, path: "data")
+                } catch {
+                    throw InputRejection.schemaViolation(error)
+                }
+            }
             return .success(envelope)
         } catch let rejection as InputRejection {
             return .failure(rejection)

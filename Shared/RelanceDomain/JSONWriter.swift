@@ -11,6 +11,50 @@ extension JSONValue {
 
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
+    /// Indented JSON (two spaces), for documents kept in the repository.
+    public var prettyText: String {
+        var out: [UInt8] = []
+        JSONValue.writePretty(self, indent: 0, into: &out)
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writePretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
+        let inner = [UInt8](repeating: 0x20, count: (indent + 1) * 2)
+        let outer = [UInt8](repeating: 0x20, count: indent * 2)
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            let scalars = elements.allSatisfy {
+                if case .array = $0 { false } else if case .object = $0 { false } else { true }
+            }
+            if scalars {
+                write(value, into: &out)
+                return
+            }
+            out.append(contentsOf: "[\n".utf8)
+            for (index, element) in elements.enumerated() {
+                out += inner
+                writePretty(element, indent: indent + 1, into: &out)
+                out.append(contentsOf: (index + 1 < elements.count ? ",\n" : "\n").utf8)
+            }
+            out += outer
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(contentsOf: "{\n".utf8)
+            for (index, member) in members.enumerated() {
+                out += inner
+                writeString(member.key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                writePretty(member.value, indent: indent + 1, into: &out)
+                out.append(contentsOf: (index + 1 < members.count ? ",\n" : "\n").utf8)
+            }
+            out += outer
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &out)
+        }
+    }
+
     static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

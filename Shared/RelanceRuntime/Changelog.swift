@@ -93,6 +93,25 @@ enum Changelog {
     }
 }
 
+/// Changelog records built outside a runtime: to seed state from another system, or to
+/// measure restores.
+public enum ChangelogRecords {
+    /// The record of one account, as the runtime writes it.
+    public static func account<State: Codable & Sendable>(
+        _ accountID: String, state: State?, timers: [TimerEntry] = [], seenEventIDs: [String] = [],
+        merchantID: String
+    ) throws -> (key: [UInt8], value: [UInt8]) {
+        var record = AccountRecord<State>()
+        record.slot = .decoded(state)
+        record.timers = timers
+        record.seen = seenEventIDs.suffix(AccountRecord<State>.seenCapacity).map(EventIDs.hash)
+        record.merchantID = merchantID
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (Changelog.accountKey(accountID), try Changelog.encode(record, encoder: encoder))
+    }
+}
+
 struct ByteReader {
     var bytes: ArraySlice<UInt8>
 

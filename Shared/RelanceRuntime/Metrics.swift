@@ -53,7 +53,8 @@ public final class RuntimeMetrics: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples { out += "\(name){\(w)\(labels)} \(value)\n" }
         }
-        metric("relance_events_in_total", "counter", "Input events read (clock ticks excluded).", [("", "\(v.eventsIn)")])
+        metric(
+            "relance_events_in_total", "counter", "Input events read (clock ticks excluded).", [("", "\(v.eventsIn)")])
         metric("relance_events_out_total", "counter", "Records published by handlers.", [("", "\(v.eventsOut)")])
         metric(
             "relance_duplicate_events_total", "counter", "Input events dropped as already seen (same event id).",
@@ -63,9 +64,14 @@ public final class RuntimeMetrics: Sendable {
             v.deadLetters.sorted { $0.key < $1.key }.map { (",reason=\"\($0.key)\"", "\($0.value)") })
         metric(
             "relance_transactions_total", "counter", "Kafka transactions, by outcome.",
-            [(",outcome=\"committed\"", "\(v.transactionsCommitted)"), (",outcome=\"aborted\"", "\(v.transactionsAborted)")])
+            [
+                (",outcome=\"committed\"", "\(v.transactionsCommitted)"),
+                (",outcome=\"aborted\"", "\(v.transactionsAborted)"),
+            ])
         metric("relance_timers_fired_total", "counter", "Durable timers fired.", [("", "\(v.timersFired)")])
-        metric("relance_timers_pending", "gauge", "Durable timers waiting in owned partitions.", [("", "\(v.timersPending)")])
+        metric(
+            "relance_timers_pending", "gauge", "Durable timers waiting in owned partitions.",
+            [("", "\(v.timersPending)")])
         metric("relance_accounts", "gauge", "Accounts held in memory.", [("", "\(v.accounts)")])
         metric("relance_assigned_partitions", "gauge", "Partitions owned.", [("", "\(v.assignedPartitions)")])
         metric(

@@ -9,53 +9,13 @@ enum Restore {
     ) async throws -> (stores: [Int32: PartitionStore<State>], records: Int) {
         var stores: [Int32: PartitionStore<State>] = [:]
         for partition in partitions { stores[partition] = PartitionStore(partition: partition) }
-        var config = ConsumerConfiguration(kafka: kafka, groupID: nil)
-        config.isolationLevel = .readCommitted
-        let consumer = try KafkaConsumer(configuration: config)
-        defer { Task { try? await consumer.close() } }
-        // The end to reach, read back from the broker now. In a transactional topic it is not
-        // "last record + 1": commit markers take offsets too.
-        var targets: [Int32: Int64] = [:]
-        for partition in partitions {
-            let (low, high) = try await consumer.watermarks(TopicPartition(topic, partition))
-            if high > low { targets[partition] = high }
-        }
-        var records = 0
-        if !targets.isEmpty {
-            try await consumer.assign(targets.keys.map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
-            var pending: [Int32: [String: [KafkaMessage]]] = [:]
-            var emptyPollsAtStableEnd: [Int32: Int] = [:]
-            var done: Set<Int32> = []
-            var lastReport = ContinuousClock.now
-            while done.count < targets.count {
-                let batch = try await consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100))
-                records += batch.count
-                for message in batch {
-                    guard let store = stores[message.partition] else { continue }
-                    try apply(message, to: store, pending: &pending[message.partition, default: [:]], buffer: abortedRecordsVisible)
-                }
-                for (partition, target) in targets where !done.contains(partition) {
-                    let tp = TopicPartition(topic, partition)
-                    let position = try consumer.position([tp]).first?.offset ?? -1
-                    if position >= target {
-                        done.insert(partition)
-                        continue
-                    }
-                    // Read up to the last stable offset and the log ends with a marker:
-                    // nothing more will come. Twice, so that records already fetched with
-                    // that watermark are surely returned first.
-                    if batch.isEmpty, let stable = try consumer.cachedHighWatermark(tp), stable >= target {
-                        emptyPollsAtStableEnd[partition, default: 0] += 1
-                        if emptyPollsAtStableEnd[partition]! >= 2 { done.insert(partition) }
-                    } else {
-                        emptyPollsAtStableEnd[partition] = 0
-                    }
-                }
-                if ContinuousClock.now - lastReport > .seconds(5) {
-                    lastReport = .now
-                    log.info(
-                        "restoring", ["topic": topic, "records": "\(records)", "partitionsLeft": "\(targets.count - done.count)"])
-                }
+        var pending: [Int32: [String: [KafkaMessage]]] = [:]
+        let records = try await TopicReading.readToEnd(topic, partitions: partitions, kafka: kafka, log: log) { batch in
+            for message in batch {
+                guard let store = stores[message.partition] else { continue }
+                try apply(
+                    message, to: store, pending: &pending[message.partition, default: [:]],
+                    buffer: abortedRecordsVisible)
             }
         }
         for store in stores.values {

@@ -14,8 +14,9 @@ public protocol Worker: Sendable {
     var name: String { get }
     /// The event topics read. All keyed by account id, all with the same partition count.
     var inputTopics: [String] { get }
-    /// Accepted event types and their schema versions; anything else is a dead letter.
-    var eventTypes: [String: [Int]] { get }
+    /// Accepted event types (name, version, schema of `data`); anything else, or an event
+    /// that does not follow its type's schema, is a dead letter.
+    var eventTypes: [EventType] { get }
     /// Topics written besides the changelog and the dead-letter topic (default none).
     var outputTopics: [String] { get }
 

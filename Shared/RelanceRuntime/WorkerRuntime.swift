@@ -83,7 +83,7 @@ public actor WorkerRuntime<W: Worker> {
         self.configuration = configuration
         self.metrics = RuntimeMetrics(worker: worker.name)
         self.log = Logger(worker: worker.name, level: configuration.logLevel)
-        self.validator = EventValidator(knownTypes: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
+        self.validator = EventValidator(types: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
         self.changelogTopic = configuration.changelog(for: worker.name)
         encoder.outputFormatting = [.sortedKeys]
     }
@@ -102,7 +102,8 @@ public actor WorkerRuntime<W: Worker> {
     public func run() async throws {
         let kafka = configuration.kafka
         var producerConfiguration = TransactionalProducerConfiguration(
-            producer: ProducerConfiguration(kafka: kafka), transactionalID: "\(worker.name)-\(configuration.instanceID)")
+            producer: ProducerConfiguration(kafka: kafka), transactionalID: "\(worker.name)-\(configuration.instanceID)"
+        )
         producerConfiguration.transactionTimeoutMilliseconds = configuration.transactionTimeoutMilliseconds
         let producer = try KafkaTransactionalProducer(configuration: producerConfiguration)
         self.producer = producer
@@ -470,6 +471,7 @@ public actor WorkerRuntime<W: Worker> {
         for (partition, store) in restored { stores[partition] = store }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         metrics.update { $0.restoredRecords += records }
+        lastRestore = (records, seconds)
         updateGauges()
         log.info(
             "restored",
@@ -496,7 +498,8 @@ public actor WorkerRuntime<W: Worker> {
                 for partition in Set(partitions.map(\.partition)) { stores[partition] = nil }
                 for tp in partitions { waitingForClock[tp] = nil }
                 updateGauges()
-                log.info("revoked", ["partitions": partitions.map(\.description).joined(separator: ","), "lost": "\(lost)"])
+                log.info(
+                    "revoked", ["partitions": partitions.map(\.description).joined(separator: ","), "lost": "\(lost)"])
             case .assigned(let partitions):
                 let ids = Set(partitions.map(\.partition)).sorted()
                 try await restore(ids)
@@ -550,6 +553,8 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     public var ownedPartitions: [Int32] { stores.keys.sorted() }
+    /// The latest restore: changelog records read and how long it took.
+    public private(set) var lastRestore: (records: Int, seconds: Double) = (0, 0)
     public var accountCount: Int { stores.values.reduce(0) { $0 + $1.accounts.count } }
 }
 

@@ -18,7 +18,9 @@ import RelanceRuntime
     import Glibc
 #endif
 
-let partitionCount: Int32 = 4
+// librdkafka's mock cluster keeps at most 5 MiB (or 100,000 message sets) per partition and
+// deletes the oldest beyond that: enough partitions that 100,000 events and their outputs fit.
+let partitionCount: Int32 = 12
 let inputTopic = "kt.events"
 let outputTopic = "kt.balances"
 let auditTopic = "kt.audit"
@@ -36,7 +38,7 @@ struct KillTestWorker: Worker {
     var name = "killtest"
     var inputTopics = [inputTopic]
     var outputTopics = [outputTopic, auditTopic]
-    var eventTypes = ["test.deposit": [1]]
+    var eventTypes = [EventType("test.deposit", summary: "money paid into an account")]
 
     func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
         guard let amount = event.data["amount"]?.integerValue else {
@@ -67,6 +69,9 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+/// Unbuffered, so that a long run shows how far it got.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func option(_ name: String, in arguments: [String]) -> String? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
@@ -82,7 +87,7 @@ func runBroker(_ arguments: [String]) async throws {
     }
     try await cluster.createTopic("relance.dead-letters", partitions: 1, replicationFactor: 3)
     try cluster.bootstrapServers.write(toFile: file, atomically: true, encoding: .utf8)
-    print("mock cluster at \(cluster.bootstrapServers)")
+    say("mock cluster at \(cluster.bootstrapServers)")
     while true { try await Task.sleep(for: .seconds(3600)) }
 }
 
@@ -124,16 +129,45 @@ final class TopicReader: @unchecked Sendable {
         var configuration = ConsumerConfiguration(bootstrapServers: bootstrap, groupID: nil)
         configuration.isolationLevel = isolation
         consumer = try KafkaConsumer(configuration: configuration)
+        self.topic = topic
         try await consumer.assign(
             (0..<partitionCount).map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
     }
 
-    func pump() async throws {
+    @discardableResult
+    func pump() async throws -> Int {
         let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(100))
         lock.withLock { records += batch }
+        return batch.count
     }
 
     var count: Int { lock.withLock { records.count } }
+
+    let topic: String
+
+    /// Reads until every partition's end, as it is now, is reached.
+    func catchUp() async throws {
+        var ends: [TopicPartition: Int64] = [:]
+        for partition in 0..<partitionCount {
+            let tp = TopicPartition(topic, partition)
+            ends[tp] = try await consumer.watermarks(tp).high
+        }
+        var quiet: [TopicPartition: Int] = [:]
+        while true {
+            let got = try await pump()
+            var done = true
+            for (tp, end) in ends {
+                if let position = try consumer.position([tp]).first?.offset, position >= end { continue }
+                if got == 0, let stable = try consumer.cachedHighWatermark(tp), stable >= end {
+                    quiet[tp, default: 0] += 1
+                    if quiet[tp]! >= 3 { continue }
+                }
+                if end == 0 { continue }
+                done = false
+            }
+            if done { return }
+        }
+    }
 
     /// The worker processes whose transactions wrote these records (from `relance-txn`
     /// headers: `<instance>-<process generation>-<sequence>/<partition>`).
@@ -201,7 +235,7 @@ func drive(_ arguments: [String]) async throws -> Int32 {
         try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500, using: &generator)))
         child.kill(SIGKILL)
         child.process.waitUntilExit()
-        print("kill \(round)/\(kills): \(await source.produced) events published, \(outputs.count) output records seen")
+        say("kill \(round)/\(kills): \(await source.produced) events published, \(outputs.count) output records seen")
     }
 
     // The last incarnation finishes the work and stops gracefully.
@@ -209,22 +243,31 @@ func drive(_ arguments: [String]) async throws -> Int32 {
     try await flow.value
     let abortedVisible = (ProcessInfo.processInfo.environment["RELANCE_ABORTED_RECORDS_VISIBLE"] ?? "true") == "true"
     let reader = try await Verifier(bootstrap: bootstrap, abortedVisible: abortedVisible)
+    // Wait for the last incarnation to catch up (counting first, checking when enough).
     let deadline = ContinuousClock.now + .seconds(600)
-    var result = try await reader.check(events: events, accounts: accounts)
-    while result.lost > 0 {
-        guard ContinuousClock.now < deadline else { break }
-        try await Task.sleep(for: .seconds(1))
-        result = try await reader.check(events: events, accounts: accounts)
+    while ContinuousClock.now < deadline {
+        let seen = try await reader.catchUp()
+        if seen.balances >= events && seen.audit >= events,
+            try await reader.check(events: events, accounts: accounts).lost == 0
+        {
+            break
+        }
+        try await Task.sleep(for: .milliseconds(500))
     }
     last.kill(SIGTERM)
     last.process.waitUntilExit()
-    result = try await reader.check(events: events, accounts: accounts)
+    _ = try await reader.catchUp()
+    let result = try await reader.check(events: events, accounts: accounts)
     let seconds = (ContinuousClock.now - started) / .seconds(1)
-    print(
+    say(
         "kills: \(kills), events: \(events), lost: \(result.lost), duplicated: \(result.duplicated)"
             + " (accounts with a wrong final balance: \(result.wrongBalances), worker exit on SIGTERM: "
             + "\(last.process.terminationStatus), \(String(format: "%.0f", seconds)) s"
-            + (abortedVisible ? "; records of transactions cut by a kill, left out: \(result.cutRecords))" : ")"))
+            + (abortedVisible ? "; records of transactions cut by a kill, left out: \(result.cutRecords)" : "")
+            + (result.lost > 0
+                ? "; events without a balance: \(result.lostBalances), without an audit record: \(result.lostAudits)"
+                : "")
+            + ")")
     let ok =
         result.lost == 0 && result.duplicated == 0 && result.wrongBalances == 0 && last.process.terminationStatus == 0
     return ok ? 0 : 1
@@ -283,12 +326,17 @@ final class Verifier {
         var duplicated: Int
         var wrongBalances: Int
         var cutRecords: Int
+        var lostBalances = 0
+        var lostAudits = 0
+    }
+
+    /// Reads what has arrived; the number of balance and audit records seen so far.
+    func catchUp() async throws -> (balances: Int, audit: Int) {
+        for reader in [balances, audit, changelog] { try await reader.catchUp() }
+        return (balances.count, audit.count)
     }
 
     func check(events: Int, accounts: Int) async throws -> Result {
-        for reader in [balances, audit, changelog] {
-            for _ in 0..<3 { try await reader.pump() }
-        }
         var checkpointed: Set<String> = []
         for record in changelog.all where record.keyString == "c:" {
             if let txn = record.header("relance-txn") { checkpointed.insert(String(decoding: txn, as: UTF8.self)) }
@@ -296,7 +344,9 @@ final class Verifier {
         var cutRecords = 0
         func counts(_ record: KafkaMessage) -> Bool {
             guard abortedVisible else { return true }
-            let committed = record.header("relance-txn").map { checkpointed.contains(String(decoding: $0, as: UTF8.self)) }
+            let committed = record.header("relance-txn").map {
+                checkpointed.contains(String(decoding: $0, as: UTF8.self))
+            }
             if committed != true { cutRecords += 1 }
             return committed == true
         }
@@ -317,6 +367,8 @@ final class Verifier {
         }
         var result = Result(lost: 0, duplicated: 0, wrongBalances: 0, cutRecords: cutRecords)
         for n in 0..<events {
+            if balanceCount[n] == 0 { result.lostBalances += 1 }
+            if auditCount[n] == 0 { result.lostAudits += 1 }
             if balanceCount[n] == 0 || auditCount[n] == 0 { result.lost += 1 }
             if balanceCount[n] > 1 || auditCount[n] > 1 { result.duplicated += 1 }
         }
@@ -338,6 +390,63 @@ case "worker":
     exit(await WorkerMain.run(KillTestWorker()))
 case "drive":
     exit(try await drive(arguments))
+case "positions":
+    guard let bootstrap = option("--bootstrap", in: arguments) else { fail("positions needs --bootstrap") }
+    for isolation in [ConsumerConfiguration.IsolationLevel.readCommitted, .readUncommitted] {
+        for topic in [outputTopic, changelogTopic] {
+            let reader = try await TopicReader(bootstrap: bootstrap, topic: topic, isolation: isolation)
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(8) { try await reader.pump() }
+            for partition in 0..<partitionCount {
+                let tp = TopicPartition(topic, partition)
+                let position = try reader.consumer.position([tp]).first?.offset ?? -1
+                let cached = try reader.consumer.cachedHighWatermark(tp) ?? -1
+                let (low, high) = try await reader.consumer.watermarks(tp)
+                say("\(isolation) \(tp): position \(position), cached high \(cached), low \(low), high \(high)")
+            }
+            say("\(isolation) \(topic): \(reader.count) records")
+        }
+    }
+case "inspect":
+    // Diagnosis of a run: what the verifier sees, in detail.
+    guard let bootstrap = option("--bootstrap", in: arguments) else { fail("inspect needs --bootstrap") }
+    let events = Int(option("--events", in: arguments) ?? "100000") ?? 100_000
+    let verifier = try await Verifier(bootstrap: bootstrap, abortedVisible: true)
+    let seen = try await verifier.catchUp()
+    say("records: \(seen.balances) balances, \(seen.audit) audit, \(verifier.changelog.count) changelog")
+    var checkpointed: Set<String> = []
+    for record in verifier.changelog.all where record.keyString == "c:" {
+        if let txn = record.header("relance-txn") { checkpointed.insert(String(decoding: txn, as: UTF8.self)) }
+    }
+    var raw = [Int](repeating: 0, count: events)
+    var committed = [Int](repeating: 0, count: events)
+    var txnOf: [Int: [String]] = [:]
+    for record in verifier.balances.all {
+        let json = try JSONReader.read(Array(record.value ?? []))
+        guard let cause = json["data"]?["cause"]?.stringValue, let n = Int(cause.dropFirst()), n < events else {
+            continue
+        }
+        raw[n] += 1
+        let txn = record.header("relance-txn").map { String(decoding: $0, as: UTF8.self) } ?? "-"
+        txnOf[n, default: []].append("\(txn)@\(record.partition):\(record.offset)")
+        if checkpointed.contains(txn) { committed[n] += 1 }
+    }
+    let lost = (0..<events).filter { committed[$0] == 0 }
+    say(
+        "balances: \((0..<events).filter { raw[$0] == 0 }.count) events with none at all, \(lost.count) with none checkpointed"
+    )
+    for n in lost.prefix(10) { say("  e\(n): \(txnOf[n] ?? [])") }
+    let lostTxns = Set(lost.flatMap { txnOf[$0] ?? [] }.map { String($0.split(separator: "@")[0]) })
+    say("transactions of those: \(lostTxns.count): \(lostTxns.sorted().prefix(10))")
+    let checkpoints = verifier.changelog.all.filter { $0.keyString == "c:" }
+    say("last checkpoints per partition:")
+    for partition in 0..<partitionCount {
+        for record in checkpoints.filter({ $0.partition == partition }).suffix(3) {
+            say(
+                "  p\(partition)@\(record.offset) \(record.header("relance-txn").map { String(decoding: $0, as: UTF8.self) } ?? "-") \(record.valueString ?? "")"
+            )
+        }
+    }
 default:
     fail("usage: relance-kill-test broker --bootstrap-file F | worker | drive --bootstrap B [--events N] [--kills K]")
 }

@@ -37,13 +37,19 @@ struct RuntimeDeadLetterTests {
         (event(), "acct-1", [KafkaHeader("customer-card", "5500005555555559")], "card_number", "customer-card"),
         (nil, "acct-1", [], "empty_record", "no value"),
         (event(), "acct-2", [], "key_not_account", "acct-2"),
-        (event(data: #"{"currency":"EUR"}"#), "acct-1", [], "missing_amount", "data.amount"),
+        (event(data: #"{"currency":"EUR"}"#), "acct-1", [], "schema_violation", "data.amount is required"),
+        (event(data: #"{"amount":1,"colour":"red"}"#), "acct-1", [], "schema_violation", "data.colour is not a field"),
+        (
+            event(data: #"{"amount":1,"refuse":"yes"}"#), "acct-1", [], "schema_violation",
+            "data.refuse must be a boolean"
+        ),
+        (event(data: #"{"amount":1,"note":""}"#), "acct-1", [], "schema_violation", "data.note must not be empty"),
         (event(data: #"{"amount":1,"refuse":true}"#), "acct-1", [], "refused_by_worker", "refuse"),
         (String(repeating: " ", count: 2048) + event(), "acct-1", [], "too_large", "limit"),
         ("{\"eventId\":\"\u{1}\"}", "acct-1", [], "malformed_json", "malformed JSON"),
     ]
 
-    @Test("24 kinds of bad input each land with a reason; good events around them go on")
+    @Test("27 kinds of bad input each land with a reason; good events around them go on")
     func deadLetters() async throws {
         let h = try await Harness()
         try await h.tick(Harness.start)
@@ -55,7 +61,8 @@ struct RuntimeDeadLetterTests {
             try await h.producer.send(
                 // One partition, so that the dead letters' source offsets give the order sent.
                 ProducerMessage(
-                    topic: "t.deposits", partition: 0, key: item.key.map { Array($0.utf8) }, value: item.value.map { Array($0.utf8) },
+                    topic: "t.deposits", partition: 0, key: item.key.map { Array($0.utf8) },
+                    value: item.value.map { Array($0.utf8) },
                     headers: item.headers))
         }
         try await h.send("{\"now\": \"not a time\"}", key: nil, topic: "relance.clock")
@@ -89,5 +96,50 @@ struct RuntimeDeadLetterTests {
         #expect(outputs.map { $0.data["cause"]?.stringValue } == ["good-before", "good-after"])
         #expect(outputs.last?.data["count"]?.integerValue == 2)
         #expect(worker.runtime.metrics.deadLetterCount == Self.cases.count + 1)
+    }
+}
+
+@Suite("Dead-letter replay", .serialized)
+struct DeadLetterReplayTests {
+    @Test("a dead letter replayed after the fix is processed; a redacted one is refused")
+    func replayAfterFix() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        // Version 1 of the worker does not know test.bonus.
+        let before = RunningWorker(LedgerWorker(), h.configuration())
+        let bonus =
+            #"{"eventId":"b1","type":"test.bonus","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
+            + #""accountId":"acct-9","merchantId":"m-1","data":{"amount":50}}"#
+        try await h.send(bonus, key: "acct-9")
+        try await h.deposit("card", account: "acct-9", extra: #","note":"4111111111111111""#)
+        try await h.deposit("d1", account: "acct-9")
+        _ = try await h.read("relance.dead-letters", count: 2)
+        _ = try await h.read("t.balances", count: 1)
+        try await before.stop()
+
+        let kafka = KafkaConfiguration(bootstrapServers: h.cluster.bootstrapServers)
+        var unknown = DeadLetters.Selection()
+        unknown.reasons = ["unknown_type"]
+        let entries = try await DeadLetters.list(topic: "relance.dead-letters", selection: unknown, kafka: kafka)
+        #expect(entries.map(\.letter.source.topic) == ["t.deposits"])
+        #expect(entries.first?.letter.value.map { String(decoding: $0, as: UTF8.self) } == bonus)
+
+        // Version 2 knows it; the replayed event is processed like any other.
+        var fixed = LedgerWorker()
+        fixed.eventTypes.append(EventType("test.bonus", summary: "a bonus credited"))
+        let after = RunningWorker(fixed, h.configuration())
+        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: h.producer)
+        let outputs = try await h.read("t.balances", count: 2)
+        try await after.stop()
+        #expect(outputs.map { $0.data["cause"]?.stringValue } == ["d1", "b1"])
+        #expect(outputs.last?.data["total"]?.integerValue == 150)
+
+        var cards = DeadLetters.Selection()
+        cards.reasons = ["card_number"]
+        let masked = try await DeadLetters.list(topic: "relance.dead-letters", selection: cards, kafka: kafka)
+        #expect(masked.count == 1)
+        await #expect(throws: DeadLetters.NotReplayable.self) {
+            try await DeadLetters.replay(masked, deadLetterTopic: "relance.dead-letters", producer: h.producer)
+        }
     }
 }

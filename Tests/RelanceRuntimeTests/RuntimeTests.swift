@@ -75,7 +75,9 @@ struct RuntimeTests {
         #expect(types == ["test.balance", "test.reminder", "test.balance"])
         #expect(outputs[1].data["due"]?.stringValue == Timestamp.format(Harness.start.addingTimeInterval(7 * 86_400)))
         // The reminder was the clock's doing: its time is the tick that fired it.
-        #expect(outputs[1].json["occurredAt"]?.stringValue == Timestamp.format(Harness.start.addingTimeInterval(8 * 86_400)))
+        #expect(
+            outputs[1].json["occurredAt"]?.stringValue == Timestamp.format(Harness.start.addingTimeInterval(8 * 86_400))
+        )
         #expect(await second.runtime.timers(of: "acct-t").isEmpty)
 
         // And after another restart it does not fire again.

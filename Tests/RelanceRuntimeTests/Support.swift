@@ -15,7 +15,13 @@ struct LedgerWorker: Worker {
     var name = "ledger"
     var inputTopics = ["t.deposits"]
     var outputTopics = ["t.balances"]
-    var eventTypes = ["test.deposit": [1]]
+    var eventTypes = [
+        EventType(
+            "test.deposit", summary: "money paid into an account",
+            data: .object(
+                ["amount": .amount(), "currency": .currency(), "refuse": .boolean(), "note": .string()],
+                optional: ["currency", "refuse", "note"]))
+    ]
 
     func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
         guard let amount = event.data["amount"]?.integerValue else {

@@ -1,0 +1,259 @@
+// Throughput of a trivial worker through the exactly-once runtime, against a bare
+// transactional consume→produce loop with the same transaction size, in the same process on
+// librdkafka's mock cluster; then changelog restore speed and memory per account.
+//
+//   swift run -c release runtime-bench [--events N] [--rounds R] [--accounts A]
+//
+// Rounds alternate bare loop and runtime and the line reports the median of the rounds'
+// ratios, so that load from elsewhere on a shared machine hurts both sides alike.
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let eventCount = option("--events", 100_000)
+let rounds = option("--rounds", 5)
+let restoreAccounts = option("--accounts", 1_000_000)
+let transactionSize = 1000
+let partitions: Int32 = 4
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("runtime-bench: \(message)\n".utf8))
+    exit(1)
+}
+func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start) / .seconds(1) }
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+    else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+let cluster = try MockCluster(brokers: 3)
+let bootstrap = cluster.bootstrapServers
+try await cluster.createTopic("relance.dead-letters", partitions: 1)
+
+/// A trivial worker: one output per event, no state of its own.
+struct EchoWorker: Worker {
+    struct State: Codable, Sendable {}
+    var name = "echo"
+    var inputTopics: [String]
+    var outputTopics: [String]
+    var eventTypes = [
+        EventType(
+            "bench.event", summary: "a payment-like event",
+            data: .object(["amount": .amount(), "currency": .currency()]))
+    ]
+
+    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+        context.emit("bench.echoed", to: outputTopics[0], data: event.data)
+    }
+    func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+}
+
+struct Topics {
+    let input, output, clock, changelog: String
+    init() async throws {
+        let id = UUID().uuidString.prefix(8)
+        input = "in-\(id)"
+        output = "out-\(id)"
+        clock = "clock-\(id)"
+        changelog = "changelog-\(id)"
+        for topic in [input, output, clock, changelog] {
+            try await cluster.createTopic(topic, partitions: partitions, replicationFactor: 1)
+        }
+    }
+}
+
+/// `eventCount` valid events over 10,000 accounts, and a clock tick on every partition.
+func filledTopics() async throws -> Topics {
+    let topics = try await Topics()
+    var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
+    configuration.lingerMilliseconds = 5
+    let producer = try KafkaProducer(configuration: configuration)
+    for n in 0..<eventCount {
+        let account = "acct-\(n % 10_000)"
+        let json =
+            #"{"eventId":"ev-\#(n)","type":"bench.event","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
+            + #""accountId":"\#(account)","merchantId":"m-1","data":{"amount":\#(n % 5000),"currency":"EUR"}}"#
+        try await producer.enqueue(ProducerMessage(topic: topics.input, key: account, value: Array(json.utf8)))
+    }
+    for partition in 0..<partitions {
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: topics.clock, partition: partition, key: nil,
+                value: ClockTick.record(Date(timeIntervalSince1970: 1_790_000_000))))
+    }
+    try await producer.flush(timeout: .seconds(120))
+    try await producer.close()
+    return topics
+}
+
+/// consume → copy → produce, one transaction per `transactionSize` records with the
+/// consumer's offsets, timed from the first record to the last commit.
+func bareLoop() async throws -> Double {
+    let topics = try await filledTopics()
+    let consumer = try KafkaConsumer(
+        configuration: ConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bare-\(topics.input)"))
+    try await consumer.subscribe([topics.input])
+    var configuration = TransactionalProducerConfiguration(
+        bootstrapServers: bootstrap, transactionalID: "bare-\(topics.input)")
+    configuration.producer.lingerMilliseconds = 5
+    let producer = try KafkaTransactionalProducer(configuration: configuration)
+    try await producer.initTransactions()
+    try await producer.prepare(topics: [topics.output])
+    var got = 0
+    var inTransaction = 0
+    var positions: [TopicPartition: Int64] = [:]
+    var start: ContinuousClock.Instant?
+    while got < eventCount {
+        let batch = try await consumer.poll(maxMessages: transactionSize - inTransaction, timeout: .seconds(1))
+        if start == nil && !batch.isEmpty { start = .now }
+        for message in batch {
+            if inTransaction == 0 { try producer.beginTransaction() }
+            try await producer.enqueue(
+                ProducerMessage(topic: topics.output, keyBytes: message.key, valueBytes: message.value))
+            positions[message.topicPartition] = message.offset + 1
+            inTransaction += 1
+            got += 1
+        }
+        if inTransaction == transactionSize || (got == eventCount && inTransaction > 0) {
+            try await producer.sendOffsets(
+                positions.map { TopicPartitionOffset($0.key, offset: $0.value) }, consumer: consumer)
+            try await producer.commitTransaction()
+            inTransaction = 0
+        }
+    }
+    let elapsed = seconds(since: start!)
+    try await consumer.close()
+    await producer.close()
+    return elapsed
+}
+
+func runtimeConfiguration(_ topics: Topics, abortedRecordsVisible: Bool) -> RuntimeConfiguration {
+    var configuration = RuntimeConfiguration(bootstrapServers: bootstrap)
+    configuration.instanceID = "bench-\(topics.input)"
+    configuration.groupID = "rt-\(topics.input)"
+    configuration.clockTopic = topics.clock
+    configuration.changelogTopic = topics.changelog
+    configuration.batchMaxEvents = transactionSize
+    configuration.batchMaxMilliseconds = 1000
+    configuration.abortedRecordsVisible = abortedRecordsVisible
+    configuration.logLevel = .warning
+    return configuration
+}
+
+/// The same events through the runtime, timed from the end of the restore (partitions
+/// owned, nothing to restore) to the commit of the last event.
+func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Double {
+    let topics = try await filledTopics()
+    let runtime = WorkerRuntime(
+        worker: EchoWorker(inputTopics: [topics.input], outputTopics: [topics.output]),
+        configuration: runtimeConfiguration(topics, abortedRecordsVisible: abortedRecordsVisible))
+    let task = Task { try await runtime.run() }
+    while await runtime.ownedPartitions.count < partitions || !runtime.status.isReady {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let start = ContinuousClock.now
+    while runtime.metrics.eventsIn < eventCount {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let elapsed = seconds(since: start)
+    await runtime.stop()
+    try await task.value
+    return elapsed
+}
+
+say("relance runtime-bench: mock cluster of 3 brokers, \(eventCount) events, transactions of \(transactionSize)")
+say("line                                      bare msgs/s  runtime msgs/s   ratio")
+var worst = Double.infinity
+for (name, visible) in [
+    ("trivial handler (Apache Kafka mode)", false), ("trivial handler (mock mode, checkpoints)", true),
+] {
+    var ratios: [Double] = []
+    var bare: [Double] = []
+    var runtime: [Double] = []
+    for _ in 0..<rounds {
+        let b = Double(eventCount) / (try await bareLoop())
+        let r = Double(eventCount) / (try await runtimeLoop(abortedRecordsVisible: visible))
+        bare.append(b)
+        runtime.append(r)
+        ratios.append(r / b)
+    }
+    worst = min(worst, median(ratios))
+    say(
+        name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + String(format: " %12.0f %15.0f   %.2f×", median(bare), median(runtime), median(ratios))
+            + "   (rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
+}
+say(String(format: "worst median ratio: %.2f× (target ≥ 0.80×)", worst))
+
+// MARK: Restore and memory
+
+/// A typical account: a few open items, one pending timer, recent event ids.
+struct TypicalState: Codable, Sendable {
+    struct Item: Codable, Sendable {
+        var id: String
+        var amount: Int64
+        var currency: String
+        var dueOn: String
+    }
+    var status: String
+    var items: [Item]
+    var attempts: Int
+    var lastEventAt: String
+}
+
+let restoreTopics = try await Topics()
+do {
+    var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
+    configuration.lingerMilliseconds = 20
+    let producer = try KafkaProducer(configuration: configuration)
+    for n in 0..<restoreAccounts {
+        let account = "acct-\(n)"
+        let state = TypicalState(
+            status: "past_due",
+            items: [
+                .init(id: "inv-\(n)-1", amount: 12_900, currency: "EUR", dueOn: "2026-10-01"),
+                .init(id: "inv-\(n)-2", amount: 4_500, currency: "EUR", dueOn: "2026-11-01"),
+            ], attempts: 2, lastEventAt: "2026-11-20T09:00:00Z")
+        let record = try ChangelogRecords.account(
+            account, state: state,
+            timers: [TimerEntry(id: "retry", dueAt: 1_795_000_000_000 + Int64(n), payload: .null)],
+            seenEventIDs: (0..<8).map { "ev-\(n)-\($0)" }, merchantID: "m-1")
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: restoreTopics.changelog, partition: Int32(n % Int(partitions)), keyBytes: record.key[...],
+                valueBytes: record.value[...]))
+    }
+    try await producer.flush(timeout: .seconds(300))
+    try await producer.close()
+}
+let before = residentBytes()
+let restoring = WorkerRuntime(
+    worker: EchoWorker(inputTopics: [restoreTopics.input], outputTopics: [restoreTopics.output]),
+    configuration: runtimeConfiguration(restoreTopics, abortedRecordsVisible: false))
+let restoreTask = Task { try await restoring.run() }
+while await restoring.accountCount < restoreAccounts { try await Task.sleep(for: .milliseconds(20)) }
+let (records, restoreSeconds) = await restoring.lastRestore
+let after = residentBytes()
+say(
+    String(
+        format: "restore: %d changelog records in %.2f s = %.0f records/s (target ≥ 200000)", records, restoreSeconds,
+        Double(records) / restoreSeconds))
+say(
+    String(
+        format: "memory: RSS %.0f MiB with %d accounts restored; %.0f bytes per account (RSS growth, target ≤ 1024)",
+        Double(after) / 1_048_576, restoreAccounts, Double(after - before) / Double(restoreAccounts)))
+await restoring.stop()
+try await restoreTask.value

@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+@main
+struct Relance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relance",
+        abstract: "Relance: recover failed and overdue payments.",
+        subcommands: [DeadLettersCommand.self, ClockCommand.self])
+}
+
+/// Where the cluster is: `--bootstrap`, else `RELANCE_KAFKA_BOOTSTRAP`, else localhost:9092.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers (default: $RELANCE_KAFKA_BOOTSTRAP or localhost:9092).")
+    var bootstrap: String?
+
+    var kafka: KafkaConfiguration {
+        var configuration = KafkaConfiguration(
+            bootstrapServers: bootstrap ?? ProcessInfo.processInfo.environment["RELANCE_KAFKA_BOOTSTRAP"]
+                ?? "localhost:9092")
+        configuration.logLevel = 3
+        return configuration
+    }
+
+    func producer() throws -> KafkaProducer {
+        var configuration = ProducerConfiguration(kafka: kafka)
+        configuration.lingerMilliseconds = 1
+        return try KafkaProducer(configuration: configuration)
+    }
+}
+
+// MARK: dead-letters
+
+struct DeadLettersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead-letters", abstract: "List dead letters, and send chosen ones back to their source topic.",
+        subcommands: [List.self, Replay.self])
+
+    struct Filter: ParsableArguments {
+        @Option(help: "Dead-letter topic.") var topic = "relance.dead-letters"
+        @Option(help: "Only this reason code (repeatable), e.g. unknown_type.") var reason: [String] = []
+        @Option(name: .customLong("source-topic"), help: "Only inputs of this topic (repeatable).")
+        var sourceTopic: [String] = []
+        @Option(help: "Only from this worker (repeatable).") var worker: [String] = []
+        @Option(help: "Only this dead letter, as partition:offset in the dead-letter topic (repeatable).")
+        var at: [String] = []
+
+        var selection: DeadLetters.Selection {
+            var selection = DeadLetters.Selection()
+            selection.reasons = Set(reason)
+            selection.sourceTopics = Set(sourceTopic)
+            selection.workers = Set(worker)
+            selection.positions = Set(at)
+            return selection
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the dead letters that match.")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var filter: Filter
+        @Flag(help: "One JSON object per line instead of text.") var json = false
+
+        func run() async throws {
+            let entries = try await DeadLetters.list(
+                topic: filter.topic, selection: filter.selection, kafka: cluster.kafka)
+            for entry in entries {
+                if json {
+                    print(String(decoding: try entry.letter.encoded(), as: UTF8.self))
+                } else {
+                    let letter = entry.letter
+                    print(
+                        "\(entry.partition):\(entry.offset)  \(Timestamp.format(letter.failedAt))  \(letter.worker)  "
+                            + "\(letter.source.topic)[\(letter.source.partition)]@\(letter.source.offset)  "
+                            + "\(letter.reason.code): \(letter.reason.message)\(letter.redacted ? "  (redacted)" : "")")
+                }
+            }
+            FileHandle.standardError.write(Data("\(entries.count) dead letter(s)\n".utf8))
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send the matching dead letters' original records back to their source topics.")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var filter: Filter
+        @Flag(help: "Say what would be replayed, send nothing.") var dryRun = false
+
+        func validate() throws {
+            if filter.reason.isEmpty && filter.sourceTopic.isEmpty && filter.worker.isEmpty && filter.at.isEmpty {
+                throw ValidationError("choose what to replay: --reason, --source-topic, --worker or --at")
+            }
+        }
+
+        func run() async throws {
+            let entries = try await DeadLetters.list(
+                topic: filter.topic, selection: filter.selection, kafka: cluster.kafka)
+            if dryRun {
+                for entry in entries {
+                    print("would replay \(entry.partition):\(entry.offset) to \(entry.letter.source.topic)")
+                }
+                return
+            }
+            try await DeadLetters.replay(entries, deadLetterTopic: filter.topic, producer: try cluster.producer())
+            print("replayed \(entries.count) dead letter(s)")
+        }
+    }
+}
+
+// MARK: clock
+
+struct ClockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clock", abstract: "Time for every worker: the ticker, or simulated time.",
+        subcommands: [Tick.self, Advance.self, Now.self])
+
+    static func partitions(_ topic: String, kafka: KafkaConfiguration) async throws -> [Int32] {
+        let admin = try KafkaAdmin(configuration: kafka)
+        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else {
+            throw ValidationError("topic \(topic) does not exist")
+        }
+        return described.partitions.map(\.id)
+    }
+
+    /// Writes `date` to every partition of the clock topic.
+    static func publish(_ date: Date, topic: String, cluster: ClusterOptions) async throws {
+        let producer = try cluster.producer()
+        for partition in try await partitions(topic, kafka: cluster.kafka) {
+            try await producer.enqueue(
+                ProducerMessage(topic: topic, partition: partition, key: nil, value: ClockTick.record(date)))
+        }
+        try await producer.flush()
+    }
+
+    /// The latest tick of every partition (the latest of them), or nil when none was written.
+    static func current(topic: String, cluster: ClusterOptions) async throws -> Date? {
+        let consumer = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: cluster.kafka, groupID: nil))
+        var latest: Int64?
+        for partition in try await partitions(topic, kafka: cluster.kafka) {
+            let tp = TopicPartition(topic, partition)
+            let (low, high) = try await consumer.watermarks(tp)
+            guard high > low else { continue }
+            try await consumer.assign([TopicPartitionOffset(tp, offset: max(low, high - 3))])
+            let deadline = ContinuousClock.now + .seconds(10)
+            var done = false
+            while !done && ContinuousClock.now < deadline {
+                for record in try await consumer.poll(maxMessages: 10, timeout: .milliseconds(200)) {
+                    if let value = record.value, let time = ClockTick.read(value) { latest = max(latest ?? time, time) }
+                    if record.offset + 1 >= high - 1 { done = true }
+                }
+                if let position = try consumer.position([tp]).first?.offset, position >= high { done = true }
+            }
+        }
+        try await consumer.close()
+        return latest.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
+    struct Tick: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The production ticker: writes the wall clock to every clock partition, again and again.")
+        @OptionGroup var cluster: ClusterOptions
+        @Option(help: "Clock topic.") var topic = "relance.clock"
+        @Option(help: "Seconds between ticks.") var every: Int = 60
+        @Flag(help: "Write one tick and exit.") var once = false
+
+        func run() async throws {
+            repeat {
+                let now = Date()
+                try await ClockCommand.publish(now, topic: topic, cluster: cluster)
+                print("tick \(Timestamp.format(now))")
+                if once { return }
+                try await Task.sleep(for: .seconds(every))
+            } while true
+        }
+    }
+
+    struct Advance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Simulated time: move the clock forward, e.g. --by 7d or --to 2026-12-01T00:00:00Z.")
+        @OptionGroup var cluster: ClusterOptions
+        @Option(help: "Clock topic.") var topic = "relance.clock"
+        @Option(help: "How far: a number followed by d, h, m or s.") var by: String?
+        @Option(help: "To this UTC time (ISO 8601).") var to: String?
+
+        func validate() throws {
+            guard (by == nil) != (to == nil) else { throw ValidationError("give exactly one of --by and --to") }
+            if let by, Self.seconds(by) == nil {
+                throw ValidationError("--by \(by): expected e.g. 7d, 12h, 30m or 45s")
+            }
+            if let to, EventValidator.parseUTCTimestamp(to) == nil {
+                throw ValidationError("--to \(to): expected an ISO 8601 UTC time such as 2026-12-01T00:00:00Z")
+            }
+        }
+
+        static func seconds(_ text: String) -> Double? {
+            guard let unit = text.last, let number = Double(text.dropLast()), number >= 0 else { return nil }
+            switch unit {
+            case "d": return number * 86_400
+            case "h": return number * 3600
+            case "m": return number * 60
+            case "s": return number
+            default: return nil
+            }
+        }
+
+        func run() async throws {
+            let target: Date
+            if let to {
+                target = EventValidator.parseUTCTimestamp(to)!
+            } else {
+                guard let now = try await ClockCommand.current(topic: topic, cluster: cluster) else {
+                    throw ValidationError("the clock has no time yet: start it with --to")
+                }
+                target = now.addingTimeInterval(Self.seconds(by!)!)
+            }
+            try await ClockCommand.publish(target, topic: topic, cluster: cluster)
+            print("clock at \(Timestamp.format(target))")
+        }
+    }
+
+    struct Now: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the clock's time.")
+        @OptionGroup var cluster: ClusterOptions
+        @Option(help: "Clock topic.") var topic = "relance.clock"
+
+        func run() async throws {
+            guard let now = try await ClockCommand.current(topic: topic, cluster: cluster) else {
+                throw ValidationError("the clock has no time yet")
+            }
+            print(Timestamp.format(now))
+        }
+    }
+}

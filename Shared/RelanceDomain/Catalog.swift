@@ -1,0 +1,168 @@
+import Foundation
+
+/// Every event type and topic of Relance: the source of the JSON Schemas in `schemas/` and
+/// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
+public enum Catalog {
+    /// Event types in the Relance envelope, each version separately.
+    public static let eventTypes: [EventType] = []
+
+    /// A topic, who writes it, who reads it, and what travels on it.
+    public struct Topic: Sendable {
+        public var name: String
+        public var summary: String
+        public var key: String
+        public var compacted: Bool
+        public var writers: [String]
+        public var readers: [String]
+        /// Event type names, or a schema file name for records outside the envelope.
+        public var messages: [String]
+
+        public init(
+            _ name: String, summary: String, key: String, compacted: Bool = false, writers: [String], readers: [String],
+            messages: [String]
+        ) {
+            self.name = name
+            self.summary = summary
+            self.key = key
+            self.compacted = compacted
+            self.writers = writers
+            self.readers = readers
+            self.messages = messages
+        }
+    }
+
+    public static let everyWorker = "every worker"
+
+    public static let topics: [Topic] = [
+        Topic(
+            "relance.clock",
+            summary: "Time. A ticker writes the current time to every partition (the wall clock in production, "
+                + "simulated time in tests and the demo); a partition's clock is its latest tick.",
+            key: "none", writers: ["relance clock (ticker)"], readers: [everyWorker], messages: ["clock-tick"]),
+        Topic(
+            "relance.dead-letters",
+            summary: "Inputs a worker could not process, with the original bytes (card numbers masked), "
+                + "the reason and where they came from; replayable to their source topic.",
+            key: "the input's key", writers: [everyWorker], readers: ["operators", "relance dead-letters"],
+            messages: ["dead-letter"]),
+        Topic(
+            "relance.<worker>.changelog",
+            summary: "A worker's state per account and its per-partition checkpoints, written in the same "
+                + "transaction as its outputs (binary account records; see docs/runtime.md).",
+            key: "a:<account id> or c: (checkpoint)", compacted: true, writers: ["its worker"],
+            readers: ["its worker (restore)"], messages: []),
+    ]
+
+    // MARK: Records outside the envelope
+
+    /// `{"type": "clock.tick", "now": "2026-11-21T10:00:00.000Z"}`
+    public static let clockTick = JSONSchema.object(
+        ["type": .oneOf(["clock.tick"]), "now": .timestamp("the time, UTC")],
+        optional: ["type"], description: "A clock tick: the time for every worker reading this partition.")
+
+    public static let deadLetter: JSONSchema = {
+        let base64 = JSONSchema.string("base64 bytes", minLength: 0)
+        return .object(
+            [
+                "reason": .object(
+                    ["code": .string("stable reason code"), "message": .string("what is wrong and where")]),
+                "source": .object(
+                    [
+                        "topic": .string(), "partition": .integer(minimum: 0),
+                        "offset": .integer(minimum: 0),
+                    ]),
+                "key": base64, "value": base64,
+                "headers": .array(of: .object(["key": .string(minLength: 0), "value": base64], optional: ["value"])),
+                "worker": .string("the worker that refused it"), "failedAt": .timestamp(),
+                "redacted": .boolean("true when card numbers were masked in key, value or headers"),
+            ], optional: ["key", "value"], description: "An input a worker could not process.")
+    }()
+
+    /// Schema files: `schemas/<path>` → document.
+    public static var schemaFiles: [(path: String, document: JSONValue)] {
+        func standalone(_ name: String, _ schema: JSONSchema) -> JSONValue {
+            guard case .object(let members) = schema.document else { return schema.document }
+            return .object(
+                [
+                    ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                    ("$id", .string("https://relance.dev/schemas/\(name)")),
+                ] + members)
+        }
+        return [
+            ("envelope.schema.json", standalone("envelope.schema.json", EventEnvelope.schema(data: .anyObject))),
+            ("clock-tick.schema.json", standalone("clock-tick.schema.json", clockTick)),
+            ("dead-letter.schema.json", standalone("dead-letter.schema.json", deadLetter)),
+        ] + eventTypes.map { ("events/\($0.fileName)", $0.schemaDocument) }
+    }
+
+    /// The AsyncAPI 3.0 document of every topic.
+    public static var asyncAPI: JSONValue {
+        var channels: [(key: String, value: JSONValue)] = []
+        var operations: [(key: String, value: JSONValue)] = []
+        var messages: [(key: String, value: JSONValue)] = []
+        var described: Set<String> = []
+        func messageID(_ name: String) -> String { name.replacingOccurrences(of: ".", with: "-") }
+        for topic in topics {
+            let channel = messageID(topic.name.replacingOccurrences(of: "<worker>", with: "worker"))
+            var channelMembers: [(key: String, value: JSONValue)] = [
+                ("address", .string(topic.name)), ("description", .string(topic.summary)),
+            ]
+            channelMembers.append(
+                (
+                    "messages",
+                    .object(
+                        topic.messages.map {
+                            (messageID($0), .object(["$ref": .string("#/components/messages/\(messageID($0))")]))
+                        })
+                ))
+            var kafka: [(key: String, value: JSONValue)] = [("topic", .string(topic.name))]
+            if topic.compacted {
+                kafka.append(("topicConfiguration", .object(["cleanup.policy": .array([.string("compact")])])))
+            }
+            kafka.append(("bindingVersion", .string("0.5.0")))
+            channelMembers.append(("bindings", .object(["kafka": .object(kafka)])))
+            channelMembers.append(("x-key", .string(topic.key)))
+            channels.append((channel, .object(channelMembers)))
+            for (action, parties) in [("send", topic.writers), ("receive", topic.readers)] {
+                for party in parties {
+                    operations.append(
+                        (
+                            "\(messageID(party.replacingOccurrences(of: " ", with: "-")))-\(action)s-\(channel)",
+                            .object([
+                                "action": .string(action),
+                                "channel": .object(["$ref": .string("#/channels/\(channel)")]),
+                                "summary": .string("\(party) \(action == "send" ? "writes" : "reads") \(topic.name)"),
+                            ])
+                        ))
+                }
+            }
+            for message in topic.messages where !described.contains(message) {
+                described.insert(message)
+                let file =
+                    eventTypes.last(where: { $0.name == message }).map { "events/\($0.fileName)" }
+                    ?? "\(message).schema.json"
+                messages.append(
+                    (
+                        messageID(message),
+                        .object([
+                            "name": .string(message), "contentType": .string("application/json"),
+                            "payload": .object(["$ref": .string("../schemas/\(file)")]),
+                        ])
+                    ))
+            }
+        }
+        return .object([
+            "asyncapi": .string("3.0.0"),
+            "info": .object([
+                "title": .string("Relance"), "version": .string("0.1.0"),
+                "description": .string(
+                    "Topics of Relance, the failed and overdue payment recovery workers. Events use the envelope in "
+                        + "schemas/envelope.schema.json, keyed by account id."),
+            ]),
+            "defaultContentType": .string("application/json"),
+            "channels": .object(channels),
+            "operations": .object(operations),
+            "components": .object(["messages": .object(messages)]),
+        ])
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+
+/// The subset of JSON Schema (draft 2020-12) Relance's event schemas use, as a value that
+/// both validates events and renders the schema document kept in the repo.
+public struct JSONSchema: Sendable {
+    public enum Kind: String, Sendable {
+        case object, string, integer, number, boolean, array
+    }
+
+    public var kind: Kind?
+    public var description: String?
+    /// Object members, in document order.
+    public var properties: [(name: String, schema: JSONSchema)] = []
+    public var required: [String] = []
+    public var additionalProperties = true
+    public var items: [JSONSchema] = []
+    public var minItems: Int?
+    public var allowed: [String]?
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var pattern: String?
+    public var format: String?
+    public var minimum: Int64?
+    public var maximum: Int64?
+
+    public init(kind: Kind?, description: String? = nil) {
+        self.kind = kind
+        self.description = description
+    }
+
+    // MARK: Builders
+
+    /// An object with exactly these members (others are refused); `optional` ones may be
+    /// absent.
+    public static func object(
+        _ members: KeyValuePairs<String, JSONSchema>, optional: Set<String> = [], description: String? = nil
+    ) -> JSONSchema {
+        var schema = JSONSchema(kind: .object, description: description)
+        schema.properties = members.map { ($0.key, $0.value) }
+        schema.required = members.map(\.key).filter { !optional.contains($0) }
+        schema.additionalProperties = false
+        return schema
+    }
+
+    /// Any object: what a type without a detailed schema accepts as `data`.
+    public static let anyObject = JSONSchema(kind: .object)
+
+    public static func string(
+        _ description: String? = nil, minLength: Int? = 1, maxLength: Int? = nil, pattern: String? = nil
+    ) -> JSONSchema {
+        var schema = JSONSchema(kind: .string, description: description)
+        schema.minLength = minLength
+        schema.maxLength = maxLength
+        schema.pattern = pattern
+        return schema
+    }
+
+    public static func oneOf(_ values: [String], _ description: String? = nil) -> JSONSchema {
+        var schema = JSONSchema(kind: .string, description: description)
+        schema.allowed = values
+        return schema
+    }
+
+    public static func integer(_ description: String? = nil, minimum: Int64? = nil, maximum: Int64? = nil)
+        -> JSONSchema
+    {
+        var schema = JSONSchema(kind: .integer, description: description)
+        schema.minimum = minimum
+        schema.maximum = maximum
+        return schema
+    }
+
+    /// Money: a whole, non-negative number of minor units.
+    public static func amount(_ description: String = "amount in minor units of the currency") -> JSONSchema {
+        integer(description, minimum: 0)
+    }
+
+    /// An active ISO 4217 code.
+    public static func currency(_ description: String = "ISO 4217 currency code") -> JSONSchema {
+        string(description, minLength: 3, maxLength: 3, pattern: "^[A-Z]{3}$")
+    }
+
+    /// A UTC instant, `2026-11-21T10:00:00Z`.
+    public static func timestamp(_ description: String? = nil) -> JSONSchema {
+        var schema = string(description, minLength: nil)
+        schema.format = "date-time"
+        return schema
+    }
+
+    /// A calendar date, `2026-11-21`.
+    public static func date(_ description: String? = nil) -> JSONSchema {
+        var schema = string(description, minLength: nil, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        schema.format = "date"
+        return schema
+    }
+
+    public static func boolean(_ description: String? = nil) -> JSONSchema {
+        JSONSchema(kind: .boolean, description: description)
+    }
+
+    public static func array(of item: JSONSchema, minItems: Int? = nil, _ description: String? = nil) -> JSONSchema {
+        var schema = JSONSchema(kind: .array, description: description)
+        schema.items = [item]
+        schema.minItems = minItems
+        return schema
+    }
+
+    // MARK: Document
+
+    /// The schema as a JSON Schema document (without `$schema`/`$id`, added by the caller).
+    public var document: JSONValue {
+        var members: [(key: String, value: JSONValue)] = []
+        if let kind { members.append(("type", .string(kind.rawValue))) }
+        if let description { members.append(("description", .string(description))) }
+        if let allowed { members.append(("enum", .array(allowed.map(JSONValue.string)))) }
+        if let format { members.append(("format", .string(format))) }
+        if let pattern { members.append(("pattern", .string(pattern))) }
+        if let minLength { members.append(("minLength", .integer(Int64(minLength)))) }
+        if let maxLength { members.append(("maxLength", .integer(Int64(maxLength)))) }
+        if let minimum { members.append(("minimum", .integer(minimum))) }
+        if let maximum { members.append(("maximum", .integer(maximum))) }
+        if kind == .object && !properties.isEmpty {
+            members.append(("properties", .object(properties.map { ($0.name, $0.schema.document) })))
+            members.append(("required", .array(required.map(JSONValue.string))))
+        }
+        if kind == .object && !additionalProperties { members.append(("additionalProperties", .bool(false))) }
+        if let item = items.first { members.append(("items", item.document)) }
+        if let minItems { members.append(("minItems", .integer(Int64(minItems)))) }
+        return .object(members)
+    }
+
+    // MARK: Validation
+
+    public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var problem: String
+        public var description: String { "\(path) \(problem)" }
+    }
+
+    /// The first place `value` does not follow the schema, named by its path.
+    public func validate(_ value: JSONValue, path: String) throws(Violation) {
+        func fail(_ problem: String) -> Violation { Violation(path: path, problem: problem) }
+        switch (kind, value) {
+        case (nil, _): break
+        case (.object, .object(let members)):
+            for name in required where !members.contains(where: { $0.key == name }) {
+                throw Violation(path: "\(path).\(name)", problem: "is required")
+            }
+            for member in members {
+                if let property = properties.first(where: { $0.name == member.key }) {
+                    try property.schema.validate(member.value, path: "\(path).\(member.key)")
+                } else if !additionalProperties {
+                    throw Violation(path: "\(path).\(member.key)", problem: "is not a field of this event")
+                }
+            }
+        case (.string, .string(let text)):
+            let length = text.count
+            if let minLength, length < minLength {
+                throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
+            }
+            if let maxLength, length > maxLength { throw fail("must have at most \(maxLength) characters") }
+            if let allowed, !allowed.contains(text) {
+                throw fail("must be one of \(allowed.joined(separator: ", ")) (got \"\(text)\")")
+            }
+            if let pattern, (try? Regex(pattern).wholeMatch(in: text)) == nil {
+                throw fail("\"\(text)\" does not match \(pattern)")
+            }
+            if format == "date-time", EventValidator.parseTimestamp(text) == nil {
+                throw fail("\"\(text)\" is not an ISO 8601 UTC timestamp")
+            }
+        case (.integer, .number(let literal)):
+            guard let number = Int64(literal) else { throw fail("must be a whole number (got \(literal))") }
+            if let minimum, number < minimum { throw fail("must be at least \(minimum) (got \(number))") }
+            if let maximum, number > maximum { throw fail("must be at most \(maximum) (got \(number))") }
+        case (.number, .number), (.boolean, .bool): break
+        case (.array, .array(let elements)):
+            if let minItems, elements.count < minItems { throw fail("must have at least \(minItems) element(s)") }
+            if let item = items.first {
+                for (index, element) in elements.enumerated() { try item.validate(element, path: "\(path)[\(index)]") }
+            }
+        case (let kind?, _):
+            let article = kind == .object || kind == .integer || kind == .array ? "an" : "a"
+            throw fail("must be \(article) \(kind.rawValue)")
+        }
+    }
+}
+
+/// One version of one event type: its name, what it means, and the schema of its `data`.
+public struct EventType: Sendable {
+    public var name: String
+    public var version: Int
+    public var summary: String
+    public var data: JSONSchema
+
+    public init(_ name: String, version: Int = 1, summary: String, data: JSONSchema = .anyObject) {
+        self.name = name
+        self.version = version
+        self.summary = summary
+        self.data = data
+    }
+
+    /// `schemas/events/<name>.v<version>.schema.json`
+    public var fileName: String { "\(name).v\(version).schema.json" }
+
+    /// The whole event's JSON Schema: the envelope with this type's `data`.
+    public var schemaDocument: JSONValue {
+        var envelope = EventEnvelope.schema(data: data)
+        envelope.description = summary
+        if let index = envelope.properties.firstIndex(where: { $0.name == "type" }) {
+            envelope.properties[index].schema = .oneOf([name], "event type")
+        }
+        if let index = envelope.properties.firstIndex(where: { $0.name == "schemaVersion" }) {
+            envelope.properties[index].schema = .integer(
+                "schema version", minimum: Int64(version), maximum: Int64(version))
+        }
+        guard case .object(let members) = envelope.document else { return envelope.document }
+        return .object(
+            [
+                ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                ("$id", .string("https://relance.dev/schemas/events/\(fileName)")),
+                ("title", .string("\(name) v\(version)")),
+            ] + members)
+    }
+}
+
+extension EventEnvelope {
+    /// The envelope every event travels in, with `data` as given.
+    public static func schema(data: JSONSchema) -> JSONSchema {
+        .object([
+            "eventId": .string("unique id of the event; a repeated id is a duplicate"),
+            "type": .string("event type, e.g. payment.failed"),
+            "schemaVersion": .integer("version of the type's schema", minimum: 1),
+            "occurredAt": .timestamp("when it happened, UTC"),
+            "accountId": .string("the customer account: the partition key"),
+            "merchantId": .string("the merchant the account belongs to"),
+            "data": data,
+        ])
+    }
+}
