@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: the suite on librdkafka's mock cluster (system librdkafka), then the
+# Runs every test: the suite on librdkafka's mock cluster (system librdkafka), the kill test, then the
 # real-broker suite on Tansu, an Apache-Kafka-compatible broker (see docs/brokers.md).
 # Tansu needs librdkafka ≥ 2.x newer than Debian's 2.0.2: both come from PyPI wheels.
 set -euo pipefail
@@ -8,6 +8,9 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 swift build --build-tests
 swift test --skip-build --no-parallel
+
+# Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
+bash scripts/kill-test.sh --events 100000 --kills 20
 
 tools=".build/test-tools"
 mkdir -p "$tools"

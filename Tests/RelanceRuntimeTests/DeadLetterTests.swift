@@ -143,3 +143,23 @@ struct DeadLetterReplayTests {
         }
     }
 }
+
+@Suite("Records outside the envelope follow their schemas")
+struct RecordSchemaTests {
+    @Test("a dead letter and a clock tick as written validate against Catalog's schemas")
+    func written() throws {
+        let letter = DeadLetter(
+            rejection: .unknownType("x"), source: .init(topic: "t", partition: 2, offset: 7), key: Array("k".utf8),
+            value: Array("card 4111111111111111".utf8), headers: [("h", Array("v".utf8)), ("empty", nil)],
+            worker: "ledger", failedAt: Date(timeIntervalSince1970: 1_790_000_000))
+        let json = try JSONReader.read(Array(try letter.encoded()))
+        try Catalog.deadLetter.validate(json, path: "deadLetter")
+        let tick = try JSONReader.read(ClockTick.record(Date(timeIntervalSince1970: 1_790_000_000)))
+        try Catalog.clockTick.validate(tick, path: "tick")
+        // And a record missing a required member does not.
+        guard case .object(let members) = json else { throw Failure("not an object") }
+        #expect(throws: JSONSchema.Violation.self) {
+            try Catalog.deadLetter.validate(.object(members.filter { $0.key != "reason" }), path: "deadLetter")
+        }
+    }
+}
