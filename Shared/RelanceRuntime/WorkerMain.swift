@@ -53,7 +53,8 @@ public enum WorkerMain {
         }
     }
 
-    static func route<W: Worker>(_ path: String, runtime: WorkerRuntime<W>) -> (
+    /// The answer of the HTTP endpoint to a GET of `path`.
+    public static func route<W: Worker>(_ path: String, runtime: WorkerRuntime<W>) -> (
         status: Int, contentType: String, body: String
     ) {
         switch path {

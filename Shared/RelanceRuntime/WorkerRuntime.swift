@@ -192,6 +192,9 @@ public actor WorkerRuntime<W: Worker> {
             if !rewound.isEmpty && rewound.contains(message.topicPartition) { continue }
             // Already processed: read again after a rewind.
             if message.offset < store.offsets[message.topic, default: 0] { continue }
+            if configuration.wallClock {
+                store.clock = max(store.clock, Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            }
             let isTick = !configuration.wallClock && message.topic == configuration.clockTopic
             if !isTick && !configuration.wallClock && store.clock == 0 {
                 try await holdUntilClock(message)
