@@ -63,7 +63,7 @@ struct EchoWorker: Worker {
 
 struct Topics {
     let input, output, clock, changelog: String
-    init() async throws {
+    init(partitions: Int32 = partitions) async throws {
         let id = UUID().uuidString.prefix(8)
         input = "in-\(id)"
         output = "out-\(id)"
@@ -214,7 +214,10 @@ struct TypicalState: Codable, Sendable {
     var lastEventAt: String
 }
 
-let restoreTopics = try await Topics()
+// The mock cluster keeps at most 5 MiB per partition (docs/brokers.md): enough partitions
+// that the whole changelog stays.
+let restorePartitions = Int32(max(4, restoreAccounts / 8_000))
+let restoreTopics = try await Topics(partitions: restorePartitions)
 do {
     var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
     configuration.lingerMilliseconds = 20
@@ -233,7 +236,7 @@ do {
             seenEventIDs: (0..<8).map { "ev-\(n)-\($0)" }, merchantID: "m-1")
         try await producer.enqueue(
             ProducerMessage(
-                topic: restoreTopics.changelog, partition: Int32(n % Int(partitions)), keyBytes: record.key[...],
+                topic: restoreTopics.changelog, partition: Int32(n % Int(restorePartitions)), keyBytes: record.key[...],
                 valueBytes: record.value[...]))
     }
     try await producer.flush(timeout: .seconds(300))
@@ -244,8 +247,11 @@ let restoring = WorkerRuntime(
     worker: EchoWorker(inputTopics: [restoreTopics.input], outputTopics: [restoreTopics.output]),
     configuration: runtimeConfiguration(restoreTopics, abortedRecordsVisible: false))
 let restoreTask = Task { try await restoring.run() }
-while await restoring.accountCount < restoreAccounts { try await Task.sleep(for: .milliseconds(20)) }
+while await restoring.ownedPartitions.count < restorePartitions || !restoring.status.isReady {
+    try await Task.sleep(for: .milliseconds(20))
+}
 let (records, restoreSeconds) = await restoring.lastRestore
+if records < restoreAccounts { fail("only \(records) of \(restoreAccounts) changelog records were restored") }
 let after = residentBytes()
 say(
     String(

@@ -220,13 +220,13 @@ public struct EventValidator: Sendable {
         }
     }
 
-    /// `2026-11-21T10:00:00Z` or with fractional seconds; UTC (`Z` or `+00:00`) only.
+    /// `2026-11-21T10:00:00Z`, with 1 to 9 fraction digits or not, `Z` or `+00:00`; a date
+    /// that does not exist (29 February 2025) is refused.
     public static func parseUTCTimestamp(_ text: String) -> Date? { parseTimestamp(text) }
 
     static func parseTimestamp(_ text: String) -> Date? {
-        guard text.hasSuffix("Z") || text.hasSuffix("+00:00") else { return nil }
-        let plain = Date.ISO8601FormatStyle()
-        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        return (try? plain.parse(text)) ?? (try? fractional.parse(text))
+        let zulu = text.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text
+        return Timestamp.parseMilliseconds(zulu).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
+
 }

@@ -18,7 +18,11 @@ public struct JSONSchema: Sendable {
     public var allowed: [String]?
     public var minLength: Int?
     public var maxLength: Int?
-    public var pattern: String?
+    /// The pattern's text is what the document says; `compiled` is what validation uses.
+    public var pattern: String? {
+        didSet { compiled = pattern.flatMap(SimplePattern.init) }
+    }
+    private var compiled: SimplePattern?
     public var format: String?
     public var minimum: Int64?
     public var maximum: Int64?
@@ -51,7 +55,10 @@ public struct JSONSchema: Sendable {
         var schema = JSONSchema(kind: .string, description: description)
         schema.minLength = minLength
         schema.maxLength = maxLength
-        schema.pattern = pattern
+        if let pattern {
+            precondition(SimplePattern(pattern) != nil, "pattern \(pattern) is outside the supported subset")
+            schema.pattern = pattern
+        }
         return schema
     }
 
@@ -162,7 +169,7 @@ public struct JSONSchema: Sendable {
             if let allowed, !allowed.contains(text) {
                 throw fail("must be one of \(allowed.joined(separator: ", ")) (got \"\(text)\")")
             }
-            if let pattern, (try? Regex(pattern).wholeMatch(in: text)) == nil {
+            if let pattern, compiled?.matches(text) != true {
                 throw fail("\"\(text)\" does not match \(pattern)")
             }
             if format == "date-time", EventValidator.parseTimestamp(text) == nil {

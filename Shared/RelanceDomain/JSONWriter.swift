@@ -112,25 +112,46 @@ extension EventEnvelope {
     /// The event as Relance writes it: the envelope's fields in a fixed order, occurredAt in
     /// UTC with milliseconds.
     public var jsonBytes: [UInt8] {
-        JSONValue.object([
-            "eventId": .string(eventID),
-            "type": .string(type),
-            "schemaVersion": .number(String(schemaVersion)),
-            "occurredAt": .string(Timestamp.format(occurredAt)),
-            "accountId": .string(accountID),
-            "merchantId": .string(merchantID),
-            "data": data,
-        ]).jsonBytes
+        var out: [UInt8] = []
+        out.reserveCapacity(192 + eventID.utf8.count + accountID.utf8.count)
+        out.append(contentsOf: #"{"eventId":"#.utf8)
+        JSONValue.writeString(eventID, into: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.writeString(type, into: &out)
+        out.append(contentsOf: #","schemaVersion":"#.utf8)
+        out.append(contentsOf: String(schemaVersion).utf8)
+        out.append(contentsOf: #","occurredAt":""#.utf8)
+        Timestamp.write(milliseconds: Timestamp.milliseconds(occurredAt), into: &out)
+        out.append(contentsOf: #"","accountId":"#.utf8)
+        JSONValue.writeString(accountID, into: &out)
+        out.append(contentsOf: #","merchantId":"#.utf8)
+        JSONValue.writeString(merchantID, into: &out)
+        out.append(contentsOf: #","data":"#.utf8)
+        JSONValue.write(data, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 
 /// UTC timestamps in the one ISO 8601 form Relance writes: `2026-11-21T10:00:00.000Z`.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        format(milliseconds: milliseconds(date))
+    }
+
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     public static func format(milliseconds: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        write(milliseconds: milliseconds, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (years 0 to 9999).
+    public static func write(milliseconds: Int64, into out: inout [UInt8]) {
         let millis = Int(milliseconds % 1000 + 1000) % 1000
         let seconds = (milliseconds - Int64(millis)) / 1000
         var days = Int(seconds / 86_400)
@@ -140,12 +161,85 @@ public enum Timestamp {
             days -= 1
         }
         let (year, month, day) = civil(fromDays: days)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(0, value)
+            for _ in 0..<width {
+                out.append(UInt8(48 + (rest / divisor) % 10))
+                rest %= divisor
+                divisor = max(1, divisor / 10)
+            }
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        out.append(UInt8(ascii: "."))
+        digits(millis, 3)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// The common form, `2026-11-21T10:00:00Z` or with 1 to 9 fraction digits, read without
+    /// Foundation (kept to milliseconds); nil for anything else, which the full ISO 8601
+    /// parser then judges.
+    public static func parseMilliseconds(_ text: String) -> Int64? {
+        var utf8 = text.utf8.makeIterator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(30)
+        while let byte = utf8.next() {
+            bytes.append(byte)
+            if bytes.count > 30 { return nil }
+        }
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
+        func digits(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
+            let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
+            (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var millis = 0
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), bytes.count - 21 <= 9, let fraction = digits(20..<(bytes.count - 1))
+            else { return nil }
+            let width = bytes.count - 21
+            millis = width >= 3 ? fraction / Int(pow10(width - 3)) : fraction * Int(pow10(3 - width))
+        } else if bytes.count != 20 {
+            return nil
+        }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...lengths[month - 1]).contains(day) else { return nil }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        return ((days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000) + Int64(millis)
+    }
+
+    private static func pow10(_ n: Int) -> Int64 { (0..<n).reduce(1) { value, _ in value * 10 } }
+
+    /// Proleptic Gregorian date → days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     /// Days since 1970-01-01 → proleptic Gregorian date (Howard Hinnant's civil_from_days).

@@ -66,6 +66,11 @@ public final class KafkaProducer: Sendable {
         try await core.enqueue(message)
     }
 
+    /// Hands records to librdkafka in order; for a batch, cheaper than one call per record.
+    public func enqueue(contentsOf messages: [ProducerMessage]) async throws(KafkaError) {
+        try await core.enqueue(contentsOf: messages)
+    }
+
     /// Waits until every queued record is delivered or failed. Throws the first failure of
     /// a record given to `enqueue(_:)` since the last flush, with the count of failures.
     public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
@@ -156,6 +161,23 @@ final class ProducerCore: Sendable {
     }
 
     @inline(__always)
+    /// Hands every record to librdkafka, in order, with one suspension at most per full
+    /// queue (not one per record).
+    func enqueue(contentsOf messages: [ProducerMessage]) async throws(KafkaError) {
+        var index = 0
+        while index < messages.count {
+            let generation = tracker.generation
+            let err = try produce(messages[index], opaque: nil)
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                index += 1
+            } else if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                await tracker.waitForDelivery(after: generation)
+            } else {
+                throw KafkaError(operation: "produce", err: err, rk: handle.rk)
+            }
+        }
+    }
+
     func enqueue(_ message: ProducerMessage) async throws(KafkaError) {
         while true {
             let generation = tracker.generation

@@ -161,18 +161,23 @@ public enum EventIDs {
 
     /// A UUID-shaped id (128 bits from two seeded hashes) for the `index`th output of `cause`.
     public static func derived(from cause: String, index: Int) -> String {
-        let text = Array("\(cause)#\(index)".utf8)
+        var text = Array(cause.utf8)
+        text.append(UInt8(ascii: "#"))
+        text += String(index).utf8
         let high = hash(text)
         let low = hash(text, seed: 0x8422_2325_cbf2_9ce4)
-        let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        let digits: StaticString = "0123456789abcdef"
+        var out = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var position = 0
+        for (word, shift) in [(high, 0), (low, 64)] {
+            for nibble in 0..<16 {
+                let bit = shift + nibble * 4
+                if bit == 32 || bit == 48 || bit == 64 || bit == 80 { position += 1 }  // 8-4-4-4-12
+                let value = Int((word >> UInt64(60 - nibble * 4)) & 0xF)
+                out[position] = digits.utf8Start[value]
+                position += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -68,6 +68,8 @@ public actor WorkerRuntime<W: Worker> {
     private var touched: Set<Int32> = []
     private var dirty: [Int32: Set<String>] = [:]
     private var counts = BatchCounts()
+    /// Records of the open transaction not yet handed to the producer.
+    private var outbox: [ProducerMessage] = []
     private var lastLagUpdate = ContinuousClock.now
 
     struct BatchCounts {
@@ -186,6 +188,19 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func process(_ batch: [KafkaMessage]) async throws {
+        defer { outbox.removeAll(keepingCapacity: true) }
+        try await processRecords(batch)
+        try await flushOutbox()
+    }
+
+    private func flushOutbox() async throws {
+        guard let producer, !outbox.isEmpty else { return }
+        let records = outbox
+        outbox.removeAll(keepingCapacity: true)
+        try await producer.enqueue(contentsOf: records)
+    }
+
+    private func processRecords(_ batch: [KafkaMessage]) async throws {
         rewound.removeAll()
         for message in batch {
             guard let store = stores[message.partition] else { continue }
@@ -309,7 +324,13 @@ public actor WorkerRuntime<W: Worker> {
             if let first = store.timers.first, first.dueAt <= now {
                 try beginIfNeeded()
                 touched.insert(store.partition)
-                try await fireDueTimers(store)
+                do {
+                    try await fireDueTimers(store)
+                    try await flushOutbox()
+                } catch {
+                    outbox.removeAll()
+                    throw error
+                }
             }
         }
     }
@@ -357,25 +378,25 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func publish(_ outputs: [OutputRecord], partition: Int32) async throws {
-        guard let producer, !outputs.isEmpty else { return }
+        guard !outputs.isEmpty else { return }
         let header = transactionHeader(partition)
         for output in outputs {
-            try await producer.enqueue(
+            outbox.append(
                 ProducerMessage(
                     topic: output.topic, key: output.key, value: output.value,
-                    headers: output.headers.map { KafkaHeader($0.key, $0.value) } + [header]))
+                    headers: output.headers.isEmpty
+                        ? [header] : output.headers.map { KafkaHeader($0.key, $0.value) } + [header]))
         }
         counts.eventsOut += outputs.count
     }
 
     private func deadLetter(_ message: KafkaMessage, code: String, reason: String) async throws {
-        guard let producer else { return }
         let letter = DeadLetter(
             reason: .init(code: code, message: reason),
             source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
             key: message.key.map(Array.init), value: message.value.map(Array.init),
             headers: message.headers.map { ($0.key, $0.value) }, worker: worker.name, failedAt: Date())
-        try await producer.enqueue(
+        outbox.append(
             ProducerMessage(
                 topic: configuration.deadLetterTopic, key: message.key.map(Array.init),
                 value: Array(try letter.encoded()), headers: [transactionHeader(message.partition)]))
@@ -389,16 +410,19 @@ public actor WorkerRuntime<W: Worker> {
 
     private func commitBatch() async throws {
         guard inTransaction, let producer, let consumer else { return }
+        var changes: [ProducerMessage] = []
         for (partition, accounts) in dirty {
             guard let store = stores[partition] else { continue }
+            let header = [transactionHeader(partition)]
             for accountID in accounts {
                 let value = try store.accounts[accountID].map { try Changelog.encode($0, encoder: encoder) }
-                try await producer.enqueue(
+                changes.append(
                     ProducerMessage(
                         topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
-                        headers: [transactionHeader(partition)]))
+                        headers: header))
             }
         }
+        try await producer.enqueue(contentsOf: changes)
         // The checkpoints go last, once everything else of the transaction is written: on a
         // broker that shows aborted records, a checkpoint is what says a transaction is whole.
         if configuration.abortedRecordsVisible { try await producer.flush() }

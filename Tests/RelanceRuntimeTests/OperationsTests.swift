@@ -145,3 +145,19 @@ struct WallClockTests {
         #expect(occurred.map { $0 >= before.addingTimeInterval(-1) } == true)
     }
 }
+
+@Suite("Derived ids")
+struct DerivedIDTests {
+    @Test("stable across versions and processes, UUID-shaped, distinct per cause and position")
+    func derived() {
+        // Recorded once: a change here would give reprocessed outputs new ids.
+        // FNV-1a 64 of "ev-1#0" with the two seeds, computed independently (Python).
+        #expect(EventIDs.derived(from: "ev-1", index: 0) == "3e624327-ce72-a30f-6a35-bb28cc6c4106")
+        #expect(EventIDs.hash("ev-1") == 0xd68f_ca60_84eb_0c44)
+        let id = EventIDs.derived(from: "ev-1", index: 0)
+        #expect(id.count == 36 && id.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        #expect(id != EventIDs.derived(from: "ev-1", index: 1))
+        #expect(id != EventIDs.derived(from: "ev-2", index: 0))
+        #expect(EventIDs.derived(from: "ev-1", index: 0) == id)
+    }
+}
