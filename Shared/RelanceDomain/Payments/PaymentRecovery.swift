@@ -1,0 +1,306 @@
+import Foundation
+
+/// One failed payment as payment-retry follows it: an action-centre item.
+public struct FailedPayment: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable {
+        case open, pending, resolved, dismissed
+    }
+
+    public var paymentID: String
+    public var invoiceID: String
+    /// `YYYY-MM-DD`: the order of "oldest invoice first".
+    public var invoiceDate: String
+    public var type: TransactionType
+    public var method: PaymentMethod
+    public var amount: Int64
+    public var currency: String
+    public var customerName: String?
+    public var reason: DeclineReason
+    /// Attempts made so far, the original payment included.
+    public var attempts: Int
+    /// Technical failures of the current attempt.
+    public var technicalTries = 0
+    public var state: State = .open
+    /// Card hard decline or expired card: nothing until a new payment method.
+    public var waitingForNewPaymentMethod = false
+    /// The automatic attempts are over and the vendor was told.
+    public var attemptsExhausted = false
+    /// The one extra attempt after the automatic ones ("renew payment plan") was used.
+    public var renewed = false
+    public var handedToCollections = false
+    /// When the next automatic attempt is due (milliseconds since 1970), if any.
+    public var nextAttemptAt: Int64?
+    /// The charge request in flight, whose outcome is awaited.
+    public var pendingCharge: String?
+    /// Why the item is resolved or dismissed, for the action centre.
+    public var closedBecause: String?
+
+    public init(
+        paymentID: String, invoiceID: String, invoiceDate: String, type: TransactionType, method: PaymentMethod,
+        amount: Int64, currency: String, customerName: String?, reason: DeclineReason, attempts: Int = 1
+    ) {
+        self.paymentID = paymentID
+        self.invoiceID = invoiceID
+        self.invoiceDate = invoiceDate
+        self.type = type
+        self.method = method
+        self.amount = amount
+        self.currency = currency
+        self.customerName = customerName
+        self.reason = reason
+        self.attempts = attempts
+    }
+}
+
+/// A charge to make, with its idempotency key (the gateway charges a key at most once).
+public struct ChargeRequest: Sendable, Equatable, Codable {
+    public enum Cause: String, Sendable, Codable {
+        case schedule
+        case technicalRetry = "technical_retry"
+        case cardReplaced = "card_replaced"
+        case `operator`, renewal
+    }
+
+    public var chargeRequestID: String
+    public var paymentID: String
+    public var invoiceID: String
+    public var amount: Int64
+    public var currency: String
+    public var method: PaymentMethod
+    /// The attempt number this charge is.
+    public var attempt: Int
+    public var cause: Cause
+}
+
+/// An operator's or vendor's command on an item.
+public enum RecoveryCommand: Sendable, Equatable {
+    case retryNow
+    case dismiss(note: String?)
+    case changePaymentMethod(PaymentMethod)
+    case renewPaymentPlan
+    case handOverToCollections
+
+    public var name: String {
+        switch self {
+        case .retryNow: "retry_now"
+        case .dismiss: "dismiss"
+        case .changePaymentMethod: "change_payment_method"
+        case .renewPaymentPlan: "renew_payment_plan"
+        case .handOverToCollections: "hand_over_to_collections"
+        }
+    }
+}
+
+/// Who may do what.
+public enum ActorRole: String, Sendable, Codable, CaseIterable {
+    case owner, admin, billing, support
+
+    public func may(_ command: RecoveryCommand) -> Bool {
+        switch (self, command) {
+        case (.owner, _), (.admin, _): true
+        case (.billing, .retryNow), (.billing, .dismiss): true
+        default: false
+        }
+    }
+}
+
+/// What a recovery decision asks the worker to publish or schedule.
+public enum RecoveryEffect: Sendable, Equatable {
+    case charge(ChargeRequest)
+    /// The item as it now is, for the action centre.
+    case item(FailedPayment)
+    case notifyCustomerPaymentFailed(FailedPayment)
+    case notifyVendorAttemptsExhausted(FailedPayment)
+    case handOver(FailedPayment)
+    case scheduleRetry(paymentID: String, at: Int64)
+    case cancelRetry(paymentID: String)
+    case refused(command: String, reason: String)
+}
+
+/// The failed payments of one account and the rules that move them. Pure: every change
+/// returns its effects; time is given.
+public struct PaymentRecovery: Sendable, Equatable, Codable {
+    public var payments: [String: FailedPayment] = [:]
+
+    public init() {}
+
+    /// Open items, oldest invoice first.
+    public var openItems: [FailedPayment] {
+        payments.values.filter { $0.state == .open || $0.state == .pending }
+            .sorted { ($0.invoiceDate, $0.paymentID) < ($1.invoiceDate, $1.paymentID) }
+    }
+
+    static func chargeID(_ paymentID: String, attempt: Int, technicalTry: Int, cause: ChargeRequest.Cause) -> String {
+        "chg_\(paymentID)_\(attempt)_\(technicalTry)_\(cause.rawValue)"
+    }
+
+    // MARK: Payment outcomes
+
+    /// A payment failed: a new one, or the outcome of a charge Relance requested.
+    public mutating func paymentFailed(
+        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64
+    ) -> [RecoveryEffect] {
+        var item: FailedPayment
+        if var known = payments[failed.paymentID] {
+            // Only the outcome of the charge in flight moves a known item.
+            guard known.state != .resolved, known.state != .dismissed else { return [] }
+            if let chargeRequestID, known.pendingCharge != chargeRequestID { return [] }
+            if chargeRequestID == nil && known.pendingCharge == nil { return [] }  // a repeat of the first failure
+            known.reason = failed.reason
+            known.pendingCharge = nil
+            known.state = .open
+            item = known
+        } else {
+            item = failed
+            item.attempts = max(1, failed.attempts)
+            item.state = .open
+        }
+        var effects: [RecoveryEffect] = []
+        if item.reason.category != .technical { item.technicalTries = 0 }
+        let decision = policy.decide(
+            method: item.method, type: item.type, category: item.reason.category, attempt: item.attempts,
+            technicalTries: item.technicalTries)
+        let firstFailure = payments[item.paymentID] == nil
+        switch decision {
+        case .retry(let after, _):
+            item.nextAttemptAt = now + after * 1000
+            effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
+        case .technicalRetry(let after):
+            item.technicalTries += 1
+            item.nextAttemptAt = now + after * 1000
+            effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
+        case .waitForNewPaymentMethod:
+            item.waitingForNewPaymentMethod = true
+            item.nextAttemptAt = nil
+        case .attemptsExhausted:
+            item.nextAttemptAt = nil
+            if !item.attemptsExhausted {
+                item.attemptsExhausted = true
+                effects.append(.notifyVendorAttemptsExhausted(item))
+            }
+        case .handToCollections:
+            item.nextAttemptAt = nil
+            item.handedToCollections = true
+            effects.append(.handOver(item))
+        case .noRetry:
+            item.nextAttemptAt = nil
+        }
+        payments[item.paymentID] = item
+        if firstFailure || item.reason.category != .technical {
+            effects.insert(.notifyCustomerPaymentFailed(item), at: 0)
+        }
+        if item.type == .refund {
+            effects.removeAll { if case .notifyCustomerPaymentFailed = $0 { true } else { false } }
+        }
+        effects.append(.item(item))
+        return effects
+    }
+
+    /// A payment succeeded (a retry, or paid some other way): the item is resolved.
+    public mutating func paymentSucceeded(paymentID: String, how: String) -> [RecoveryEffect] {
+        guard var item = payments[paymentID], item.state == .open || item.state == .pending else { return [] }
+        item.state = .resolved
+        item.pendingCharge = nil
+        item.nextAttemptAt = nil
+        item.closedBecause = how
+        payments[paymentID] = item
+        return [.cancelRetry(paymentID: paymentID), .item(item)]
+    }
+
+    // MARK: Time
+
+    /// The retry timer of a payment came due.
+    public mutating func retryDue(paymentID: String) -> [RecoveryEffect] {
+        guard var item = payments[paymentID], item.state == .open, item.nextAttemptAt != nil else { return [] }
+        let cause: ChargeRequest.Cause = item.reason.category == .technical ? .technicalRetry : .schedule
+        if cause == .schedule { item.attempts += 1 }
+        return charge(&item, cause: cause)
+    }
+
+    private mutating func charge(_ item: inout FailedPayment, cause: ChargeRequest.Cause) -> [RecoveryEffect] {
+        let request = ChargeRequest(
+            chargeRequestID: Self.chargeID(
+                item.paymentID, attempt: item.attempts, technicalTry: item.technicalTries, cause: cause),
+            paymentID: item.paymentID, invoiceID: item.invoiceID, amount: item.amount, currency: item.currency,
+            method: item.method, attempt: item.attempts, cause: cause)
+        item.state = .pending
+        item.pendingCharge = request.chargeRequestID
+        item.nextAttemptAt = nil
+        payments[item.paymentID] = item
+        return [.charge(request), .item(item)]
+    }
+
+    // MARK: New payment method
+
+    /// The customer's card was replaced: every open item is charged at once, oldest invoice
+    /// first (refunds excepted: they are never retried automatically).
+    public mutating func cardReplaced() -> [RecoveryEffect] {
+        var effects: [RecoveryEffect] = []
+        for var item in openItems where item.state == .open && item.type != .refund && !item.handedToCollections {
+            guard item.method == .card else { continue }
+            item.waitingForNewPaymentMethod = false
+            item.attempts += 1
+            item.technicalTries = 0
+            effects.append(.cancelRetry(paymentID: item.paymentID))
+            effects += charge(&item, cause: .cardReplaced)
+        }
+        return effects
+    }
+
+    // MARK: Commands
+
+    public mutating func command(_ command: RecoveryCommand, paymentID: String, role: ActorRole) -> [RecoveryEffect] {
+        func refuse(_ reason: String) -> [RecoveryEffect] { [.refused(command: command.name, reason: reason)] }
+        guard role.may(command) else { return refuse("the \(role.rawValue) role may not \(command.name)") }
+        guard var item = payments[paymentID] else { return refuse("no failed payment \(paymentID) on this account") }
+        guard item.state == .open || item.state == .pending else {
+            return refuse("payment \(paymentID) is already \(item.state.rawValue)")
+        }
+        switch command {
+        case .retryNow:
+            guard item.state == .open else { return refuse("a charge for payment \(paymentID) is already pending") }
+            guard !item.handedToCollections else {
+                return refuse("payment \(paymentID) was handed over to collections")
+            }
+            item.attempts += 1
+            item.technicalTries = 0
+            return [.cancelRetry(paymentID: paymentID)] + charge(&item, cause: .`operator`)
+        case .dismiss(let note):
+            item.state = .dismissed
+            item.nextAttemptAt = nil
+            item.pendingCharge = nil
+            item.closedBecause = note ?? "dismissed"
+            payments[paymentID] = item
+            return [.cancelRetry(paymentID: paymentID), .item(item)]
+        case .changePaymentMethod(let method):
+            guard item.type == .installment || item.type == .subscription else {
+                return refuse(
+                    item.type == .refund
+                        ? "the payment method of a refund cannot be changed: refunds go back to where the money came from"
+                        : "only installments and subscriptions can change their payment method")
+            }
+            item.method = method
+            item.waitingForNewPaymentMethod = false
+            payments[paymentID] = item
+            return [.item(item)]
+        case .renewPaymentPlan:
+            guard !item.handedToCollections else {
+                return refuse("payment \(paymentID) was handed over to collections: the plan can no longer be renewed")
+            }
+            guard item.attemptsExhausted else {
+                return refuse("the automatic attempts of payment \(paymentID) are not over")
+            }
+            guard !item.renewed else { return refuse("the payment plan of \(paymentID) was already renewed once") }
+            guard item.state == .open else { return refuse("a charge for payment \(paymentID) is already pending") }
+            item.renewed = true
+            item.attempts += 1
+            return charge(&item, cause: .renewal)
+        case .handOverToCollections:
+            guard !item.handedToCollections else { return refuse("payment \(paymentID) is already with collections") }
+            item.handedToCollections = true
+            item.nextAttemptAt = nil
+            payments[paymentID] = item
+            return [.cancelRetry(paymentID: paymentID), .handOver(item), .item(item)]
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import RelanceDomain
+import Testing
+
+private let dayMs: Int64 = 86_400_000
+
+private func failure(
+    _ id: String, invoiceDate: String = "2026-10-01", type: TransactionType = .installment,
+    method: PaymentMethod = .card, code: String = "insufficient_funds", scheme: DeclineCodeScheme = .stripe
+) -> FailedPayment {
+    FailedPayment(
+        paymentID: id, invoiceID: "inv-\(id)", invoiceDate: invoiceDate, type: type, method: method, amount: 4_900,
+        currency: "EUR", customerName: "Camille Martin", reason: DeclineCodes.read(code, scheme: scheme), attempts: 1)
+}
+
+private func charges(_ effects: [RecoveryEffect]) -> [ChargeRequest] {
+    effects.compactMap { if case .charge(let request) = $0 { request } else { nil } }
+}
+
+@Suite("Payment recovery rules")
+struct PaymentRecoveryTests {
+    let policy = RetryPolicy()
+
+    @Test("003: retried on day 7 and 14, vendor told after the third failure, renewed once, not after collections")
+    func installmentStory() throws {
+        var account = PaymentRecovery()
+        var effects = account.paymentFailed(failure("p1"), chargeRequestID: nil, policy: policy, now: 0)
+        #expect(effects.contains(.scheduleRetry(paymentID: "p1", at: 7 * dayMs)))
+        #expect(effects.contains { if case .notifyCustomerPaymentFailed = $0 { true } else { false } })
+
+        var charge = try #require(charges(account.retryDue(paymentID: "p1")).first)
+        #expect(charge.attempt == 2 && charge.cause == .schedule)
+        effects = account.paymentFailed(
+            failure("p1"), chargeRequestID: charge.chargeRequestID, policy: policy, now: 7 * dayMs)
+        #expect(effects.contains(.scheduleRetry(paymentID: "p1", at: 14 * dayMs)))
+
+        charge = try #require(charges(account.retryDue(paymentID: "p1")).first)
+        #expect(charge.attempt == 3)
+        effects = account.paymentFailed(
+            failure("p1"), chargeRequestID: charge.chargeRequestID, policy: policy, now: 14 * dayMs)
+        #expect(effects.contains { if case .notifyVendorAttemptsExhausted = $0 { true } else { false } })
+        #expect(account.payments["p1"]?.attemptsExhausted == true && account.payments["p1"]?.nextAttemptAt == nil)
+        // Nothing is due any more.
+        #expect(account.retryDue(paymentID: "p1").isEmpty)
+
+        // The vendor renews once: a fourth and final attempt.
+        let renewal = try #require(charges(account.command(.renewPaymentPlan, paymentID: "p1", role: .owner)).first)
+        #expect(renewal.attempt == 4 && renewal.cause == .renewal)
+        _ = account.paymentFailed(
+            failure("p1"), chargeRequestID: renewal.chargeRequestID, policy: policy, now: 15 * dayMs)
+        #expect(
+            account.command(.renewPaymentPlan, paymentID: "p1", role: .owner) == [
+                .refused(command: "renew_payment_plan", reason: "the payment plan of p1 was already renewed once")
+            ])
+        // Handed over, it cannot be renewed (even had it not been renewed before).
+        var other = PaymentRecovery()
+        _ = other.paymentFailed(failure("p2"), chargeRequestID: nil, policy: RetryPolicy.exhaustedAtOnce, now: 0)
+        _ = other.command(.handOverToCollections, paymentID: "p2", role: .admin)
+        let refused = other.command(.renewPaymentPlan, paymentID: "p2", role: .owner)
+        guard case .refused(_, let reason) = refused.first else {
+            Issue.record("renewal after hand-over")
+            return
+        }
+        #expect(reason.contains("collections"))
+    }
+
+    @Test("000: an expired card is not retried; a new card charges every open invoice, oldest first")
+    func expiredCardStory() {
+        var account = PaymentRecovery()
+        let effects = account.paymentFailed(
+            failure("p-new", invoiceDate: "2026-11-01", type: .payment, code: "expired_card"), chargeRequestID: nil,
+            policy: policy, now: 0)
+        #expect(!effects.contains { if case .scheduleRetry = $0 { true } else { false } })
+        _ = account.paymentFailed(
+            failure("p-old", invoiceDate: "2026-09-01", type: .subscription, code: "54", scheme: .iso8583),
+            chargeRequestID: nil, policy: policy, now: 0)
+        _ = account.paymentFailed(
+            failure("p-refund", invoiceDate: "2026-08-01", type: .refund, code: "insufficient_funds"),
+            chargeRequestID: nil,
+            policy: policy, now: 0)
+        #expect(account.payments["p-new"]?.waitingForNewPaymentMethod == true)
+        let requests = charges(account.cardReplaced())
+        #expect(requests.map(\.paymentID) == ["p-old", "p-new"])
+        #expect(requests.allSatisfy { $0.cause == .cardReplaced })
+        // The retries' outcome resolves the items.
+        #expect(account.paymentSucceeded(paymentID: "p-old", how: "retry succeeded").count == 2)
+        #expect(account.payments["p-old"]?.state == .resolved)
+        #expect(account.payments["p-refund"]?.state == .open)
+    }
+
+    @Test("SEPA: AM04 is retried, MD01 is not; with retries off the order goes to collections")
+    func sepa() {
+        var account = PaymentRecovery()
+        let am04 = account.paymentFailed(
+            failure("s1", method: .sepaDebit, code: "AM04", scheme: .sepa), chargeRequestID: nil, policy: policy, now: 0
+        )
+        #expect(am04.contains(.scheduleRetry(paymentID: "s1", at: 3 * dayMs)))
+        let md01 = account.paymentFailed(
+            failure("s2", method: .sepaDebit, code: "MD01", scheme: .sepa), chargeRequestID: nil, policy: policy, now: 0
+        )
+        #expect(!md01.contains { if case .scheduleRetry = $0 { true } else { false } })
+        var off = RetryPolicy()
+        off.directDebitRetries = false
+        let handed = account.paymentFailed(
+            failure("s3", method: .sepaDebit, code: "AM04", scheme: .sepa), chargeRequestID: nil, policy: off, now: 0)
+        #expect(handed.contains { if case .handOver = $0 { true } else { false } })
+    }
+
+    @Test("a failed refund is an action-centre item, never retried, no customer email")
+    func refund() {
+        var account = PaymentRecovery()
+        let effects = account.paymentFailed(
+            failure("r1", type: .refund, code: "insufficient_funds"), chargeRequestID: nil, policy: policy, now: 0)
+        #expect(effects.count == 1)
+        guard case .item(let item) = effects.first else {
+            Issue.record("no item")
+            return
+        }
+        #expect(item.state == .open && item.type == .refund)
+        #expect(account.retryDue(paymentID: "r1").isEmpty)
+        #expect(charges(account.cardReplaced()).isEmpty)
+    }
+
+    @Test("every command, allowed and refused")
+    func commands() throws {
+        var account = PaymentRecovery()
+        _ = account.paymentFailed(failure("c1"), chargeRequestID: nil, policy: policy, now: 0)
+        _ = account.paymentFailed(failure("c2", type: .refund), chargeRequestID: nil, policy: policy, now: 0)
+        _ = account.paymentFailed(failure("c3", type: .payment), chargeRequestID: nil, policy: policy, now: 0)
+
+        // Roles.
+        #expect(
+            account.command(.handOverToCollections, paymentID: "c1", role: .billing) == [
+                .refused(
+                    command: "hand_over_to_collections", reason: "the billing role may not hand_over_to_collections")
+            ])
+        #expect(
+            account.command(.retryNow, paymentID: "c1", role: .support).first
+                == .refused(command: "retry_now", reason: "the support role may not retry_now"))
+        // Retry now: pending until the outcome; a second one is refused meanwhile.
+        let retry = charges(account.command(.retryNow, paymentID: "c1", role: .billing))
+        #expect(retry.first?.cause == .operator && account.payments["c1"]?.state == .pending)
+        #expect(
+            account.command(.retryNow, paymentID: "c1", role: .billing).first
+                == .refused(command: "retry_now", reason: "a charge for payment c1 is already pending"))
+        // Change payment method: installments and subscriptions only; refunds refused with why.
+        #expect(account.command(.changePaymentMethod(.sepaDebit), paymentID: "c1", role: .admin).count == 1)
+        #expect(account.payments["c1"]?.method == .sepaDebit)
+        guard
+            case .refused(_, let why) = account.command(.changePaymentMethod(.card), paymentID: "c2", role: .admin)
+                .first
+        else {
+            Issue.record("refund method change allowed")
+            return
+        }
+        #expect(why.contains("refund"))
+        guard case .refused = account.command(.changePaymentMethod(.card), paymentID: "c3", role: .admin).first
+        else {
+            Issue.record("one-off payment method change allowed")
+            return
+        }
+        // Renew before the automatic attempts are over: refused.
+        guard case .refused(_, let early) = account.command(.renewPaymentPlan, paymentID: "c3", role: .owner).first
+        else {
+            Issue.record("early renewal allowed")
+            return
+        }
+        #expect(early.contains("not over"))
+        // Dismiss, then nothing more.
+        #expect(account.command(.dismiss(note: "paid by bank transfer"), paymentID: "c3", role: .billing).count == 2)
+        #expect(
+            account.payments["c3"]?.state == .dismissed
+                && account.payments["c3"]?.closedBecause == "paid by bank transfer")
+        guard case .refused = account.command(.retryNow, paymentID: "c3", role: .owner).first else {
+            Issue.record("retry of a dismissed item")
+            return
+        }
+        guard case .refused = account.command(.dismiss(note: nil), paymentID: "nope", role: .owner).first else {
+            Issue.record("unknown payment")
+            return
+        }
+        // Hand over.
+        let handed = account.command(.handOverToCollections, paymentID: "c2", role: .owner)
+        #expect(handed.contains { if case .handOver = $0 { true } else { false } })
+    }
+
+    @Test("a repeated failure event or a stale outcome changes nothing")
+    func idempotent() throws {
+        var account = PaymentRecovery()
+        _ = account.paymentFailed(failure("d1"), chargeRequestID: nil, policy: policy, now: 0)
+        #expect(account.paymentFailed(failure("d1"), chargeRequestID: nil, policy: policy, now: 0).isEmpty)
+        let charge = try #require(charges(account.retryDue(paymentID: "d1")).first)
+        #expect(account.paymentFailed(failure("d1"), chargeRequestID: "chg_other", policy: policy, now: 0).isEmpty)
+        #expect(
+            !account.paymentFailed(failure("d1"), chargeRequestID: charge.chargeRequestID, policy: policy, now: 0)
+                .isEmpty)
+    }
+}
+
+extension RetryPolicy {
+    /// No automatic retry at all: the first failure exhausts the attempts.
+    static var exhaustedAtOnce: RetryPolicy {
+        var policy = RetryPolicy()
+        policy.cardSoftDecline = try! RetrySchedule("none")
+        return policy
+    }
+}
