@@ -57,6 +57,21 @@ let package = Package(
             ],
             path: "Services/Relance"
         ),
+        .target(
+            name: "PaymentRetryService",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Services/PaymentRetry/Worker"
+        ),
+        .executableTarget(
+            name: "payment-retry",
+            dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceDomain"],
+            path: "Services/PaymentRetry/Main"
+        ),
+        .testTarget(
+            name: "PaymentRetryTests",
+            dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Tests/PaymentRetryTests"
+        ),
         .executableTarget(
             name: "runtime-bench",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],

@@ -4,7 +4,7 @@ import Foundation
 /// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
 public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
-    public static let eventTypes: [EventType] = []
+    public static let eventTypes: [EventType] = PaymentEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -45,6 +45,36 @@ public enum Catalog {
                 + "the reason and where they came from; replayable to their source topic.",
             key: "the input's key", writers: [everyWorker], readers: ["operators", "relance dead-letters"],
             messages: ["dead-letter"]),
+        Topic(
+            PaymentEvents.paymentsTopic,
+            summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
+            key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox"],
+            readers: ["payment-retry"],
+            messages: ["payment.failed", "payment.succeeded", "card.replaced"]),
+        Topic(
+            PaymentEvents.commandsTopic, summary: "Operators' and vendors' commands on failed payments.",
+            key: "account id", writers: ["operators (relance CLI, back office)"], readers: ["payment-retry"],
+            messages: ["payment.command"]),
+        Topic(
+            PaymentEvents.chargeRequestsTopic, summary: "Charges to make, each with its idempotency key.",
+            key: "account id", writers: ["payment-retry"], readers: ["payment gateway", "gateway-sandbox"],
+            messages: ["charge.requested"]),
+        Topic(
+            PaymentEvents.actionCentreTopic, summary: "Failed transactions as the action centre lists them.",
+            key: "payment id", compacted: true, writers: ["payment-retry"],
+            readers: ["relance action-centre", "dashboards"],
+            messages: ["action-item.updated"]),
+        Topic(
+            PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
+            key: "account id", writers: ["payment-retry"], readers: ["reminder-mailer"],
+            messages: ["notification.requested"]),
+        Topic(
+            PaymentEvents.collectionsTopic, summary: "Orders handed over to collections.",
+            key: "account id", writers: ["payment-retry"], readers: ["collections partner"],
+            messages: ["collections.handed-over"]),
+        Topic(
+            PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",
+            key: "account id", writers: ["payment-retry"], readers: ["operators"], messages: ["command.refused"]),
         Topic(
             "relance.<worker>.changelog",
             summary: "A worker's state per account and its per-partition checkpoints, written in the same "

@@ -103,19 +103,19 @@ public struct WorkerContext: Sendable {
         self.timers = timers
     }
 
-    /// Publishes an event in the Relance envelope, keyed by its account. Its id is derived
+    /// Publishes an event in the Relance envelope, keyed by its account (or by `key`, e.g. an item id on a compacted topic). Its id is derived
     /// from the cause and the position of this call, so that processing the cause again
     /// (after a crash) yields the same id and readers can drop the copy.
     @discardableResult
     public mutating func emit(
         _ type: String, version: Int = 1, to topic: String, data: JSONValue, accountID: String? = nil,
-        merchantID: String? = nil
+        merchantID: String? = nil, key: String? = nil
     ) -> EventEnvelope {
         let event = EventEnvelope(
             eventID: EventIDs.derived(from: causeID, index: outputs.count), type: type, schemaVersion: version,
             occurredAt: now, accountID: accountID ?? self.accountID, merchantID: merchantID ?? self.merchantID,
             data: data)
-        outputs.append(OutputRecord(topic: topic, key: Array(event.accountID.utf8), value: event.jsonBytes))
+        outputs.append(OutputRecord(topic: topic, key: Array((key ?? event.accountID).utf8), value: event.jsonBytes))
         return event
     }
 

@@ -1,0 +1,160 @@
+import Foundation
+import RelanceDomain
+import RelanceRuntime
+
+/// payment-retry: decides when and how a failed payment is tried again (docs/payment-retry.md).
+/// The rules are `PaymentRecovery` and `RetryPolicy` in the domain module; this type reads
+/// events into them and writes their effects out.
+public struct PaymentRetryWorker: Worker {
+    public typealias State = PaymentRecovery
+
+    public var name = "payment-retry"
+    public var inputTopics = [PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic]
+    public var outputTopics = [
+        PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
+        PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic,
+    ]
+    public var eventTypes = [
+        PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
+        PaymentEvents.paymentCommand,
+    ]
+    public var policies: RetryPolicies
+
+    public init(policies: RetryPolicies = RetryPolicies()) {
+        self.policies = policies
+    }
+
+    static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
+
+    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        var recovery = state ?? PaymentRecovery()
+        let data = event.data
+        func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
+        let now = Timestamp.milliseconds(context.now)
+        let effects: [RecoveryEffect]
+        switch event.type {
+        case "payment.failed":
+            let failed = FailedPayment(
+                paymentID: text("paymentId"), invoiceID: text("invoiceId"), invoiceDate: text("invoiceDate"),
+                type: TransactionType(rawValue: text("transactionType"))!,
+                method: PaymentMethod(rawValue: text("paymentMethod"))!, amount: data["amount"]!.integerValue!,
+                currency: text("currency"), customerName: data["customerName"]?.stringValue,
+                reason: DeclineCodes.read(
+                    text("declineCode"), scheme: DeclineCodeScheme(rawValue: text("declineScheme"))!))
+            effects = recovery.paymentFailed(
+                failed, chargeRequestID: data["chargeRequestId"]?.stringValue,
+                policy: policies.policy(for: event.merchantID), now: now)
+        case "payment.succeeded":
+            let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
+            effects = recovery.paymentSucceeded(paymentID: text("paymentId"), how: how)
+        case "card.replaced":
+            effects = recovery.cardReplaced()
+        case "payment.command":
+            let command: RecoveryCommand
+            switch text("command") {
+            case "retry_now": command = .retryNow
+            case "dismiss": command = .dismiss(note: data["note"]?.stringValue)
+            case "change_payment_method":
+                guard let method = data["paymentMethod"]?.stringValue.flatMap(PaymentMethod.init) else {
+                    throw WorkerRejection("missing_payment_method", "change_payment_method needs data.paymentMethod")
+                }
+                command = .changePaymentMethod(method)
+            case "renew_payment_plan": command = .renewPaymentPlan
+            default: command = .handOverToCollections
+            }
+            let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
+            var carried: [RecoveryEffect] = []
+            for effect in recovery.command(command, paymentID: text("paymentId"), role: role) {
+                guard case .refused(let name, let reason) = effect else {
+                    carried.append(effect)
+                    continue
+                }
+                context.emit(
+                    "command.refused", to: PaymentEvents.commandResultsTopic,
+                    data: .object([
+                        "command": .string(name), "paymentId": .string(text("paymentId")),
+                        "actor": .string(data["actor"]?["id"]?.stringValue ?? ""), "reason": .string(reason),
+                    ]))
+            }
+            effects = carried
+        default:
+            throw WorkerRejection("unhandled_type", "payment-retry does not handle \(event.type)")
+        }
+        state = recovery
+        apply(effects, to: &context)
+    }
+
+    public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
+        guard var recovery = state, timer.id.hasPrefix("retry:") else { return }
+        let effects = recovery.retryDue(paymentID: String(timer.id.dropFirst("retry:".count)))
+        state = recovery
+        apply(effects, to: &context)
+    }
+
+    func apply(_ effects: [RecoveryEffect], to context: inout WorkerContext) {
+        for effect in effects {
+            switch effect {
+            case .charge(let request):
+                context.emit(
+                    "charge.requested", to: PaymentEvents.chargeRequestsTopic,
+                    data: .object([
+                        "chargeRequestId": .string(request.chargeRequestID), "paymentId": .string(request.paymentID),
+                        "invoiceId": .string(request.invoiceID), "amount": .integer(request.amount),
+                        "currency": .string(request.currency), "paymentMethod": .string(request.method.rawValue),
+                        "attempt": .integer(Int64(request.attempt)), "cause": .string(request.cause.rawValue),
+                    ]))
+            case .item(let item):
+                var members: [(key: String, value: JSONValue)] = [
+                    ("paymentId", .string(item.paymentID)), ("invoiceId", .string(item.invoiceID)),
+                ]
+                if let name = item.customerName { members.append(("customerName", .string(name))) }
+                members += [
+                    ("transactionType", .string(item.type.rawValue)), ("paymentMethod", .string(item.method.rawValue)),
+                    ("failureReason", .string(item.reason.description)),
+                    ("failureCategory", .string(item.reason.category.rawValue)),
+                    ("declineCode", .string(item.reason.code)), ("amount", .integer(item.amount)),
+                    ("currency", .string(item.currency)), ("state", .string(item.state.rawValue)),
+                    ("attempts", .integer(Int64(item.attempts))),
+                    ("handedToCollections", .bool(item.handedToCollections)),
+                ]
+                if let next = item.nextAttemptAt {
+                    members.append(("nextAttemptAt", .string(Timestamp.format(milliseconds: next))))
+                }
+                if let why = item.closedBecause { members.append(("closedBecause", .string(why))) }
+                context.emit(
+                    "action-item.updated", to: PaymentEvents.actionCentreTopic, data: .object(members),
+                    key: item.paymentID)
+            case .notifyCustomerPaymentFailed(let item):
+                notify("payment_failed", "customer", item, &context)
+            case .notifyVendorAttemptsExhausted(let item):
+                notify("retries_exhausted", "vendor", item, &context)
+            case .handOver(let item):
+                context.emit(
+                    "collections.handed-over", to: PaymentEvents.collectionsTopic,
+                    data: .object([
+                        "paymentId": .string(item.paymentID), "invoiceId": .string(item.invoiceID),
+                        "amount": .integer(item.amount), "currency": .string(item.currency),
+                    ]))
+            case .scheduleRetry(let paymentID, let at):
+                context.schedule(Self.timerID(paymentID), at: Date(timeIntervalSince1970: Double(at) / 1000))
+            case .cancelRetry(let paymentID):
+                context.cancelTimer(Self.timerID(paymentID))
+            case .refused:
+                break  // written by `handle`, which knows the command's payment and actor
+            }
+        }
+    }
+
+    func notify(_ kind: String, _ audience: String, _ item: FailedPayment, _ context: inout WorkerContext) {
+        var members: [(key: String, value: JSONValue)] = [
+            ("kind", .string(kind)), ("audience", .string(audience)), ("paymentId", .string(item.paymentID)),
+            ("invoiceId", .string(item.invoiceID)), ("amount", .integer(item.amount)),
+            ("currency", .string(item.currency)),
+            ("reason", .string(item.reason.description)),
+        ]
+        if let name = item.customerName { members.append(("customerName", .string(name))) }
+        context.emit("notification.requested", to: PaymentEvents.notificationsTopic, data: .object(members))
+    }
+}

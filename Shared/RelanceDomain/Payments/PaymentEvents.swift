@@ -1,0 +1,102 @@
+/// The event types of payment recovery and their schemas (see `Catalog`).
+public enum PaymentEvents {
+    public static let paymentsTopic = "relance.payments"
+    public static let commandsTopic = "relance.payment-commands"
+    public static let chargeRequestsTopic = "relance.charge-requests"
+    public static let actionCentreTopic = "relance.action-centre"
+    public static let notificationsTopic = "relance.notifications"
+    public static let collectionsTopic = "relance.collections"
+    public static let commandResultsTopic = "relance.command-results"
+
+    static let methods = PaymentMethod.allCases.map(\.rawValue)
+    static let types = TransactionType.allCases.map(\.rawValue)
+
+    public static let paymentFailed = EventType(
+        "payment.failed", summary: "A payment failed: a first failure, or the outcome of a charge request.",
+        data: .object(
+            [
+                "paymentId": .string("the payment (stable across its attempts)"),
+                "invoiceId": .string("the invoice it pays"),
+                "invoiceDate": .date("the invoice's date: oldest first"),
+                "transactionType": .oneOf(types, "what is being paid"),
+                "paymentMethod": .oneOf(methods, "how it is paid"),
+                "amount": .amount(), "currency": .currency(),
+                "declineCode": .string("the gateway's code"),
+                "declineScheme": .oneOf(["stripe", "iso8583", "sepa"], "where the code comes from"),
+                "customerName": .string("for the action centre"),
+                "chargeRequestId": .string("set when this is the outcome of a Relance charge request"),
+            ], optional: ["customerName", "chargeRequestId"]))
+
+    public static let paymentSucceeded = EventType(
+        "payment.succeeded", summary: "A payment succeeded: a retry, or the invoice paid another way.",
+        data: .object(
+            [
+                "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
+                "chargeRequestId": .string(),
+            ], optional: ["chargeRequestId"]))
+
+    public static let cardReplaced = EventType(
+        "card.replaced", summary: "The customer saved a new card in the wallet (never its number).",
+        data: .object(
+            [
+                "brand": .string(),
+                "last4": .string("last four digits", minLength: 4, maxLength: 4, pattern: "^[0-9]{4}$"),
+                "expMonth": .integer(minimum: 1, maximum: 12), "expYear": .integer(minimum: 2000, maximum: 2100),
+            ]))
+
+    public static let paymentCommand = EventType(
+        "payment.command", summary: "An operator's or vendor's command on a failed payment.",
+        data: .object(
+            [
+                "command": .oneOf(
+                    ["retry_now", "dismiss", "change_payment_method", "renew_payment_plan", "hand_over_to_collections"]
+                ),
+                "paymentId": .string(),
+                "actor": .object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))]),
+                "note": .string(), "paymentMethod": .oneOf(methods),
+            ], optional: ["note", "paymentMethod"]))
+
+    public static let chargeRequested = EventType(
+        "charge.requested", summary: "Charge this payment again; the idempotency key makes a repeat harmless.",
+        data: .object(
+            [
+                "chargeRequestId": .string("the idempotency key"), "paymentId": .string(), "invoiceId": .string(),
+                "amount": .amount(), "currency": .currency(), "paymentMethod": .oneOf(methods),
+                "attempt": .integer(minimum: 1),
+                "cause": .oneOf(["schedule", "technical_retry", "card_replaced", "operator", "renewal"]),
+            ]))
+
+    public static let actionItem = EventType(
+        "action-item.updated", summary: "A failed transaction as the action centre shows it (latest per payment id).",
+        data: .object(
+            [
+                "paymentId": .string(), "invoiceId": .string(), "customerName": .string(),
+                "transactionType": .oneOf(types), "paymentMethod": .oneOf(methods), "failureReason": .string(),
+                "failureCategory": .oneOf(FailureCategory.allCases.map(\.rawValue)), "declineCode": .string(),
+                "amount": .amount(), "currency": .currency(),
+                "state": .oneOf(["open", "pending", "resolved", "dismissed"]), "attempts": .integer(minimum: 1),
+                "nextAttemptAt": .timestamp(), "handedToCollections": .boolean(), "closedBecause": .string(),
+            ], optional: ["customerName", "nextAttemptAt", "closedBecause"]))
+
+    public static let notificationRequested = EventType(
+        "notification.requested", summary: "Ask reminder-mailer to write to the customer or the vendor.",
+        data: .object(
+            [
+                "kind": .oneOf(["payment_failed", "retries_exhausted"]), "audience": .oneOf(["customer", "vendor"]),
+                "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
+                "reason": .string(), "customerName": .string(),
+            ], optional: ["customerName"]))
+
+    public static let collectionsHandedOver = EventType(
+        "collections.handed-over", summary: "The order is handed to the collections partner.",
+        data: .object(["paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency()]))
+
+    public static let commandRefused = EventType(
+        "command.refused", summary: "A command was not carried out, and why.",
+        data: .object(["command": .string(), "paymentId": .string(), "actor": .string(), "reason": .string()]))
+
+    public static let all = [
+        paymentFailed, paymentSucceeded, cardReplaced, paymentCommand, chargeRequested, actionItem,
+        notificationRequested, collectionsHandedOver, commandRefused,
+    ]
+}

@@ -1,0 +1,232 @@
+import Foundation
+import PaymentRetryService
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+import Testing
+
+/// payment-retry through the real runtime on the mock cluster, on simulated time.
+struct Scenario {
+    let cluster: MockCluster
+    let producer: KafkaProducer
+    let runtime: WorkerRuntime<PaymentRetryWorker>
+    let task: Task<Void, any Error>
+    let reader: KafkaConsumer
+    var seen: [String: [JSONValue]] = [:]
+    static let partitions: Int32 = 4
+    static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
+
+    init(policies: RetryPolicies = RetryPolicies()) async throws {
+        cluster = try MockCluster(brokers: 1)
+        for topic in [
+            PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, "relance.clock",
+            "relance.payment-retry.changelog",
+            PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
+            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic,
+        ] {
+            try await cluster.createTopic(topic, partitions: Self.partitions)
+        }
+        try await cluster.createTopic("relance.dead-letters", partitions: 1)
+        var producerConfiguration = ProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        producerConfiguration.lingerMilliseconds = 1
+        producer = try KafkaProducer(configuration: producerConfiguration)
+        var configuration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.instanceID = "test"
+        configuration.abortedRecordsVisible = true
+        configuration.batchMaxMilliseconds = 20
+        configuration.sessionTimeoutMilliseconds = 6000
+        configuration.logLevel = .warning
+        let runtime = WorkerRuntime(worker: PaymentRetryWorker(policies: policies), configuration: configuration)
+        self.runtime = runtime
+        task = Task { try await runtime.run() }
+        reader = try KafkaConsumer(
+            configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
+        var start: [TopicPartitionOffset] = []
+        for topic in [
+            PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
+            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, "relance.dead-letters",
+        ] {
+            for partition in 0..<(topic == "relance.dead-letters" ? 1 : Self.partitions) {
+                start.append(TopicPartitionOffset(topic, partition, offset: TopicPartitionOffset.beginning))
+            }
+        }
+        try await reader.assign(start)
+    }
+
+    func stop() async throws {
+        await runtime.stop()
+        try await task.value
+        try await reader.close()
+    }
+
+    func tick(day: Double) async throws {
+        for partition in 0..<Self.partitions {
+            try await producer.send(
+                ProducerMessage(
+                    topic: "relance.clock", partition: partition, key: nil,
+                    value: ClockTick.record(Self.day0.addingTimeInterval(day * 86_400))))
+        }
+    }
+
+    func publish(
+        _ type: String, account: String = "acct-1", topic: String = PaymentEvents.paymentsTopic, id: String,
+        data: String
+    )
+        async throws
+    {
+        let json =
+            #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"2026-10-01T00:00:00Z","#
+            + #""accountId":"\#(account)","merchantId":"m-1","data":\#(data)}"#
+        try await producer.send(ProducerMessage(topic: topic, key: account, value: Array(json.utf8)))
+    }
+
+    func failed(
+        _ paymentID: String, id: String, code: String = "insufficient_funds", scheme: String = "stripe",
+        type: String = "installment", method: String = "card", invoiceDate: String = "2026-09-30", charge: String? = nil
+    )
+        async throws
+    {
+        let chargeField = charge.map { #","chargeRequestId":"\#($0)""# } ?? ""
+        try await publish(
+            "payment.failed", id: id,
+            data: #"{"paymentId":"\#(paymentID)","invoiceId":"inv-\#(paymentID)","invoiceDate":"\#(invoiceDate)","#
+                + #""transactionType":"\#(type)","paymentMethod":"\#(method)","amount":4900,"currency":"EUR","#
+                + #""declineCode":"\#(code)","declineScheme":"\#(scheme)","customerName":"Camille Martin"\#(chargeField)}"#
+        )
+    }
+
+    func command(_ command: String, payment: String, role: String, id: String) async throws {
+        try await publish(
+            "payment.command", topic: PaymentEvents.commandsTopic, id: id,
+            data: #"{"command":"\#(command)","paymentId":"\#(payment)","actor":{"id":"u-\#(role)","role":"\#(role)"}}"#)
+    }
+
+    /// Reads until `topic` has `count` records in all (since the start), returns their data.
+    mutating func records(_ topic: String, count: Int, within limit: Duration = .seconds(30)) async throws
+        -> [JSONValue]
+    {
+        let deadline = ContinuousClock.now + limit
+        while seen[topic, default: []].count < count {
+            guard ContinuousClock.now < deadline else {
+                throw ScenarioFailure("waited for \(count) records on \(topic), have \(seen[topic, default: []].count)")
+            }
+            for record in try await reader.poll(maxMessages: 500, timeout: .milliseconds(100)) {
+                let json = try JSONReader.read(Array(record.value ?? []))
+                seen[record.topic, default: []].append(json["data"] ?? json)
+            }
+        }
+        return seen[topic]!
+    }
+
+    /// Everything on `topic` so far, after a short read: for "nothing more came" checks.
+    mutating func settle(_ topic: String) async throws -> [JSONValue] {
+        for record in try await reader.poll(maxMessages: 500, timeout: .milliseconds(500)) {
+            let json = try JSONReader.read(Array(record.value ?? []))
+            seen[record.topic, default: []].append(json["data"] ?? json)
+        }
+        return seen[topic, default: []]
+    }
+}
+
+struct ScenarioFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite("payment-retry scenarios on simulated time", .serialized)
+struct PaymentRetryScenarioTests {
+    @Test("003: retried on day 7 and 14, vendor told after the third failure, renewed once, refused after hand-over")
+    func installmentStory() async throws {
+        var s = try await Scenario()
+        try await s.tick(day: 0)
+        try await s.failed("p1", id: "f1")
+        let notices = try await s.records(PaymentEvents.notificationsTopic, count: 1)
+        #expect(
+            notices[0]["kind"]?.stringValue == "payment_failed" && notices[0]["audience"]?.stringValue == "customer")
+        let item = try await s.records(PaymentEvents.actionCentreTopic, count: 1)[0]
+        #expect(
+            item["state"]?.stringValue == "open" && item["nextAttemptAt"]?.stringValue == "2026-10-08T00:00:00.000Z")
+
+        // Day 6: nothing. Day 7: the second attempt.
+        try await s.tick(day: 6)
+        #expect(try await s.settle(PaymentEvents.chargeRequestsTopic).isEmpty)
+        try await s.tick(day: 7)
+        var charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 1)
+        #expect(charges[0]["attempt"]?.integerValue == 2 && charges[0]["cause"]?.stringValue == "schedule")
+        try await s.failed("p1", id: "f2", charge: charges[0]["chargeRequestId"]!.stringValue!)
+        // Events and ticks travel on different topics: wait for the failure's effect (pending at
+        // day 7, then open again with the next attempt on day 14) before moving the clock.
+        let items = try await s.records(PaymentEvents.actionCentreTopic, count: 3)
+        #expect(items.map { $0["state"]?.stringValue } == ["open", "pending", "open"])
+        #expect(items[2]["nextAttemptAt"]?.stringValue == "2026-10-15T00:00:00.000Z")
+
+        try await s.tick(day: 14)
+        charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
+        #expect(charges[1]["attempt"]?.integerValue == 3)
+        try await s.failed("p1", id: "f3", charge: charges[1]["chargeRequestId"]!.stringValue!)
+        let vendor = try await s.records(PaymentEvents.notificationsTopic, count: 4)
+        #expect(
+            vendor.map { $0["kind"]?.stringValue } == [
+                "payment_failed", "payment_failed", "payment_failed", "retries_exhausted",
+            ])
+        #expect(vendor[3]["audience"]?.stringValue == "vendor")
+
+        // Nothing more is automatic.
+        try await s.tick(day: 30)
+        #expect(try await s.settle(PaymentEvents.chargeRequestsTopic).count == 2)
+
+        // The vendor renews once: a fourth and final attempt.
+        try await s.command("renew_payment_plan", payment: "p1", role: "owner", id: "c1")
+        charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 3)
+        #expect(charges[2]["attempt"]?.integerValue == 4 && charges[2]["cause"]?.stringValue == "renewal")
+        try await s.failed("p1", id: "f4", charge: charges[2]["chargeRequestId"]!.stringValue!)
+
+        // Handed over to collections, the plan can no longer be renewed.
+        try await s.command("hand_over_to_collections", payment: "p1", role: "admin", id: "c2")
+        let handed = try await s.records(PaymentEvents.collectionsTopic, count: 1)
+        #expect(handed[0]["paymentId"]?.stringValue == "p1")
+        try await s.command("renew_payment_plan", payment: "p1", role: "owner", id: "c3")
+        let refused = try await s.records(PaymentEvents.commandResultsTopic, count: 1)
+        #expect(refused[0]["command"]?.stringValue == "renew_payment_plan")
+        #expect(refused[0]["reason"]?.stringValue?.contains("collections") == true)
+        #expect(refused[0]["paymentId"]?.stringValue == "p1" && refused[0]["actor"]?.stringValue == "u-owner")
+        try await s.stop()
+    }
+
+    @Test("000: expired card, no retry; the new card charges every open invoice, oldest first, in one tick")
+    func expiredCardStory() async throws {
+        var s = try await Scenario()
+        try await s.tick(day: 0)
+        try await s.failed("new", id: "f1", code: "expired_card", type: "payment", invoiceDate: "2026-09-20")
+        try await s.failed(
+            "old", id: "f2", code: "54", scheme: "iso8583", type: "subscription", invoiceDate: "2026-08-20")
+        _ = try await s.records(PaymentEvents.actionCentreTopic, count: 2)
+        try await s.tick(day: 30)
+        #expect(try await s.settle(PaymentEvents.chargeRequestsTopic).isEmpty)
+        try await s.publish(
+            "card.replaced", id: "card-1", data: #"{"brand":"visa","last4":"4242","expMonth":5,"expYear":2030}"#)
+        let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
+        #expect(charges.map { $0["paymentId"]?.stringValue } == ["old", "new"])
+        #expect(charges.allSatisfy { $0["cause"]?.stringValue == "card_replaced" })
+        try await s.stop()
+    }
+
+    @Test("SEPA AM04 is retried, MD01 is not; a failed refund is an item and never retried")
+    func sepaAndRefund() async throws {
+        var s = try await Scenario()
+        try await s.tick(day: 0)
+        try await s.failed("s-am04", id: "f1", code: "AM04", scheme: "sepa", type: "payment", method: "sepa_debit")
+        try await s.failed("s-md01", id: "f2", code: "MD01", scheme: "sepa", type: "payment", method: "sepa_debit")
+        try await s.failed("r1", id: "f3", code: "insufficient_funds", type: "refund")
+        let items = try await s.records(PaymentEvents.actionCentreTopic, count: 3)
+        #expect(items.first { $0["paymentId"]?.stringValue == "r1" }?["transactionType"]?.stringValue == "refund")
+        try await s.tick(day: 10)
+        let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 1)
+        #expect(charges.map { $0["paymentId"]?.stringValue } == ["s-am04"])
+        #expect(try await s.settle(PaymentEvents.chargeRequestsTopic).count == 1)
+        // The refund asked for no customer email.
+        #expect(
+            try await s.settle(PaymentEvents.notificationsTopic).allSatisfy { $0["paymentId"]?.stringValue != "r1" })
+        try await s.stop()
+    }
+}
