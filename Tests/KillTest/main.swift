@@ -390,63 +390,6 @@ case "worker":
     exit(await WorkerMain.run(KillTestWorker()))
 case "drive":
     exit(try await drive(arguments))
-case "positions":
-    guard let bootstrap = option("--bootstrap", in: arguments) else { fail("positions needs --bootstrap") }
-    for isolation in [ConsumerConfiguration.IsolationLevel.readCommitted, .readUncommitted] {
-        for topic in [outputTopic, changelogTopic] {
-            let reader = try await TopicReader(bootstrap: bootstrap, topic: topic, isolation: isolation)
-            let start = ContinuousClock.now
-            while ContinuousClock.now - start < .seconds(8) { try await reader.pump() }
-            for partition in 0..<partitionCount {
-                let tp = TopicPartition(topic, partition)
-                let position = try reader.consumer.position([tp]).first?.offset ?? -1
-                let cached = try reader.consumer.cachedHighWatermark(tp) ?? -1
-                let (low, high) = try await reader.consumer.watermarks(tp)
-                say("\(isolation) \(tp): position \(position), cached high \(cached), low \(low), high \(high)")
-            }
-            say("\(isolation) \(topic): \(reader.count) records")
-        }
-    }
-case "inspect":
-    // Diagnosis of a run: what the verifier sees, in detail.
-    guard let bootstrap = option("--bootstrap", in: arguments) else { fail("inspect needs --bootstrap") }
-    let events = Int(option("--events", in: arguments) ?? "100000") ?? 100_000
-    let verifier = try await Verifier(bootstrap: bootstrap, abortedVisible: true)
-    let seen = try await verifier.catchUp()
-    say("records: \(seen.balances) balances, \(seen.audit) audit, \(verifier.changelog.count) changelog")
-    var checkpointed: Set<String> = []
-    for record in verifier.changelog.all where record.keyString == "c:" {
-        if let txn = record.header("relance-txn") { checkpointed.insert(String(decoding: txn, as: UTF8.self)) }
-    }
-    var raw = [Int](repeating: 0, count: events)
-    var committed = [Int](repeating: 0, count: events)
-    var txnOf: [Int: [String]] = [:]
-    for record in verifier.balances.all {
-        let json = try JSONReader.read(Array(record.value ?? []))
-        guard let cause = json["data"]?["cause"]?.stringValue, let n = Int(cause.dropFirst()), n < events else {
-            continue
-        }
-        raw[n] += 1
-        let txn = record.header("relance-txn").map { String(decoding: $0, as: UTF8.self) } ?? "-"
-        txnOf[n, default: []].append("\(txn)@\(record.partition):\(record.offset)")
-        if checkpointed.contains(txn) { committed[n] += 1 }
-    }
-    let lost = (0..<events).filter { committed[$0] == 0 }
-    say(
-        "balances: \((0..<events).filter { raw[$0] == 0 }.count) events with none at all, \(lost.count) with none checkpointed"
-    )
-    for n in lost.prefix(10) { say("  e\(n): \(txnOf[n] ?? [])") }
-    let lostTxns = Set(lost.flatMap { txnOf[$0] ?? [] }.map { String($0.split(separator: "@")[0]) })
-    say("transactions of those: \(lostTxns.count): \(lostTxns.sorted().prefix(10))")
-    let checkpoints = verifier.changelog.all.filter { $0.keyString == "c:" }
-    say("last checkpoints per partition:")
-    for partition in 0..<partitionCount {
-        for record in checkpoints.filter({ $0.partition == partition }).suffix(3) {
-            say(
-                "  p\(partition)@\(record.offset) \(record.header("relance-txn").map { String(decoding: $0, as: UTF8.self) } ?? "-") \(record.valueString ?? "")"
-            )
-        }
-    }
 default:
     fail("usage: relance-kill-test broker --bootstrap-file F | worker | drive --bootstrap B [--events N] [--kills K]")
 }
