@@ -67,9 +67,21 @@ let package = Package(
             dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceDomain"],
             path: "Services/PaymentRetry/Main"
         ),
+        .target(
+            name: "GatewaySandboxService",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Services/GatewaySandbox/Worker"
+        ),
+        .executableTarget(
+            name: "gateway-sandbox",
+            dependencies: ["GatewaySandboxService", "RelanceRuntime"],
+            path: "Services/GatewaySandbox/Main"
+        ),
         .testTarget(
             name: "PaymentRetryTests",
-            dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: [
+                "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+            ],
             path: "Tests/PaymentRetryTests"
         ),
         .executableTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import GatewaySandboxService
 import PaymentRetryService
 import RelanceDomain
 import RelanceKafka
@@ -13,14 +14,15 @@ struct Scenario {
     let task: Task<Void, any Error>
     let reader: KafkaConsumer
     var seen: [String: [JSONValue]] = [:]
+    let sandbox: (runtime: WorkerRuntime<GatewaySandbox>, task: Task<Void, any Error>)?
     static let partitions: Int32 = 4
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
 
-    init(policies: RetryPolicies = RetryPolicies()) async throws {
+    init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
         cluster = try MockCluster(brokers: 1)
         for topic in [
             PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, "relance.clock",
-            "relance.payment-retry.changelog",
+            "relance.payment-retry.changelog", "relance.gateway-sandbox.changelog",
             PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
             PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic,
         ] {
@@ -39,12 +41,19 @@ struct Scenario {
         let runtime = WorkerRuntime(worker: PaymentRetryWorker(policies: policies), configuration: configuration)
         self.runtime = runtime
         task = Task { try await runtime.run() }
+        if withSandbox {
+            let gateway = WorkerRuntime(worker: GatewaySandbox(), configuration: configuration)
+            sandbox = (gateway, Task { try await gateway.run() })
+        } else {
+            sandbox = nil
+        }
         reader = try KafkaConsumer(
             configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
         var start: [TopicPartitionOffset] = []
         for topic in [
             PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
             PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, "relance.dead-letters",
+            PaymentEvents.paymentsTopic,
         ] {
             for partition in 0..<(topic == "relance.dead-letters" ? 1 : Self.partitions) {
                 start.append(TopicPartitionOffset(topic, partition, offset: TopicPartitionOffset.beginning))
@@ -56,6 +65,10 @@ struct Scenario {
     func stop() async throws {
         await runtime.stop()
         try await task.value
+        if let sandbox {
+            await sandbox.runtime.stop()
+            try await sandbox.task.value
+        }
         try await reader.close()
     }
 
@@ -228,5 +241,53 @@ struct PaymentRetryScenarioTests {
         #expect(
             try await s.settle(PaymentEvents.notificationsTopic).allSatisfy { $0["paymentId"]?.stringValue != "r1" })
         try await s.stop()
+    }
+}
+
+@Suite("payment-retry with the gateway sandbox", .serialized)
+struct SandboxLoopTests {
+    @Test("retries go to the sandbox and its answers come back: declined on day 7, paid on day 14, resolved")
+    func loop() async throws {
+        var s = try await Scenario(withSandbox: true)
+        try await s.tick(day: 0)
+        try await s.failed("p-after-3", id: "f1")
+        _ = try await s.records(PaymentEvents.actionCentreTopic, count: 1)
+        try await s.tick(day: 7)
+        // Day 7: attempt 2, declined by the sandbox; the item is open again for day 14.
+        var items = try await s.records(PaymentEvents.actionCentreTopic, count: 3)
+        #expect(items[2]["state"]?.stringValue == "open" && items[2]["attempts"]?.integerValue == 2)
+        #expect(items[2]["nextAttemptAt"]?.stringValue == "2026-10-15T00:00:00.000Z")
+        try await s.tick(day: 14)
+        items = try await s.records(PaymentEvents.actionCentreTopic, count: 5)
+        #expect(
+            items[4]["state"]?.stringValue == "resolved" && items[4]["closedBecause"]?.stringValue == "retry succeeded")
+        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 3)
+        #expect(payments.map { $0["chargeRequestId"] == nil } == [true, false, false])
+        try await s.stop()
+    }
+
+    @Test("the sandbox charges an idempotency key once: a repeated request gets the first answer again")
+    func idempotency() async throws {
+        let s = try await Scenario(withSandbox: true)
+        try await s.tick(day: 0)
+        let request =
+            #"{"chargeRequestId":"chg-1","paymentId":"p-after-2","invoiceId":"inv-1","amount":100,"currency":"EUR","#
+            + #""paymentMethod":"card","attempt":1,"cause":"operator"}"#
+        try await s.publish("charge.requested", topic: PaymentEvents.chargeRequestsTopic, id: "r1", data: request)
+        // Same key, now with attempt 2 (which the rules would pay): the first answer stands.
+        try await s.publish(
+            "charge.requested", topic: PaymentEvents.chargeRequestsTopic, id: "r2",
+            data: request.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":2"#))
+        var reader = s
+        let answers = try await reader.records(PaymentEvents.paymentsTopic, count: 2)
+        #expect(answers.map { $0["declineCode"]?.stringValue } == ["insufficient_funds", "insufficient_funds"])
+        #expect(SandboxRules.outcome("p-after-2", attempt: 2) == nil)
+        try await s.stop()
+    }
+}
+
+enum SandboxRules {
+    static func outcome(_ paymentID: String, attempt: Int) -> String? {
+        GatewaySandbox.outcomeForTests(paymentID: paymentID, attempt: attempt)
     }
 }
