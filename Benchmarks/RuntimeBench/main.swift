@@ -174,6 +174,28 @@ func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Double {
     return elapsed
 }
 
+// Per-event costs without Kafka, for finding where the runtime's time goes.
+if arguments.contains("--micro") {
+    let sample = Array(
+        (#"{"eventId":"ev-123456","type":"bench.event","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
+            + #""accountId":"acct-4242","merchantId":"m-1","data":{"amount":4242,"currency":"EUR"}}"#).utf8)
+    let validator = EventValidator(types: EchoWorker(inputTopics: [], outputTopics: ["o"]).eventTypes)
+    func measure(_ name: String, _ body: () -> Int) {
+        let start = ContinuousClock.now
+        var sink = 0
+        for _ in 0..<100_000 { sink &+= body() }
+        let micro = (ContinuousClock.now - start) / .microseconds(1) / 100_000
+        say(String(format: "%-34@ %6.2f µs per event", name as NSString, micro) + (sink == 42 ? " " : ""))
+    }
+    measure("card-number scan") { CardNumberDetector.firstCardNumber(in: sample) == nil ? 1 : 0 }
+    measure("JSON parse") { (try? JSONReader.read(sample)) == nil ? 0 : 1 }
+    measure("validate (all of it)") { if case .success = validator.read(sample) { 1 } else { 0 } }
+    let event = try! validator.read(sample).get()
+    measure("output envelope bytes") { event.jsonBytes.count }
+    measure("derived id") { EventIDs.derived(from: event.eventID, index: 0).utf8.count }
+    exit(0)
+}
+
 say("relance runtime-bench: mock cluster of 3 brokers, \(eventCount) events, transactions of \(transactionSize)")
 say("line                                      bare msgs/s  runtime msgs/s   ratio")
 var worst = Double.infinity

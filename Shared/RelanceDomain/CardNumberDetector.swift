@@ -18,8 +18,14 @@ public enum CardNumberDetector {
         public var description: String { "a card number (\(masked)) at byte \(offset)" }
     }
 
-    /// The first card number in `bytes`, if any.
-    public static func firstCardNumber(in bytes: some Sequence<UInt8>) -> Finding? {
+    /// The first card number in `bytes`, if any. (Concrete overloads: a generic call from
+    /// another module is not specialised, and this runs on every input byte.)
+    public static func firstCardNumber(in bytes: [UInt8]) -> Finding? { scan(bytes) }
+    public static func firstCardNumber(in bytes: ArraySlice<UInt8>) -> Finding? { scan(bytes) }
+
+    public static func firstCardNumber(in bytes: some Sequence<UInt8>) -> Finding? { scan(bytes) }
+
+    private static func scan(_ bytes: some Sequence<UInt8>) -> Finding? {
         var scanner = Scanner()
         var index = 0
         for byte in bytes {
@@ -102,7 +108,9 @@ public enum CardNumberDetector {
                 currentGroup += 1
                 return nil
             }
-            if (byte == 0x20 || byte == 0x2D) && currentGroup > 0 && !pendingSeparator {
+            // Most bytes: no digits gathered, nothing to check.
+            if currentGroup == 0 { return nil }
+            if (byte == 0x20 || byte == 0x2D) && !pendingSeparator {
                 pendingSeparator = true
                 return nil
             }
@@ -114,9 +122,9 @@ public enum CardNumberDetector {
         mutating func finish() -> Finding? {
             guard currentGroup > 0 else { return nil }
             // A separator after the last group belongs to the text, not to the number.
-            let allGroups = groups + [currentGroup]
-            let count = allGroups.reduce(0, +)
+            let count = groups.reduce(currentGroup, +)
             guard (13...19).contains(count), count <= digits.count else { return nil }
+            let allGroups = groups + [currentGroup]
             let candidate = Array(digits.prefix(count))
             guard allGroups.count == 1 || isCardGrouping(allGroups), luhnValid(candidate) else { return nil }
             let text = candidate.map { Character(Unicode.Scalar($0 + 0x30)) }

@@ -161,7 +161,7 @@ public struct JSONSchema: Sendable {
                 }
             }
         case (.string, .string(let text)):
-            let length = text.count
+            let length = text.unicodeScalars.count
             if let minLength, length < minLength {
                 throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
             }

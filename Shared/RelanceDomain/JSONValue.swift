@@ -106,7 +106,10 @@ public struct JSONReader {
     private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue)] = []
-        var keys = Set<String>()
+        members.reserveCapacity(8)
+        // Small objects (nearly all) are checked for duplicate names by a scan; a set takes
+        // over beyond 16 members.
+        var keys: Set<String>?
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
@@ -117,7 +120,14 @@ public struct JSONReader {
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
             let keyStart = index
             let key = try string()
-            guard keys.insert(key).inserted else {
+            let duplicate: Bool
+            if keys == nil && members.count < 16 {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if keys == nil { keys = Set(members.map(\.key)) }
+                duplicate = !keys!.insert(key).inserted
+            }
+            guard !duplicate else {
                 throw JSONSyntaxError(offset: keyStart, reason: "duplicate member \"\(key)\"")
             }
             skipWhitespace()
@@ -186,6 +196,20 @@ public struct JSONReader {
 
     private mutating func string() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
+        // The common case: no escape, the string is a slice of the input.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+                    throw error("string is not valid UTF-8")
+                }
+                index = end + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
         var run = index  // start of bytes not yet copied
         var utf8: [UInt8] = []
         func flush() {

@@ -191,14 +191,12 @@ public enum Timestamp {
     /// Foundation (kept to milliseconds); nil for anything else, which the full ISO 8601
     /// parser then judges.
     public static func parseMilliseconds(_ text: String) -> Int64? {
-        var utf8 = text.utf8.makeIterator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(30)
-        while let byte = utf8.next() {
-            bytes.append(byte)
-            if bytes.count > 30 { return nil }
-        }
-        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
+        var copy = text
+        return copy.withUTF8 { parseMilliseconds(utf8: $0) }
+    }
+
+    static func parseMilliseconds(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count <= 30, bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
         func digits(_ range: Range<Int>) -> Int? {
             var value = 0
             for index in range {

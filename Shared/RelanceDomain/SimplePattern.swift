@@ -86,15 +86,27 @@ public struct SimplePattern: Sendable, Equatable {
 
     /// Whole-string match (greedy pieces with backtracking).
     public func matches(_ text: String) -> Bool {
+        // ASCII text, the usual case: match on its bytes without copying them.
+        var copy = text
+        if let result = copy.withUTF8({ bytes -> Bool? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            return matches(count: bytes.count) { Unicode.Scalar(bytes[$0]) }
+        }) {
+            return result
+        }
         let scalars = Array(text.unicodeScalars)
+        return matches(count: scalars.count) { scalars[$0] }
+    }
+
+    private func matches(count: Int, _ scalarAt: (Int) -> Unicode.Scalar) -> Bool {
         func match(_ piece: Int, _ at: Int) -> Bool {
-            guard piece < pieces.count else { return at == scalars.count }
+            guard piece < pieces.count else { return at == count }
             let p = pieces[piece]
-            var count = 0
-            while count < p.maximum, at + count < scalars.count, p.accepts(scalars[at + count]) { count += 1 }
-            while count >= p.minimum {
-                if match(piece + 1, at + count) { return true }
-                count -= 1
+            var taken = 0
+            while taken < p.maximum, at + taken < count, p.accepts(scalarAt(at + taken)) { taken += 1 }
+            while taken >= p.minimum {
+                if match(piece + 1, at + taken) { return true }
+                taken -= 1
             }
             return false
         }
