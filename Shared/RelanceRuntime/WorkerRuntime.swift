@@ -66,6 +66,7 @@ public actor WorkerRuntime<W: Worker> {
     private var batchEvents = 0
     private var batchStart = ContinuousClock.now
     private var touched: Set<Int32> = []
+    private var transactionHeaders: [Int32: KafkaHeader] = [:]
     private var dirty: [Int32: Set<String>] = [:]
     private var counts = BatchCounts()
     /// Records of the open transaction not yet handed to the producer.
@@ -183,6 +184,7 @@ public actor WorkerRuntime<W: Worker> {
         try producer.beginTransaction()
         transactionSequence += 1
         transactionID = "\(configuration.instanceID)-\(generation)-\(transactionSequence)"
+        transactionHeaders.removeAll(keepingCapacity: true)
         batchStart = .now
         inTransaction = true
     }
@@ -373,8 +375,12 @@ public actor WorkerRuntime<W: Worker> {
         }
     }
 
+    /// `relance-txn: <transaction>/<partition>`, made once per partition and transaction.
     private func transactionHeader(_ partition: Int32) -> KafkaHeader {
-        KafkaHeader(Changelog.transactionHeader, "\(transactionID)/\(partition)")
+        if let header = transactionHeaders[partition] { return header }
+        let header = KafkaHeader(Changelog.transactionHeader, "\(transactionID)/\(partition)")
+        transactionHeaders[partition] = header
+        return header
     }
 
     private func publish(_ outputs: [OutputRecord], partition: Int32) async throws {
