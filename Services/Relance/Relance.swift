@@ -32,6 +32,12 @@ struct ClusterOptions: ParsableArguments {
     }
 }
 
+/// A failure while running a command (not a usage error): printed without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 // MARK: dead-letters
 
 struct DeadLettersCommand: AsyncParsableCommand {
@@ -120,7 +126,7 @@ struct ClockCommand: AsyncParsableCommand {
     static func partitions(_ topic: String, kafka: KafkaConfiguration) async throws -> [Int32] {
         let admin = try KafkaAdmin(configuration: kafka)
         guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else {
-            throw ValidationError("topic \(topic) does not exist")
+            throw CommandFailure("topic \(topic) does not exist")
         }
         return described.partitions.map(\.id)
     }
@@ -212,7 +218,7 @@ struct ClockCommand: AsyncParsableCommand {
                 target = EventValidator.parseUTCTimestamp(to)!
             } else {
                 guard let now = try await ClockCommand.current(topic: topic, cluster: cluster) else {
-                    throw ValidationError("the clock has no time yet: start it with --to")
+                    throw CommandFailure("the clock has no time yet: start it with --to")
                 }
                 target = now.addingTimeInterval(Self.seconds(by!)!)
             }
@@ -228,7 +234,7 @@ struct ClockCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let now = try await ClockCommand.current(topic: topic, cluster: cluster) else {
-                throw ValidationError("the clock has no time yet")
+                throw CommandFailure("the clock has no time yet: start it with `relance clock advance --to`")
             }
             print(Timestamp.format(now))
         }
