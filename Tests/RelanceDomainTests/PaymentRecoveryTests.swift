@@ -205,3 +205,19 @@ extension RetryPolicy {
         return policy
     }
 }
+
+@Suite("Payments by other means")
+struct OtherMeansTests {
+    @Test("a payment of the invoice under another id resolves its open items; other invoices stay open")
+    func otherMeans() {
+        var account = PaymentRecovery()
+        _ = account.paymentFailed(failure("p1"), chargeRequestID: nil, policy: RetryPolicy(), now: 0)
+        _ = account.paymentFailed(failure("p2"), chargeRequestID: nil, policy: RetryPolicy(), now: 0)
+        let effects = account.paymentSucceeded(paymentID: "bank-transfer-9", invoiceID: "inv-p1", how: "paid")
+        #expect(effects.contains(.cancelRetry(paymentID: "p1")))
+        #expect(account.payments["p1"]?.state == .resolved)
+        #expect(account.payments["p1"]?.closedBecause == "invoice paid by other means (payment bank-transfer-9)")
+        #expect(account.payments["p2"]?.state == .open)
+        #expect(account.paymentSucceeded(paymentID: "unknown", invoiceID: "inv-none", how: "paid").isEmpty)
+    }
+}

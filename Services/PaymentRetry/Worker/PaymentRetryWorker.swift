@@ -48,7 +48,7 @@ public struct PaymentRetryWorker: Worker {
                 policy: policies.policy(for: event.merchantID), now: now)
         case "payment.succeeded":
             let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
-            effects = recovery.paymentSucceeded(paymentID: text("paymentId"), how: how)
+            effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
         case "card.replaced":
             effects = recovery.cardReplaced()
         case "payment.command":

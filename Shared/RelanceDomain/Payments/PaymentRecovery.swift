@@ -197,7 +197,21 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     }
 
     /// A payment succeeded (a retry, or paid some other way): the item is resolved.
-    public mutating func paymentSucceeded(paymentID: String, how: String) -> [RecoveryEffect] {
+    ///
+    /// A payment of the same invoice under another payment id (the customer paid by other
+    /// means) resolves the invoice's open items too, where 004 has the operator dismiss them
+    /// by hand.
+    public mutating func paymentSucceeded(paymentID: String, invoiceID: String? = nil, how: String) -> [RecoveryEffect]
+    {
+        guard payments[paymentID] != nil else {
+            guard let invoiceID else { return [] }
+            let matching = openItems.filter { $0.invoiceID == invoiceID }.map(\.paymentID)
+            return matching.flatMap { resolve($0, how: "invoice paid by other means (payment \(paymentID))") }
+        }
+        return resolve(paymentID, how: how)
+    }
+
+    private mutating func resolve(_ paymentID: String, how: String) -> [RecoveryEffect] {
         guard var item = payments[paymentID], item.state == .open || item.state == .pending else { return [] }
         item.state = .resolved
         item.pendingCharge = nil
