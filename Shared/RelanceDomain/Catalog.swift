@@ -52,9 +52,15 @@ public enum Catalog {
             readers: ["payment-retry"],
             messages: ["payment.failed", "payment.succeeded", "card.replaced"]),
         Topic(
-            PaymentEvents.commandsTopic, summary: "Operators' and vendors' commands on failed payments.",
-            key: "account id", writers: ["operators (relance CLI, back office)"], readers: ["payment-retry"],
-            messages: ["payment.command"]),
+            PaymentEvents.commandsTopic,
+            summary: "Operators' and vendors' commands on failed payments and plans; customers' confirmations.",
+            key: "account id", writers: ["operators (relance CLI, back office)", "billing platform"],
+            readers: ["payment-retry"],
+            messages: ["payment.command", "plan.price-update-requested", "plan.price-update-confirmed"]),
+        Topic(
+            PaymentEvents.planUpdatesTopic, summary: "Price changes of plans: pending, applied from a date, lapsed.",
+            key: "account id", writers: ["payment-retry"], readers: ["billing platform", "reminder-mailer"],
+            messages: ["plan.price-update"]),
         Topic(
             PaymentEvents.chargeRequestsTopic, summary: "Charges to make, each with its idempotency key.",
             key: "account id", writers: ["payment-retry"], readers: ["payment gateway", "gateway-sandbox"],

@@ -24,7 +24,7 @@ struct Scenario {
             PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, "relance.clock",
             "relance.payment-retry.changelog", "relance.gateway-sandbox.changelog",
             PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic,
+            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
         ] {
             try await cluster.createTopic(topic, partitions: Self.partitions)
         }
@@ -52,7 +52,8 @@ struct Scenario {
         var start: [TopicPartitionOffset] = []
         for topic in [
             PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, "relance.dead-letters",
+            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
+            "relance.dead-letters",
             PaymentEvents.paymentsTopic,
         ] {
             for partition in 0..<(topic == "relance.dead-letters" ? 1 : Self.partitions) {
@@ -289,5 +290,57 @@ struct SandboxLoopTests {
 enum SandboxRules {
     static func outcome(_ paymentID: String, attempt: Int) -> String? {
         GatewaySandbox.outcomeForTests(paymentID: paymentID, attempt: attempt)
+    }
+}
+
+@Suite("Plan price updates on simulated time", .serialized)
+struct PriceUpdateScenarioTests {
+    static func request(_ plan: String, role: String = "owner") -> String {
+        #"{"planId":"\#(plan)","currency":"EUR","currentAmount":3000,"newAmount":4000,"currentInstallments":10,"#
+            + #""newInstallments":10,"currentInterval":"monthly","newInterval":"monthly","nextBillingDate":"2026-11-01","#
+            + #""actor":{"id":"u-1","role":"\#(role)"}}"#
+    }
+
+    @Test(
+        "confirmed within 10 days it applies from the next billing date; unconfirmed it lapses on day 10; support may not ask"
+    )
+    func priceUpdates() async throws {
+        var s = try await Scenario()
+        try await s.tick(day: 0)
+        try await s.publish(
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u1", data: Self.request("plan-a"))
+        try await s.publish(
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u2", data: Self.request("plan-b"))
+        var updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 2)
+        #expect(updates.map { $0["status"]?.stringValue } == ["pending", "pending"])
+        #expect(updates[0]["expiresAt"]?.stringValue == "2026-10-11T00:00:00.000Z")
+        try await s.tick(day: 9)
+        try await s.publish(
+            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c1", data: #"{"planId":"plan-a"}"#)
+        updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 3)
+        #expect(
+            updates[2]["status"]?.stringValue == "applied" && updates[2]["effectiveFrom"]?.stringValue == "2026-11-01")
+        // Day 10: plan-b was never confirmed.
+        try await s.tick(day: 10)
+        updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 4)
+        #expect(updates[3]["planId"]?.stringValue == "plan-b" && updates[3]["status"]?.stringValue == "lapsed")
+        #expect(try await s.settle(PaymentEvents.planUpdatesTopic).count == 4)
+        // A confirmation after the lapse, and a request from a support agent, are refused.
+        try await s.publish(
+            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c2", data: #"{"planId":"plan-b"}"#)
+        try await s.publish(
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u3",
+            data: Self.request("plan-c", role: "support"))
+        let refused = try await s.records(PaymentEvents.commandResultsTopic, count: 2)
+        #expect(
+            refused.contains {
+                $0["planId"]?.stringValue == "plan-b"
+                    && $0["reason"]?.stringValue?.contains("awaits confirmation") == true
+            })
+        #expect(
+            refused.contains {
+                $0["planId"]?.stringValue == "plan-c" && $0["reason"]?.stringValue?.contains("support") == true
+            })
+        try await s.stop()
     }
 }

@@ -221,3 +221,55 @@ struct OtherMeansTests {
         #expect(account.paymentSucceeded(paymentID: "unknown", invoiceID: "inv-none", how: "paid").isEmpty)
     }
 }
+
+@Suite("Price updates of plans (003)")
+struct PriceUpdateTests {
+    func request(new: Int64, installments: Int? = 10, interval: String = "monthly", currency: String = "EUR")
+        -> PriceUpdateRequest
+    {
+        PriceUpdateRequest(
+            planID: "plan-1", currency: currency, currentAmount: 3_000, newAmount: new, currentInstallments: 10,
+            newInstallments: installments, currentInterval: "monthly", newInterval: interval,
+            nextBillingDate: "2026-06-01")
+    }
+
+    @Test("30.00 paid on 1 May, 40.00 asked on 15 May and confirmed: charged from 1 June")
+    func confirmed() {
+        var updates = PriceUpdates()
+        let may15: Int64 = 1_778_803_200_000
+        #expect(
+            updates.request(request(new: 4_000), now: may15)
+                == .awaitingConfirmation(request(new: 4_000), expiresAt: may15 + 10 * 86_400_000))
+        #expect(
+            updates.confirm(planID: "plan-1", now: may15 + 9 * 86_400_000)
+                == .applied(request(new: 4_000), effectiveFrom: "2026-06-01"))
+        #expect(updates.pending.isEmpty)
+    }
+
+    @Test("the rules: at least 2.00, a different amount, same count and interval; unconfirmed after 10 days it lapses")
+    func rules() {
+        var updates = PriceUpdates()
+        #expect(
+            updates.request(request(new: 199), now: 0)
+                == .refused(planID: "plan-1", reason: "the new amount 1.99 EUR is below the minimum of 2.00 EUR"))
+        #expect(
+            updates.request(request(new: 1, currency: "JPY"), now: 0)
+                == .refused(planID: "plan-1", reason: "the new amount 1 JPY is below the minimum of 2 JPY"))
+        #expect(
+            updates.request(request(new: 3_000), now: 0)
+                == .refused(planID: "plan-1", reason: "the new amount is the current amount"))
+        #expect(
+            updates.request(request(new: 4_000, installments: 12), now: 0)
+                == .refused(planID: "plan-1", reason: "the number of installments cannot change"))
+        #expect(
+            updates.request(request(new: 4_000, interval: "weekly"), now: 0)
+                == .refused(planID: "plan-1", reason: "the payment interval cannot change"))
+        _ = updates.request(request(new: 200), now: 0)
+        #expect(updates.confirm(planID: "plan-1", now: 10 * 86_400_000) == .lapsed(request(new: 200)))
+        #expect(
+            updates.confirm(planID: "plan-1", now: 10 * 86_400_000)
+                == .refused(planID: "plan-1", reason: "no price change of plan plan-1 awaits confirmation"))
+        _ = updates.request(request(new: 200), now: 0)
+        #expect(updates.lapse(planID: "plan-1") == .lapsed(request(new: 200)))
+    }
+}

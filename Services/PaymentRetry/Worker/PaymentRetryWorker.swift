@@ -6,17 +6,20 @@ import RelanceRuntime
 /// The rules are `PaymentRecovery` and `RetryPolicy` in the domain module; this type reads
 /// events into them and writes their effects out.
 public struct PaymentRetryWorker: Worker {
-    public typealias State = PaymentRecovery
+    public struct State: Codable, Sendable {
+        public var recovery = PaymentRecovery()
+        public var prices = PriceUpdates()
+    }
 
     public var name = "payment-retry"
     public var inputTopics = [PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic]
     public var outputTopics = [
         PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-        PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic,
+        PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
     ]
     public var eventTypes = [
         PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
-        PaymentEvents.paymentCommand,
+        PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
     ]
     public var policies: RetryPolicies
 
@@ -25,11 +28,14 @@ public struct PaymentRetryWorker: Worker {
     }
 
     static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
+    static func lapseTimerID(_ planID: String) -> String { "price-lapse:\(planID)" }
 
     public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        var recovery = state ?? PaymentRecovery()
+        var whole = state ?? State()
+        defer { state = whole }
+        var recovery = whole.recovery
         let data = event.data
         func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
         let now = Timestamp.milliseconds(context.now)
@@ -79,18 +85,89 @@ public struct PaymentRetryWorker: Worker {
                     ]))
             }
             effects = carried
+        case "plan.price-update-requested":
+            let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
+            let planID = text("planId")
+            guard role == .owner || role == .admin else {
+                refuse(
+                    "plan.price-update-requested", planID: planID, event: event,
+                    "the \(role.rawValue) role may not change a plan's price", &context)
+                return
+            }
+            let request = PriceUpdateRequest(
+                planID: planID, currency: text("currency"), currentAmount: data["currentAmount"]!.integerValue!,
+                newAmount: data["newAmount"]!.integerValue!,
+                currentInstallments: data["currentInstallments"]?.integerValue.map { Int($0) },
+                newInstallments: data["newInstallments"]?.integerValue.map { Int($0) },
+                currentInterval: text("currentInterval"), newInterval: text("newInterval"),
+                nextBillingDate: text("nextBillingDate"))
+            price(whole.prices.request(request, now: now), event: event, &context)
+            return
+        case "plan.price-update-confirmed":
+            price(whole.prices.confirm(planID: text("planId"), now: now), event: event, &context)
+            return
         default:
             throw WorkerRejection("unhandled_type", "payment-retry does not handle \(event.type)")
         }
-        state = recovery
+        whole.recovery = recovery
         apply(effects, to: &context)
     }
 
+    func refuse(
+        _ command: String, planID: String, event: EventEnvelope, _ reason: String, _ context: inout WorkerContext
+    ) {
+        context.emit(
+            "command.refused", to: PaymentEvents.commandResultsTopic,
+            data: .object([
+                "command": .string(command), "planId": .string(planID),
+                "actor": .string(event.data["actor"]?["id"]?.stringValue ?? ""), "reason": .string(reason),
+            ]))
+    }
+
+    func price(_ effect: PriceUpdateEffect, event: EventEnvelope?, _ context: inout WorkerContext) {
+        switch effect {
+        case .awaitingConfirmation(let request, let expiresAt):
+            context.schedule(
+                Self.lapseTimerID(request.planID), at: Date(timeIntervalSince1970: Double(expiresAt) / 1000))
+            context.emit(
+                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
+                data: .object([
+                    "planId": .string(request.planID), "status": .string("pending"),
+                    "newAmount": .integer(request.newAmount),
+                    "currency": .string(request.currency),
+                    "expiresAt": .string(Timestamp.format(milliseconds: expiresAt)),
+                ]))
+        case .applied(let request, let effectiveFrom):
+            context.cancelTimer(Self.lapseTimerID(request.planID))
+            context.emit(
+                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
+                data: .object([
+                    "planId": .string(request.planID), "status": .string("applied"),
+                    "newAmount": .integer(request.newAmount),
+                    "currency": .string(request.currency), "effectiveFrom": .string(effectiveFrom),
+                ]))
+        case .lapsed(let request):
+            context.cancelTimer(Self.lapseTimerID(request.planID))
+            context.emit(
+                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
+                data: .object([
+                    "planId": .string(request.planID), "status": .string("lapsed"),
+                    "newAmount": .integer(request.newAmount),
+                    "currency": .string(request.currency),
+                ]))
+        case .refused(let planID, let reason):
+            if let event { refuse(event.type, planID: planID, event: event, reason, &context) }
+        }
+    }
+
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
-        guard var recovery = state, timer.id.hasPrefix("retry:") else { return }
-        let effects = recovery.retryDue(paymentID: String(timer.id.dropFirst("retry:".count)))
-        state = recovery
-        apply(effects, to: &context)
+        guard var whole = state else { return }
+        defer { state = whole }
+        if timer.id.hasPrefix("retry:") {
+            apply(whole.recovery.retryDue(paymentID: String(timer.id.dropFirst("retry:".count))), to: &context)
+        } else if timer.id.hasPrefix("price-lapse:") {
+            price(whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), event: nil, &context)
+        }
     }
 
     func apply(_ effects: [RecoveryEffect], to context: inout WorkerContext) {

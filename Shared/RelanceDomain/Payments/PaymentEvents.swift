@@ -7,6 +7,7 @@ public enum PaymentEvents {
     public static let notificationsTopic = "relance.notifications"
     public static let collectionsTopic = "relance.collections"
     public static let commandResultsTopic = "relance.command-results"
+    public static let planUpdatesTopic = "relance.plan-updates"
 
     static let methods = PaymentMethod.allCases.map(\.rawValue)
     static let types = TransactionType.allCases.map(\.rawValue)
@@ -93,10 +94,39 @@ public enum PaymentEvents {
 
     public static let commandRefused = EventType(
         "command.refused", summary: "A command was not carried out, and why.",
-        data: .object(["command": .string(), "paymentId": .string(), "actor": .string(), "reason": .string()]))
+        data: .object(
+            [
+                "command": .string(), "paymentId": .string(), "planId": .string(), "actor": .string(),
+                "reason": .string(),
+            ],
+            optional: ["paymentId", "planId"]))
+
+    public static let priceUpdateRequested = EventType(
+        "plan.price-update-requested",
+        summary: "The vendor changes the price of an installment plan or subscription (the customer must confirm).",
+        data: .object(
+            [
+                "planId": .string(), "currency": .currency(), "currentAmount": .amount(), "newAmount": .amount(),
+                "currentInstallments": .integer(minimum: 1), "newInstallments": .integer(minimum: 1),
+                "currentInterval": .string(), "newInterval": .string(), "nextBillingDate": .date(),
+                "actor": .object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))]),
+            ], optional: ["currentInstallments", "newInstallments"]))
+
+    public static let priceUpdateConfirmed = EventType(
+        "plan.price-update-confirmed", summary: "The customer confirmed the plan's new price.",
+        data: .object(["planId": .string()]))
+
+    public static let priceUpdate = EventType(
+        "plan.price-update", summary: "Where a plan's price change stands: pending, applied (from a date) or lapsed.",
+        data: .object(
+            [
+                "planId": .string(), "status": .oneOf(["pending", "applied", "lapsed"]), "newAmount": .amount(),
+                "currency": .currency(), "expiresAt": .timestamp(), "effectiveFrom": .date(),
+            ], optional: ["expiresAt", "effectiveFrom"]))
 
     public static let all = [
         paymentFailed, paymentSucceeded, cardReplaced, paymentCommand, chargeRequested, actionItem,
-        notificationRequested, collectionsHandedOver, commandRefused,
+        notificationRequested, collectionsHandedOver, commandRefused, priceUpdateRequested, priceUpdateConfirmed,
+        priceUpdate,
     ]
 }
