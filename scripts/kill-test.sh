@@ -5,6 +5,7 @@
 # Prints "kills: N, events: M, lost: 0, duplicated: 0" and exits 0 when nothing was lost or doubled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
 configuration=${RELANCE_KILL_TEST_CONFIGURATION:-debug}
 swift build -c "$configuration" --product relance-kill-test >/dev/null
 bin="$(swift build -c "$configuration" --show-bin-path)/relance-kill-test"
