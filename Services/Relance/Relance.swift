@@ -161,7 +161,7 @@ struct ClockCommand: AsyncParsableCommand {
             }
         }
         try await consumer.close()
-        return latest.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        return latest.map { Timestamp.date(milliseconds: $0) }
     }
 
     struct Tick: AsyncParsableCommand {

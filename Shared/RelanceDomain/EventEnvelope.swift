@@ -226,7 +226,7 @@ public struct EventValidator: Sendable {
 
     static func parseTimestamp(_ text: String) -> Date? {
         let zulu = text.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text
-        return Timestamp.parseMilliseconds(zulu).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        return Timestamp.parseMilliseconds(zulu).map { Timestamp.date(milliseconds: $0) }
     }
 
 }

@@ -139,8 +139,13 @@ public enum Timestamp {
         format(milliseconds: milliseconds(date))
     }
 
+    /// Milliseconds since 1970, the unit of Relance's clocks and timers.
     public static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    public static func date(milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
     public static func format(milliseconds: Int64) -> String {

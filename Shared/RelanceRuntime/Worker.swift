@@ -55,7 +55,7 @@ public struct TimerEntry: Sendable, Equatable {
         self.payload = payload
     }
 
-    public var dueDate: Date { Date(timeIntervalSince1970: Double(dueAt) / 1000) }
+    public var dueDate: Date { Timestamp.date(milliseconds: dueAt) }
 }
 
 /// The timer that came due, as given to `Worker.timerFired`.
@@ -132,7 +132,7 @@ public struct WorkerContext: Sendable {
 
     /// Sets (or moves) the timer `id` of this account.
     public mutating func schedule(_ id: String, at date: Date, payload: JSONValue = .null) {
-        let due = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let due = Timestamp.milliseconds(date)
         timers.removeAll { $0.id == id }
         timers.append(TimerEntry(id: id, dueAt: due, payload: payload))
     }

@@ -210,7 +210,7 @@ public actor WorkerRuntime<W: Worker> {
             // Already processed: read again after a rewind.
             if message.offset < store.offsets[message.topic, default: 0] { continue }
             if configuration.wallClock {
-                store.clock = max(store.clock, Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+                store.clock = max(store.clock, Timestamp.milliseconds(Date()))
             }
             let isTick = !configuration.wallClock && message.topic == configuration.clockTopic
             if !isTick && !configuration.wallClock && store.clock == 0 {
@@ -320,7 +320,7 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func advanceWallClock() async throws {
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = Timestamp.milliseconds(Date())
         for store in stores.values where now > store.clock {
             store.clock = now
             if let first = store.timers.first, first.dueAt <= now {
@@ -365,7 +365,7 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func clockDate(_ store: PartitionStore<W.State>) -> Date {
-        Date(timeIntervalSince1970: Double(store.clock) / 1000)
+        Timestamp.date(milliseconds: store.clock)
     }
 
     private func decodeState(_ slot: AccountRecord<W.State>.Slot) throws -> W.State? {
@@ -608,6 +608,6 @@ public enum ClockTick {
         guard let json = try? JSONReader.read(Array(bytes)), let text = json["now"]?.stringValue,
             let date = EventValidator.parseUTCTimestamp(text)
         else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        return Timestamp.milliseconds(date)
     }
 }

@@ -128,7 +128,7 @@ public struct PaymentRetryWorker: Worker {
         switch effect {
         case .awaitingConfirmation(let request, let expiresAt):
             context.schedule(
-                Self.lapseTimerID(request.planID), at: Date(timeIntervalSince1970: Double(expiresAt) / 1000))
+                Self.lapseTimerID(request.planID), at: Timestamp.date(milliseconds: expiresAt))
             context.emit(
                 "plan.price-update", to: PaymentEvents.planUpdatesTopic,
                 data: .object([
@@ -215,7 +215,7 @@ public struct PaymentRetryWorker: Worker {
                         "amount": .integer(item.amount), "currency": .string(item.currency),
                     ]))
             case .scheduleRetry(let paymentID, let at):
-                context.schedule(Self.timerID(paymentID), at: Date(timeIntervalSince1970: Double(at) / 1000))
+                context.schedule(Self.timerID(paymentID), at: Timestamp.date(milliseconds: at))
             case .cancelRetry(let paymentID):
                 context.cancelTimer(Self.timerID(paymentID))
             case .refused:
