@@ -160,24 +160,14 @@ final class ProducerCore: Sendable {
         }
     }
 
-    @inline(__always)
-    /// Hands every record to librdkafka, in order, with one suspension at most per full
-    /// queue (not one per record).
+    /// Hands every record to librdkafka, in order; one call for the batch.
     func enqueue(contentsOf messages: [ProducerMessage]) async throws(KafkaError) {
-        var index = 0
-        while index < messages.count {
-            let generation = tracker.generation
-            let err = try produce(messages[index], opaque: nil)
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                index += 1
-            } else if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                await tracker.waitForDelivery(after: generation)
-            } else {
-                throw KafkaError(operation: "produce", err: err, rk: handle.rk)
-            }
-        }
+        // A call within this nonisolated type: no executor hop, no suspension unless the
+        // queue is full.
+        for message in messages { try await enqueue(message) }
     }
 
+    @inline(__always)
     func enqueue(_ message: ProducerMessage) async throws(KafkaError) {
         while true {
             let generation = tracker.generation
