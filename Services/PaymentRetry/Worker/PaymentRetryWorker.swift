@@ -125,36 +125,24 @@ public struct PaymentRetryWorker: Worker {
     }
 
     func price(_ effect: PriceUpdateEffect, event: EventEnvelope?, _ context: inout WorkerContext) {
+        func publish(_ request: PriceUpdateRequest, _ status: String, _ extra: (key: String, value: String)?) {
+            var members: [(key: String, value: JSONValue)] = [
+                ("planId", .string(request.planID)), ("status", .string(status)),
+                ("newAmount", .integer(request.newAmount)), ("currency", .string(request.currency)),
+            ]
+            if let extra { members.append((extra.key, .string(extra.value))) }
+            context.emit("plan.price-update", to: PaymentEvents.planUpdatesTopic, data: .object(members))
+        }
         switch effect {
         case .awaitingConfirmation(let request, let expiresAt):
-            context.schedule(
-                Self.lapseTimerID(request.planID), at: Timestamp.date(milliseconds: expiresAt))
-            context.emit(
-                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
-                data: .object([
-                    "planId": .string(request.planID), "status": .string("pending"),
-                    "newAmount": .integer(request.newAmount),
-                    "currency": .string(request.currency),
-                    "expiresAt": .string(Timestamp.format(milliseconds: expiresAt)),
-                ]))
+            context.schedule(Self.lapseTimerID(request.planID), at: Timestamp.date(milliseconds: expiresAt))
+            publish(request, "pending", ("expiresAt", Timestamp.format(milliseconds: expiresAt)))
         case .applied(let request, let effectiveFrom):
             context.cancelTimer(Self.lapseTimerID(request.planID))
-            context.emit(
-                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
-                data: .object([
-                    "planId": .string(request.planID), "status": .string("applied"),
-                    "newAmount": .integer(request.newAmount),
-                    "currency": .string(request.currency), "effectiveFrom": .string(effectiveFrom),
-                ]))
+            publish(request, "applied", ("effectiveFrom", effectiveFrom))
         case .lapsed(let request):
             context.cancelTimer(Self.lapseTimerID(request.planID))
-            context.emit(
-                "plan.price-update", to: PaymentEvents.planUpdatesTopic,
-                data: .object([
-                    "planId": .string(request.planID), "status": .string("lapsed"),
-                    "newAmount": .integer(request.newAmount),
-                    "currency": .string(request.currency),
-                ]))
+            publish(request, "lapsed", nil)
         case .refused(let planID, let reason):
             if let event { refuse(event.type, planID: planID, event: event, reason, &context) }
         }
