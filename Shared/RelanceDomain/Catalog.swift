@@ -131,6 +131,12 @@ public enum Catalog {
         ] + eventTypes.map { ("events/\($0.fileName)", $0.schemaDocument) }
     }
 
+    /// The file under `schemas/` that describes what a topic carries: an event type's latest
+    /// version, or a record outside the envelope (`clock-tick`, `dead-letter`).
+    public static func schemaFile(for message: String) -> String {
+        eventTypes.last(where: { $0.name == message }).map { "events/\($0.fileName)" } ?? "\(message).schema.json"
+    }
+
     /// The AsyncAPI 3.0 document of every topic.
     public static var asyncAPI: JSONValue {
         var channels: [(key: String, value: JSONValue)] = []
@@ -174,9 +180,7 @@ public enum Catalog {
             }
             for message in topic.messages where !described.contains(message) {
                 described.insert(message)
-                let file =
-                    eventTypes.last(where: { $0.name == message }).map { "events/\($0.fileName)" }
-                    ?? "\(message).schema.json"
+                let file = schemaFile(for: message)
                 messages.append(
                     (
                         messageID(message),

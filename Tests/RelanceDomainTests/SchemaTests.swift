@@ -114,9 +114,7 @@ struct SchemaFilesTests {
         // Every message of the AsyncAPI document points at a schema file that exists.
         for topic in Catalog.topics {
             for message in topic.messages {
-                let file =
-                    Catalog.eventTypes.last(where: { $0.name == message }).map { "events/\($0.fileName)" }
-                    ?? "\(message).schema.json"
+                let file = Catalog.schemaFile(for: message)
                 #expect(expected[file] != nil, "\(topic.name) carries \(message) without a schema")
             }
         }
