@@ -143,24 +143,16 @@ struct ClockCommand: AsyncParsableCommand {
 
     /// The latest tick of every partition (the latest of them), or nil when none was written.
     static func current(topic: String, cluster: ClusterOptions) async throws -> Date? {
-        let consumer = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: cluster.kafka, groupID: nil))
         var latest: Int64?
-        for partition in try await partitions(topic, kafka: cluster.kafka) {
-            let tp = TopicPartition(topic, partition)
-            let (low, high) = try await consumer.watermarks(tp)
-            guard high > low else { continue }
-            try await consumer.assign([TopicPartitionOffset(tp, offset: max(low, high - 3))])
-            let deadline = ContinuousClock.now + .seconds(10)
-            var done = false
-            while !done && ContinuousClock.now < deadline {
-                for record in try await consumer.poll(maxMessages: 10, timeout: .milliseconds(200)) {
-                    if let value = record.value, let time = ClockTick.read(value) { latest = max(latest ?? time, time) }
-                    if record.offset + 1 >= high - 1 { done = true }
-                }
-                if let position = try consumer.position([tp]).first?.offset, position >= high { done = true }
+        // The last few offsets of each partition hold its latest tick (or its commit marker).
+        try await TopicReading.readToEnd(
+            topic, partitions: try await partitions(topic, kafka: cluster.kafka), kafka: cluster.kafka, lastOffsets: 3,
+            log: nil
+        ) { batch in
+            for record in batch {
+                if let value = record.value, let time = ClockTick.read(value) { latest = max(latest ?? time, time) }
             }
         }
-        try await consumer.close()
         return latest.map { Timestamp.date(milliseconds: $0) }
     }
 

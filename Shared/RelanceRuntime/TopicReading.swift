@@ -1,15 +1,17 @@
 import Foundation
 import RelanceKafka
 
-/// Reading partitions from the beginning up to their end as it was when reading started.
-enum TopicReading {
-    /// Calls `body` with every batch of records of `partitions` of `topic`, up to the end
+/// Reading partitions up to their end as it was when reading started.
+public enum TopicReading {
+    /// Calls `body` with every batch of records of `partitions` of `topic`, from the
+    /// beginning (or from the last `lastOffsets` offsets of each partition) up to the end
     /// offsets read back from the broker at the start. In a transactionally written topic
     /// the end is not "last record + 1" (commit markers take offsets): reading stops when the
     /// position reaches the end, or when the last stable offset has reached it and two
     /// polls in a row return nothing.
-    static func readToEnd(
-        _ topic: String, partitions: [Int32], kafka: KafkaConfiguration, log: Logger?,
+    @discardableResult
+    public static func readToEnd(
+        _ topic: String, partitions: [Int32], kafka: KafkaConfiguration, lastOffsets: Int64? = nil, log: Logger?,
         body: ([KafkaMessage]) throws -> Void
     ) async throws -> Int {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
@@ -17,10 +19,12 @@ enum TopicReading {
         let consumer = try KafkaConsumer(configuration: configuration)
         defer { Task { try? await consumer.close() } }
         var targets: [Int32: Int64] = [:]
+        var starts: [Int32: Int64] = [:]
         for partition in partitions {
             let (low, high) = try await consumer.watermarks(TopicPartition(topic, partition))
             if high > low { targets[partition] = high }
-            if low > 0 {
+            starts[partition] = lastOffsets.map { max(low, high - $0) } ?? TopicPartitionOffset.beginning
+            if low > 0 && lastOffsets == nil {
                 // Compaction keeps a log's start; a start past 0 means records were deleted
                 // (retention on the topic, or a broker that caps partitions, such as the mock
                 // cluster at 5 MiB).
@@ -30,8 +34,7 @@ enum TopicReading {
             }
         }
         guard !targets.isEmpty else { return 0 }
-        try await consumer.assign(
-            targets.keys.map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
+        try await consumer.assign(targets.keys.map { TopicPartitionOffset(topic, $0, offset: starts[$0]!) })
         var records = 0
         var emptyPollsAtStableEnd: [Int32: Int] = [:]
         var done: Set<Int32> = []
