@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
+        .library(name: "BankStatements", targets: ["BankStatements"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -26,7 +27,17 @@ let package = Package(
             path: "Shared/RelanceKafka"
         ),
         .target(
+            name: "BankStatements",
+            path: "Shared/BankStatements"
+        ),
+        .testTarget(
+            name: "BankStatementsTests",
+            dependencies: ["BankStatements"],
+            path: "Tests/BankStatementsTests"
+        ),
+        .target(
             name: "RelanceDomain",
+            dependencies: ["BankStatements"],
             path: "Shared/RelanceDomain"
         ),
         .target(
