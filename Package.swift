@@ -95,6 +95,21 @@ let package = Package(
             ],
             path: "Tests/PaymentRetryTests"
         ),
+        .target(
+            name: "ProofValidatorService",
+            dependencies: ["RelanceRuntime", "RelanceDomain", "BankStatements"],
+            path: "Services/ProofValidator/Worker"
+        ),
+        .executableTarget(
+            name: "proof-validator",
+            dependencies: ["ProofValidatorService", "RelanceRuntime", "RelanceDomain", "BankStatements"],
+            path: "Services/ProofValidator/Main"
+        ),
+        .testTarget(
+            name: "ProofValidatorTests",
+            dependencies: ["ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "BankStatements"],
+            path: "Tests/ProofValidatorTests"
+        ),
         .executableTarget(
             name: "runtime-bench",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],

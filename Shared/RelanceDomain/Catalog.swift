@@ -4,7 +4,7 @@ import Foundation
 /// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
 public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
-    public static let eventTypes: [EventType] = PaymentEvents.all
+    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -49,7 +49,7 @@ public enum Catalog {
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
             key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox"],
-            readers: ["payment-retry"],
+            readers: ["payment-retry", "proof-validator"],
             messages: ["payment.failed", "payment.succeeded", "card.replaced"]),
         Topic(
             PaymentEvents.commandsTopic,
@@ -81,6 +81,26 @@ public enum Catalog {
         Topic(
             PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",
             key: "account id", writers: ["payment-retry"], readers: ["operators"], messages: ["command.refused"]),
+        Topic(
+            ProofEvents.invoicesTopic, summary: "Invoices as the billing platform issues them.",
+            key: "account id", writers: ["billing platform"], readers: ["proof-validator"],
+            messages: ["invoice.issued"]),
+        Topic(
+            ProofEvents.accountStatusTopic,
+            summary: "Each account's status: past due (the banner), suspended, terminated, reactivated.",
+            key: "account id", compacted: true, writers: ["reminder-mailer"],
+            readers: ["proof-validator", "dashboards"],
+            messages: ["account.status"]),
+        Topic(
+            ProofEvents.proofsTopic,
+            summary: "Proofs of payment customers submit: typed fields, bank documents, or both.",
+            key: "account id", writers: ["support tools", "customer portal", "relance publish"],
+            readers: ["proof-validator"], messages: ["proof.submitted"]),
+        Topic(
+            ProofEvents.verdictsTopic,
+            summary: "Verdicts on proofs: accepted with the invoices paid, rejected with every reason, or to review.",
+            key: "account id", writers: ["proof-validator"],
+            readers: ["reconciliation", "reminder-mailer", "support tools"], messages: ["proof.verdict"]),
         Topic(
             "relance.<worker>.changelog",
             summary: "A worker's state per account and its per-partition checkpoints, written in the same "
