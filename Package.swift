@@ -107,8 +107,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ProofValidatorTests",
-            dependencies: ["ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "BankStatements"],
+            dependencies: [
+                "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "BankStatements",
+                "RelanceTestSupport",
+            ],
             path: "Tests/ProofValidatorTests"
+        ),
+        .target(
+            name: "RelanceTestSupport",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Tests/Support"
         ),
         .executableTarget(
             name: "runtime-bench",
