@@ -119,6 +119,11 @@ let package = Package(
             path: "Tests/Support"
         ),
         .executableTarget(
+            name: "statements-bench",
+            dependencies: ["BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Benchmarks/StatementsBench"
+        ),
+        .executableTarget(
             name: "runtime-bench",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/RuntimeBench"

@@ -1,5 +1,3 @@
-import Foundation
-
 /// ISO 20022 cash-management messages: camt.053 (BankToCustomerStatement), camt.054
 /// (BankToCustomerDebitCreditNotification) and camt.052 (BankToCustomerAccountReport), every
 /// version from .001.02 on. The versions differ in small ways this reader absorbs:
@@ -28,7 +26,7 @@ public enum CamtReader {
                 "not_camt", "the root element is <\(document.root.name)>, not an ISO 20022 <Document>")
         }
         guard let namespace = document.namespace,
-            let range = namespace.range(of: "camt.05")
+            let range = namespace.firstRange(of: "camt.05")
         else {
             throw StatementError(
                 "not_camt",

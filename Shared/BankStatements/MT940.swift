@@ -39,31 +39,39 @@ public enum MT940Reader {
             if !current.isEmpty { statements.append(current) }
             current = []
         }
+        let bytes = Array(text.utf8)
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
+            var line = bytes[lineStart..<lineEnd]
+            if line.last == 0x0D { line = line.dropLast() }
             // Strip SWIFT block framing: {1:…}{2:…}{3:…}{4: at the start, -} and {5:…} at the end.
-            while line.hasPrefix("{") {
-                if line.hasPrefix("{4:") {
+            while line.first == UInt8(ascii: "{") {
+                if line.starts(with: [UInt8(ascii: "{"), UInt8(ascii: "4"), UInt8(ascii: ":")]) {
                     finish()
                     line = line.dropFirst(3)
                     break
                 }
-                guard let close = line.firstIndex(of: "}") else { break }
-                line = line[line.index(after: close)...]
+                guard let close = line.firstIndex(of: UInt8(ascii: "}")) else { break }
+                line = line[(close + 1)...]
             }
-            if line.hasPrefix("-}") || line == "-" {
+            if line.starts(with: [UInt8(ascii: "-"), UInt8(ascii: "}")]) || line.elementsEqual([UInt8(ascii: "-")]) {
                 finish()
                 continue
             }
-            if line.trimmingXMLSpace().isEmpty { continue }
+            if line.allSatisfy(isSpace) { continue }
             if let tag = tag(of: line) {
                 if tag == "20" { finish() }
-                current.append(Field(tag: tag, lines: [String(line.dropFirst(tag.count + 2))], line: lineNumber))
+                current.append(
+                    Field(
+                        tag: tag, lines: [String(decoding: line.dropFirst(tag.utf8.count + 2), as: UTF8.self)],
+                        line: lineNumber))
             } else if !current.isEmpty {
-                current[current.count - 1].lines.append(String(line))
+                current[current.count - 1].lines.append(String(decoding: line, as: UTF8.self))
             } else if statements.isEmpty {
                 continue  // a bank's preamble before the first field
             } else {
@@ -75,8 +83,8 @@ public enum MT940Reader {
     }
 
     /// ":61:" → "61", ":28C:" → "28C"; nil when the line does not start a field.
-    static func tag(of line: Substring) -> String? {
-        let bytes = Array(line.utf8.prefix(6))
+    static func tag(of line: ArraySlice<UInt8>) -> String? {
+        let bytes = Array(line.prefix(6))
         guard bytes.count >= 4, bytes[0] == UInt8(ascii: ":"),
             (0x30...0x39).contains(bytes[1]), (0x30...0x39).contains(bytes[2])
         else { return nil }
@@ -140,17 +148,18 @@ public enum MT940Reader {
 
     /// D/C mark, YYMMDD, currency, amount: "C261120EUR1234,56".
     static func balance(_ text: String, type: String, at place: String) throws(StatementError) -> StatementBalance {
-        let value = Array(text.trimmingXMLSpace())
-        guard value.count >= 11, value[0] == "C" || value[0] == "D",
-            let date = date(String(value[1..<7])),
-            let amount = StatementAmount.parse(String(value[10...]), decimalSeparator: ",")
+        let value = Array(text.trimmingXMLSpace().utf8)
+        let mark = value.first
+        guard value.count >= 11, mark == UInt8(ascii: "C") || mark == UInt8(ascii: "D"),
+            let date = date(String(decoding: value[1..<7], as: UTF8.self)),
+            let amount = StatementAmount.parse(String(decoding: value[10...], as: UTF8.self), decimalSeparator: ",")
         else {
             throw StatementError(
                 "invalid_balance", "\(place) \"\(text)\" is not a balance (D/C mark, YYMMDD, currency, amount)")
         }
         return StatementBalance(
-            type: type, amount: amount, currency: String(value[7..<10]),
-            creditDebit: value[0] == "C" ? .credit : .debit,
+            type: type, amount: amount, currency: String(decoding: value[7..<10], as: UTF8.self),
+            creditDebit: mark == UInt8(ascii: "C") ? .credit : .debit,
             date: date)
     }
 
@@ -170,16 +179,17 @@ public enum MT940Reader {
     /// The statement line: value date, [entry date], mark, [funds code], amount, type code,
     /// reference for the account owner, [//bank reference], [newline supplementary details].
     static func line(_ lines: [String], currency: String, at place: String) throws(StatementError) -> StatementEntry {
-        let text = Array(lines[0])
+        let text = Array(lines[0].utf8)
         var index = 0
         func fail(_ what: String) -> StatementError {
             StatementError("invalid_statement_line", "\(place) \"\(lines[0])\": \(what)")
         }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
         func digits(_ count: Int) -> String? {
-            guard index + count <= text.count, text[index..<(index + count)].allSatisfy({ $0.isASCII && $0.isNumber })
-            else { return nil }
+            guard index + count <= text.count, text[index..<(index + count)].allSatisfy(isDigit) else { return nil }
             defer { index += count }
-            return String(text[index..<(index + count)])
+            return String(decoding: text[index..<(index + count)], as: UTF8.self)
         }
         guard let valueText = digits(6), let valueDate = date(valueText) else { throw fail("no YYMMDD value date") }
         var bookingDate: String?
@@ -197,35 +207,40 @@ public enum MT940Reader {
             bookingDate = ISODate.format(year: year, month: month, day: day)
         }
         var reversal = false
-        if index < text.count, text[index] == "R" {
+        if index < text.count, text[index] == UInt8(ascii: "R") {
             reversal = true
             index += 1
         }
-        guard index < text.count, text[index] == "C" || text[index] == "D" else {
+        guard index < text.count, text[index] == UInt8(ascii: "C") || text[index] == UInt8(ascii: "D") else {
             throw fail("no debit/credit mark (C, D, RC or RD)")
         }
-        var creditDebit: CreditDebit = text[index] == "C" ? .credit : .debit
+        var creditDebit: CreditDebit = text[index] == UInt8(ascii: "C") ? .credit : .debit
         if reversal { creditDebit = creditDebit == .credit ? .debit : .credit }
         index += 1
-        if index < text.count, text[index].isLetter { index += 1 }  // funds code
+        if index < text.count, isLetter(text[index]) { index += 1 }  // funds code
         let amountStart = index
-        while index < text.count, text[index].isNumber || text[index] == "," { index += 1 }
-        guard let amount = StatementAmount.parse(String(text[amountStart..<index]), decimalSeparator: ",") else {
+        while index < text.count, isDigit(text[index]) || text[index] == UInt8(ascii: ",") { index += 1 }
+        guard
+            let amount = StatementAmount.parse(
+                String(decoding: text[amountStart..<index], as: UTF8.self), decimalSeparator: ",")
+        else {
             throw fail("no amount (digits with a decimal comma)")
         }
-        guard index + 4 <= text.count, "NFS".contains(text[index]) else {
+        guard index + 4 <= text.count, [UInt8(ascii: "N"), UInt8(ascii: "F"), UInt8(ascii: "S")].contains(text[index])
+        else {
             throw fail("no transaction type (N, F or S and three characters)")
         }
-        let typeCode = String(text[index..<(index + 4)])
+        let typeCode = String(decoding: text[index..<(index + 4)], as: UTF8.self)
         index += 4
-        let rest = String(text[index...])
-        var ownerReference = rest
+        let rest = text[index...]
+        var ownerReference: String
         var bankReference: String?
-        if let range = rest.range(of: "//") {
-            ownerReference = String(rest[..<range.lowerBound])
-            bankReference = String(rest[range.upperBound...]).trimmingXMLSpace()
+        if let slashes = firstIndex(of: [UInt8(ascii: "/"), UInt8(ascii: "/")], in: rest) {
+            ownerReference = String(decoding: rest[..<slashes], as: UTF8.self).trimmingXMLSpace()
+            bankReference = String(decoding: rest[(slashes + 2)...], as: UTF8.self).trimmingXMLSpace()
+        } else {
+            ownerReference = String(decoding: rest, as: UTF8.self).trimmingXMLSpace()
         }
-        ownerReference = ownerReference.trimmingXMLSpace()
         var entry = StatementEntry(
             reference: ownerReference.isEmpty || ownerReference == "NONREF" ? nil : ownerReference, amount: amount,
             currency: currency, creditDebit: creditDebit, reversal: reversal, status: .booked,
@@ -318,24 +333,28 @@ public enum MT940Reader {
 
     /// "/EREF/ABC//CNTP/NL91…/ABNANL2A/Jean/Paris//REMI/USTD//Invoice 42/" → [(code, value)].
     static func slashFields(_ text: String) -> [(String, String)]? {
+        let bytes = Array(text.utf8)
         var fields: [(String, String)] = []
-        var rest = Substring(text)
         var code: String?
-        var value = ""
-        while !rest.isEmpty {
-            if rest.first == "/" {
-                let after = rest.dropFirst()
-                if let end = after.firstIndex(of: "/"), slashCodes.contains(String(after[..<end])) {
-                    if let code { fields.append((code, trimSlashes(value))) }
-                    code = String(after[..<end])
-                    value = ""
-                    rest = after[after.index(after: end)...]
+        var valueStart = 0
+        var index = 0
+        let slash = UInt8(ascii: "/")
+        while index < bytes.count {
+            if bytes[index] == slash, let end = bytes[(index + 1)...].firstIndex(of: slash), end - index <= 8 {
+                let candidate = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+                if slashCodes.contains(candidate) {
+                    if let code {
+                        fields.append((code, trimSlashes(String(decoding: bytes[valueStart..<index], as: UTF8.self))))
+                    }
+                    code = candidate
+                    index = end + 1
+                    valueStart = index
                     continue
                 }
             }
-            value.append(rest.removeFirst())
+            index += 1
         }
-        if let code { fields.append((code, trimSlashes(value))) }
+        if let code { fields.append((code, trimSlashes(String(decoding: bytes[valueStart...], as: UTF8.self)))) }
         return fields.isEmpty ? nil : fields
     }
 
@@ -348,25 +367,27 @@ public enum MT940Reader {
     /// SEPA keywords in German remittance text: "EREF+…MREF+…SVWZ+…"; plain text otherwise.
     static func sepaKeywords(_ text: String, into transaction: inout StatementTransaction) {
         let keywords = ["EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+"]
-        var marks: [(String, String.Index, String.Index)] = []
+        let bytes = Array(text.utf8)
+        var marks: [(keyword: String, start: Int, end: Int)] = []
         for keyword in keywords {
-            var search = text.startIndex..<text.endIndex
-            while let range = text.range(of: keyword, range: search) {
-                marks.append((keyword, range.lowerBound, range.upperBound))
-                search = range.upperBound..<text.endIndex
+            let needle = Array(keyword.utf8)
+            var from = 0
+            while let found = firstIndex(of: needle, in: bytes[from...]) {
+                marks.append((keyword, found, found + needle.count))
+                from = found + needle.count
             }
         }
-        marks.sort { $0.1 < $1.1 }
+        marks.sort { $0.start < $1.start }
         guard !marks.isEmpty else {
             transaction.remittance.append(text)
             return
         }
-        let before = text[..<marks[0].1].trimmingXMLSpace()
+        let before = String(decoding: bytes[..<marks[0].start], as: UTF8.self).trimmingXMLSpace()
         if !before.isEmpty { transaction.remittance.append(before) }
         for (index, mark) in marks.enumerated() {
-            let end = index + 1 < marks.count ? marks[index + 1].1 : text.endIndex
-            let value = String(text[mark.2..<end]).trimmingXMLSpace()
-            switch mark.0 {
+            let end = index + 1 < marks.count ? marks[index + 1].start : bytes.count
+            let value = String(decoding: bytes[mark.end..<end], as: UTF8.self).trimmingXMLSpace()
+            switch mark.keyword {
             case "EREF+": transaction.endToEndID = value == "NOTPROVIDED" ? nil : value
             case "KREF+": transaction.instructionID = value
             case "MREF+": transaction.mandateID = value
@@ -377,4 +398,16 @@ public enum MT940Reader {
             }
         }
     }
+}
+
+/// Where `needle` first starts in `haystack`, as an index of the haystack's base.
+func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+    guard let first = needle.first, haystack.count >= needle.count else { return nil }
+    var index = haystack.startIndex
+    let last = haystack.endIndex - needle.count
+    while index <= last {
+        if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+        index += 1
+    }
+    return nil
 }

@@ -4,13 +4,19 @@
 /// entities; they never need a DTD. So the reader refuses any `<!DOCTYPE`, which closes the
 /// door on external entities (XXE) and on entity-expansion bombs ("billion laughs") at once,
 /// and it bounds the input size and the nesting depth. Every refusal says what and where.
-public struct XElement: Sendable, Equatable {
+/// (A final class, not a struct: paths are walked often, and a reference moves without
+/// retaining four buffers at every step.)
+public final class XElement: Sendable, Equatable {
     /// The local name, without a namespace prefix.
-    public var name: String
-    public var attributes: [String: String]
-    public var children: [XElement]
+    public let name: String
+    public let attributes: [String: String]
+    public let children: [XElement]
     /// The element's own text (CDATA included), entities decoded; empty when it has none.
-    public var text: String
+    public let text: String
+
+    public static func == (a: XElement, b: XElement) -> Bool {
+        a === b || (a.name == b.name && a.attributes == b.attributes && a.text == b.text && a.children == b.children)
+    }
 
     public init(name: String, attributes: [String: String] = [:], children: [XElement] = [], text: String = "") {
         self.name = name
@@ -32,9 +38,14 @@ public struct XElement: Sendable, Equatable {
     /// The element at a slash-separated path of local names below this one ("Acct/Id/IBAN").
     public func at(_ path: String) -> XElement? {
         var node = self
-        for step in path.split(separator: "/") {
+        var rest = path.utf8[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            // Element names are short: the step is an inline (small) string, compared in a word or two.
+            let step = String(Substring(rest[..<end]))
             guard let next = node.children.first(where: { $0.name == step }) else { return nil }
             node = next
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
         }
         return node
     }
@@ -168,7 +179,7 @@ private struct XMLByteReader {
     }
 
     mutating func checkEncoding(_ declaration: String) throws(XMLReadError) {
-        guard let range = declaration.range(of: "encoding") else { return }
+        guard let range = declaration.firstRange(of: "encoding") else { return }
         let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" }
         guard let quote = rest.first, quote == "\"" || quote == "'" else { return }
         let name = rest.dropFirst().prefix { $0 != quote }.uppercased()
@@ -283,13 +294,14 @@ private struct XMLByteReader {
         }
         let (prefix, local) = Self.local(qualified)
         let namespace = scoped[prefix]
-        var node = XElement(name: local, attributes: attributes)
         if peek("/>") {
             advance(2)
-            return (node, namespace)
+            return (XElement(name: local, attributes: attributes), namespace)
         }
+        var children: [XElement] = []
         advance()  // >
         var text: [UInt8] = []
+        var pendingSpace: Range<Int>?
         while true {
             guard !atEnd else { throw fail(.malformed, "element <\(qualified)> is not closed") }
             let byte = bytes[index]
@@ -310,6 +322,7 @@ private struct XMLByteReader {
                     try skip(past: "-->", what: "comment")
                 } else if peek("<![CDATA[") {
                     advance(9)
+                    flush(&pendingSpace, into: &text)
                     let start = index
                     try skip(past: "]]>", what: "CDATA section")
                     text.append(contentsOf: bytes[start..<(index - 3)])
@@ -318,19 +331,42 @@ private struct XMLByteReader {
                 } else if peek("<!") {
                     throw fail(.doctypeRefused, "markup declarations are refused inside a document")
                 } else {
-                    node.children.append(try element(depth: depth + 1, namespaces: &scoped).element)
+                    children.append(try element(depth: depth + 1, namespaces: &scoped).element)
                 }
             } else if byte == UInt8(ascii: "&") {
+                flush(&pendingSpace, into: &text)
                 try reference(into: &text)
             } else {
-                text.append(byte)
-                advance()
+                // A run of character data up to the next markup, in one piece.
+                let start = index
+                var blank = true
+                while index < bytes.count {
+                    let next = bytes[index]
+                    if next == UInt8(ascii: "<") || next == UInt8(ascii: "&") { break }
+                    if next == 0x0A { line += 1 }
+                    if blank && !isSpace(next) { blank = false }
+                    index += 1
+                }
+                if blank {
+                    // Indentation between children is dropped, unless text follows.
+                    pendingSpace = pendingSpace.map { $0.lowerBound..<index } ?? start..<index
+                } else {
+                    flush(&pendingSpace, into: &text)
+                    text.append(contentsOf: bytes[start..<index])
+                }
             }
         }
-        if !text.isEmpty, !(node.children.count > 0 && text.allSatisfy(isSpace)) {
-            node.text = String(decoding: text, as: UTF8.self)
-        }
+        if children.isEmpty { flush(&pendingSpace, into: &text) }
+        let node = XElement(
+            name: local, attributes: attributes, children: children,
+            text: text.isEmpty ? "" : String(decoding: text, as: UTF8.self))
         return (node, namespace)
+    }
+
+    func flush(_ pending: inout Range<Int>?, into text: inout [UInt8]) {
+        guard let range = pending else { return }
+        text.append(contentsOf: bytes[range])
+        pending = nil
     }
 
     /// A character or predefined entity reference; any other entity is undefined (no DTD).
@@ -371,14 +407,21 @@ private struct XMLByteReader {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing XML white space (space, tab, CR, LF).
     func trimmingXMLSpace() -> String {
-        let scalars = unicodeScalars
-        var start = scalars.startIndex
-        var end = scalars.endIndex
-        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
-        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace {
-            end = scalars.index(before: end)
-        }
-        return String(String.UnicodeScalarView(scalars[start..<end]))
+        if let string = self as? String { return string[...].trimmingXMLSpace() }
+        if let substring = self as? Substring { return substring.trimmingXMLSpace() }
+        return String(self)[...].trimmingXMLSpace()
+    }
+}
+
+extension Substring {
+    func trimmingXMLSpace() -> String {
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return String(self[start..<end])
     }
 }

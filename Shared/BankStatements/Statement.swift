@@ -59,21 +59,23 @@ public struct StatementAmount: Sendable, Hashable, Comparable, Codable, CustomSt
         var fractionDigits = 0
         var integerDigits = 0
         var seenSeparator = false
-        for character in text {
-            if character == decimalSeparator {
+        let separator = decimalSeparator.unicodeScalars.first!
+        for scalar in text.unicodeScalars {
+            if scalar == separator {
                 guard !seenSeparator else { return nil }
                 seenSeparator = true
-            } else if let digit = character.wholeNumberValue, character.isASCII {
+            } else if scalar.value >= 0x30 && scalar.value <= 0x39 {
+                let digit = Int64(scalar.value - 0x30)
                 if seenSeparator {
                     fractionDigits += 1
                     guard fractionDigits <= 5 else { return nil }
-                    fraction = fraction * 10 + Int64(digit)
+                    fraction = fraction * 10 + digit
                 } else {
                     integerDigits += 1
                     guard integerDigits <= 13 else { return nil }
-                    integer = integer * 10 + Int64(digit)
+                    integer = integer * 10 + digit
                 }
-            } else if grouping.contains(character), !seenSeparator {
+            } else if !seenSeparator, !grouping.isEmpty, grouping.contains(Character(scalar)) {
                 continue
             } else {
                 return nil
@@ -299,11 +301,19 @@ enum ISODate {
 
     /// The date part of "2026-11-03" or "2026-11-03T10:15:00+01:00", checked.
     static func datePart(_ text: String) -> String? {
-        let parts = text.prefix(10).split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+        let bytes = Array(text.utf8.prefix(10))
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             valid(year: year, month: month, day: day)
         else { return nil }
-        return String(text.prefix(10))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

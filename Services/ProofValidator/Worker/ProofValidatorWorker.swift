@@ -13,7 +13,8 @@ public struct ProofValidatorWorker: Worker {
     public var inputTopics = [
         ProofEvents.invoicesTopic, ProofEvents.accountStatusTopic, ProofEvents.proofsTopic, PaymentEvents.paymentsTopic,
     ]
-    public var outputTopics = [ProofEvents.verdictsTopic]
+    public var verdictsTopic = ProofEvents.verdictsTopic
+    public var outputTopics: [String] { [verdictsTopic] }
     /// payment.failed and card.replaced share relance.payments: accepted and ignored.
     public var eventTypes = [
         ProofEvents.invoiceIssued, ProofEvents.accountStatus, ProofEvents.proofSubmitted,
@@ -62,7 +63,7 @@ public struct ProofValidatorWorker: Worker {
             let verdict = judge(data, ledger: &ledger)
             state = ledger
             context.emit(
-                "proof.verdict", to: ProofEvents.verdictsTopic,
+                "proof.verdict", to: verdictsTopic,
                 data: Self.record(verdict, proofID: text("proofId")!, ledger: ledger))
         default:
             return  // payment.failed, card.replaced: not this worker's concern

@@ -464,21 +464,33 @@ public struct ProofValidator: Sendable {
     /// Whether `text` holds `number` not followed by a further digit ("INV-42" is not in
     /// "INV-421"); both already normalized. Numbers under four characters are too ambiguous.
     static func mentions(_ text: String, _ number: String) -> Bool {
-        guard number.count >= 4 else { return false }
-        var rest = text[...]
-        while let range = rest.range(of: number) {
-            if range.upperBound == rest.endIndex || !(number.last!.isNumber && rest[range.upperBound].isNumber) {
+        let haystack = Array(text.utf8)
+        let needle = Array(number.utf8)
+        guard needle.count >= 4, haystack.count >= needle.count else { return false }
+        let endsInDigit = needle.last! >= 0x30 && needle.last! <= 0x39
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            guard haystack[start..<(start + needle.count)].elementsEqual(needle) else { continue }
+            let after = start + needle.count
+            if after == haystack.count || !endsInDigit || !(haystack[after] >= 0x30 && haystack[after] <= 0x39) {
                 return true
             }
-            rest = rest[rest.index(after: range.lowerBound)...]
         }
         return false
     }
 
     /// Letters and digits only, upper case: "inv 2026-0042" and "INV20260042" compare equal.
     static func normalized(_ text: String) -> String {
-        String(
-            String.UnicodeScalarView(
-                text.uppercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }))
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) {
+                result.append(scalar)
+            } else if (0x61...0x7A).contains(value) {
+                result.append(Unicode.Scalar(UInt8(value - 0x20)))
+            } else if !scalar.isASCII, scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                result.append(contentsOf: String(scalar).uppercased().unicodeScalars)
+            }
+        }
+        return String(result)
     }
 }

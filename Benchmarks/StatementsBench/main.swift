@@ -1,0 +1,324 @@
+// Bank statement parsing and proof validation speed.
+//
+//   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R]
+//
+// 1. camt.053 entries parsed per second and MB/s, against libxml2's SAX parser (FoundationXML's
+//    XMLParser, callbacks only, no tree) reading the same bytes in the same run.
+// 2. MT940 statements per second and MB/s, against splitting the same text into lines.
+// 3. Proofs validated per second through proof-validator, exactly-once on the mock cluster,
+//    against the same events through a worker that only echoes them (the runtime's own cost).
+// Each line gives the median of the rounds; the ratios are what to compare across machines.
+import BankStatements
+import Foundation
+import FoundationXML
+import ProofValidatorService
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let entryCount = option("--entries", 10_000)
+let statementCount = option("--statements", 20_000)
+let proofCount = option("--proofs", 5_000)
+let rounds = option("--rounds", 5)
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("statements-bench: \(message)\n".utf8))
+    exit(1)
+}
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    return (ContinuousClock.now - start) / .seconds(1)
+}
+func format(_ value: Double) -> String { String(format: "%.0f", value) }
+func format2(_ value: Double) -> String { String(format: "%.2f", value) }
+
+// MARK: camt.053
+
+func camtEntry(_ n: Int) -> String {
+    """
+        <Ntry>
+          <NtryRef>\(n)</NtryRef><Amt Ccy="EUR">\(n % 9000 + 10).\(n % 100 < 10 ? "0" : "")\(n % 100)</Amt>
+          <CdtDbtInd>\(n % 3 == 0 ? "DBIT" : "CRDT")</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+          <BookgDt><Dt>2026-11-05</Dt></BookgDt><ValDt><Dt>2026-11-05</Dt></ValDt>
+          <AcctSvcrRef>BANK-\(n)</AcctSvcrRef>
+          <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+          <NtryDtls><TxDtls>
+            <Refs><EndToEndId>E2E-\(n)</EndToEndId><TxId>TX-\(n)</TxId></Refs>
+            <RltdPties>
+              <Dbtr><Pty><Nm>Client n°\(n) Lefèvre</Nm></Pty></Dbtr>
+              <DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct>
+              <Cdtr><Pty><Nm>Relance Demo SAS</Nm></Pty></Cdtr>
+            </RltdPties>
+            <RltdAgts><DbtrAgt><FinInstnId><BICFI>COBADEFFXXX</BICFI></FinInstnId></DbtrAgt></RltdAgts>
+            <RmtInf><Ustrd>Facture INV-2026-\(n)</Ustrd></RmtInf>
+          </TxDtls></NtryDtls>
+        </Ntry>
+
+    """
+}
+
+func camtDocument(entries: Int) -> [UInt8] {
+    var text = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+        <GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-11-05T22:00:00Z</CreDtTm></GrpHdr>
+        <Stmt><Id>S1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>
+
+        """
+    for n in 0..<entries { text += camtEntry(n) }
+    text += "</Stmt></BkToCstmrStmt></Document>\n"
+    return Array(text.utf8)
+}
+
+final class CountingDelegate: NSObject, XMLParserDelegate {
+    var elements = 0
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) { elements += 1 }
+}
+
+let camt = camtDocument(entries: entryCount)
+let camtMB = Double(camt.count) / 1_000_000
+var ours: [Double] = []
+var sax: [Double] = []
+let limits = XMLLimits(maxBytes: 1 << 30)
+for _ in 0..<rounds {
+    ours.append(
+        try time {
+            let statements = try CamtReader.read(camt, limits: limits)
+            guard statements[0].entries.count == entryCount else { fail("camt: read \(statements[0].entries.count)") }
+        })
+    sax.append(
+        time {
+            let parser = XMLParser(data: Data(camt))
+            let delegate = CountingDelegate()
+            parser.delegate = delegate
+            let parsed = parser.parse()
+            guard parsed, delegate.elements > entryCount else {
+                fail(
+                    "libxml2 SAX: parsed \(parsed), \(delegate.elements) elements, \(String(describing: parser.parserError))"
+                )
+            }
+        })
+}
+let camtSeconds = median(ours)
+let saxSeconds = median(sax)
+say(
+    "camt.053: \(entryCount) entries, \(format2(camtMB)) MB: \(format(Double(entryCount) / camtSeconds)) entries/s, "
+        + "\(format2(camtMB / camtSeconds)) MB/s; libxml2 SAX (no tree) \(format2(camtMB / saxSeconds)) MB/s; "
+        + "ratio \(format2(saxSeconds / camtSeconds))")
+
+// MARK: MT940
+
+func mt940Statement(_ n: Int) -> String {
+    """
+    :20:STMT\(n)
+    :25:DE89370400440532013000
+    :28C:\(n % 1000)/1
+    :60F:C261104EUR1000,00
+    :61:2611051105D49,00NTRFNONREF//COBA-\(n)
+    :86:166?00SEPA-UEBERWEISUNG?100599?20EREF+E2E-\(n)?21SVWZ+Rechnung INV-2026-\(n)?22 Abo November?30AGRIFRPPXXX
+    ?31FR7630006000011234567890189?32Relance Demo SAS
+    :61:2611051105C120,50NTRFREF\(n)//COBA-B\(n)
+    :86:/EREF/E2E-B\(n)//CNTP/BE68539007547034/GKCCBEBB/Jan Peeters/Brussel//REMI/USTD//Factuur \(n)/
+    :62F:C261105EUR1071,50
+    -
+
+    """
+}
+
+let mt940 = (0..<statementCount).map(mt940Statement).joined()
+let mt940MB = Double(mt940.utf8.count) / 1_000_000
+var mtOurs: [Double] = []
+var mtLines: [Double] = []
+for _ in 0..<rounds {
+    mtOurs.append(
+        try time {
+            let statements = try MT940Reader.read(mt940, maxBytes: 1 << 30)
+            guard statements.count == statementCount else { fail("mt940: read \(statements.count)") }
+        })
+    mtLines.append(
+        time {
+            let lines = mt940.split(separator: "\n")
+            guard lines.count > statementCount else { fail("line split") }
+        })
+}
+let mtSeconds = median(mtOurs)
+let lineSeconds = median(mtLines)
+say(
+    "MT940: \(statementCount) statements, \(format2(mt940MB)) MB: \(format(Double(statementCount) / mtSeconds)) "
+        + "statements/s, \(format2(mt940MB / mtSeconds)) MB/s; line split alone \(format2(mt940MB / lineSeconds)) MB/s; "
+        + "ratio \(format2(lineSeconds / mtSeconds))")
+
+// MARK: Proofs through the worker
+
+/// Account n's invoice and its proof: a camt.053 statement of the payer with the debit.
+func proofEvents(_ n: Int) -> (invoice: JSONValue, proof: JSONValue) {
+    let account = "acct-\(n)"
+    let invoice = JSONValue.object([
+        "eventId": .string("inv-\(n)"), "type": .string("invoice.issued"), "schemaVersion": .integer(1),
+        "occurredAt": .string("2026-11-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
+        "data": .object([
+            "invoiceId": .string("i-\(n)"), "number": .string("INV-2026-\(n)"),
+            "amount": .integer(Int64(n % 9000 + 10) * 100 + Int64(n % 100)), "currency": .string("EUR"),
+            "issuedOn": .string("2026-10-01"), "payeeAccount": .string("FR7630006000011234567890189"),
+        ]),
+    ])
+    let document = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+        <GrpHdr><MsgId>P\(n)</MsgId><CreDtTm>2026-11-05T22:00:00Z</CreDtTm></GrpHdr>
+        <Stmt><Id>S\(n)</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy>
+        <Ownr><Nm>Client \(n)</Nm></Ownr></Acct>
+        \(camtEntry(n).replacingOccurrences(of: "CRDT", with: "DBIT").replacingOccurrences(of: "<Cdtr><Pty><Nm>Relance Demo SAS</Nm></Pty></Cdtr>", with: "<Cdtr><Pty><Nm>Relance Demo SAS</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></CdtrAcct>"))
+        </Stmt></BkToCstmrStmt></Document>
+        """
+    let proof = JSONValue.object([
+        "eventId": .string("proof-\(n)"), "type": .string("proof.submitted"), "schemaVersion": .integer(1),
+        "occurredAt": .string("2026-11-06T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
+        "data": .object([
+            "proofId": .string("pr-\(n)"), "kind": .string("bank_statement"),
+            "document": .object(["format": .string("camt.053"), "content": .string(document)]),
+        ]),
+    ])
+    return (invoice, proof)
+}
+
+// Per proof, without Kafka: what the runtime does to every event (size check, card-number
+// scan, JSON, envelope, schema) and what the validator does (read the document, judge it).
+let samples = (0..<1000).map { proofEvents($0) }
+let eventValidator = EventValidator(types: ProofValidatorWorker().eventTypes)
+let proofBytes = samples.map(\.proof.jsonBytes)
+let envelopes = proofBytes.map { bytes -> EventEnvelope in
+    guard case .success(let envelope) = eventValidator.read(bytes) else { fail("a bench proof is invalid") }
+    return envelope
+}
+var envelopeRounds: [Double] = []
+var judgeRounds: [Double] = []
+for _ in 0..<rounds {
+    envelopeRounds.append(
+        time {
+            for bytes in proofBytes {
+                guard case .success = eventValidator.read(bytes) else { fail("invalid") }
+            }
+        })
+    judgeRounds.append(
+        try time {
+            for (n, envelope) in envelopes.enumerated() {
+                var ledger = ProofLedger()
+                ledger.issued(
+                    ProofInvoice(
+                        id: "i-\(n)", number: "INV-2026-\(n)", amount: Int64(n % 9000 + 10) * 100 + Int64(n % 100),
+                        currency: "EUR", issuedOn: "2026-10-01", payeeAccount: "FR7630006000011234567890189"))
+                let content = Array(envelope.data["document"]!["content"]!.stringValue!.utf8)
+                let candidates = ProofFields.candidates(in: try CamtReader.read(content))
+                let verdict = ProofValidator().evaluate(
+                    proofID: "p", candidates: candidates, typed: nil, claimedInvoices: [], ledger: &ledger)
+                guard verdict.outcome == .accepted else { fail("bench proof \(n): \(verdict.reasons)") }
+            }
+        })
+}
+let averageBytes = proofBytes.reduce(0) { $0 + $1.count } / proofBytes.count
+say(
+    "per proof event (\(averageBytes) bytes): runtime input checks \(format2(median(envelopeRounds) * 1000)) µs, "
+        + "document read + verdict \(format2(median(judgeRounds) * 1000)) µs")
+
+let cluster = try MockCluster(brokers: 3)
+let bootstrap = cluster.bootstrapServers
+try await cluster.createTopic("relance.dead-letters", partitions: 1)
+let partitions: Int32 = 4
+
+/// A worker that accepts the same events and only echoes proofs: the runtime's own cost.
+struct EchoWorker: Worker {
+    struct State: Codable, Sendable {}
+    var name = "echo"
+    var inputTopics: [String]
+    var outputTopics: [String]
+    var eventTypes = ProofValidatorWorker().eventTypes
+    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+        context.emit("bench.echoed", to: outputTopics[0], data: .object(["proofId": event.data["proofId"] ?? .null]))
+    }
+    func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+}
+
+/// Fills fresh topics with an invoice and a camt.053 proof for each of `proofCount` accounts,
+/// runs `worker` over them, and returns the seconds from the end of the restore to the last event.
+func run<W: Worker>(round: Int, _ make: ([String], [String]) -> W) async throws -> Double {
+    let input = "bench.proofs.\(round)"
+    let output = "bench.verdicts.\(round)"
+    for topic in [input, output, "bench.clock.\(round)", "bench.changelog.\(round)"] {
+        try await cluster.createTopic(topic, partitions: partitions)
+    }
+    var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
+    configuration.lingerMilliseconds = 5
+    let producer = try KafkaProducer(configuration: configuration)
+    for n in 0..<proofCount {
+        let (invoice, proof) = proofEvents(n)
+        // Invoices and proofs on one topic, so each proof comes after its invoice.
+        try await producer.enqueue(ProducerMessage(topic: input, key: "acct-\(n)", value: invoice.jsonBytes))
+        try await producer.enqueue(ProducerMessage(topic: input, key: "acct-\(n)", value: proof.jsonBytes))
+    }
+    for partition in 0..<partitions {
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: "bench.clock.\(round)", partition: partition, key: nil,
+                value: ClockTick.record(Date(timeIntervalSince1970: 1_794_268_800))))
+    }
+    try await producer.flush(timeout: .seconds(120))
+    try await producer.close()
+
+    var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap)
+    runtimeConfiguration.instanceID = "bench-\(round)"
+    runtimeConfiguration.groupID = "bench-\(round)"
+    runtimeConfiguration.clockTopic = "bench.clock.\(round)"
+    runtimeConfiguration.changelogTopic = "bench.changelog.\(round)"
+    runtimeConfiguration.batchMaxEvents = 1000
+    runtimeConfiguration.batchMaxMilliseconds = 1000
+    runtimeConfiguration.abortedRecordsVisible = true
+    runtimeConfiguration.logLevel = .warning
+    let runtime = WorkerRuntime(worker: make([input], [output]), configuration: runtimeConfiguration)
+    let task = Task { try await runtime.run() }
+    while await runtime.ownedPartitions.count < partitions || !runtime.status.isReady {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let start = ContinuousClock.now
+    while runtime.metrics.eventsIn < 2 * proofCount {
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let elapsed = (ContinuousClock.now - start) / .seconds(1)
+    guard runtime.metrics.deadLetterCount == 0 else { fail("\(runtime.metrics.deadLetterCount) dead letters") }
+    await runtime.stop()
+    try await task.value
+    return elapsed
+}
+
+var validated: [Double] = []
+var echoed: [Double] = []
+for index in 0..<max(1, rounds / 2) {
+    validated.append(
+        try await run(round: 2 * index) { inputs, outputs in
+            var worker = ProofValidatorWorker()
+            worker.inputTopics = inputs
+            worker.verdictsTopic = outputs[0]
+            return worker
+        })
+    echoed.append(try await run(round: 2 * index + 1) { EchoWorker(inputTopics: $0, outputTopics: $1) })
+}
+let validatedSeconds = median(validated)
+let echoSeconds = median(echoed)
+say(
+    "proof-validator: \(proofCount) camt.053 proofs (+ \(proofCount) invoices), exactly-once: "
+        + "\(format(Double(proofCount) / validatedSeconds)) proofs/s; echo worker on the same events "
+        + "\(format(Double(proofCount) / echoSeconds)) proofs/s; ratio \(format2(echoSeconds / validatedSeconds))")
