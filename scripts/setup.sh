@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
-# librdkafka's headers and library, and the tools scripts/test.sh uses (pip, unzip).
+# librdkafka's headers and library, libxml2, and the tools scripts/test.sh uses (pip, unzip).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
 command -v unzip >/dev/null || missing+=(unzip)
+# FoundationXML (statements-bench's libxml2 baseline) links libxml2; Swift's own tools need it too.
+ldconfig -p | grep -q 'libxml2\.so\.2' || missing+=(libxml2)
 command -v pip >/dev/null || command -v pip3 >/dev/null || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
