@@ -4,82 +4,30 @@ import PaymentRetryService
 import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
+import RelanceTestSupport
 import Testing
 
 /// payment-retry through the real runtime on the mock cluster, on simulated time.
 struct Scenario {
-    let cluster: MockCluster
-    let producer: KafkaProducer
-    let runtime: WorkerRuntime<PaymentRetryWorker>
-    let task: Task<Void, any Error>
-    let reader: KafkaConsumer
-    var seen: [String: [JSONValue]] = [:]
-    let sandbox: (runtime: WorkerRuntime<GatewaySandbox>, task: Task<Void, any Error>)?
+    var harness: WorkerHarness<PaymentRetryWorker>
+    let sandbox: WorkerHarness<PaymentRetryWorker>.Companion<GatewaySandbox>?
     static let partitions: Int32 = 4
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
 
     init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
-        cluster = try MockCluster(brokers: 1)
-        for topic in [
-            PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, "relance.clock",
-            "relance.payment-retry.changelog", "relance.gateway-sandbox.changelog",
-            PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
-        ] {
-            try await cluster.createTopic(topic, partitions: Self.partitions)
-        }
-        try await cluster.createTopic("relance.dead-letters", partitions: 1)
-        var producerConfiguration = ProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
-        producerConfiguration.lingerMilliseconds = 1
-        producer = try KafkaProducer(configuration: producerConfiguration)
-        var configuration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers)
-        configuration.instanceID = "test"
-        configuration.abortedRecordsVisible = true
-        configuration.batchMaxMilliseconds = 20
-        configuration.sessionTimeoutMilliseconds = 6000
-        configuration.logLevel = .warning
-        let runtime = WorkerRuntime(worker: PaymentRetryWorker(policies: policies), configuration: configuration)
-        self.runtime = runtime
-        task = Task { try await runtime.run() }
-        if withSandbox {
-            let gateway = WorkerRuntime(worker: GatewaySandbox(), configuration: configuration)
-            sandbox = (gateway, Task { try await gateway.run() })
-        } else {
-            sandbox = nil
-        }
-        reader = try KafkaConsumer(
-            configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
-        var start: [TopicPartitionOffset] = []
-        for topic in [
-            PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
-            "relance.dead-letters",
-            PaymentEvents.paymentsTopic,
-        ] {
-            for partition in 0..<(topic == "relance.dead-letters" ? 1 : Self.partitions) {
-                start.append(TopicPartitionOffset(topic, partition, offset: TopicPartitionOffset.beginning))
-            }
-        }
-        try await reader.assign(start)
+        harness = try await WorkerHarness(
+            PaymentRetryWorker(policies: policies), partitions: Self.partitions,
+            alsoReading: [PaymentEvents.paymentsTopic])
+        sandbox = withSandbox ? try await harness.start(GatewaySandbox()) : nil
     }
 
     func stop() async throws {
-        await runtime.stop()
-        try await task.value
-        if let sandbox {
-            await sandbox.runtime.stop()
-            try await sandbox.task.value
-        }
-        try await reader.close()
+        try await sandbox?.stop()
+        try await harness.stop()
     }
 
     func tick(day: Double) async throws {
-        for partition in 0..<Self.partitions {
-            try await producer.send(
-                ProducerMessage(
-                    topic: "relance.clock", partition: partition, key: nil,
-                    value: ClockTick.record(Self.day0.addingTimeInterval(day * 86_400))))
-        }
+        try await harness.tick(Self.day0.addingTimeInterval(day * 86_400))
     }
 
     func publish(
@@ -91,7 +39,7 @@ struct Scenario {
         let json =
             #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"2026-10-01T00:00:00Z","#
             + #""accountId":"\#(account)","merchantId":"m-1","data":\#(data)}"#
-        try await producer.send(ProducerMessage(topic: topic, key: account, value: Array(json.utf8)))
+        try await harness.publish(raw: Array(json.utf8), to: topic, key: account)
     }
 
     func failed(
@@ -119,32 +67,13 @@ struct Scenario {
     mutating func records(_ topic: String, count: Int, within limit: Duration = .seconds(30)) async throws
         -> [JSONValue]
     {
-        let deadline = ContinuousClock.now + limit
-        while seen[topic, default: []].count < count {
-            guard ContinuousClock.now < deadline else {
-                throw ScenarioFailure("waited for \(count) records on \(topic), have \(seen[topic, default: []].count)")
-            }
-            for record in try await reader.poll(maxMessages: 500, timeout: .milliseconds(100)) {
-                let json = try JSONReader.read(Array(record.value ?? []))
-                seen[record.topic, default: []].append(json["data"] ?? json)
-            }
-        }
-        return seen[topic]!
+        try await harness.records(topic, count: count, within: limit)
     }
 
     /// Everything on `topic` so far, after a short read: for "nothing more came" checks.
     mutating func settle(_ topic: String) async throws -> [JSONValue] {
-        for record in try await reader.poll(maxMessages: 500, timeout: .milliseconds(500)) {
-            let json = try JSONReader.read(Array(record.value ?? []))
-            seen[record.topic, default: []].append(json["data"] ?? json)
-        }
-        return seen[topic, default: []]
+        try await harness.settle(topic)
     }
-}
-
-struct ScenarioFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 @Suite("payment-retry scenarios on simulated time", .serialized)

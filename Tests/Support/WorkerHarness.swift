@@ -16,14 +16,17 @@ public struct WorkerHarness<W: Worker> {
     public private(set) var stateWrites: [String: Int] = [:]
     public let partitions: Int32
     let changelog: String
+    let configuration: RuntimeConfiguration
 
-    public init(_ worker: W, partitions: Int32 = 4, configure: (inout RuntimeConfiguration) -> Void = { _ in })
-        async throws
-    {
+    /// `alsoReading`: input topics whose records the test wants to see too.
+    public init(
+        _ worker: W, partitions: Int32 = 4, alsoReading: [String] = [],
+        configure: (inout RuntimeConfiguration) -> Void = { _ in }
+    ) async throws {
         self.partitions = partitions
         cluster = try MockCluster(brokers: 1)
         changelog = "relance.\(worker.name).changelog"
-        let outputs = worker.outputTopics + ["relance.dead-letters", changelog]
+        let outputs = worker.outputTopics + alsoReading + ["relance.dead-letters", changelog]
         for topic in Set(worker.inputTopics + worker.outputTopics + ["relance.clock", changelog]) {
             try await cluster.createTopic(topic, partitions: partitions)
         }
@@ -38,6 +41,7 @@ public struct WorkerHarness<W: Worker> {
         configuration.sessionTimeoutMilliseconds = 6000
         configuration.logLevel = .warning
         configure(&configuration)
+        self.configuration = configuration
         let runtime = WorkerRuntime(worker: worker, configuration: configuration)
         self.runtime = runtime
         task = Task { try await runtime.run() }
@@ -50,6 +54,26 @@ public struct WorkerHarness<W: Worker> {
             }
         }
         try await reader.assign(start)
+    }
+
+    /// Starts another worker on the same cluster and configuration (a gateway sandbox
+    /// answering the worker under test); its topics are created as needed.
+    public func start<C: Worker>(_ companion: C) async throws -> Companion<C> {
+        for topic in companion.inputTopics + companion.outputTopics + ["relance.\(companion.name).changelog"] {
+            try? await cluster.createTopic(topic, partitions: partitions)
+        }
+        let runtime = WorkerRuntime(worker: companion, configuration: configuration)
+        return Companion(runtime: runtime, task: Task { try await runtime.run() })
+    }
+
+    public struct Companion<C: Worker>: Sendable {
+        public let runtime: WorkerRuntime<C>
+        let task: Task<Void, any Error>
+
+        public func stop() async throws {
+            await runtime.stop()
+            try await task.value
+        }
     }
 
     public func stop() async throws {
