@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
         .library(name: "BankStatements", targets: ["BankStatements"]),
+        .library(name: "RelanceMail", targets: ["RelanceMail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -20,6 +21,17 @@ let package = Package(
             path: "Shared/CRdKafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Shared/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
+        .target(
+            name: "RelanceMail",
+            dependencies: ["COpenSSL"],
+            path: "Shared/RelanceMail"
         ),
         .target(
             name: "RelanceKafka",
@@ -92,6 +104,7 @@ let package = Package(
             name: "PaymentRetryTests",
             dependencies: [
                 "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceTestSupport",
             ],
             path: "Tests/PaymentRetryTests"
         ),
@@ -122,6 +135,25 @@ let package = Package(
             name: "statements-bench",
             dependencies: ["BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/StatementsBench"
+        ),
+        .target(
+            name: "ReminderMailerService",
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceMail", "RelanceKafka"],
+            path: "Services/ReminderMailer/Worker"
+        ),
+        .executableTarget(
+            name: "reminder-mailer",
+            dependencies: ["ReminderMailerService", "RelanceRuntime", "RelanceDomain", "RelanceMail"],
+            path: "Services/ReminderMailer/Main"
+        ),
+        .testTarget(
+            name: "ReminderMailerTests",
+            dependencies: [
+                "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceTestSupport",
+            ],
+            path: "Tests/ReminderMailerTests",
+            exclude: ["smtp_server.py"]
         ),
         .executableTarget(
             name: "runtime-bench",

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
-# librdkafka's headers and library, libxml2, and the tools scripts/test.sh uses (pip, unzip).
+# librdkafka's and OpenSSL's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
+# openssl, python3-aiosmtpd).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
 command -v unzip >/dev/null || missing+=(unzip)
+# reminder-mailer: OpenSSL for SMTP STARTTLS; its tests run a real SMTP server (aiosmtpd) with a
+# certificate made by the openssl command.
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+command -v openssl >/dev/null || missing+=(openssl)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 # FoundationXML (statements-bench's libxml2 baseline) links libxml2; Swift's own tools need it too.
 ldconfig -p | grep -q 'libxml2\.so\.2' || missing+=(libxml2)
 command -v pip >/dev/null || command -v pip3 >/dev/null || missing+=(python3-pip)

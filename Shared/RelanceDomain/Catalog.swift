@@ -4,7 +4,7 @@ import Foundation
 /// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
 public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
-    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all
+    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all + MailEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -49,8 +49,8 @@ public enum Catalog {
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
             key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox"],
-            readers: ["payment-retry", "proof-validator"],
-            messages: ["payment.failed", "payment.succeeded", "card.replaced"]),
+            readers: ["payment-retry", "proof-validator", "reminder-mailer"],
+            messages: ["payment.failed", "payment.succeeded", "payment.pending", "card.replaced"]),
         Topic(
             PaymentEvents.commandsTopic,
             summary: "Operators' and vendors' commands on failed payments and plans; customers' confirmations.",
@@ -72,7 +72,7 @@ public enum Catalog {
             messages: ["action-item.updated"]),
         Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
-            key: "account id", writers: ["payment-retry"], readers: ["reminder-mailer"],
+            key: "account id", writers: ["payment-retry", "card-expiry"], readers: ["reminder-mailer"],
             messages: ["notification.requested"]),
         Topic(
             PaymentEvents.collectionsTopic, summary: "Orders handed over to collections.",
@@ -83,7 +83,7 @@ public enum Catalog {
             key: "account id", writers: ["payment-retry"], readers: ["operators"], messages: ["command.refused"]),
         Topic(
             ProofEvents.invoicesTopic, summary: "Invoices as the billing platform issues them.",
-            key: "account id", writers: ["billing platform"], readers: ["proof-validator"],
+            key: "account id", writers: ["billing platform"], readers: ["proof-validator", "reminder-mailer"],
             messages: ["invoice.issued"]),
         Topic(
             ProofEvents.accountStatusTopic,
@@ -101,6 +101,22 @@ public enum Catalog {
             summary: "Verdicts on proofs: accepted with the invoices paid, rejected with every reason, or to review.",
             key: "account id", writers: ["proof-validator"],
             readers: ["reconciliation", "reminder-mailer", "support tools"], messages: ["proof.verdict"]),
+        Topic(
+            MailEvents.accountsTopic,
+            summary: "Customer details (name, language) and invoice-recipient changes, with the actor who asks.",
+            key: "account id", writers: ["billing platform", "operators"], readers: ["reminder-mailer"],
+            messages: ["account.profile-updated", "account.recipients-change-requested"]),
+        Topic(
+            MailEvents.emailsTopic,
+            summary: "The email outbox: each email reminder-mailer decided to send, written in the same transaction "
+                + "as the decision; its delivery loop sends them.",
+            key: "account id", writers: ["reminder-mailer"], readers: ["reminder-mailer (delivery)"],
+            messages: ["email.requested"]),
+        Topic(
+            MailEvents.emailLogTopic, summary: "Every email sent or given up: who, what, why, Message-ID.",
+            key: "Message-ID", writers: ["reminder-mailer (delivery)"],
+            readers: ["reminder-mailer (delivery, on start)", "support tools"],
+            messages: ["email.sent", "email.failed"]),
         Topic(
             "relance.<worker>.changelog",
             summary: "A worker's state per account and its per-partition checkpoints, written in the same "

@@ -105,7 +105,8 @@ public struct RuntimeConfiguration: Sendable {
         return c
     }
 
-    var kafka: KafkaConfiguration {
+    /// The Kafka client settings every client of this worker uses.
+    public var kafka: KafkaConfiguration {
         var kafka = KafkaConfiguration(bootstrapServers: bootstrapServers)
         kafka.properties = kafkaProperties
         kafka.logLevel = 3

@@ -5,12 +5,23 @@ import Foundation
     import Glibc
 #endif
 
+/// Something a worker process runs beside its runtime (reminder-mailer's email delivery):
+/// started with it, stopped with it on SIGTERM.
+public protocol BackgroundService: Sendable {
+    func run() async throws
+    func stop() async
+}
+
 /// The `main` of a worker executable: configuration from the environment, the HTTP
 /// endpoint, SIGTERM/SIGINT for a graceful stop, and the runtime loop.
 public enum WorkerMain {
     /// Returns the process exit code: 0 after a graceful stop, 1 on a fatal error, 2 on bad
-    /// configuration.
-    public static func run<W: Worker>(_ worker: W, environment: [String: String] = ProcessInfo.processInfo.environment)
+    /// configuration. `alongside` makes a service to run beside the runtime, from the same
+    /// configuration; if either fails, both stop.
+    public static func run<W: Worker>(
+        _ worker: W, environment: [String: String] = ProcessInfo.processInfo.environment,
+        alongside: ((RuntimeConfiguration, Logger) throws -> any BackgroundService)? = nil
+    )
         async -> Int32
     {
         let configuration: RuntimeConfiguration
@@ -21,6 +32,13 @@ public enum WorkerMain {
             return 2
         }
         let runtime = WorkerRuntime(worker: worker, configuration: configuration)
+        let service: (any BackgroundService)?
+        do {
+            service = try alongside?(configuration, runtime.log)
+        } catch {
+            runtime.log.error("bad configuration", ["error": "\(error)"])
+            return 2
+        }
         var endpoint: HTTPEndpoint?
         if configuration.httpPort != 0 {
             do {
@@ -38,14 +56,32 @@ public enum WorkerMain {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 runtime.log.info("signal received: stopping", ["signal": "\(number)"])
-                Task { await runtime.stop() }
+                Task {
+                    await service?.stop()
+                    await runtime.stop()
+                }
             }
             source.resume()
             return source
         }
         defer { signals.forEach { $0.cancel() } }
+        let companion = service
         do {
-            try await runtime.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await runtime.run() }
+                if let companion { group.addTask { try await companion.run() } }
+                do {
+                    // The first to end (a graceful stop or a failure) stops the other.
+                    try await group.next()
+                    await companion?.stop()
+                    await runtime.stop()
+                    try await group.waitForAll()
+                } catch {
+                    await companion?.stop()
+                    await runtime.stop()
+                    throw error
+                }
+            }
             return 0
         } catch {
             runtime.log.error("fatal", ["error": "\(error)"])

@@ -20,6 +20,7 @@ public struct PaymentRetryWorker: Worker {
     public var eventTypes = [
         PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
         PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
+        MailEvents.paymentPending,
     ]
     public var policies: RetryPolicies
 
@@ -57,6 +58,8 @@ public struct PaymentRetryWorker: Worker {
             effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
         case "card.replaced":
             effects = recovery.cardReplaced()
+        case "payment.pending":
+            return  // shares relance.payments; reminder-mailer's concern
         case "payment.command":
             let command: RecoveryCommand
             switch text("command") {

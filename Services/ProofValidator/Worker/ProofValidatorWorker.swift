@@ -15,11 +15,11 @@ public struct ProofValidatorWorker: Worker {
     ]
     public var verdictsTopic = ProofEvents.verdictsTopic
     public var outputTopics: [String] { [verdictsTopic] }
-    /// payment.failed and card.replaced share relance.payments: accepted and ignored.
+    /// payment.failed, payment.pending and card.replaced share relance.payments: accepted and ignored.
     public var eventTypes = [
         ProofEvents.invoiceIssued, ProofEvents.accountStatus, ProofEvents.proofSubmitted,
         PaymentEvents.paymentSucceeded,
-        PaymentEvents.paymentFailed, PaymentEvents.cardReplaced,
+        PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
     ]
     public var validator: ProofValidator
     /// CSV column mappings by name, chosen by a document's `csvMapping`.
@@ -66,7 +66,7 @@ public struct ProofValidatorWorker: Worker {
                 "proof.verdict", to: verdictsTopic,
                 data: Self.record(verdict, proofID: text("proofId")!, ledger: ledger))
         default:
-            return  // payment.failed, card.replaced: not this worker's concern
+            return  // payment.failed, payment.pending, card.replaced: not this worker's concern
         }
     }
 

@@ -83,10 +83,17 @@ public enum PaymentEvents {
         "notification.requested", summary: "Ask reminder-mailer to write to the customer or the vendor.",
         data: .object(
             [
-                "kind": .oneOf(["payment_failed", "retries_exhausted"]), "audience": .oneOf(["customer", "vendor"]),
+                "kind": .oneOf(["payment_failed", "retries_exhausted", "card_expiring"]),
+                "audience": .oneOf(["customer", "vendor"]),
                 "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
                 "reason": .string(), "customerName": .string(),
-            ], optional: ["customerName"]))
+                "brand": .string(), "last4": .string(minLength: 4, maxLength: 4, pattern: "^[0-9]{4}$"),
+                "expMonth": .integer(minimum: 1, maximum: 12), "expYear": .integer(minimum: 2000, maximum: 2100),
+            ],
+            optional: [
+                "paymentId", "invoiceId", "amount", "currency", "reason", "customerName", "brand", "last4", "expMonth",
+                "expYear",
+            ]))
 
     public static let collectionsHandedOver = EventType(
         "collections.handed-over", summary: "The order is handed to the collections partner.",

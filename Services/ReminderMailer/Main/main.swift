@@ -1,0 +1,69 @@
+import Foundation
+import RelanceDomain
+import RelanceMail
+import RelanceRuntime
+import ReminderMailerService
+
+// reminder-mailer: runtime configuration from RELANCE_* variables (docs/runtime.md), and
+// (docs/reminder-mailer.md):
+//   RELANCE_SMTP_URL       smtp://user:password@host:587?security=starttls — deliver over SMTP
+//   RELANCE_MAIL_DIR       a folder to write .eml files to instead (the demo); one of the two
+//   RELANCE_MERCHANTS      JSON file {"merchant id": {name, fromAddress, contactEmail, logoURL, paymentURL, locale}}
+//   RELANCE_LADDER_DAYS    days after the due date of the five steps, default 1,8,15,20,25
+//   RELANCE_PENDING_PAYMENT_DAYS  how long a payment in flight holds suspension back, default 14
+//   RELANCE_MAIL_RETRY_CAP_SECONDS  longest wait between delivery attempts, default 60
+//   RELANCE_MAIL_GIVE_UP_HOURS      give an email up after this long undeliverable, default 24
+let environment = ProcessInfo.processInfo.environment
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("reminder-mailer: \(message)\n".utf8))
+    exit(2)
+}
+var worker = ReminderMailerWorker()
+do {
+    if let days = environment["RELANCE_LADDER_DAYS"] { worker.policy = try LadderPolicy.parse(days) }
+    if let text = environment["RELANCE_PENDING_PAYMENT_DAYS"] {
+        guard let days = Int(text), days > 0 else { fail("RELANCE_PENDING_PAYMENT_DAYS=\(text): a number of days") }
+        worker.policy.pendingPaymentDays = days
+    }
+    if let path = environment["RELANCE_MERCHANTS"] {
+        worker.merchants = try JSONDecoder().decode(
+            [String: MerchantProfile].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+} catch {
+    fail("\(error)")
+}
+var retry = MailRetryPolicy()
+if let text = environment["RELANCE_MAIL_RETRY_CAP_SECONDS"] {
+    guard let seconds = Int(text), seconds > 0 else { fail("RELANCE_MAIL_RETRY_CAP_SECONDS=\(text): seconds") }
+    retry.cap = .seconds(seconds)
+}
+if let text = environment["RELANCE_MAIL_GIVE_UP_HOURS"] {
+    guard let hours = Int(text), hours > 0 else { fail("RELANCE_MAIL_GIVE_UP_HOURS=\(text): hours") }
+    retry.giveUpAfter = .seconds(hours * 3600)
+}
+let transport: any MailTransport
+do {
+    if let url = environment["RELANCE_SMTP_URL"] {
+        transport = SMTPTransport(configuration: try SMTPConfiguration.parse(url))
+    } else if let folder = environment["RELANCE_MAIL_DIR"] {
+        transport = try DirectoryTransport(folder: URL(fileURLWithPath: folder))
+    } else {
+        fail("set RELANCE_SMTP_URL (smtp://…) or RELANCE_MAIL_DIR (a folder for .eml files)")
+    }
+} catch {
+    fail("\(error)")
+}
+let mailTransport = UncheckedTransport(transport)
+exit(
+    await WorkerMain.run(worker) { configuration, log in
+        var delivery = MailDelivery.Configuration(
+            kafka: configuration.kafka, groupID: "\(configuration.groupID ?? "relance-\(worker.name)")-delivery")
+        delivery.retry = retry
+        return MailDelivery(configuration: delivery, transport: mailTransport.transport, log: log)
+    })
+
+/// The transport crosses into the closure once, before any concurrency starts.
+struct UncheckedTransport: @unchecked Sendable {
+    let transport: any MailTransport
+    init(_ transport: any MailTransport) { self.transport = transport }
+}

@@ -1,0 +1,179 @@
+import Dispatch
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceMail
+import RelanceRuntime
+import Synchronization
+
+/// Sends the emails of the outbox topic (`relance.emails`), in order, one at a time, and
+/// records each on the email log (`relance.email-log`) before committing its offset.
+///
+/// Transient failures (4xx, connection refused, timeouts) are retried with a capped backoff
+/// and the email waits — nothing behind it is skipped; 5xx replies and emails undeliverable for
+/// longer than `giveUpAfter` are recorded as `email.failed`. The one window for a duplicate is
+/// a crash after the server accepted an email and before its offset is committed: the resend
+/// carries the same Message-ID, so it is recognisable (docs/reminder-mailer.md).
+public final class MailDelivery: BackgroundService, Sendable {
+    public struct Configuration: Sendable {
+        public var kafka: KafkaConfiguration
+        public var groupID: String
+        public var emailsTopic = MailEvents.emailsTopic
+        public var logTopic = MailEvents.emailLogTopic
+        public var retry = MailRetryPolicy()
+
+        public init(kafka: KafkaConfiguration, groupID: String) {
+            self.kafka = kafka
+            self.groupID = groupID
+        }
+    }
+
+    public let configuration: Configuration
+    let transport: TransportBox
+    let log: Logger
+    let stopped = Atomic<Bool>(false)
+    let counts = Mutex(Counts())
+
+    public struct Counts: Sendable, Equatable {
+        public var sent = 0
+        public var failed = 0
+        public var retries = 0
+    }
+
+    public var delivered: Counts { counts.withLock { $0 } }
+
+    /// `transport` is used from one thread only, the delivery's own.
+    public init(configuration: Configuration, transport: any MailTransport, log: Logger) {
+        self.configuration = configuration
+        self.transport = TransportBox(transport)
+        self.log = log
+    }
+
+    public func stop() async { stopped.store(true, ordering: .relaxed) }
+
+    public func run() async throws {
+        var consumerConfiguration = ConsumerConfiguration(kafka: configuration.kafka, groupID: configuration.groupID)
+        consumerConfiguration.isolationLevel = .readCommitted
+        consumerConfiguration.offsetReset = .earliest
+        // An email may wait long for a server that is down; the group must not drop us meanwhile.
+        consumerConfiguration.maxPollIntervalMilliseconds = 86_400_000
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration)
+        var producerConfiguration = ProducerConfiguration(kafka: configuration.kafka)
+        producerConfiguration.lingerMilliseconds = 1
+        let producer = try KafkaProducer(configuration: producerConfiguration)
+        try await consumer.subscribe([configuration.emailsTopic])
+        defer { transport.close() }
+        while !stopped.load(ordering: .relaxed) {
+            for message in try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200)) {
+                guard try await deliver(message, producer: producer) else { break }
+                try await consumer.commit([TopicPartitionOffset(message.topicPartition, offset: message.offset + 1)])
+            }
+        }
+        try await producer.flush(timeout: .seconds(10))
+        try await producer.close()
+        try await consumer.close()
+    }
+
+    /// Sends one outbox record and logs the outcome; false when stopped before it was done.
+    func deliver(_ message: KafkaMessage, producer: KafkaProducer) async throws -> Bool {
+        guard let json = try? JSONReader.read(Array(message.value ?? [])), let data = json["data"],
+            let messageID = data["messageId"]?.stringValue, let from = data["from"]?.stringValue,
+            case .array(let to)? = data["to"], let body = data["message"]?.stringValue
+        else {
+            log.error("unreadable outbox record skipped", ["offset": "\(message.offset)"])
+            return true
+        }
+        let envelope = SMTPEnvelope(from: from, recipients: to.compactMap { $0.stringValue }, message: Array(body.utf8))
+        let started = ContinuousClock.now
+        var attempt = 1
+        while true {
+            let outcome = await transport.deliver(envelope, messageID: messageID)
+            switch outcome {
+            case .success(let reply):
+                counts.withLock { $0.sent += 1 }
+                try await record(
+                    "email.sent", data,
+                    extra: [
+                        ("serverReply", .string(reply)), ("attempts", .integer(Int64(attempt))),
+                        ("transport", .string(transport.name)),
+                    ], key: messageID, producer: producer)
+                return true
+            case .failure(let error):
+                let tooLong = configuration.retry.giveUpAfter.map { ContinuousClock.now - started >= $0 } ?? false
+                if error.permanent || tooLong {
+                    counts.withLock { $0.failed += 1 }
+                    log.warning("email given up", ["messageId": messageID, "error": error.description])
+                    try await record(
+                        "email.failed", data,
+                        extra: [
+                            (
+                                "error",
+                                .string(
+                                    tooLong && !error.permanent
+                                        ? "gave up after \(attempt) attempts: \(error)" : error.description)
+                            ),
+                            ("code", .integer(Int64(error.code))), ("attempts", .integer(Int64(attempt))),
+                        ], key: messageID, producer: producer)
+                    return true
+                }
+                counts.withLock { $0.retries += 1 }
+                let delay = configuration.retry.delay(afterAttempt: attempt)
+                log.warning(
+                    "email delivery failed, will retry",
+                    [
+                        "messageId": messageID, "error": error.description, "attempt": "\(attempt)",
+                        "retryIn": "\(delay)",
+                    ])
+                let until = ContinuousClock.now + delay
+                while ContinuousClock.now < until {
+                    if stopped.load(ordering: .relaxed) { return false }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    func record(
+        _ type: String, _ request: JSONValue, extra: [(key: String, value: JSONValue)], key: String,
+        producer: KafkaProducer
+    ) async throws {
+        var members: [(key: String, value: JSONValue)] = []
+        for field in ["messageId", "reason", "kind", "to", "subject"] {
+            if let value = request[field] { members.append((field, value)) }
+        }
+        members += extra
+        let event = JSONValue.object([
+            "eventId": .string(EventIDs.derived(from: "\(type)|\(key)", index: 0)), "type": .string(type),
+            "schemaVersion": .integer(1), "occurredAt": .string(Timestamp.format(Date())),
+            "accountId": .string("-"), "merchantId": .string("-"), "data": .object(members),
+        ])
+        try await producer.send(ProducerMessage(topic: configuration.logTopic, key: key, value: event.jsonBytes))
+    }
+}
+
+/// The transport and the one serial queue it is used from (SMTP calls block).
+final class TransportBox: @unchecked Sendable {
+    private let transport: any MailTransport
+    private let queue = DispatchQueue(label: "relance.mail-delivery")
+    let name: String
+
+    init(_ transport: any MailTransport) {
+        self.transport = transport
+        name = transport.name
+    }
+
+    func deliver(_ envelope: SMTPEnvelope, messageID: String) async -> Result<String, SMTPError> {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                do throws(SMTPError) {
+                    continuation.resume(returning: .success(try self.transport.deliver(envelope, messageID: messageID)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+    }
+
+    func close() { queue.sync { transport.close() } }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import RelanceDomain
+import RelanceMail
+import RelanceRuntime
+
+/// reminder-mailer: the overdue ladder, account status, and every email to customers and
+/// vendors (docs/reminder-mailer.md). Decisions are made here, exactly once, and written to the
+/// email outbox (`relance.emails`) in the same transaction; `MailDelivery` sends them.
+public struct ReminderMailerWorker: Worker {
+    public struct State: Codable, Sendable {
+        public var ladder = OverdueLadder()
+        public var recipients: [MailAddress] = []
+        public var customerName: String?
+        public var locale: String?
+    }
+
+    public var name = "reminder-mailer"
+    public var inputTopics = [
+        ProofEvents.invoicesTopic, PaymentEvents.paymentsTopic, PaymentEvents.notificationsTopic,
+        ProofEvents.verdictsTopic, MailEvents.accountsTopic,
+    ]
+    public var outputTopics = [
+        MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
+        PaymentEvents.commandResultsTopic,
+    ]
+    public var eventTypes = [
+        ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
+        PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
+        ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
+    ]
+    public var policy: LadderPolicy
+    /// Merchant id → who writes; `fallbackMerchant` for any other.
+    public var merchants: [String: MerchantProfile]
+    public var fallbackMerchant: MerchantProfile
+    /// The domain part of Message-IDs.
+    public var messageIDDomain: String
+
+    public init(
+        policy: LadderPolicy = .default, merchants: [String: MerchantProfile] = [:],
+        fallbackMerchant: MerchantProfile = MerchantProfile(
+            name: "Relance", fromAddress: "billing@relance.localhost", contactEmail: "support@relance.localhost",
+            paymentURL: "https://billing.relance.localhost/accounts/{account}/payment-method"),
+        messageIDDomain: String = "relance.localhost"
+    ) {
+        self.policy = policy
+        self.merchants = merchants
+        self.fallbackMerchant = fallbackMerchant
+        self.messageIDDomain = messageIDDomain
+    }
+
+    static let ladderTimer = "ladder"
+
+    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        var account = state ?? State()
+        defer { state = account }
+        let data = event.data
+        func text(_ field: String) -> String? { data[field]?.stringValue }
+        let now = Timestamp.milliseconds(context.now)
+        switch event.type {
+        case "invoice.issued":
+            account.ladder.issued(
+                DueInvoice(
+                    id: text("invoiceId")!, number: text("number")!, amount: data["amount"]!.integerValue!,
+                    currency: text("currency")!, dueOn: text("dueOn") ?? text("issuedOn")!))
+        case "payment.succeeded":
+            account.ladder.paid(
+                invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!, paymentID: text("paymentId"))
+        case "payment.pending":
+            account.ladder.paymentPending(
+                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy)
+        case "payment.failed":
+            account.ladder.paymentFailed(paymentID: text("paymentId")!)
+        case "proof.verdict":
+            guard text("verdict") == "accepted", case .array(let matches)? = data["matches"] else { break }
+            for match in matches {
+                account.ladder.paid(
+                    invoiceID: match["invoiceId"]!.stringValue!, amount: match["amount"]!.integerValue!, paymentID: nil)
+            }
+        case "notification.requested":
+            notify(event, account: account, context: &context)
+        case "account.profile-updated":
+            if let name = text("customerName") { account.customerName = name }
+            if let locale = text("locale") { account.locale = locale }
+        case "account.recipients-change-requested":
+            let role = data["actor"]?["role"]?.stringValue ?? ""
+            guard role == ActorRole.owner.rawValue else {
+                context.emit(
+                    "command.refused", to: PaymentEvents.commandResultsTopic,
+                    data: .object([
+                        "command": .string("change_invoice_recipients"),
+                        "actor": .string(data["actor"]?["id"]?.stringValue ?? ""),
+                        "reason": .string("only an owner may change the invoice recipients; the actor is \(role)"),
+                    ]))
+                return
+            }
+            guard case .array(let items)? = data["recipients"] else { return }
+            let recipients = items.map { MailAddress($0["email"]!.stringValue!, name: $0["name"]?.stringValue) }
+            if let bad = recipients.first(where: { !$0.isValid }) {
+                throw WorkerRejection("invalid_recipient", "\"\(bad.address)\" is not an email address")
+            }
+            account.recipients = recipients
+        default:
+            return  // card.replaced: payment-retry's concern
+        }
+        ladder(&account, context: &context)
+    }
+
+    public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
+        guard var account = state else { return }
+        ladder(&account, context: &context)
+        state = account
+    }
+
+    /// Brings the ladder up to now, writes what it decided, and sets the timer for what is next.
+    func ladder(_ account: inout State, context: inout WorkerContext) {
+        let now = Timestamp.milliseconds(context.now)
+        for effect in account.ladder.advance(now: now, policy: policy) {
+            switch effect {
+            case .status(let standing, let reason):
+                context.emit(
+                    "account.status", to: ProofEvents.accountStatusTopic,
+                    data: .object(["status": .string(standing.rawValue), "reason": .string(reason)]))
+            case .reactivated:
+                context.emit(
+                    "account.status", to: ProofEvents.accountStatusTopic,
+                    data: .object(["status": .string("reactivated"), "reason": .string("nothing overdue")]))
+                send(
+                    .reactivated, kind: "reactivated",
+                    reason: "reactivated/\(context.accountID)/\(context.causeID)", to: account.recipients,
+                    account: account, context: &context)
+            case .step(let step, let episode, let invoices):
+                let lines = invoices.map {
+                    MailInvoice(number: $0.number, dueOn: $0.dueOn, amount: $0.remaining, currency: $0.currency)
+                }
+                send(
+                    .overdue(step: step, invoices: lines, daysToTermination: policy.daysToTermination(step: step)),
+                    kind: "overdue_step_\(step)", reason: "overdue/\(context.accountID)/\(episode)/step-\(step)",
+                    to: account.recipients, account: account, context: &context)
+            }
+        }
+        if let next = account.ladder.nextMoment(now: now, policy: policy) {
+            context.schedule(Self.ladderTimer, at: Timestamp.date(milliseconds: next))
+        } else {
+            context.cancelTimer(Self.ladderTimer)
+        }
+    }
+
+    func notify(_ event: EventEnvelope, account: State, context: inout WorkerContext) {
+        let data = event.data
+        func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
+        let merchant = merchants[event.merchantID] ?? fallbackMerchant
+        let kind = text("kind")
+        let subject: MailSubject
+        var recipients = account.recipients
+        switch kind {
+        case "retries_exhausted":
+            subject = .retriesExhausted(
+                customer: data["customerName"]?.stringValue ?? account.customerName ?? context.accountID,
+                invoice: text("invoiceId"), amount: data["amount"]?.integerValue ?? 0, currency: text("currency"),
+                reason: text("reason"))
+            recipients = [MailAddress(merchant.contactEmail, name: merchant.name)]
+        case "card_expiring":
+            subject = .cardExpiring(
+                brand: text("brand"), last4: text("last4"), month: Int(data["expMonth"]?.integerValue ?? 0),
+                year: Int(data["expYear"]?.integerValue ?? 0))
+        default:
+            subject = .paymentFailed(
+                invoice: text("invoiceId"), amount: data["amount"]?.integerValue ?? 0, currency: text("currency"),
+                reason: text("reason"))
+        }
+        send(
+            subject, kind: kind, reason: "\(kind)/\(context.accountID)/\(event.eventID)", to: recipients,
+            account: account, context: &context, merchantID: event.merchantID)
+    }
+
+    /// Renders the email and puts it in the outbox; with no recipient, records why nothing went.
+    func send(
+        _ subject: MailSubject, kind: String, reason: String, to recipients: [MailAddress], account: State,
+        context: inout WorkerContext, merchantID: String? = nil
+    ) {
+        let merchant = merchants[merchantID ?? context.merchantID] ?? fallbackMerchant
+        let locale = account.locale.map { MailLocale(tag: $0) } ?? merchant.locale
+        let messageID =
+            "\(String(EventIDs.hash(reason), radix: 16)).\(kind.replacingOccurrences(of: "_", with: "-"))@\(messageIDDomain)"
+        let rendered = MailTemplates.render(
+            subject, locale: locale, merchant: merchant, customerName: account.customerName,
+            accountID: context.accountID)
+        guard !recipients.isEmpty else {
+            context.emit(
+                "email.failed", to: MailEvents.emailLogTopic,
+                data: .object([
+                    "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
+                    "to": .array([.string("(none)")]), "subject": .string(rendered.subject),
+                    "error": .string("the account has no invoice recipients"), "code": .integer(0),
+                    "attempts": .integer(1),
+                ]), key: messageID)
+            return
+        }
+        let message = EmailMessage(
+            from: MailAddress(merchant.fromAddress, name: merchant.name), to: recipients,
+            replyTo: MailAddress(merchant.contactEmail, name: merchant.name), subject: rendered.subject,
+            date: context.now, messageID: messageID,
+            headers: [("X-Relance-Reason", reason), ("X-Relance-Account", context.accountID)],
+            text: rendered.text, html: rendered.html)
+        context.emit(
+            "email.requested", to: MailEvents.emailsTopic,
+            data: .object([
+                "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
+                "from": .string(merchant.fromAddress), "to": .array(recipients.map { .string($0.address) }),
+                "subject": .string(rendered.subject), "locale": .string(locale.rawValue),
+                "message": .string(String(decoding: message.rfc5322(), as: UTF8.self)),
+            ]))
+    }
+}

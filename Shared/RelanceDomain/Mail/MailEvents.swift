@@ -1,0 +1,66 @@
+/// The event types of reminder-mailer: account profiles and recipients, the email outbox and
+/// its log (see `Catalog`).
+public enum MailEvents {
+    public static let accountsTopic = "relance.accounts"
+    public static let emailsTopic = "relance.emails"
+    public static let emailLogTopic = "relance.email-log"
+
+    static let actor = JSONSchema.object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))])
+    static let recipient = JSONSchema.object(
+        ["email": .string("an email address"), "name": .string()], optional: ["name"])
+
+    public static let profileUpdated = EventType(
+        "account.profile-updated", summary: "The billing platform's customer details: name, language.",
+        data: .object(
+            ["customerName": .string(), "locale": .string("fr, en, fr-CA…")], optional: ["customerName", "locale"]))
+
+    public static let recipientsChangeRequested = EventType(
+        "account.recipients-change-requested",
+        summary: "Set the account's invoice recipients (the reminder emails' addressees); only an owner may.",
+        data: .object(["recipients": .array(of: recipient, minItems: 1), "actor": actor]))
+
+    public static let paymentPending = EventType(
+        "payment.pending",
+        summary:
+            "A payment is on its way (a direct debit takes up to 10 business days): hold suspension and termination.",
+        data: .object(
+            [
+                "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
+                "paymentMethod": .oneOf(PaymentMethod.allCases.map(\.rawValue)),
+            ]))
+
+    public static let emailRequested = EventType(
+        "email.requested",
+        summary: "An email to deliver (the outbox): its envelope and the whole RFC 5322 message, 7-bit.",
+        data: .object(
+            [
+                "messageId": .string("derived from the reason: the same reason gives the same id"),
+                "reason": .string("why: overdue/<account>/<invoice>/step-3, payment-failed/<payment>/<charge>…"),
+                "kind": .string(), "from": .string(), "to": .array(of: .string(), minItems: 1),
+                "subject": .string(), "locale": .oneOf(["fr", "en"]), "message": .string("RFC 5322 bytes"),
+            ]))
+
+    public static let emailSent = EventType(
+        "email.sent", summary: "An email the server accepted: who, what, why, and its Message-ID.",
+        data: .object(
+            [
+                "messageId": .string(), "reason": .string(), "kind": .string(),
+                "to": .array(of: .string(), minItems: 1),
+                "subject": .string(), "serverReply": .string(), "attempts": .integer(minimum: 1),
+                "transport": .oneOf(["smtp", "directory"]),
+            ]))
+
+    public static let emailFailed = EventType(
+        "email.failed", summary: "An email given up: refused (5xx) or undeliverable for too long, with the reason.",
+        data: .object(
+            [
+                "messageId": .string(), "reason": .string(), "kind": .string(),
+                "to": .array(of: .string(), minItems: 1),
+                "subject": .string(), "error": .string(), "code": .integer(minimum: 0),
+                "attempts": .integer(minimum: 1),
+            ]))
+
+    public static let all = [
+        profileUpdated, recipientsChangeRequested, paymentPending, emailRequested, emailSent, emailFailed,
+    ]
+}

@@ -1,0 +1,214 @@
+import Foundation
+
+/// The overdue ladder of seed 000 and the account status that goes with it.
+///
+/// Five emails for an account whose oldest unpaid invoice is past due — first notice, second
+/// notice, third notice (terminated in 10 days), final notice (terminated in 5 days), legal
+/// notice (terminated) — on days counted from that invoice's due date. The account is past due
+/// (the red banner) while anything is overdue, suspended at the final notice, terminated at the
+/// legal notice, and reactivated as soon as nothing is overdue. A payment in flight (a direct
+/// debit takes up to 10 business days) holds back the steps that suspend or terminate.
+public struct LadderPolicy: Sendable, Codable, Equatable {
+    /// Days after the due date of each of the five steps, increasing.
+    public var stepDays: [Int]
+    /// How long a payment in flight holds the ladder back before it is presumed lost.
+    public var pendingPaymentDays: Int
+
+    public static let `default` = LadderPolicy(stepDays: [1, 8, 15, 20, 25], pendingPaymentDays: 14)
+
+    public init(stepDays: [Int], pendingPaymentDays: Int = 14) {
+        self.stepDays = stepDays
+        self.pendingPaymentDays = pendingPaymentDays
+    }
+
+    /// Five increasing non-negative day counts, or why not.
+    public func validated() throws(LadderPolicyError) -> LadderPolicy {
+        guard stepDays.count == 5 else { throw LadderPolicyError("the ladder has 5 steps, got \(stepDays.count)") }
+        guard stepDays.allSatisfy({ $0 >= 0 }), zip(stepDays, stepDays.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw LadderPolicyError("step days must be increasing and not negative: \(stepDays)")
+        }
+        guard pendingPaymentDays > 0 else { throw LadderPolicyError("pendingPaymentDays must be positive") }
+        return self
+    }
+
+    /// Steps 3 and 4 announce the termination: the days between them and step 5.
+    public func daysToTermination(step: Int) -> Int? {
+        step == 3 || step == 4 ? stepDays[4] - stepDays[step - 1] : nil
+    }
+
+    /// "1,8,15,20,25" → a policy.
+    public static func parse(_ text: String) throws(LadderPolicyError) -> LadderPolicy {
+        let days = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard days.allSatisfy({ $0 != nil }) else { throw LadderPolicyError("\"\(text)\" is not a list of day counts") }
+        return try LadderPolicy(stepDays: days.map { $0! }).validated()
+    }
+}
+
+public struct LadderPolicyError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum AccountStanding: String, Sendable, Codable {
+    case active
+    case pastDue = "past_due"
+    case suspended, terminated
+}
+
+/// An invoice as the mailer follows it.
+public struct DueInvoice: Sendable, Codable, Equatable {
+    public var id: String
+    public var number: String
+    public var amount: Int64
+    public var currency: String
+    /// yyyy-MM-dd; overdue from the next day.
+    public var dueOn: String
+    public var paid: Int64 = 0
+
+    public init(id: String, number: String, amount: Int64, currency: String, dueOn: String, paid: Int64 = 0) {
+        self.id = id
+        self.number = number
+        self.amount = amount
+        self.currency = currency
+        self.dueOn = dueOn
+        self.paid = paid
+    }
+
+    public var remaining: Int64 { max(0, amount - paid) }
+}
+
+/// What the ladder asks for: an email step, a status change.
+public enum LadderEffect: Sendable, Equatable {
+    /// Send step `step` about these overdue invoices (oldest first); the episode is the invoice
+    /// the ladder follows, so that the email's reason — and Message-ID — is stable.
+    case step(Int, episode: String, invoices: [DueInvoice])
+    case status(AccountStanding, reason: String)
+    /// Everything overdue was paid after a suspension or termination.
+    case reactivated
+}
+
+/// One account's invoices, payments in flight, ladder progress and standing.
+public struct OverdueLadder: Sendable, Codable, Equatable {
+    public var invoices: [DueInvoice] = []
+    /// Payment id → (invoice id, milliseconds when presumed lost).
+    public var pending: [String: PendingPayment] = [:]
+    public var standing: AccountStanding = .active
+    /// The invoice the ladder follows, and the steps sent for it.
+    public var episode: String?
+    public var stepsSent = 0
+
+    public struct PendingPayment: Sendable, Codable, Equatable {
+        public var invoiceID: String
+        public var expiresAt: Int64
+    }
+
+    public init() {}
+
+    static let day: Int64 = 86_400_000
+
+    /// Midnight UTC starting the day after `dueOn`, plus `days` days.
+    static func moment(_ dueOn: String, plus days: Int) -> Int64? {
+        let parts = dueOn.split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let dayOfMonth = Int(parts[2])
+        else { return nil }
+        return Int64(Timestamp.daysFromCivil(year: year, month: month, day: dayOfMonth) + days) * day
+    }
+
+    /// Invoices with something left to pay and a due date before `now`, oldest due first.
+    public func overdue(now: Int64) -> [DueInvoice] {
+        invoices.filter { invoice in
+            invoice.remaining > 0 && (Self.moment(invoice.dueOn, plus: 1).map { now >= $0 } ?? false)
+        }.sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
+    }
+
+    public mutating func issued(_ invoice: DueInvoice) {
+        if let index = invoices.firstIndex(where: { $0.id == invoice.id }) {
+            var updated = invoice
+            updated.paid = invoices[index].paid
+            invoices[index] = updated
+        } else {
+            invoices.append(invoice)
+        }
+    }
+
+    /// Money received for an invoice (a succeeded payment, an accepted proof).
+    public mutating func paid(invoiceID: String, amount: Int64, paymentID: String?) {
+        if let paymentID { pending[paymentID] = nil }
+        if let index = invoices.firstIndex(where: { $0.id == invoiceID }) { invoices[index].paid += amount }
+        // Settled invoices are kept only while they might be named again; drop the oldest.
+        if invoices.count > 100, let settled = invoices.firstIndex(where: { $0.remaining == 0 }) {
+            invoices.remove(at: settled)
+        }
+    }
+
+    public mutating func paymentPending(paymentID: String, invoiceID: String, now: Int64, policy: LadderPolicy) {
+        pending[paymentID] = PendingPayment(
+            invoiceID: invoiceID, expiresAt: now + Int64(policy.pendingPaymentDays) * Self.day)
+    }
+
+    public mutating func paymentFailed(paymentID: String) {
+        pending[paymentID] = nil
+    }
+
+    /// Brings the ladder and the standing up to `now`: the steps due (each once, in order,
+    /// none skipped), the status changes. Call after every change and on every timer.
+    public mutating func advance(now: Int64, policy: LadderPolicy) -> [LadderEffect] {
+        pending = pending.filter { $0.value.expiresAt > now }
+        let overdue = overdue(now: now)
+        var effects: [LadderEffect] = []
+        guard let oldest = overdue.first else {
+            switch standing {
+            case .active: break
+            case .pastDue: effects.append(.status(.active, reason: "nothing overdue"))
+            case .suspended, .terminated:
+                effects.append(.status(.active, reason: "nothing overdue"))
+                effects.append(.reactivated)
+            }
+            standing = .active
+            episode = nil
+            stepsSent = 0
+            return effects
+        }
+        if episode != oldest.id {
+            episode = oldest.id
+            stepsSent = 0
+        }
+        if standing == .active {
+            standing = .pastDue
+            effects.append(.status(.pastDue, reason: "invoice \(oldest.number) overdue since \(oldest.dueOn)"))
+        }
+        let held = !pending.isEmpty
+        while stepsSent < policy.stepDays.count {
+            let step = stepsSent + 1
+            guard let at = Self.moment(oldest.dueOn, plus: policy.stepDays[step - 1]), now >= at else { break }
+            // Steps 4 and 5 suspend and terminate: not while a payment is on its way.
+            if held && step >= 4 { break }
+            effects.append(.step(step, episode: oldest.id, invoices: overdue))
+            stepsSent = step
+            if step == 4 && standing != .terminated && standing != .suspended {
+                standing = .suspended
+                effects.append(.status(.suspended, reason: "final notice: invoice \(oldest.number) unpaid"))
+            }
+            if step == 5 && standing != .terminated {
+                standing = .terminated
+                effects.append(.status(.terminated, reason: "legal notice: invoice \(oldest.number) unpaid"))
+            }
+        }
+        return effects
+    }
+
+    /// When `advance` next has something to do: the next step, a payment in flight expiring,
+    /// or the next invoice falling due. Nil when nothing is ahead.
+    public func nextMoment(now: Int64, policy: LadderPolicy) -> Int64? {
+        var moments: [Int64] = pending.values.map(\.expiresAt)
+        for invoice in invoices where invoice.remaining > 0 {
+            if let due = Self.moment(invoice.dueOn, plus: 1), due > now { moments.append(due) }
+        }
+        if let episode, let oldest = invoices.first(where: { $0.id == episode }), stepsSent < policy.stepDays.count,
+            let at = Self.moment(oldest.dueOn, plus: policy.stepDays[stepsSent]), at > now
+        {
+            moments.append(at)
+        }
+        return moments.filter { $0 > now }.min()
+    }
+}

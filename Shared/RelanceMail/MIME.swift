@@ -1,0 +1,207 @@
+import Foundation
+
+/// An address with an optional display name.
+public struct MailAddress: Sendable, Equatable, Codable {
+    public var name: String?
+    public var address: String
+
+    public init(_ address: String, name: String? = nil) {
+        self.address = address
+        self.name = name
+    }
+
+    /// `"Zoé Lefèvre" <zoe@example.com>`, the name as an encoded word when it is not plain ASCII.
+    var header: String {
+        guard let name, !name.isEmpty else { return address }
+        return "\(MIME.phrase(name)) <\(address)>"
+    }
+
+    /// Whether this looks like an address SMTP can carry: one @, no spaces or angle brackets.
+    public var isValid: Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !address.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
+    }
+}
+
+/// An email with a text and an HTML part, as RFC 5322 / MIME bytes: 7-bit clean (quoted-
+/// printable bodies, encoded-word headers) so any SMTP server carries it unchanged. The same
+/// message gives the same bytes, boundary included, so a resend is recognisable byte for byte.
+public struct EmailMessage: Sendable, Equatable {
+    public var from: MailAddress
+    public var to: [MailAddress]
+    public var replyTo: MailAddress?
+    public var subject: String
+    public var date: Date
+    /// Without angle brackets: `step-3.acct-42.inv-7@relance.localhost`.
+    public var messageID: String
+    public var headers: [(String, String)]
+    public var text: String
+    public var html: String
+
+    public init(
+        from: MailAddress, to: [MailAddress], replyTo: MailAddress? = nil, subject: String, date: Date,
+        messageID: String, headers: [(String, String)] = [], text: String, html: String
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.date = date
+        self.messageID = messageID
+        self.headers = headers
+        self.text = text
+        self.html = html
+    }
+
+    public static func == (a: EmailMessage, b: EmailMessage) -> Bool {
+        a.rfc5322() == b.rfc5322()
+    }
+
+    public func rfc5322() -> [UInt8] {
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 2 + html.utf8.count * 2 + 1024)
+        func header(_ name: String, _ value: String) {
+            out += name
+            out += ": "
+            out += value
+            out += "\r\n"
+        }
+        header("From", from.header)
+        header("To", to.map(\.header).joined(separator: ",\r\n "))
+        if let replyTo { header("Reply-To", replyTo.header) }
+        header("Subject", MIME.encodedWords(subject))
+        header("Date", MIME.date(date))
+        header("Message-ID", "<\(messageID)>")
+        for (name, value) in headers { header(name, value) }
+        header("MIME-Version", "1.0")
+        let boundary = "=_relance_\(MIME.hash(messageID))"
+        header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+        out += "\r\n"
+        for (type, body) in [("text/plain", text), ("text/html", html)] {
+            out += "--\(boundary)\r\n"
+            out += "Content-Type: \(type); charset=utf-8\r\n"
+            out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            out += MIME.quotedPrintable(body)
+            out += "\r\n"
+        }
+        out += "--\(boundary)--\r\n"
+        return Array(out.utf8)
+    }
+}
+
+enum MIME {
+    /// RFC 2045 quoted-printable, lines of at most 76 characters, CRLF line ends.
+    static func quotedPrintable(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 8)
+        var lineLength = 0
+        let bytes = Array(text.utf8)
+        var index = 0
+        func emit(_ piece: [UInt8]) {
+            if lineLength + piece.count > 75 {
+                out += [UInt8(ascii: "="), 0x0D, 0x0A]
+                lineLength = 0
+            }
+            out += piece
+            lineLength += piece.count
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
+                out += [0x0D, 0x0A]
+                lineLength = 0
+                index += byte == 0x0D ? 2 : 1
+                continue
+            }
+            let nextIsLineEnd = index + 1 == bytes.count || bytes[index + 1] == 0x0A || bytes[index + 1] == 0x0D
+            let literal =
+                (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                || ((byte == 0x20 || byte == 0x09) && !nextIsLineEnd)
+            // A line starting with "." or "From " is left alone by SMTP (dot-stuffing) but
+            // some relays still mangle it: encode a leading dot.
+            if literal && !(lineLength == 0 && byte == UInt8(ascii: ".")) {
+                emit([byte])
+            } else {
+                emit([UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            }
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 2047: plain ASCII stays as it is; anything else becomes UTF-8 "B" encoded words of
+    /// at most 75 characters, split between characters.
+    static func encodedWords(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) && !text.contains("=?") { return text }
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            // 45 bytes of UTF-8 → 60 base64 characters + 12 of "=?UTF-8?B?" and "?=" = 72.
+            if chunk.count + bytes.count > 45 {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+
+    /// A display name: as a quoted string when ASCII, else encoded words.
+    static func phrase(_ name: String) -> String {
+        if name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"\(name)\""
+        }
+        return encodedWords(name)
+    }
+
+    static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// "Sat, 21 Nov 2026 10:00:00 +0000"
+    static func date(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let dayNumber = Int(seconds.quotient(86_400))
+        let secondOfDay = Int(seconds - Int64(dayNumber) * 86_400)
+        let (year, month, day) = civil(dayNumber)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let weekday = days[((dayNumber % 7) + 7) % 7]
+        return "\(weekday), \(day) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):"
+            + "\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+    }
+
+    /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+    static func civil(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// FNV-1a of the text, 16 hex digits: stable across runs and machines.
+    static func hash(_ text: String) -> String {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value &*= 0x100_0000_01b3
+        }
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+extension Int64 {
+    /// Floor division.
+    fileprivate func quotient(_ divisor: Int64) -> Int64 {
+        let q = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+    }
+}

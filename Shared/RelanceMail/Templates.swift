@@ -1,0 +1,312 @@
+import Foundation
+
+/// The emails Relance writes, in French and English, each with a text and an HTML part.
+public enum MailLocale: String, Sendable, Codable, CaseIterable {
+    case fr, en
+
+    /// "fr", "fr-FR", "fr_CA" → fr; anything not French → en.
+    public init(tag: String?) {
+        self = (tag ?? "").lowercased().hasPrefix("fr") ? .fr : .en
+    }
+}
+
+/// Who sends: the merchant whose customers these are.
+public struct MerchantProfile: Sendable, Codable, Equatable {
+    public var name: String
+    /// The From address of customer emails.
+    public var fromAddress: String
+    /// Where customers write back, shown in every email; vendor notices go here too.
+    public var contactEmail: String
+    public var logoURL: String?
+    /// Where a customer updates the payment method; `{account}` is replaced by the account id.
+    public var paymentURL: String
+    public var locale: MailLocale
+
+    public init(
+        name: String, fromAddress: String, contactEmail: String, logoURL: String? = nil, paymentURL: String,
+        locale: MailLocale = .en
+    ) {
+        self.name = name
+        self.fromAddress = fromAddress
+        self.contactEmail = contactEmail
+        self.logoURL = logoURL
+        self.paymentURL = paymentURL
+        self.locale = locale
+    }
+}
+
+/// An invoice line in an email.
+public struct MailInvoice: Sendable, Codable, Equatable {
+    public var number: String
+    /// yyyy-MM-dd
+    public var dueOn: String
+    public var amount: Int64
+    public var currency: String
+
+    public init(number: String, dueOn: String, amount: Int64, currency: String) {
+        self.number = number
+        self.dueOn = dueOn
+        self.amount = amount
+        self.currency = currency
+    }
+}
+
+/// What an email is about, with what it needs to say.
+public enum MailSubject: Sendable, Equatable {
+    /// Step 1…5 of the overdue ladder; `daysToTermination` for steps 3 and 4.
+    case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?)
+    case paymentFailed(invoice: String, amount: Int64, currency: String, reason: String)
+    case retriesExhausted(customer: String, invoice: String, amount: Int64, currency: String, reason: String)
+    case cardExpiring(brand: String, last4: String, month: Int, year: Int)
+    case reactivated
+}
+
+public struct RenderedMail: Sendable, Equatable {
+    public var subject: String
+    public var text: String
+    public var html: String
+}
+
+public enum MailTemplates {
+    /// The subject line, text and HTML of one email.
+    public static func render(
+        _ subject: MailSubject, locale: MailLocale, merchant: MerchantProfile, customerName: String?, accountID: String
+    ) -> RenderedMail {
+        let fr = locale == .fr
+        let greeting =
+            customerName.map { fr ? "Bonjour \($0)," : "Dear \($0)," } ?? (fr ? "Bonjour," : "Hello,")
+        var paragraphs: [String] = []
+        var table: [MailInvoice] = []
+        var link: (label: String, url: String)?
+        let payURL = merchant.paymentURL.replacingOccurrences(of: "{account}", with: accountID)
+        let title: String
+        switch subject {
+        case .overdue(let step, let invoices, let days):
+            table = invoices
+            let total = MoneyFormat.total(invoices, locale: locale)
+            switch (step, fr) {
+            case (1, true): title = "Premier avis – Paiement en retard"
+            case (1, false): title = "First notice – Payment overdue"
+            case (2, true): title = "Deuxième avis – Paiement en retard"
+            case (2, false): title = "Second notice – Payment overdue"
+            case (3, true): title = "Troisième avis – Votre compte sera résilié dans \(days ?? 10) jours"
+            case (3, false): title = "Third notice – Your account will be terminated in \(days ?? 10) days"
+            case (4, true): title = "Dernier avis – Votre compte sera résilié dans \(days ?? 5) jours"
+            case (4, false): title = "Final notice – Your account will be terminated in \(days ?? 5) days"
+            case (_, true): title = "Avis légal – Compte résilié"
+            case (_, false): title = "Legal notice – Account terminated"
+            }
+            if step >= 5 {
+                paragraphs.append(
+                    fr
+                        ? "Faute de paiement de \(total), votre compte \(merchant.name) est résilié à compter de ce jour. "
+                            + "Le montant reste dû ; le régler rétablira votre service."
+                        : "As \(total) remains unpaid, your \(merchant.name) account is terminated as of today. "
+                            + "The amount is still due; paying it will restore your service.")
+            } else {
+                paragraphs.append(
+                    fr
+                        ? "Nous n’avons pas reçu le paiement de \(total) pour les factures ci-dessous, arrivées à échéance."
+                        : "We have not received payment of \(total) for the invoices below, which are past due.")
+                if let days, step >= 3 {
+                    paragraphs.append(
+                        fr
+                            ? "Sans paiement, votre compte sera résilié dans \(days) jours."
+                            : "Without payment, your account will be terminated in \(days) days.")
+                }
+            }
+            paragraphs.append(
+                fr
+                    ? "Si vous avez déjà payé, répondez à cet e-mail avec une preuve de paiement : le relevé bancaire "
+                        + "montrant le débit, avec la référence de la transaction."
+                    : "If you have already paid, reply to this email with a proof of payment: the bank statement "
+                        + "showing the debit, with the transaction reference.")
+            link = (fr ? "Régler maintenant" : "Pay now", payURL)
+        case .paymentFailed(let invoice, let amount, let currency, let reason):
+            let money = MoneyFormat.format(amount, currency: currency, locale: locale)
+            title = fr ? "Échec du paiement de \(money)" : "Your payment of \(money) failed"
+            paragraphs.append(
+                fr
+                    ? "Le paiement de la facture \(invoice) (\(money)) n’a pas abouti : \(reason)."
+                    : "The payment of invoice \(invoice) (\(money)) did not go through: \(reason).")
+            paragraphs.append(
+                fr
+                    ? "Mettez à jour votre moyen de paiement : nous réessaierons aussitôt, en commençant par la facture la plus ancienne."
+                    : "Update your payment method and we will try again at once, oldest invoice first.")
+            link = (fr ? "Mettre à jour le moyen de paiement" : "Update payment method", payURL)
+        case .retriesExhausted(let customer, let invoice, let amount, let currency, let reason):
+            let money = MoneyFormat.format(amount, currency: currency, locale: locale)
+            title =
+                fr
+                ? "Tentatives automatiques épuisées – \(customer), \(money)"
+                : "Automatic attempts exhausted – \(customer), \(money)"
+            paragraphs.append(
+                fr
+                    ? "Toutes les tentatives automatiques de paiement de la facture \(invoice) de \(customer) (\(money)) "
+                        + "ont échoué (dernier motif : \(reason)). Vous pouvez renouveler le plan de paiement une fois, "
+                        + "ou transmettre la commande au recouvrement."
+                    : "Every automatic attempt to collect invoice \(invoice) from \(customer) (\(money)) has failed "
+                        + "(last reason: \(reason)). You may renew the payment plan once, or hand the order over to "
+                        + "collections.")
+        case .cardExpiring(let brand, let last4, let month, let year):
+            let when = DateFormat.monthYear(month: month, year: year, locale: locale)
+            title = fr ? "Votre carte expire fin \(when)" : "Your card expires at the end of \(when)"
+            paragraphs.append(
+                fr
+                    ? "Votre carte \(brand) se terminant par \(last4) expire fin \(when). Des paiements programmés "
+                        + "l’utilisent : ajoutez une nouvelle carte pour qu’ils ne soient pas interrompus."
+                    : "Your \(brand) card ending in \(last4) expires at the end of \(when). Scheduled payments use it: "
+                        + "add a new card so that they go on.")
+            link = (fr ? "Mettre à jour la carte" : "Update card", payURL)
+        case .reactivated:
+            title = fr ? "Votre compte est réactivé" : "Your account is active again"
+            paragraphs.append(
+                fr
+                    ? "Merci : plus rien n’est en retard sur votre compte \(merchant.name), qui est de nouveau actif."
+                    : "Thank you: nothing is overdue on your \(merchant.name) account any more, and it is active again."
+            )
+        }
+        let contact =
+            fr
+            ? "Une question ? Écrivez à \(merchant.contactEmail)." : "Questions? Write to \(merchant.contactEmail)."
+
+        var text = "\(greeting)\n\n"
+        for paragraph in paragraphs { text += paragraph + "\n\n" }
+        if !table.isEmpty {
+            for invoice in table {
+                text +=
+                    "  \(invoice.number)  \(fr ? "échéance" : "due") \(DateFormat.long(invoice.dueOn, locale: locale))  "
+                    + "\(MoneyFormat.format(invoice.amount, currency: invoice.currency, locale: locale))\n"
+            }
+            text += "\n"
+        }
+        if let link { text += fr ? "\(link.label) : \(link.url)\n\n" : "\(link.label): \(link.url)\n\n" }
+        text += "\(contact)\n\n\(merchant.name)\n"
+
+        var html = "<!DOCTYPE html>\n<html lang=\"\(locale.rawValue)\"><head><meta charset=\"utf-8\">"
+        html += "<title>\(escape(title))</title></head>\n<body style=\"font-family:sans-serif;color:#222\">\n"
+        if let logo = merchant.logoURL {
+            html += "<p><img src=\"\(escape(logo))\" alt=\"\(escape(merchant.name))\" height=\"40\"></p>\n"
+        }
+        html += "<h1 style=\"font-size:20px\">\(escape(title))</h1>\n<p>\(escape(greeting))</p>\n"
+        for paragraph in paragraphs { html += "<p>\(escape(paragraph))</p>\n" }
+        if !table.isEmpty {
+            html += "<table cellpadding=\"6\" style=\"border-collapse:collapse\">\n<tr>"
+            html +=
+                fr
+                ? "<th align=\"left\">Facture</th><th align=\"left\">Échéance</th><th align=\"right\">Montant</th>"
+                : "<th align=\"left\">Invoice</th><th align=\"left\">Due</th><th align=\"right\">Amount</th>"
+            html += "</tr>\n"
+            for invoice in table {
+                html +=
+                    "<tr><td>\(escape(invoice.number))</td><td>\(escape(DateFormat.long(invoice.dueOn, locale: locale)))</td>"
+                    + "<td align=\"right\">\(escape(MoneyFormat.format(invoice.amount, currency: invoice.currency, locale: locale)))</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
+        if let link {
+            html +=
+                "<p><a href=\"\(escape(link.url))\" style=\"background:#1a56db;color:#fff;padding:10px 16px;"
+                + "text-decoration:none;border-radius:4px\">\(escape(link.label))</a></p>\n"
+        }
+        html += "<p style=\"color:#666\">\(escape(contact))<br>\(escape(merchant.name))</p>\n</body></html>\n"
+        return RenderedMail(subject: title, text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+/// Amounts as people read them: "1 234,56 €" in French, "€1,234.56" in English.
+public enum MoneyFormat {
+    static let symbols: [String: (en: String, fr: String)] = [
+        "EUR": ("€", "€"), "USD": ("$", "$US"), "GBP": ("£", "£GB"), "AUD": ("A$", "$AU"), "CAD": ("CA$", "$CA"),
+        "JPY": ("¥", "JPY"), "CHF": ("CHF ", "CHF"),
+    ]
+    static let exponents: [String: Int] = [
+        "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "XOF": 0, "XAF": 0, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3,
+        "JOD": 3, "IQD": 3, "LYD": 3,
+    ]
+
+    /// Minor units → text; the currency's decimals follow ISO 4217 (2 unless listed).
+    public static func format(_ minorUnits: Int64, currency: String, locale: MailLocale) -> String {
+        let exponent = exponents[currency] ?? 2
+        var scale: Int64 = 1
+        for _ in 0..<exponent { scale *= 10 }
+        let negative = minorUnits < 0
+        let magnitude = minorUnits.magnitude
+        let whole = String(magnitude / UInt64(scale))
+        var fraction = exponent > 0 ? String(magnitude % UInt64(scale)) : ""
+        if exponent > 0 { fraction = String(repeating: "0", count: exponent - fraction.count) + fraction }
+        var groups: [Substring] = []
+        var digits = Substring(whole)
+        while digits.count > 3 {
+            groups.insert(digits.suffix(3), at: 0)
+            digits = digits.dropLast(3)
+        }
+        groups.insert(digits, at: 0)
+        let sign = negative ? "-" : ""
+        let symbol = symbols[currency]
+        switch locale {
+        case .fr:
+            // U+202F (narrow no-break space) between groups, U+00A0 before the symbol.
+            let number = groups.joined(separator: "\u{202F}") + (exponent > 0 ? ",\(fraction)" : "")
+            return "\(sign)\(number)\u{00A0}\(symbol?.fr ?? currency)"
+        case .en:
+            let number = groups.joined(separator: ",") + (exponent > 0 ? ".\(fraction)" : "")
+            return symbol.map { "\(sign)\($0.en)\(number)" } ?? "\(sign)\(currency) \(number)"
+        }
+    }
+
+    /// The sum per currency: "49,00 € et 12,00 $US" when an account owes in two.
+    static func total(_ invoices: [MailInvoice], locale: MailLocale) -> String {
+        var sums: [(String, Int64)] = []
+        for invoice in invoices {
+            if let index = sums.firstIndex(where: { $0.0 == invoice.currency }) {
+                sums[index].1 += invoice.amount
+            } else {
+                sums.append((invoice.currency, invoice.amount))
+            }
+        }
+        return sums.map { format($0.1, currency: $0.0, locale: locale) }.joined(
+            separator: locale == .fr ? " et " : " and ")
+    }
+}
+
+public enum DateFormat {
+    static let monthsFR = [
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+        "décembre",
+    ]
+    static let monthsEN = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
+    /// "2026-11-03" → "3 novembre 2026" / "3 November 2026"; the text unchanged if it is no date.
+    public static func long(_ isoDate: String, locale: MailLocale) -> String {
+        let parts = isoDate.split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month)
+        else { return isoDate }
+        let name = locale == .fr ? monthsFR[month - 1] : monthsEN[month - 1]
+        return locale == .fr && day == 1 ? "1er \(name) \(year)" : "\(day) \(name) \(year)"
+    }
+
+    static func monthYear(month: Int, year: Int, locale: MailLocale) -> String {
+        guard (1...12).contains(month) else { return "\(month)/\(year)" }
+        return "\(locale == .fr ? monthsFR[month - 1] : monthsEN[month - 1]) \(year)"
+    }
+}

@@ -1,0 +1,104 @@
+import RelanceDomain
+import Testing
+
+@Suite struct OverdueLadderTests {
+    static let policy = LadderPolicy.default
+    /// Midnight UTC of day `n` after 2026-10-01 (the due date of the test invoice).
+    static func day(_ n: Int) -> Int64 {
+        (Int64(Timestamp.daysFromCivil(year: 2026, month: 10, day: 1)) + Int64(n)) * 86_400_000
+    }
+
+    static func ladder() -> OverdueLadder {
+        var ladder = OverdueLadder()
+        ladder.issued(DueInvoice(id: "i1", number: "INV-1", amount: 4_900, currency: "EUR", dueOn: "2026-10-01"))
+        return ladder
+    }
+
+    func steps(_ effects: [LadderEffect]) -> [Int] {
+        effects.compactMap { if case .step(let step, _, _) = $0 { step } else { nil } }
+    }
+
+    func statuses(_ effects: [LadderEffect]) -> [AccountStanding] {
+        effects.compactMap { if case .status(let standing, _) = $0 { standing } else { nil } }
+    }
+
+    @Test func fiveStepsOnTheirDaysWithTheStatusOfEach() {
+        var ladder = Self.ladder()
+        #expect(ladder.advance(now: Self.day(0), policy: Self.policy).isEmpty, "due today is not overdue")
+        #expect(ladder.nextMoment(now: Self.day(0), policy: Self.policy) == Self.day(1))
+        var seen: [(Int, [Int], [AccountStanding])] = []
+        for day in 1...30 {
+            let effects = ladder.advance(now: Self.day(day), policy: Self.policy)
+            if !effects.isEmpty { seen.append((day, steps(effects), statuses(effects))) }
+        }
+        #expect(seen.map(\.0) == [1, 8, 15, 20, 25])
+        #expect(seen.map(\.1) == [[1], [2], [3], [4], [5]])
+        #expect(seen.map(\.2) == [[.pastDue], [], [], [.suspended], [.terminated]])
+        #expect(Self.policy.daysToTermination(step: 3) == 10 && Self.policy.daysToTermination(step: 4) == 5)
+    }
+
+    @Test func aTimeJumpSendsEveryMissedStepInOrderNoneSkipped() {
+        var ladder = Self.ladder()
+        let effects = ladder.advance(now: Self.day(16), policy: Self.policy)
+        #expect(steps(effects) == [1, 2, 3])
+        #expect(ladder.advance(now: Self.day(16), policy: Self.policy).isEmpty, "each step once")
+    }
+
+    @Test func payingEverythingStopsTheLadderAndReactivates() {
+        var ladder = Self.ladder()
+        _ = ladder.advance(now: Self.day(21), policy: Self.policy)
+        #expect(ladder.standing == .suspended)
+        ladder.paid(invoiceID: "i1", amount: 4_900, paymentID: "p1")
+        let effects = ladder.advance(now: Self.day(22), policy: Self.policy)
+        #expect(statuses(effects) == [.active] && effects.contains(.reactivated))
+        #expect(ladder.advance(now: Self.day(40), policy: Self.policy).isEmpty, "nothing more after payment")
+        #expect(ladder.nextMoment(now: Self.day(40), policy: Self.policy) == nil)
+    }
+
+    @Test func aPartialPaymentDoesNotStopIt() {
+        var ladder = Self.ladder()
+        _ = ladder.advance(now: Self.day(2), policy: Self.policy)
+        ladder.paid(invoiceID: "i1", amount: 900, paymentID: nil)
+        let effects = ladder.advance(now: Self.day(8), policy: Self.policy)
+        #expect(steps(effects) == [2])
+        guard case .step(_, _, let invoices) = effects[0] else { return }
+        #expect(invoices.map(\.remaining) == [4_000])
+    }
+
+    @Test func aPaymentInFlightHoldsSuspensionAndTerminationBack() {
+        var ladder = Self.ladder()
+        _ = ladder.advance(now: Self.day(16), policy: Self.policy)
+        ladder.paymentPending(paymentID: "dd-1", invoiceID: "i1", now: Self.day(16), policy: Self.policy)
+        #expect(
+            ladder.advance(now: Self.day(26), policy: Self.policy).isEmpty, "no final notice while the debit travels")
+        #expect(ladder.standing == .pastDue)
+        // The debit fails: the ladder resumes where it was.
+        ladder.paymentFailed(paymentID: "dd-1")
+        #expect(steps(ladder.advance(now: Self.day(26), policy: Self.policy)) == [4, 5])
+    }
+
+    @Test func aPaymentInFlightThatNeverArrivesStopsHoldingAfterItsTime() {
+        var ladder = Self.ladder()
+        _ = ladder.advance(now: Self.day(16), policy: Self.policy)
+        ladder.paymentPending(paymentID: "dd-1", invoiceID: "i1", now: Self.day(16), policy: Self.policy)
+        #expect(ladder.nextMoment(now: Self.day(26), policy: Self.policy) == Self.day(30), "16 + 14 days")
+        #expect(steps(ladder.advance(now: Self.day(30), policy: Self.policy)) == [4, 5])
+    }
+
+    @Test func theLadderFollowsTheOldestUnpaidInvoice() {
+        var ladder = Self.ladder()
+        ladder.issued(DueInvoice(id: "i2", number: "INV-2", amount: 1_000, currency: "EUR", dueOn: "2026-10-11"))
+        _ = ladder.advance(now: Self.day(9), policy: Self.policy)
+        ladder.paid(invoiceID: "i1", amount: 4_900, paymentID: nil)
+        // INV-2 is overdue since day 11: its own first notice, counted from its own due date.
+        let effects = ladder.advance(now: Self.day(11), policy: Self.policy)
+        #expect(effects.contains(.step(1, episode: "i2", invoices: [ladder.invoices[1]])))
+    }
+
+    @Test func policiesAreValidated() throws {
+        #expect(try LadderPolicy.parse("2, 9, 16, 21, 26").stepDays == [2, 9, 16, 21, 26])
+        #expect(throws: LadderPolicyError.self) { try LadderPolicy.parse("1,8,15") }
+        #expect(throws: LadderPolicyError.self) { try LadderPolicy.parse("1,8,8,20,25") }
+        #expect(throws: LadderPolicyError.self) { try LadderPolicy.parse("1,x,15,20,25") }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceMail
+import RelanceRuntime
+import RelanceTestSupport
+import ReminderMailerService
+import Testing
+
+/// reminder-mailer through the real runtime on the mock cluster, on simulated time, delivering
+/// to a real SMTP server process.
+struct MailerScenario {
+    var harness: WorkerHarness<ReminderMailerWorker>
+    let delivery: MailDelivery
+    let deliveryTask: Task<Void, any Error>
+    let server: SMTPTestServer
+    static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
+    static let merchant = MerchantProfile(
+        name: "Aérocall", fromAddress: "facturation@aerocall.test", contactEmail: "support@aerocall.test",
+        logoURL: "https://aerocall.test/logo.png", paymentURL: "https://aerocall.test/pay/{account}", locale: .fr)
+
+    init(
+        server: SMTPTestServer,
+        retry: MailRetryPolicy = MailRetryPolicy(first: .milliseconds(100), cap: .milliseconds(500))
+    )
+        async throws
+    {
+        self.server = server
+        harness = try await WorkerHarness(ReminderMailerWorker(merchants: ["m-1": Self.merchant]))
+        var configuration = MailDelivery.Configuration(
+            kafka: KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers), groupID: "delivery")
+        configuration.retry = retry
+        let delivery = MailDelivery(
+            configuration: configuration,
+            transport: SMTPTransport(
+                configuration: SMTPConfiguration(
+                    host: "127.0.0.1", port: server.port, security: .none, connectTimeout: .seconds(2))),
+            log: Logger(worker: "delivery", level: .error))
+        self.delivery = delivery
+        deliveryTask = Task { try await delivery.run() }
+    }
+
+    func stop() async throws {
+        await delivery.stop()
+        try await deliveryTask.value
+        try await harness.stop()
+    }
+
+    func day(_ n: Double) async throws { try await harness.tick(Self.day0.addingTimeInterval(n * 86_400)) }
+
+    func send(_ type: String, to topic: String, account: String, id: String, _ data: JSONValue) async throws {
+        try await harness.publish(type, to: topic, account: account, id: id, data: data)
+    }
+
+    /// A customer with two invoice recipients and one invoice due on day 0.
+    mutating func customer(_ account: String, locale: String, name: String) async throws {
+        try await send(
+            "account.profile-updated", to: MailEvents.accountsTopic, account: account, id: "\(account)-profile",
+            .object(["customerName": .string(name), "locale": .string(locale)]))
+        try await harness.stateWritten(account, count: 1)
+        try await send(
+            "account.recipients-change-requested", to: MailEvents.accountsTopic, account: account,
+            id: "\(account)-recipients",
+            .object([
+                "recipients": .array([
+                    .object(["email": .string("\(account)@client.test"), "name": .string(name)]),
+                    .object(["email": .string("compta-\(account)@client.test")]),
+                ]),
+                "actor": .object(["id": .string("u-owner"), "role": .string("owner")]),
+            ]))
+        try await harness.stateWritten(account, count: 2)
+        try await send(
+            "invoice.issued", to: ProofEvents.invoicesTopic, account: account, id: "\(account)-inv",
+            .object([
+                "invoiceId": .string("i-\(account)"), "number": .string("INV-2026-0042"), "amount": .integer(123_456),
+                "currency": .string("EUR"), "issuedOn": .string("2026-09-15"), "dueOn": .string("2026-10-01"),
+            ]))
+        try await harness.stateWritten(account, count: 3)
+    }
+
+    /// Moves the clock day by day and returns, for each day, the emails that arrived.
+    mutating func walk(_ days: [Int], expecting counts: [Int]) async throws -> [ReceivedMail] {
+        var total = server.messages().count
+        for (day, expected) in zip(days, counts) {
+            try await self.day(Double(day))
+            total += expected
+            let received = try await server.waitFor(total)
+            if expected == 0 {
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(server.messages().count == total, "no email on day \(day)")
+            } else {
+                #expect(received.count == total, "day \(day)")
+            }
+        }
+        return server.messages().map(ReceivedMail.init)
+    }
+}
+
+@Suite("reminder-mailer on simulated time, to a real SMTP server", .serialized)
+struct MailerScenarioTests {
+    @Test("the five ladder emails in French on days 1, 8, 15, 20, 25; suspension, termination; paid → reactivated")
+    func frenchLadderToTerminationAndBack() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer())
+        try await s.day(0)
+        try await s.customer("acct-zoe", locale: "fr-FR", name: "Zoé Lefèvre")
+        let mails = try await s.walk([1, 7, 8, 14, 15, 19, 20, 24, 25], expecting: [1, 0, 1, 0, 1, 0, 1, 0, 1])
+        #expect(
+            mails.map { $0.headers["subject"] } == [
+                "Premier avis – Paiement en retard", "Deuxième avis – Paiement en retard",
+                "Troisième avis – Votre compte sera résilié dans 10 jours",
+                "Dernier avis – Votre compte sera résilié dans 5 jours", "Avis légal – Compte résilié",
+            ])
+        #expect(
+            mails.map { $0.headers["date"] } == [
+                "Fri, 2 Oct 2026 00:00:00 +0000", "Fri, 9 Oct 2026 00:00:00 +0000", "Fri, 16 Oct 2026 00:00:00 +0000",
+                "Wed, 21 Oct 2026 00:00:00 +0000", "Mon, 26 Oct 2026 00:00:00 +0000",
+            ])
+        #expect(
+            mails.allSatisfy {
+                $0.text.contains("1\u{202F}234,56\u{00A0}€") && $0.text.contains("Bonjour Zoé Lefèvre,")
+            })
+        #expect(mails.allSatisfy { $0.headers["x-envelope-to"] == "acct-zoe@client.test,compta-acct-zoe@client.test" })
+        #expect(Set(mails.compactMap { $0.headers["message-id"] }).count == 5)
+
+        try await s.send(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-zoe", id: "paid",
+            .object([
+                "paymentId": .string("p-1"), "invoiceId": .string("i-acct-zoe"), "amount": .integer(123_456),
+                "currency": .string("EUR"),
+            ]))
+        let reactivation = ReceivedMail(try await s.server.waitFor(6)[5])
+        #expect(reactivation.headers["subject"] == "Votre compte est réactivé")
+        let statuses = try await s.harness.records(ProofEvents.accountStatusTopic, count: 5)
+        #expect(
+            statuses.map { $0["status"]?.stringValue } == [
+                "past_due", "suspended", "terminated", "active", "reactivated",
+            ])
+        let log = try await s.harness.records(MailEvents.emailLogTopic, count: 6)
+        #expect(
+            log.allSatisfy {
+                $0["attempts"]?.integerValue == 1 && $0["serverReply"]?.stringValue?.hasPrefix("250") == true
+            })
+        try await s.stop()
+    }
+
+    @Test("in English; paying after the second notice stops the ladder at once")
+    func englishLadderStopsWhenPaid() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer())
+        try await s.day(0)
+        try await s.customer("acct-sam", locale: "en-GB", name: "Sam Taylor")
+        let mails = try await s.walk([1, 8], expecting: [1, 1])
+        #expect(
+            mails.map { $0.headers["subject"] } == [
+                "First notice – Payment overdue", "Second notice – Payment overdue",
+            ])
+        #expect(mails[0].text.contains("€1,234.56") && mails[0].text.hasPrefix("Dear Sam Taylor,"))
+        try await s.send(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-sam", id: "paid",
+            .object([
+                "paymentId": .string("p-1"), "invoiceId": .string("i-acct-sam"), "amount": .integer(123_456),
+                "currency": .string("EUR"),
+            ]))
+        let statuses = try await s.harness.records(ProofEvents.accountStatusTopic, count: 2)
+        #expect(statuses.map { $0["status"]?.stringValue } == ["past_due", "active"])
+        _ = try await s.walk([15, 20, 25], expecting: [0, 0, 0])
+        try await s.stop()
+    }
+
+    @Test("only an owner changes the invoice recipients")
+    func recipientsByANonOwnerAreRefused() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer())
+        try await s.day(0)
+        try await s.send(
+            "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-1", id: "r1",
+            .object([
+                "recipients": .array([.object(["email": .string("me@evil.test")])]),
+                "actor": .object(["id": .string("u-7"), "role": .string("admin")]),
+            ]))
+        let refused = try await s.harness.records(PaymentEvents.commandResultsTopic, count: 1)
+        #expect(
+            refused[0]["reason"]?.stringValue == "only an owner may change the invoice recipients; the actor is admin")
+        #expect(refused[0]["actor"]?.stringValue == "u-7")
+        try await s.stop()
+    }
+
+    @Test("SMTP server down, then up: the email waits and arrives; nothing lost")
+    func serverDownThenUp() async throws {
+        let server = try SMTPTestServer()
+        server.stop()
+        var s = try await MailerScenario(server: server)
+        try await s.day(0)
+        try await s.customer("acct-ana", locale: "fr", name: "Ana")
+        try await s.day(1)
+        try await Task.sleep(for: .seconds(2))
+        #expect(server.messages().isEmpty)
+        #expect(s.delivery.delivered.retries >= 2, "retried while the server was down")
+        try server.restart()
+        let received = try await server.waitFor(1)
+        #expect(ReceivedMail(received[0]).headers["subject"] == "Premier avis – Paiement en retard")
+        let log = try await s.harness.records(MailEvents.emailLogTopic, count: 1)
+        #expect((log[0]["attempts"]?.integerValue ?? 0) >= 3)
+        try await s.stop()
+    }
+
+    @Test("a 5xx refusal is recorded with its reason and not retried; 4xx is retried")
+    func permanentAndTemporaryFailures() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer(.init(failFirst: 1, refuse: "acct-bad")))
+        try await s.day(0)
+        try await s.customer("acct-ok", locale: "en", name: "Ok")
+        try await s.day(1)
+        _ = try await s.server.waitFor(1)
+        var log = try await s.harness.records(MailEvents.emailLogTopic, count: 1)
+        #expect(log[0]["attempts"]?.integerValue == 2, "the 451 was retried")
+        try await s.customer("acct-bad", locale: "en", name: "Bad")
+        log = try await s.harness.records(MailEvents.emailLogTopic, count: 2)
+        #expect(log[1]["code"]?.integerValue == 550 && log[1]["attempts"]?.integerValue == 1)
+        #expect(log[1]["error"]?.stringValue?.contains("recipient refused") == true)
+        try await s.stop()
+    }
+}
