@@ -156,6 +156,11 @@ let package = Package(
             exclude: ["smtp_server.py"]
         ),
         .executableTarget(
+            name: "mail-bench",
+            dependencies: ["ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Benchmarks/MailBench"
+        ),
+        .executableTarget(
             name: "runtime-bench",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/RuntimeBench"

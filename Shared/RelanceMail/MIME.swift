@@ -59,13 +59,14 @@ public struct EmailMessage: Sendable, Equatable {
     }
 
     public func rfc5322() -> [UInt8] {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 2 + html.utf8.count * 2 + 1024)
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
         func header(_ name: String, _ value: String) {
-            out += name
-            out += ": "
-            out += value
-            out += "\r\n"
+            add(name)
+            add(": ")
+            add(value)
+            add("\r\n")
         }
         header("From", from.header)
         header("To", to.map(\.header).joined(separator: ",\r\n "))
@@ -77,58 +78,78 @@ public struct EmailMessage: Sendable, Equatable {
         header("MIME-Version", "1.0")
         let boundary = "=_relance_\(MIME.hash(messageID))"
         header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
-        out += "\r\n"
+        add("\r\n")
         for (type, body) in [("text/plain", text), ("text/html", html)] {
-            out += "--\(boundary)\r\n"
-            out += "Content-Type: \(type); charset=utf-8\r\n"
-            out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-            out += MIME.quotedPrintable(body)
-            out += "\r\n"
+            add("--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\n")
+            add("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+            MIME.appendQuotedPrintable(body, to: &out)
+            add("\r\n")
         }
-        out += "--\(boundary)--\r\n"
-        return Array(out.utf8)
+        add("--\(boundary)--\r\n")
+        return out
     }
 }
 
 enum MIME {
     /// RFC 2045 quoted-printable, lines of at most 76 characters, CRLF line ends.
     static func quotedPrintable(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 8)
-        var lineLength = 0
-        let bytes = Array(text.utf8)
-        var index = 0
-        func emit(_ piece: [UInt8]) {
-            if lineLength + piece.count > 75 {
-                out += [UInt8(ascii: "="), 0x0D, 0x0A]
-                lineLength = 0
-            }
-            out += piece
-            lineLength += piece.count
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
-                out += [0x0D, 0x0A]
-                lineLength = 0
-                index += byte == 0x0D ? 2 : 1
-                continue
-            }
-            let nextIsLineEnd = index + 1 == bytes.count || bytes[index + 1] == 0x0A || bytes[index + 1] == 0x0D
-            let literal =
-                (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
-                || ((byte == 0x20 || byte == 0x09) && !nextIsLineEnd)
-            // A line starting with "." or "From " is left alone by SMTP (dot-stuffing) but
-            // some relays still mangle it: encode a leading dot.
-            if literal && !(lineLength == 0 && byte == UInt8(ascii: ".")) {
-                emit([byte])
-            } else {
-                emit([UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            }
-            index += 1
-        }
+        appendQuotedPrintable(text, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    static func appendQuotedPrintable(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            // At most 3 bytes per input byte, plus a 3-byte soft break per 25 encoded bytes.
+            let capacity = bytes.count * 3 + bytes.count / 8 + 8
+            let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+                var position = 0
+                var lineLength = 0
+                var index = 0
+                @inline(__always) func put(_ byte: UInt8) {
+                    buffer[position] = byte
+                    position += 1
+                }
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
+                        put(0x0D)
+                        put(0x0A)
+                        lineLength = 0
+                        index += byte == 0x0D ? 2 : 1
+                        continue
+                    }
+                    let nextIsLineEnd =
+                        index + 1 == bytes.count || bytes[index + 1] == 0x0A || bytes[index + 1] == 0x0D
+                    let literal =
+                        (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                        || ((byte == 0x20 || byte == 0x09) && !nextIsLineEnd)
+                    // A leading "." is encoded too: some relays still mangle it despite dot-stuffing.
+                    let plain = literal && !(lineLength == 0 && byte == UInt8(ascii: "."))
+                    let width = plain ? 1 : 3
+                    if lineLength + width > 75 {
+                        put(UInt8(ascii: "="))
+                        put(0x0D)
+                        put(0x0A)
+                        lineLength = 0
+                    }
+                    if plain {
+                        put(byte)
+                    } else {
+                        put(UInt8(ascii: "="))
+                        put(hex[Int(byte >> 4)])
+                        put(hex[Int(byte & 0x0F)])
+                    }
+                    lineLength += width
+                    index += 1
+                }
+                written = position
+            }
+            out.append(contentsOf: encoded)
+        }
     }
 
     /// RFC 2047: plain ASCII stays as it is; anything else becomes UTF-8 "B" encoded words of
