@@ -166,6 +166,11 @@ let package = Package(
             path: "Benchmarks/RuntimeBench"
         ),
         .executableTarget(
+            name: "relance-mail-chaos",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Tests/MailChaos"
+        ),
+        .executableTarget(
             name: "relance-kill-test",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Tests/KillTest"

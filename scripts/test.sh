@@ -12,6 +12,9 @@ swift test --skip-build --no-parallel
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20
 
+# reminder-mailer killed mid-ladder while delivering to a real SMTP server (aiosmtpd).
+bash scripts/mail-chaos.sh --accounts 50 --kills 5
+
 tools=".build/test-tools"
 mkdir -p "$tools"
 if [ ! -x "$tools/tansu" ] || [ ! -e "$tools/librdkafka.so.1" ]; then

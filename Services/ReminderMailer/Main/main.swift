@@ -59,6 +59,7 @@ exit(
         var delivery = MailDelivery.Configuration(
             kafka: configuration.kafka, groupID: "\(configuration.groupID ?? "relance-\(worker.name)")-delivery")
         delivery.retry = retry
+        delivery.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
         return MailDelivery(configuration: delivery, transport: mailTransport.transport, log: log)
     })
 

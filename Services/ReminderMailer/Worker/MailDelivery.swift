@@ -21,6 +21,8 @@ public final class MailDelivery: BackgroundService, Sendable {
         public var emailsTopic = MailEvents.emailsTopic
         public var logTopic = MailEvents.emailLogTopic
         public var retry = MailRetryPolicy()
+        /// The delivery consumer's session timeout (the runtime's, so a restart rejoins as fast).
+        public var sessionTimeoutMilliseconds = 45_000
 
         public init(kafka: KafkaConfiguration, groupID: String) {
             self.kafka = kafka
@@ -57,6 +59,7 @@ public final class MailDelivery: BackgroundService, Sendable {
         consumerConfiguration.offsetReset = .earliest
         // An email may wait long for a server that is down; the group must not drop us meanwhile.
         consumerConfiguration.maxPollIntervalMilliseconds = 86_400_000
+        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
         let consumer = try KafkaConsumer(configuration: consumerConfiguration)
         var producerConfiguration = ProducerConfiguration(kafka: configuration.kafka)
         producerConfiguration.lingerMilliseconds = 1

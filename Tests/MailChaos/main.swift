@@ -1,0 +1,229 @@
+// reminder-mailer under SIGKILL, mid-ladder, delivering to a real SMTP server.
+//
+//   relance-mail-chaos [--accounts N] [--kills K]      (scripts/mail-chaos.sh builds and runs it)
+//
+// This process holds a mock cluster and runs aiosmtpd (Tests/ReminderMailerTests/smtp_server.py);
+// it starts the reminder-mailer executable as a child, walks simulated time from day 0 to day 26
+// for N accounts with an unpaid invoice due on day 0, and kills the mailer with SIGKILL at random
+// moments K times on the way. Then it counts: every ladder email must arrive (5 per account), and
+// duplicates are counted by Message-ID, both in the outbox (the worker's exactly-once decisions)
+// and at the SMTP server (delivery). Prints
+//   kills: K, accounts: N, emails expected: E, received: R, missing: M, duplicated at the server: D (outbox: 0)
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("relance-mail-chaos: \(message)\n".utf8))
+    exit(1)
+}
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let accounts = option("--accounts", 200)
+let kills = option("--kills", 10)
+let partitions: Int32 = 4
+let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01
+
+// The SMTP server.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let mailFolder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-mail-chaos-\(getpid())")
+let server = Process()
+server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+server.arguments = [root.appendingPathComponent("ReminderMailerTests/smtp_server.py").path, "--dir", mailFolder.path]
+let serverOutput = Pipe()
+server.standardOutput = serverOutput
+server.standardError = FileHandle.nullDevice
+try server.run()
+defer { kill(server.processIdentifier, SIGKILL) }
+let ready = String(decoding: serverOutput.fileHandleForReading.availableData, as: UTF8.self)
+guard ready.hasPrefix("ready "), let smtpPort = Int(ready.dropFirst(6).prefix { $0.isNumber }) else {
+    fail("the SMTP server did not start (python3-aiosmtpd?): \(ready)")
+}
+
+// The broker and the topics.
+let cluster = try MockCluster(brokers: 1)
+for topic in [
+    ProofEvents.invoicesTopic, PaymentEvents.paymentsTopic, PaymentEvents.notificationsTopic, ProofEvents.verdictsTopic,
+    MailEvents.accountsTopic, MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
+    PaymentEvents.commandResultsTopic, "relance.clock", "relance.reminder-mailer.changelog",
+] {
+    try await cluster.createTopic(topic, partitions: partitions)
+}
+try await cluster.createTopic("relance.dead-letters", partitions: 1)
+var producerConfiguration = ProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+producerConfiguration.lingerMilliseconds = 5
+let producer = try KafkaProducer(configuration: producerConfiguration)
+
+func publish(_ type: String, to topic: String, account: String, id: String, _ data: JSONValue) async throws {
+    let event = JSONValue.object([
+        "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
+        "occurredAt": .string("2026-10-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
+        "data": data,
+    ])
+    try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
+}
+
+func tick(_ day: Int) async throws {
+    for partition in 0..<partitions {
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: "relance.clock", partition: partition, key: nil,
+                value: ClockTick.record(day0.addingTimeInterval(Double(day) * 86_400))))
+    }
+    try await producer.flush(timeout: .seconds(30))
+}
+
+// The mailer, as a child process.
+let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("relance-mail-chaos-\(getpid()).log")
+_ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
+let log = try FileHandle(forWritingTo: logPath)
+func startMailer() throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("reminder-mailer")
+    var environment = ProcessInfo.processInfo.environment
+    environment["RELANCE_KAFKA_BOOTSTRAP"] = cluster.bootstrapServers
+    environment["RELANCE_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)?security=none"
+    environment["RELANCE_MAIL_RETRY_CAP_SECONDS"] = "1"
+    environment["RELANCE_INSTANCE_ID"] = "chaos"
+    environment["RELANCE_ABORTED_RECORDS_VISIBLE"] = "true"
+    environment["RELANCE_SESSION_TIMEOUT_MS"] = "6000"
+    environment["RELANCE_HTTP_PORT"] = "0"
+    environment["RELANCE_BATCH_MAX_MS"] = "100"
+    environment["RELANCE_LOG_LEVEL"] = environment["RELANCE_LOG_LEVEL"] ?? "info"
+    process.environment = environment
+    process.standardOutput = log
+    process.standardError = log
+    try process.run()
+    return process
+}
+
+/// Message-ID → how many times the server received it, and the reasons seen.
+func received() -> (counts: [String: Int], reasons: Set<String>) {
+    var counts: [String: Int] = [:]
+    var reasons: Set<String> = []
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: mailFolder.path)) ?? []
+    for name in names where name.hasSuffix(".eml") {
+        guard let text = try? String(contentsOf: mailFolder.appendingPathComponent(name), encoding: .utf8) else {
+            continue
+        }
+        for line in text.split(separator: "\r\n").prefix(40) {
+            if line.hasPrefix("Message-ID: ") { counts[String(line.dropFirst(12)), default: 0] += 1 }
+            if line.hasPrefix("X-Relance-Reason: ") { reasons.insert(String(line.dropFirst(18))) }
+        }
+    }
+    return (counts, reasons)
+}
+
+try await tick(0)
+for n in 0..<accounts {
+    let account = "acct-\(n)"
+    try await publish(
+        "account.profile-updated", to: MailEvents.accountsTopic, account: account, id: "\(account)-p",
+        .object(["customerName": .string("Client \(n)"), "locale": .string(n % 2 == 0 ? "fr" : "en")]))
+    try await publish(
+        "account.recipients-change-requested", to: MailEvents.accountsTopic, account: account, id: "\(account)-r",
+        .object([
+            "recipients": .array([.object(["email": .string("\(account)@client.test")])]),
+            "actor": .object(["id": .string("owner"), "role": .string("owner")]),
+        ]))
+    try await publish(
+        "invoice.issued", to: ProofEvents.invoicesTopic, account: account, id: "\(account)-i",
+        .object([
+            "invoiceId": .string("i-\(account)"), "number": .string("INV-\(n)"), "amount": .integer(4_900),
+            "currency": .string("EUR"), "issuedOn": .string("2026-09-15"), "dueOn": .string("2026-10-01"),
+        ]))
+}
+try await producer.flush(timeout: .seconds(30))
+
+var mailer = try startMailer()
+
+// Events and ticks travel on different topics: wait until the worker has taken in every
+// account (its changelog has them all and has stopped growing) before time moves.
+let setupDeadline = ContinuousClock.now + .seconds(180)
+var lastTotal = -1
+while true {
+    var changes: [String: Int] = [:]
+    _ = try await TopicReading.readToEnd(
+        "relance.reminder-mailer.changelog", partitions: Array(0..<partitions),
+        kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), log: nil
+    ) { messages in
+        for message in messages {
+            guard let key = message.key, key.starts(with: Array("a:".utf8)) else { continue }
+            changes[String(decoding: key.dropFirst(2), as: UTF8.self), default: 0] += 1
+        }
+    }
+    let total = changes.values.reduce(0, +)
+    if changes.count == accounts && total == lastTotal { break }
+    lastTotal = total
+    guard ContinuousClock.now < setupDeadline else { fail("the mailer did not take in the accounts") }
+    try await Task.sleep(for: .seconds(2))
+}
+var killed = 0
+var generator = SystemRandomNumberGenerator()
+let stepDays = LadderPolicy.default.stepDays
+// Kill days: spread over the walk, each kill at a random moment while the day's emails go out.
+var killDays: [Int] = (0..<kills).map { _ in Int.random(in: 1...26, using: &generator) }.sorted()
+let started = ContinuousClock.now
+for day in 1...26 {
+    try await tick(day)
+    let expected = accounts * stepDays.filter { $0 <= day }.count
+    while killDays.first == day {
+        killDays.removeFirst()
+        try await Task.sleep(for: .milliseconds(Int.random(in: 0...800, using: &generator)))
+        kill(mailer.processIdentifier, SIGKILL)
+        mailer.waitUntilExit()
+        killed += 1
+        mailer = try startMailer()
+        say("kill \(killed)/\(kills) on day \(day): \(received().counts.count) of \(expected) emails so far")
+    }
+    let deadline = ContinuousClock.now + .seconds(Double(option("--day-timeout", 60)))
+    while received().counts.count < expected {
+        guard ContinuousClock.now < deadline else { break }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
+let expectedTotal = accounts * stepDays.count
+let finalDeadline = ContinuousClock.now + .seconds(120)
+while received().counts.count < expectedTotal, ContinuousClock.now < finalDeadline {
+    try await Task.sleep(for: .milliseconds(200))
+}
+kill(mailer.processIdentifier, SIGTERM)
+mailer.waitUntilExit()
+
+// The outbox, read committed: the worker's decisions.
+var outbox: [String: Int] = [:]
+_ = try await TopicReading.readToEnd(
+    MailEvents.emailsTopic, partitions: Array(0..<partitions),
+    kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), log: nil
+) { messages in
+    for message in messages {
+        guard let json = try? JSONReader.read(Array(message.value ?? [])),
+            let id = json["data"]?["messageId"]?.stringValue
+        else { continue }
+        outbox[id, default: 0] += 1
+    }
+}
+let (counts, reasons) = received()
+let expectedReasons = Set((0..<accounts).flatMap { n in (1...5).map { "overdue/acct-\(n)/i-acct-\(n)/step-\($0)" } })
+let missing = expectedReasons.subtracting(reasons).count
+let duplicated = counts.values.reduce(0) { $0 + $1 - 1 }
+let outboxDuplicated = outbox.values.reduce(0) { $0 + $1 - 1 }
+say(
+    "kills: \(killed), accounts: \(accounts), emails expected: \(expectedTotal), received: \(counts.values.reduce(0, +)), "
+        + "missing: \(missing), duplicated at the server: \(duplicated) (outbox: \(outboxDuplicated) duplicated, "
+        + "\(outbox.count) distinct), \(Int((ContinuousClock.now - started) / .seconds(1))) s")
+if duplicated > 0 {
+    say(
+        "duplicates come from kills between the server's 250 and the commit of the email's outbox offset: "
+            + "the restarted delivery sends it again, with the same Message-ID")
+}
+exit(missing == 0 && outboxDuplicated == 0 && outbox.count == expectedTotal ? 0 : 1)
