@@ -107,6 +107,11 @@ public enum Catalog {
             key: "account id", writers: ["billing platform", "operators"], readers: ["reminder-mailer"],
             messages: ["account.profile-updated", "account.recipients-change-requested"]),
         Topic(
+            MailEvents.digestItemsTopic,
+            summary: "Failed transactions regrouped by merchant for the daily digest.",
+            key: "merchant id", writers: ["reminder-mailer"], readers: ["reminder-mailer (digest)"],
+            messages: ["digest.item"]),
+        Topic(
             MailEvents.emailsTopic,
             summary: "The email outbox: each email reminder-mailer decided to send, written in the same transaction "
                 + "as the decision; its delivery loop sends them.",

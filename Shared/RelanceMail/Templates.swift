@@ -21,10 +21,13 @@ public struct MerchantProfile: Sendable, Codable, Equatable {
     /// Where a customer updates the payment method; `{account}` is replaced by the account id.
     public var paymentURL: String
     public var locale: MailLocale
+    /// Who gets the daily digest of failed transactions: the billing contact and every admin
+    /// who subscribed. Empty: no digest.
+    public var digestRecipients: [String]
 
     public init(
         name: String, fromAddress: String, contactEmail: String, logoURL: String? = nil, paymentURL: String,
-        locale: MailLocale = .en
+        locale: MailLocale = .en, digestRecipients: [String] = []
     ) {
         self.name = name
         self.fromAddress = fromAddress
@@ -32,6 +35,23 @@ public struct MerchantProfile: Sendable, Codable, Equatable {
         self.logoURL = logoURL
         self.paymentURL = paymentURL
         self.locale = locale
+        self.digestRecipients = digestRecipients
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decode(String.self, forKey: .name),
+            fromAddress: try c.decode(String.self, forKey: .fromAddress),
+            contactEmail: try c.decode(String.self, forKey: .contactEmail),
+            logoURL: try c.decodeIfPresent(String.self, forKey: .logoURL),
+            paymentURL: try c.decode(String.self, forKey: .paymentURL),
+            locale: try c.decodeIfPresent(MailLocale.self, forKey: .locale) ?? .en,
+            digestRecipients: try c.decodeIfPresent([String].self, forKey: .digestRecipients) ?? [])
     }
 }
 
@@ -59,6 +79,30 @@ public enum MailSubject: Sendable, Equatable {
     case retriesExhausted(customer: String, invoice: String, amount: Int64, currency: String, reason: String)
     case cardExpiring(brand: String, last4: String, month: Int, year: Int)
     case reactivated
+    /// The failed transactions of the last 24 hours, for the merchant's billing contact and admins.
+    case dailyDigest(day: String, failures: [DigestLine])
+}
+
+/// One failed transaction in the daily digest.
+public struct DigestLine: Sendable, Codable, Equatable {
+    public var customerName: String
+    /// yyyy-MM-dd
+    public var date: String
+    public var amount: Int64
+    public var currency: String
+    public var transactionType: String
+    public var paymentID: String
+
+    public init(
+        customerName: String, date: String, amount: Int64, currency: String, transactionType: String, paymentID: String
+    ) {
+        self.customerName = customerName
+        self.date = date
+        self.amount = amount
+        self.currency = currency
+        self.transactionType = transactionType
+        self.paymentID = paymentID
+    }
 }
 
 public struct RenderedMail: Sendable, Equatable {
@@ -77,6 +121,7 @@ public enum MailTemplates {
             customerName.map { fr ? "Bonjour \($0)," : "Dear \($0)," } ?? (fr ? "Bonjour," : "Hello,")
         var paragraphs: [String] = []
         var table: [MailInvoice] = []
+        var digest: [DigestLine] = []
         var link: (label: String, url: String)?
         let payURL = merchant.paymentURL.replacingOccurrences(of: "{account}", with: accountID)
         let title: String
@@ -158,6 +203,19 @@ public enum MailTemplates {
                     : "Your \(brand) card ending in \(last4) expires at the end of \(when). Scheduled payments use it: "
                         + "add a new card so that they go on.")
             link = (fr ? "Mettre à jour la carte" : "Update card", payURL)
+        case .dailyDigest(let day, let failures):
+            digest = failures
+            let when = DateFormat.long(day, locale: locale)
+            title =
+                fr
+                ? "Transactions échouées des dernières 24 heures – \(when)"
+                : "Failed transactions in the last 24 hours – \(when)"
+            paragraphs.append(
+                fr
+                    ? "\(failures.count) transaction(s) de vos clients ont échoué ces dernières 24 heures. "
+                        + "Elles figurent dans le centre d’actions."
+                    : "\(failures.count) of your customers' transactions failed in the last 24 hours. "
+                        + "They are listed in the action centre.")
         case .reactivated:
             title = fr ? "Votre compte est réactivé" : "Your account is active again"
             paragraphs.append(
@@ -180,6 +238,13 @@ public enum MailTemplates {
             }
             text += "\n"
         }
+        for line in digest {
+            text +=
+                "  \(line.customerName)  \(DateFormat.long(line.date, locale: locale))  "
+                + "\(MoneyFormat.format(line.amount, currency: line.currency, locale: locale))  "
+                + "\(line.transactionType)  \(line.paymentID)\n"
+        }
+        if !digest.isEmpty { text += "\n" }
         if let link { text += fr ? "\(link.label) : \(link.url)\n\n" : "\(link.label): \(link.url)\n\n" }
         text += "\(contact)\n\n\(merchant.name)\n"
 
@@ -201,6 +266,24 @@ public enum MailTemplates {
                 html +=
                     "<tr><td>\(escape(invoice.number))</td><td>\(escape(DateFormat.long(invoice.dueOn, locale: locale)))</td>"
                     + "<td align=\"right\">\(escape(MoneyFormat.format(invoice.amount, currency: invoice.currency, locale: locale)))</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
+        if !digest.isEmpty {
+            html += "<table cellpadding=\"6\" style=\"border-collapse:collapse\">\n<tr>"
+            let headings =
+                fr
+                ? ["Client", "Date", "Montant", "Type de transaction", "Paiement"]
+                : ["Customer", "Date", "Amount", "Transaction type", "Payment"]
+            for heading in headings { html += "<th align=\"left\">\(heading)</th>" }
+            html += "</tr>\n"
+            for line in digest {
+                let cells = [
+                    line.customerName, DateFormat.long(line.date, locale: locale),
+                    MoneyFormat.format(line.amount, currency: line.currency, locale: locale), line.transactionType,
+                    line.paymentID,
+                ]
+                html += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
             }
             html += "</table>\n"
         }

@@ -12,6 +12,18 @@ public protocol BackgroundService: Sendable {
     func stop() async
 }
 
+/// A second worker runtime in the same process, run as a service (reminder-mailer's digest).
+public struct RuntimeService<W: Worker>: BackgroundService {
+    public let runtime: WorkerRuntime<W>
+
+    public init(_ worker: W, configuration: RuntimeConfiguration) {
+        runtime = WorkerRuntime(worker: worker, configuration: configuration)
+    }
+
+    public func run() async throws { try await runtime.run() }
+    public func stop() async { await runtime.stop() }
+}
+
 /// The `main` of a worker executable: configuration from the environment, the HTTP
 /// endpoint, SIGTERM/SIGINT for a graceful stop, and the runtime loop.
 public enum WorkerMain {
@@ -20,7 +32,7 @@ public enum WorkerMain {
     /// configuration; if either fails, both stop.
     public static func run<W: Worker>(
         _ worker: W, environment: [String: String] = ProcessInfo.processInfo.environment,
-        alongside: ((RuntimeConfiguration, Logger) throws -> any BackgroundService)? = nil
+        alongside: ((RuntimeConfiguration, Logger) throws -> [any BackgroundService])? = nil
     )
         async -> Int32
     {
@@ -32,9 +44,9 @@ public enum WorkerMain {
             return 2
         }
         let runtime = WorkerRuntime(worker: worker, configuration: configuration)
-        let service: (any BackgroundService)?
+        let services: [any BackgroundService]
         do {
-            service = try alongside?(configuration, runtime.log)
+            services = try alongside?(configuration, runtime.log) ?? []
         } catch {
             runtime.log.error("bad configuration", ["error": "\(error)"])
             return 2
@@ -57,7 +69,7 @@ public enum WorkerMain {
             source.setEventHandler {
                 runtime.log.info("signal received: stopping", ["signal": "\(number)"])
                 Task {
-                    await service?.stop()
+                    for service in services { await service.stop() }
                     await runtime.stop()
                 }
             }
@@ -65,19 +77,18 @@ public enum WorkerMain {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let companion = service
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await runtime.run() }
-                if let companion { group.addTask { try await companion.run() } }
+                for service in services { group.addTask { try await service.run() } }
                 do {
-                    // The first to end (a graceful stop or a failure) stops the other.
+                    // The first to end (a graceful stop or a failure) stops the others.
                     try await group.next()
-                    await companion?.stop()
+                    for service in services { await service.stop() }
                     await runtime.stop()
                     try await group.waitForAll()
                 } catch {
-                    await companion?.stop()
+                    for service in services { await service.stop() }
                     await runtime.stop()
                     throw error
                 }

@@ -17,7 +17,9 @@ struct MailerScenario {
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
     static let merchant = MerchantProfile(
         name: "Aérocall", fromAddress: "facturation@aerocall.test", contactEmail: "support@aerocall.test",
-        logoURL: "https://aerocall.test/logo.png", paymentURL: "https://aerocall.test/pay/{account}", locale: .fr)
+        logoURL: "https://aerocall.test/logo.png", paymentURL: "https://aerocall.test/pay/{account}", locale: .fr,
+        digestRecipients: ["billing@aerocall.test", "admin@aerocall.test"])
+    var digest: WorkerHarness<ReminderMailerWorker>.Companion<DigestWorker>?
 
     init(
         server: SMTPTestServer,
@@ -40,7 +42,12 @@ struct MailerScenario {
         deliveryTask = Task { try await delivery.run() }
     }
 
+    mutating func startDigest() async throws {
+        digest = try await harness.start(DigestWorker(merchants: ["m-1": Self.merchant]))
+    }
+
     func stop() async throws {
+        try await digest?.stop()
         await delivery.stop()
         try await deliveryTask.value
         try await harness.stop()
@@ -215,6 +222,40 @@ struct MailerScenarioTests {
         log = try await s.harness.records(MailEvents.emailLogTopic, count: 2)
         #expect(log[1]["code"]?.integerValue == 550 && log[1]["attempts"]?.integerValue == 1)
         #expect(log[1]["error"]?.stringValue?.contains("recipient refused") == true)
+        try await s.stop()
+    }
+
+    @Test("the daily digest: yesterday's failed transactions at 08:00 to the billing contact and the admins")
+    func dailyDigest() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer())
+        try await s.startDigest()
+        try await s.day(0.4)
+        for (n, name) in ["Zoé Lefèvre", "Sam Taylor"].enumerated() {
+            try await s.send(
+                "payment.failed", to: PaymentEvents.paymentsTopic, account: "acct-\(n)", id: "fail-\(n)",
+                .object([
+                    "paymentId": .string("pay-\(n)"), "invoiceId": .string("inv-\(n)"),
+                    "invoiceDate": .string("2026-09-30"), "transactionType": .string("subscription"),
+                    "paymentMethod": .string("card"), "amount": .integer(4_900 + Int64(n) * 100),
+                    "currency": .string("EUR"), "declineCode": .string("insufficient_funds"),
+                    "declineScheme": .string("stripe"), "customerName": .string(name),
+                ]))
+        }
+        try await s.harness.stateWritten("acct-0")
+        try await s.harness.stateWritten("acct-1")
+        try await Task.sleep(for: .seconds(1))
+        try await s.day(0.9)
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(s.server.messages().isEmpty, "no digest before 08:00 the next day")
+        try await s.day(1 + 8.0 / 24)
+        let mail = ReceivedMail(try await s.server.waitFor(1)[0])
+        #expect(mail.headers["subject"] == "Transactions échouées des dernières 24 heures – 2 octobre 2026")
+        #expect(mail.headers["x-envelope-to"] == "billing@aerocall.test,admin@aerocall.test")
+        #expect(mail.text.contains("Zoé Lefèvre  1er octobre 2026  49,00\u{00A0}€  subscription  pay-0"))
+        #expect(mail.text.contains("Sam Taylor  1er octobre 2026  50,00\u{00A0}€  subscription  pay-1"))
+        try await s.day(2 + 8.0 / 24)
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(s.server.messages().count == 1, "nothing failed since: no second digest")
         try await s.stop()
     }
 }

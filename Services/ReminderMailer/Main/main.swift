@@ -13,6 +13,7 @@ import ReminderMailerService
 //   RELANCE_PENDING_PAYMENT_DAYS  how long a payment in flight holds suspension back, default 14
 //   RELANCE_MAIL_RETRY_CAP_SECONDS  longest wait between delivery attempts, default 60
 //   RELANCE_MAIL_GIVE_UP_HOURS      give an email up after this long undeliverable, default 24
+// The daily digest runs in the same process as a second runtime ("reminder-mailer-digest").
 let environment = ProcessInfo.processInfo.environment
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("reminder-mailer: \(message)\n".utf8))
@@ -60,7 +61,17 @@ exit(
             kafka: configuration.kafka, groupID: "\(configuration.groupID ?? "relance-\(worker.name)")-delivery")
         delivery.retry = retry
         delivery.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
-        return MailDelivery(configuration: delivery, transport: mailTransport.transport, log: log)
+        // The daily digest: a second runtime, over merchants instead of accounts.
+        let digest = DigestWorker(
+            merchants: worker.merchants, fallbackMerchant: worker.fallbackMerchant,
+            messageIDDomain: worker.messageIDDomain)
+        var digestConfiguration = configuration
+        digestConfiguration.changelogTopic = nil
+        digestConfiguration.groupID = configuration.groupID.map { "\($0)-digest" }
+        return [
+            MailDelivery(configuration: delivery, transport: mailTransport.transport, log: log),
+            RuntimeService(digest, configuration: digestConfiguration),
+        ]
     })
 
 /// The transport crosses into the closure once, before any concurrency starts.

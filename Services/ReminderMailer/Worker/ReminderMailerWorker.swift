@@ -21,7 +21,7 @@ public struct ReminderMailerWorker: Worker {
     ]
     public var outputTopics = [
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
-        PaymentEvents.commandResultsTopic,
+        PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic,
     ]
     public var eventTypes = [
         ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
@@ -72,6 +72,17 @@ public struct ReminderMailerWorker: Worker {
                 paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy)
         case "payment.failed":
             account.ladder.paymentFailed(paymentID: text("paymentId")!)
+            // For the merchant's daily digest: regrouped by merchant, on its own topic.
+            context.emit(
+                "digest.item", to: MailEvents.digestItemsTopic,
+                data: .object([
+                    "account": .string(context.accountID),
+                    "customerName": .string(text("customerName") ?? account.customerName ?? context.accountID),
+                    "failedOn": .string(String(Timestamp.format(context.now).prefix(10))),
+                    "amount": data["amount"]!, "currency": data["currency"]!,
+                    "transactionType": .string(text("transactionType") ?? ""), "paymentId": .string(text("paymentId")!),
+                    "failedAt": .string(Timestamp.format(context.now)),
+                ]), accountID: event.merchantID, key: event.merchantID)
         case "proof.verdict":
             guard text("verdict") == "accepted", case .array(let matches)? = data["matches"] else { break }
             for match in matches {
@@ -181,36 +192,9 @@ public struct ReminderMailerWorker: Worker {
         context: inout WorkerContext, merchantID: String? = nil
     ) {
         let merchant = merchants[merchantID ?? context.merchantID] ?? fallbackMerchant
-        let locale = account.locale.map { MailLocale(tag: $0) } ?? merchant.locale
-        let messageID =
-            "\(String(EventIDs.hash(reason), radix: 16)).\(kind.replacingOccurrences(of: "_", with: "-"))@\(messageIDDomain)"
-        let rendered = MailTemplates.render(
-            subject, locale: locale, merchant: merchant, customerName: account.customerName,
-            accountID: context.accountID)
-        guard !recipients.isEmpty else {
-            context.emit(
-                "email.failed", to: MailEvents.emailLogTopic,
-                data: .object([
-                    "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
-                    "to": .array([.string("(none)")]), "subject": .string(rendered.subject),
-                    "error": .string("the account has no invoice recipients"), "code": .integer(0),
-                    "attempts": .integer(1),
-                ]), key: messageID)
-            return
-        }
-        let message = EmailMessage(
-            from: MailAddress(merchant.fromAddress, name: merchant.name), to: recipients,
-            replyTo: MailAddress(merchant.contactEmail, name: merchant.name), subject: rendered.subject,
-            date: context.now, messageID: messageID,
-            headers: [("X-Relance-Reason", reason), ("X-Relance-Account", context.accountID)],
-            text: rendered.text, html: rendered.html)
-        context.emit(
-            "email.requested", to: MailEvents.emailsTopic,
-            data: .object([
-                "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
-                "from": .string(merchant.fromAddress), "to": .array(recipients.map { .string($0.address) }),
-                "subject": .string(rendered.subject), "locale": .string(locale.rawValue),
-                "message": .string(String(decoding: message.rfc5322(), as: UTF8.self)),
-            ]))
+        Outbox.send(
+            subject, kind: kind, reason: reason, to: recipients, merchant: merchant,
+            locale: account.locale.map { MailLocale(tag: $0) } ?? merchant.locale, customerName: account.customerName,
+            domain: messageIDDomain, context: &context)
     }
 }

@@ -4,6 +4,8 @@ public enum MailEvents {
     public static let accountsTopic = "relance.accounts"
     public static let emailsTopic = "relance.emails"
     public static let emailLogTopic = "relance.email-log"
+    /// Failed transactions regrouped by merchant (the envelope's accountId is the merchant id).
+    public static let digestItemsTopic = "relance.digest-items"
 
     static let actor = JSONSchema.object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))])
     static let recipient = JSONSchema.object(
@@ -60,7 +62,17 @@ public enum MailEvents {
                 "attempts": .integer(minimum: 1),
             ]))
 
+    public static let digestItem = EventType(
+        "digest.item",
+        summary: "A failed transaction for its merchant's daily digest; accountId is the merchant id.",
+        data: .object(
+            [
+                "account": .string("the customer's account"), "customerName": .string(), "failedOn": .date(),
+                "amount": .amount(), "currency": .currency(), "transactionType": .string(), "paymentId": .string(),
+                "failedAt": .timestamp(),
+            ]))
+
     public static let all = [
-        profileUpdated, recipientsChangeRequested, paymentPending, emailRequested, emailSent, emailFailed,
+        digestItem, profileUpdated, recipientsChangeRequested, paymentPending, emailRequested, emailSent, emailFailed,
     ]
 }
