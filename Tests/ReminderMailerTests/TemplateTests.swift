@@ -68,3 +68,19 @@ import Testing
         #expect(received.text.contains("Bonjour Zoé Lefèvre-Øster,"))
     }
 }
+
+@Suite struct DirectoryTransportTests {
+    @Test func theDemoFolderGetsOneWholeFilePerMessageID() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-eml-\(UUID().uuidString)")
+        let transport = try DirectoryTransport(folder: folder)
+        let envelope = SMTPEnvelope(
+            from: "a@b.test", recipients: ["c@d.test"], message: Array("Subject: x\r\n\r\nbody\r\n".utf8))
+        let reply = try transport.deliver(envelope, messageID: "3f2a.overdue-step-1@relance.localhost")
+        _ = try transport.deliver(envelope, messageID: "3f2a.overdue-step-1@relance.localhost")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(files == ["3f2a.overdue-step-1@relance.localhost.eml"], "the same email twice is one file")
+        #expect(reply.hasPrefix("written to"))
+        let written = try Data(contentsOf: folder.appendingPathComponent(files[0]))
+        #expect(Array(written) == envelope.message)
+    }
+}
