@@ -133,7 +133,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "statements-bench",
-            dependencies: ["BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/StatementsBench"
         ),
         .target(
@@ -155,14 +155,18 @@ let package = Package(
             path: "Tests/ReminderMailerTests",
             exclude: ["smtp_server.py"]
         ),
+        .target(
+            name: "BenchSupport",
+            path: "Benchmarks/Support"
+        ),
         .executableTarget(
             name: "mail-bench",
-            dependencies: ["ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/MailBench"
         ),
         .executableTarget(
             name: "runtime-bench",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/RuntimeBench"
         ),
         .executableTarget(

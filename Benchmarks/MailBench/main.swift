@@ -9,6 +9,7 @@
 //    one reused connection with PIPELINING, against a new connection per email.
 // 3. End to end: emails taken from the outbox topic on the mock cluster, delivered over SMTP,
 //    logged and committed by MailDelivery, one by one.
+import BenchSupport
 import Foundation
 import RelanceDomain
 import RelanceKafka
@@ -16,28 +17,9 @@ import RelanceMail
 import RelanceRuntime
 import ReminderMailerService
 
-let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let renderCount = option("--render", 20_000)
 let deliverCount = option("--deliver", 2_000)
 let rounds = option("--rounds", 5)
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("mail-bench: \(message)\n".utf8))
-    exit(1)
-}
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1
-        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = ContinuousClock.now
-    try body()
-    return (ContinuousClock.now - start) / .seconds(1)
-}
 func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.0f", Double(count) / seconds) }
 
 let merchant = MerchantProfile(
@@ -66,11 +48,11 @@ var jsonRounds: [Double] = []
 var bytes = 0
 for _ in 0..<rounds {
     renderRounds.append(
-        seconds {
+        measure {
             for n in 0..<renderCount { bytes &+= render(n).rfc5322().count }
         })
     jsonRounds.append(
-        seconds {
+        measure {
             for n in 0..<renderCount {
                 let mail = rendered[n % rendered.count]
                 bytes &+=
@@ -113,13 +95,13 @@ var reuseRounds: [Double] = []
 var freshRounds: [Double] = []
 for _ in 0..<max(1, rounds / 2) {
     reuseRounds.append(
-        try seconds {
+        try measure {
             let connection = SMTPConnection(configuration: smtp)
             for envelope in envelopes { try connection.send(envelope) }
             connection.close()
         })
     freshRounds.append(
-        try seconds {
+        try measure {
             for envelope in envelopes.prefix(deliverCount / 4) {
                 let connection = SMTPConnection(configuration: smtp)
                 try connection.send(envelope)

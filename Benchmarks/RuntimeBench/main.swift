@@ -6,32 +6,19 @@
 //
 // Rounds alternate bare loop and runtime and the line reports the median of the rounds'
 // ratios, so that load from elsewhere on a shared machine hurts both sides alike.
+import BenchSupport
 import Foundation
 import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
 
-let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let eventCount = option("--events", 100_000)
 let rounds = option("--rounds", 5)
 let restoreAccounts = option("--accounts", 1_000_000)
 let transactionSize = 1000
 let partitions: Int32 = 4
 
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("runtime-bench: \(message)\n".utf8))
-    exit(1)
-}
 func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start) / .seconds(1) }
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1
-        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
 func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
         let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
@@ -175,7 +162,7 @@ func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Double {
 }
 
 // Per-event costs without Kafka, for finding where the runtime's time goes.
-if arguments.contains("--micro") {
+if CommandLine.arguments.contains("--micro") {
     let sample = Array(
         (#"{"eventId":"ev-123456","type":"bench.event","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
             + #""accountId":"acct-4242","merchantId":"m-1","data":{"amount":4242,"currency":"EUR"}}"#).utf8)

@@ -9,6 +9,7 @@
 //    against the same events through a worker that only echoes them (the runtime's own cost).
 // Each line gives the median of the rounds; the ratios are what to compare across machines.
 import BankStatements
+import BenchSupport
 import Foundation
 import FoundationXML
 import ProofValidatorService
@@ -16,30 +17,11 @@ import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
 
-let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let entryCount = option("--entries", 10_000)
 let statementCount = option("--statements", 20_000)
 let proofCount = option("--proofs", 5_000)
 let rounds = option("--rounds", 5)
 
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("statements-bench: \(message)\n".utf8))
-    exit(1)
-}
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1
-        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-func time(_ body: () throws -> Void) rethrows -> Double {
-    let start = ContinuousClock.now
-    try body()
-    return (ContinuousClock.now - start) / .seconds(1)
-}
 func format(_ value: Double) -> String { String(format: "%.0f", value) }
 func format2(_ value: Double) -> String { String(format: "%.2f", value) }
 
@@ -96,12 +78,12 @@ var sax: [Double] = []
 let limits = XMLLimits(maxBytes: 1 << 30)
 for _ in 0..<rounds {
     ours.append(
-        try time {
+        try measure {
             let statements = try CamtReader.read(camt, limits: limits)
             guard statements[0].entries.count == entryCount else { fail("camt: read \(statements[0].entries.count)") }
         })
     sax.append(
-        time {
+        measure {
             let parser = XMLParser(data: Data(camt))
             let delegate = CountingDelegate()
             parser.delegate = delegate
@@ -145,12 +127,12 @@ var mtOurs: [Double] = []
 var mtLines: [Double] = []
 for _ in 0..<rounds {
     mtOurs.append(
-        try time {
+        try measure {
             let statements = try MT940Reader.read(mt940, maxBytes: 1 << 30)
             guard statements.count == statementCount else { fail("mt940: read \(statements.count)") }
         })
     mtLines.append(
-        time {
+        measure {
             let lines = mt940.split(separator: "\n")
             guard lines.count > statementCount else { fail("line split") }
         })
@@ -209,13 +191,13 @@ var envelopeRounds: [Double] = []
 var judgeRounds: [Double] = []
 for _ in 0..<rounds {
     envelopeRounds.append(
-        time {
+        measure {
             for bytes in proofBytes {
                 guard case .success = eventValidator.read(bytes) else { fail("invalid") }
             }
         })
     judgeRounds.append(
-        try time {
+        try measure {
             for (n, envelope) in envelopes.enumerated() {
                 var ledger = ProofLedger()
                 ledger.issued(

@@ -1,0 +1,34 @@
+import Foundation
+
+// What every benchmark program needs: options, output, medians, timing.
+
+/// The integer after `name` on the command line, or `fallback`.
+public func option(_ name: String, _ fallback: Int) -> Int {
+    let arguments = CommandLine.arguments
+    return arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
+        ?? fallback
+}
+
+/// A line on standard output, unbuffered (results show as they come).
+public func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+/// The program's name and the message on standard error, exit status 1.
+public func fail(_ message: String) -> Never {
+    let program = URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent
+    FileHandle.standardError.write(Data("\(program): \(message)\n".utf8))
+    exit(1)
+}
+
+/// The median: rounds of a benchmark differ on a shared machine; the median is steadier.
+public func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// Seconds `body` takes.
+public func measure(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    return (ContinuousClock.now - start) / .seconds(1)
+}
