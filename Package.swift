@@ -137,6 +137,21 @@ let package = Package(
             path: "Benchmarks/StatementsBench"
         ),
         .target(
+            name: "CardExpiryService",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Services/CardExpiry/Worker"
+        ),
+        .executableTarget(
+            name: "card-expiry",
+            dependencies: ["CardExpiryService", "RelanceRuntime"],
+            path: "Services/CardExpiry/Main"
+        ),
+        .testTarget(
+            name: "CardExpiryTests",
+            dependencies: ["CardExpiryService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport"],
+            path: "Tests/CardExpiryTests"
+        ),
+        .target(
             name: "ReminderMailerService",
             dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceMail", "RelanceKafka"],
             path: "Services/ReminderMailer/Worker"

@@ -4,7 +4,7 @@ import Foundation
 /// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
 public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
-    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all + MailEvents.all
+    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -48,7 +48,7 @@ public enum Catalog {
         Topic(
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
-            key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox"],
+            key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox", "card-expiry"],
             readers: ["payment-retry", "proof-validator", "reminder-mailer"],
             messages: ["payment.failed", "payment.succeeded", "payment.pending", "card.replaced"]),
         Topic(
@@ -106,6 +106,15 @@ public enum Catalog {
             summary: "Customer details (name, language) and invoice-recipient changes, with the actor who asks.",
             key: "account id", writers: ["billing platform", "operators"], readers: ["reminder-mailer"],
             messages: ["account.profile-updated", "account.recipients-change-requested"]),
+        Topic(
+            CardEvents.cardsTopic, summary: "Saved cards (never their numbers) and the scheduled payments they pay.",
+            key: "account id", writers: ["billing platform"], readers: ["card-expiry"],
+            messages: ["card.saved", "card.removed", "schedule.updated"]),
+        Topic(
+            CardEvents.expiringCardsTopic,
+            summary: "The expiring-cards list: cards in the wallet that pay a scheduled payment and expire next month.",
+            key: "account id/card id", compacted: true, writers: ["card-expiry"],
+            readers: ["relance action-centre", "dashboards"], messages: ["expiring-card.updated"]),
         Topic(
             MailEvents.digestItemsTopic,
             summary: "Failed transactions regrouped by merchant for the daily digest.",
