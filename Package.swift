@@ -30,7 +30,7 @@ let package = Package(
         ),
         .target(
             name: "RelanceMail",
-            dependencies: ["COpenSSL"],
+            dependencies: ["COpenSSL", "RelanceDomain"],
             path: "Shared/RelanceMail"
         ),
         .target(

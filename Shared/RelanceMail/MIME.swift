@@ -1,4 +1,5 @@
 import Foundation
+import RelanceDomain
 
 /// An address with an optional display name.
 public struct MailAddress: Sendable, Equatable, Codable {
@@ -187,24 +188,11 @@ enum MIME {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let dayNumber = Int(seconds.quotient(86_400))
         let secondOfDay = Int(seconds - Int64(dayNumber) * 86_400)
-        let (year, month, day) = civil(dayNumber)
+        let (year, month, day) = Timestamp.civil(fromDays: dayNumber)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let weekday = days[((dayNumber % 7) + 7) % 7]
         return "\(weekday), \(day) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):"
             + "\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
-    }
-
-    /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-    static func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// FNV-1a of the text, 16 hex digits: stable across runs and machines.

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceDomain
 
 /// The emails Relance writes, in French and English, each with a text and an HTML part.
 public enum MailLocale: String, Sendable, Codable, CaseIterable {
@@ -324,14 +325,10 @@ public enum MoneyFormat {
         "EUR": ("€", "€"), "USD": ("$", "$US"), "GBP": ("£", "£GB"), "AUD": ("A$", "$AU"), "CAD": ("CA$", "$CA"),
         "JPY": ("¥", "JPY"), "CHF": ("CHF ", "CHF"),
     ]
-    static let exponents: [String: Int] = [
-        "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "XOF": 0, "XAF": 0, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3,
-        "JOD": 3, "IQD": 3, "LYD": 3,
-    ]
-
-    /// Minor units → text; the currency's decimals follow ISO 4217 (2 unless listed).
+    /// Minor units → text; the currency's decimals are ISO 4217's (`Currency`), 2 for a code
+    /// it does not know.
     public static func format(_ minorUnits: Int64, currency: String, locale: MailLocale) -> String {
-        let exponent = exponents[currency] ?? 2
+        let exponent = Currency(code: currency)?.minorUnitDigits ?? 2
         var scale: Int64 = 1
         for _ in 0..<exponent { scale *= 10 }
         let negative = minorUnits < 0
