@@ -251,14 +251,14 @@ public final class SMTPConnection {
         }
         if authMechanisms.contains("PLAIN") || !authMechanisms.contains("LOGIN") {
             let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
-            let reply = try command("AUTH PLAIN \(token)", redacted: "AUTH PLAIN ***")
+            let reply = try command("AUTH PLAIN \(token)")
             guard reply.code == 235 else { throw failure(reply, "AUTH PLAIN") }
         } else {
             var reply = try command("AUTH LOGIN")
             guard reply.code == 334 else { throw failure(reply, "AUTH LOGIN") }
-            reply = try command(Data(username.utf8).base64EncodedString(), redacted: "***")
+            reply = try command(Data(username.utf8).base64EncodedString())
             guard reply.code == 334 else { throw failure(reply, "AUTH LOGIN") }
-            reply = try command(Data(password.utf8).base64EncodedString(), redacted: "***")
+            reply = try command(Data(password.utf8).base64EncodedString())
             guard reply.code == 235 else { throw failure(reply, "AUTH LOGIN") }
         }
     }
@@ -268,7 +268,7 @@ public final class SMTPConnection {
         return reply.code >= 500 ? .permanent(message, code: reply.code) : .transient(message, code: reply.code)
     }
 
-    private func command(_ line: String, redacted: String? = nil) throws(SMTPError) -> SMTPReply {
+    private func command(_ line: String) throws(SMTPError) -> SMTPReply {
         try write(Array((line + "\r\n").utf8))
         return try readReply()
     }
