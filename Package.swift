@@ -176,7 +176,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mail-bench",
-            dependencies: ["BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
             path: "Benchmarks/MailBench"
         ),
         .executableTarget(
@@ -186,7 +186,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "relance-mail-chaos",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
             path: "Tests/MailChaos"
         ),
         .executableTarget(

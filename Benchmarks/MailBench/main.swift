@@ -15,6 +15,7 @@ import RelanceDomain
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime
+import RelanceTestSupport
 import ReminderMailerService
 
 let renderCount = option("--render", 20_000)
@@ -70,22 +71,10 @@ say(
         + "ratio \(String(format: "%.2f", jsonSeconds / renderSeconds))")
 
 // MARK: SMTP delivery
-let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Tests/ReminderMailerTests/smtp_server.py").path
-let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-mail-bench-\(getpid())")
-let server = Process()
-server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-server.arguments = [script, "--dir", folder.path]
-let pipe = Pipe()
-server.standardOutput = pipe
-server.standardError = FileHandle.nullDevice
-do { try server.run() } catch { fail("cannot start \(script): \(error)") }
-defer { kill(server.processIdentifier, SIGKILL) }
-let ready = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
-guard ready.hasPrefix("ready "), let port = Int(ready.dropFirst(6).prefix { $0.isNumber }) else {
-    fail("the SMTP server did not start (python3-aiosmtpd?): \(ready)")
-}
-let smtp = SMTPConfiguration(host: "127.0.0.1", port: port, security: .none)
+let server: SMTPTestServer
+do { server = try SMTPTestServer() } catch { fail("\(error)") }
+defer { server.stop() }
+let smtp = SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .none)
 let envelopes = (0..<deliverCount).map { n in
     SMTPEnvelope(
         from: merchant.fromAddress, recipients: ["client\(n)@client.test"],

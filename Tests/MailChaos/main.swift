@@ -9,44 +9,26 @@
 // duplicates are counted by Message-ID, both in the outbox (the worker's exactly-once decisions)
 // and at the SMTP server (delivery). Prints
 //   kills: K, accounts: N, emails expected: E, received: R, missing: M, duplicated at the server: D (outbox: 0)
+import BenchSupport
 import Foundation
 import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
+import RelanceTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("relance-mail-chaos: \(message)\n".utf8))
-    exit(1)
-}
-let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let accounts = option("--accounts", 200)
 let kills = option("--kills", 10)
 let partitions: Int32 = 4
 let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01
 
 // The SMTP server.
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-let mailFolder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-mail-chaos-\(getpid())")
-let server = Process()
-server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-server.arguments = [root.appendingPathComponent("ReminderMailerTests/smtp_server.py").path, "--dir", mailFolder.path]
-let serverOutput = Pipe()
-server.standardOutput = serverOutput
-server.standardError = FileHandle.nullDevice
-try server.run()
-defer { kill(server.processIdentifier, SIGKILL) }
-let ready = String(decoding: serverOutput.fileHandleForReading.availableData, as: UTF8.self)
-guard ready.hasPrefix("ready "), let smtpPort = Int(ready.dropFirst(6).prefix { $0.isNumber }) else {
-    fail("the SMTP server did not start (python3-aiosmtpd?): \(ready)")
-}
+let server: SMTPTestServer
+do { server = try SMTPTestServer() } catch { fail("\(error)") }
+let smtpPort = server.port
 
 // The broker and the topics.
 let cluster = try MockCluster(brokers: 1)
@@ -108,14 +90,10 @@ func startMailer() throws -> Process {
 }
 
 /// Message-ID → how many times the server received it, and the reasons seen.
-func received() -> (counts: [String: Int], reasons: Set<String>) {
+func received(by server: SMTPTestServer) -> (counts: [String: Int], reasons: Set<String>) {
     var counts: [String: Int] = [:]
     var reasons: Set<String> = []
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: mailFolder.path)) ?? []
-    for name in names where name.hasSuffix(".eml") {
-        guard let text = try? String(contentsOf: mailFolder.appendingPathComponent(name), encoding: .utf8) else {
-            continue
-        }
+    for text in server.messages() {
         for line in text.split(separator: "\r\n").prefix(40) {
             if line.hasPrefix("Message-ID: ") { counts[String(line.dropFirst(12)), default: 0] += 1 }
             if line.hasPrefix("X-Relance-Reason: ") { reasons.insert(String(line.dropFirst(18))) }
@@ -184,17 +162,17 @@ for day in 1...26 {
         mailer.waitUntilExit()
         killed += 1
         mailer = try startMailer()
-        say("kill \(killed)/\(kills) on day \(day): \(received().counts.count) of \(expected) emails so far")
+        say("kill \(killed)/\(kills) on day \(day): \(received(by: server).counts.count) of \(expected) emails so far")
     }
     let deadline = ContinuousClock.now + .seconds(Double(option("--day-timeout", 60)))
-    while received().counts.count < expected {
+    while received(by: server).counts.count < expected {
         guard ContinuousClock.now < deadline else { break }
         try await Task.sleep(for: .milliseconds(100))
     }
 }
 let expectedTotal = accounts * stepDays.count
 let finalDeadline = ContinuousClock.now + .seconds(120)
-while received().counts.count < expectedTotal, ContinuousClock.now < finalDeadline {
+while received(by: server).counts.count < expectedTotal, ContinuousClock.now < finalDeadline {
     try await Task.sleep(for: .milliseconds(200))
 }
 kill(mailer.processIdentifier, SIGTERM)
@@ -213,7 +191,7 @@ _ = try await TopicReading.readToEnd(
         outbox[id, default: 0] += 1
     }
 }
-let (counts, reasons) = received()
+let (counts, reasons) = received(by: server)
 let expectedReasons = Set((0..<accounts).flatMap { n in (1...5).map { "overdue/acct-\(n)/i-acct-\(n)/step-\($0)" } })
 let missing = expectedReasons.subtracting(reasons).count
 let duplicated = counts.values.reduce(0) { $0 + $1 - 1 }
@@ -227,4 +205,5 @@ if duplicated > 0 {
         "duplicates come from kills between the server's 250 and the commit of the email's outbox offset: "
             + "the restarted delivery sends it again, with the same Message-ID")
 }
+server.stop()
 exit(missing == 0 && outboxDuplicated == 0 && outbox.count == expectedTotal ? 0 : 1)

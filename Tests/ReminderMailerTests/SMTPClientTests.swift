@@ -1,5 +1,6 @@
 import Foundation
 import RelanceMail
+import RelanceTestSupport
 import Testing
 
 /// The SMTP client against a real SMTP server process (aiosmtpd).

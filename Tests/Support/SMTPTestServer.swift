@@ -1,24 +1,36 @@
 import Foundation
 
-/// `smtp_server.py` (aiosmtpd) as a child process: a real SMTP server over TCP.
-final class SMTPTestServer {
-    let folder: URL
-    let port: Int
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `Tests/ReminderMailerTests/smtp_server.py` (aiosmtpd) as a child process: a real SMTP server
+/// over TCP, for the mail tests, the mail chaos test and mail-bench.
+public final class SMTPTestServer {
+    public let folder: URL
+    public let port: Int
     private var process: Process?
     let arguments: [String]
 
-    struct Options {
-        var tls = false
-        var auth: String?
-        var failFirst = 0
-        var refuse: String?
+    public struct Options {
+        public var tls = false
+        public var auth: String?
+        public var failFirst = 0
+        public var refuse: String?
+
+        public init(tls: Bool = false, auth: String? = nil, failFirst: Int = 0, refuse: String? = nil) {
+            self.tls = tls
+            self.auth = auth
+            self.failFirst = failFirst
+            self.refuse = refuse
+        }
     }
 
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("smtp_server.py").path
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ReminderMailerTests/smtp_server.py").path
 
     /// A self-signed certificate for "localhost", made once per test run.
-    static let certificate: (cert: String, key: String) = {
+    public static let certificate: (cert: String, key: String) = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relance-smtp-tls-\(getpid())")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cert = folder.appendingPathComponent("cert.pem").path
@@ -36,7 +48,7 @@ final class SMTPTestServer {
         return (cert, key)
     }()
 
-    init(_ options: Options = Options(), port: Int = 0, folder: URL? = nil) throws {
+    public init(_ options: Options = Options(), port: Int = 0, folder: URL? = nil) throws {
         self.folder =
             folder
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("relance-smtp-\(UUID().uuidString)")
@@ -79,7 +91,7 @@ final class SMTPTestServer {
 
     /// Stops the server (the port is closed: connections are refused). SIGKILL: the child
     /// inherits the test process's blocked signals, SIGTERM among them.
-    func stop() {
+    public func stop() {
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -88,7 +100,7 @@ final class SMTPTestServer {
     }
 
     /// Starts it again on the same port and folder.
-    func restart() throws {
+    public func restart() throws {
         stop()
         var arguments = self.arguments
         if let index = arguments.firstIndex(of: "--port") { arguments[index + 1] = String(port) }
@@ -98,7 +110,7 @@ final class SMTPTestServer {
     deinit { stop() }
 
     /// The messages received so far, in order of arrival.
-    func messages() -> [String] {
+    public func messages() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".eml") }.sorted().compactMap {
             try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)
@@ -106,7 +118,7 @@ final class SMTPTestServer {
     }
 
     /// Waits until `count` messages have arrived.
-    func waitFor(_ count: Int, within seconds: Double = 30) async throws -> [String] {
+    public func waitFor(_ count: Int, within seconds: Double = 30) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let received = messages()
@@ -117,66 +129,7 @@ final class SMTPTestServer {
     }
 }
 
-struct TestServerError: Error, CustomStringConvertible {
-    var description: String
+public struct TestServerError: Error, CustomStringConvertible {
+    public var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Reading a received message: headers (unfolded, encoded words decoded) and the text part.
-struct ReceivedMail {
-    var headers: [String: String] = [:]
-    var text = ""
-    var html = ""
-
-    init(_ raw: String) {
-        let normalized = raw.replacingOccurrences(of: "\r\n", with: "\n")
-        let parts = normalized.components(separatedBy: "\n\n")
-        let head = parts[0].replacingOccurrences(of: "\n ", with: " ")
-        for line in head.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = String(line[..<colon]).lowercased()
-            headers[name] = Self.decodeWords(
-                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
-        }
-        // Each part: its headers, a blank line, quoted-printable text.
-        let body = parts.dropFirst().joined(separator: "\n\n")
-        for section in body.components(separatedBy: "--=_relance_") {
-            guard let split = section.range(of: "\n\n") else { continue }
-            let content = Self.decodeQuotedPrintable(String(section[split.upperBound...]))
-            if section.contains("Content-Type: text/plain") { text = content }
-            if section.contains("Content-Type: text/html") { html = content }
-        }
-    }
-
-    static func decodeWords(_ value: String) -> String {
-        var out = ""
-        for word in value.components(separatedBy: " ") {
-            if word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?="),
-                let data = Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))
-            {
-                out += String(decoding: data, as: UTF8.self)
-            } else {
-                out += (out.isEmpty ? "" : " ") + word
-            }
-        }
-        return out
-    }
-
-    static func decodeQuotedPrintable(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        let source = Array(text.replacingOccurrences(of: "=\n", with: "").utf8)
-        var index = 0
-        while index < source.count {
-            if source[index] == UInt8(ascii: "="), index + 2 < source.count,
-                let value = UInt8(String(decoding: source[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                index += 3
-            } else {
-                bytes.append(source[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
