@@ -172,6 +172,7 @@ let package = Package(
         ),
         .target(
             name: "BenchSupport",
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/Support"
         ),
         .executableTarget(
@@ -188,6 +189,16 @@ let package = Package(
             name: "relance-mail-chaos",
             dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
             path: "Tests/MailChaos"
+        ),
+        .executableTarget(
+            name: "card-bench",
+            dependencies: ["BenchSupport", "CardExpiryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Benchmarks/CardBench"
+        ),
+        .executableTarget(
+            name: "relance-card-chaos",
+            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
+            path: "Tests/CardChaos"
         ),
         .executableTarget(
             name: "relance-kill-test",

@@ -12,8 +12,10 @@ swift test --skip-build --no-parallel
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20
 
-# reminder-mailer killed mid-ladder while delivering to a real SMTP server (aiosmtpd).
-bash scripts/mail-chaos.sh --accounts 50 --kills 5
+# reminder-mailer killed mid-ladder while delivering to a real SMTP server (aiosmtpd), and
+# card-expiry killed around month boundaries.
+bash scripts/chaos.sh mail --accounts 50 --kills 5
+bash scripts/chaos.sh card --accounts 300 --kills 10
 
 tools=".build/test-tools"
 mkdir -p "$tools"

@@ -217,86 +217,26 @@ say(
     "per proof event (\(averageBytes) bytes): runtime input checks \(format2(median(envelopeRounds) * 1000)) µs, "
         + "document read + verdict \(format2(median(judgeRounds) * 1000)) µs")
 
-let cluster = try MockCluster(brokers: 3)
-let bootstrap = cluster.bootstrapServers
-try await cluster.createTopic("relance.dead-letters", partitions: 1)
-let partitions: Int32 = 4
-
-/// A worker that accepts the same events and only echoes proofs: the runtime's own cost.
-struct EchoWorker: Worker {
-    struct State: Codable, Sendable {}
-    var name = "echo"
-    var inputTopics: [String]
-    var outputTopics: [String]
-    var eventTypes = ProofValidatorWorker().eventTypes
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
-        context.emit("bench.echoed", to: outputTopics[0], data: .object(["proofId": event.data["proofId"] ?? .null]))
-    }
-    func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+let bench = try await WorkerBench(clock: Date(timeIntervalSince1970: 1_794_268_800))
+// Invoices and proofs on one topic, so each proof comes after its invoice.
+let events = (0..<proofCount).flatMap { n -> [(key: String, value: [UInt8])] in
+    let (invoice, proof) = proofEvents(n)
+    return [("acct-\(n)", invoice.jsonBytes), ("acct-\(n)", proof.jsonBytes)]
 }
-
-/// Fills fresh topics with an invoice and a camt.053 proof for each of `proofCount` accounts,
-/// runs `worker` over them, and returns the seconds from the end of the restore to the last event.
-func run<W: Worker>(round: Int, _ make: ([String], [String]) -> W) async throws -> Double {
-    let input = "bench.proofs.\(round)"
-    let output = "bench.verdicts.\(round)"
-    for topic in [input, output, "bench.clock.\(round)", "bench.changelog.\(round)"] {
-        try await cluster.createTopic(topic, partitions: partitions)
-    }
-    var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
-    configuration.lingerMilliseconds = 5
-    let producer = try KafkaProducer(configuration: configuration)
-    for n in 0..<proofCount {
-        let (invoice, proof) = proofEvents(n)
-        // Invoices and proofs on one topic, so each proof comes after its invoice.
-        try await producer.enqueue(ProducerMessage(topic: input, key: "acct-\(n)", value: invoice.jsonBytes))
-        try await producer.enqueue(ProducerMessage(topic: input, key: "acct-\(n)", value: proof.jsonBytes))
-    }
-    for partition in 0..<partitions {
-        try await producer.enqueue(
-            ProducerMessage(
-                topic: "bench.clock.\(round)", partition: partition, key: nil,
-                value: ClockTick.record(Date(timeIntervalSince1970: 1_794_268_800))))
-    }
-    try await producer.flush(timeout: .seconds(120))
-    try await producer.close()
-
-    var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap)
-    runtimeConfiguration.instanceID = "bench-\(round)"
-    runtimeConfiguration.groupID = "bench-\(round)"
-    runtimeConfiguration.clockTopic = "bench.clock.\(round)"
-    runtimeConfiguration.changelogTopic = "bench.changelog.\(round)"
-    runtimeConfiguration.batchMaxEvents = 1000
-    runtimeConfiguration.batchMaxMilliseconds = 1000
-    runtimeConfiguration.abortedRecordsVisible = true
-    runtimeConfiguration.logLevel = .warning
-    let runtime = WorkerRuntime(worker: make([input], [output]), configuration: runtimeConfiguration)
-    let task = Task { try await runtime.run() }
-    while await runtime.ownedPartitions.count < partitions || !runtime.status.isReady {
-        try await Task.sleep(for: .milliseconds(2))
-    }
-    let start = ContinuousClock.now
-    while runtime.metrics.eventsIn < 2 * proofCount {
-        try await Task.sleep(for: .milliseconds(2))
-    }
-    let elapsed = (ContinuousClock.now - start) / .seconds(1)
-    guard runtime.metrics.deadLetterCount == 0 else { fail("\(runtime.metrics.deadLetterCount) dead letters") }
-    await runtime.stop()
-    try await task.value
-    return elapsed
-}
-
 var validated: [Double] = []
 var echoed: [Double] = []
-for index in 0..<max(1, rounds / 2) {
+for _ in 0..<max(1, rounds / 2) {
     validated.append(
-        try await run(round: 2 * index) { inputs, outputs in
+        try await bench.run(events) { input, output in
             var worker = ProofValidatorWorker()
-            worker.inputTopics = inputs
-            worker.verdictsTopic = outputs[0]
+            worker.inputTopics = [input]
+            worker.verdictsTopic = output
             return worker
         })
-    echoed.append(try await run(round: 2 * index + 1) { EchoWorker(inputTopics: $0, outputTopics: $1) })
+    echoed.append(
+        try await bench.run(events) {
+            WorkerBench.EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: ProofValidatorWorker().eventTypes)
+        })
 }
 let validatedSeconds = median(validated)
 let echoSeconds = median(echoed)

@@ -1,6 +1,6 @@
 // reminder-mailer under SIGKILL, mid-ladder, delivering to a real SMTP server.
 //
-//   relance-mail-chaos [--accounts N] [--kills K]      (scripts/mail-chaos.sh builds and runs it)
+//   relance-mail-chaos [--accounts N] [--kills K]      (scripts/chaos.sh mail builds and runs it)
 //
 // This process holds a mock cluster and runs aiosmtpd (Tests/ReminderMailerTests/smtp_server.py);
 // it starts the reminder-mailer executable as a child, walks simulated time from day 0 to day 26
@@ -15,10 +15,6 @@ import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 let accounts = option("--accounts", 200)
 let kills = option("--kills", 10)
@@ -41,53 +37,11 @@ for topic in [
     try await cluster.createTopic(topic, partitions: partitions)
 }
 try await cluster.createTopic("relance.dead-letters", partitions: 1)
-var producerConfiguration = ProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
-producerConfiguration.lingerMilliseconds = 5
-let producer = try KafkaProducer(configuration: producerConfiguration)
-
+let driver = try ChaosDriver(bootstrap: cluster.bootstrapServers, clockPartitions: partitions)
 func publish(_ type: String, to topic: String, account: String, id: String, _ data: JSONValue) async throws {
-    let event = JSONValue.object([
-        "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
-        "occurredAt": .string("2026-10-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
-        "data": data,
-    ])
-    try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
+    try await driver.publish(type, to: topic, account: account, id: id, data)
 }
-
-func tick(_ day: Int) async throws {
-    for partition in 0..<partitions {
-        try await producer.enqueue(
-            ProducerMessage(
-                topic: "relance.clock", partition: partition, key: nil,
-                value: ClockTick.record(day0.addingTimeInterval(Double(day) * 86_400))))
-    }
-    try await producer.flush(timeout: .seconds(30))
-}
-
-// The mailer, as a child process.
-let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("relance-mail-chaos-\(getpid()).log")
-_ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
-let log = try FileHandle(forWritingTo: logPath)
-func startMailer() throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("reminder-mailer")
-    var environment = ProcessInfo.processInfo.environment
-    environment["RELANCE_KAFKA_BOOTSTRAP"] = cluster.bootstrapServers
-    environment["RELANCE_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)?security=none"
-    environment["RELANCE_MAIL_RETRY_CAP_SECONDS"] = "1"
-    environment["RELANCE_INSTANCE_ID"] = "chaos"
-    environment["RELANCE_ABORTED_RECORDS_VISIBLE"] = "true"
-    environment["RELANCE_SESSION_TIMEOUT_MS"] = "6000"
-    environment["RELANCE_HTTP_PORT"] = "0"
-    environment["RELANCE_BATCH_MAX_MS"] = "100"
-    environment["RELANCE_LOG_LEVEL"] = environment["RELANCE_LOG_LEVEL"] ?? "info"
-    process.environment = environment
-    process.standardOutput = log
-    process.standardError = log
-    try process.run()
-    return process
-}
+func tick(_ day: Int) async throws { try await driver.tick(day0.addingTimeInterval(Double(day) * 86_400)) }
 
 /// Message-ID → how many times the server received it, and the reasons seen.
 func received(by server: SMTPTestServer) -> (counts: [String: Int], reasons: Set<String>) {
@@ -121,30 +75,20 @@ for n in 0..<accounts {
             "currency": .string("EUR"), "issuedOn": .string("2026-09-15"), "dueOn": .string("2026-10-01"),
         ]))
 }
-try await producer.flush(timeout: .seconds(30))
+try await driver.producer.flush(timeout: .seconds(30))
 
-var mailer = try startMailer()
-
-// Events and ticks travel on different topics: wait until the worker has taken in every
-// account (its changelog has them all and has stopped growing) before time moves.
-let setupDeadline = ContinuousClock.now + .seconds(180)
-var lastTotal = -1
-while true {
-    var changes: [String: Int] = [:]
-    _ = try await TopicReading.readToEnd(
-        "relance.reminder-mailer.changelog", partitions: Array(0..<partitions),
-        kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), log: nil
-    ) { messages in
-        for message in messages {
-            guard let key = message.key, key.starts(with: Array("a:".utf8)) else { continue }
-            changes[String(decoding: key.dropFirst(2), as: UTF8.self), default: 0] += 1
-        }
-    }
-    let total = changes.values.reduce(0, +)
-    if changes.count == accounts && total == lastTotal { break }
-    lastTotal = total
-    guard ContinuousClock.now < setupDeadline else { fail("the mailer did not take in the accounts") }
-    try await Task.sleep(for: .seconds(2))
+// The mailer, as a child process.
+let mailer = try WorkerProcess(
+    "reminder-mailer", bootstrap: cluster.bootstrapServers,
+    environment: [
+        "RELANCE_SMTP_URL": "smtp://127.0.0.1:\(smtpPort)?security=none", "RELANCE_MAIL_RETRY_CAP_SECONDS": "1",
+    ])
+guard
+    try await driver.waitForChangelog(
+        "relance.reminder-mailer.changelog", accounts: accounts, partitions: partitions,
+        bootstrap: cluster.bootstrapServers)
+else {
+    fail("the mailer did not take in the accounts\n\(mailer.logTail())")
 }
 var killed = 0
 var generator = SystemRandomNumberGenerator()
@@ -158,10 +102,8 @@ for day in 1...26 {
     while killDays.first == day {
         killDays.removeFirst()
         try await Task.sleep(for: .milliseconds(Int.random(in: 0...800, using: &generator)))
-        kill(mailer.processIdentifier, SIGKILL)
-        mailer.waitUntilExit()
+        try mailer.killAndRestart()
         killed += 1
-        mailer = try startMailer()
         say("kill \(killed)/\(kills) on day \(day): \(received(by: server).counts.count) of \(expected) emails so far")
     }
     let deadline = ContinuousClock.now + .seconds(Double(option("--day-timeout", 60)))
@@ -175,8 +117,7 @@ let finalDeadline = ContinuousClock.now + .seconds(120)
 while received(by: server).counts.count < expectedTotal, ContinuousClock.now < finalDeadline {
     try await Task.sleep(for: .milliseconds(200))
 }
-kill(mailer.processIdentifier, SIGTERM)
-mailer.waitUntilExit()
+mailer.stop()
 
 // The outbox, read committed: the worker's decisions.
 var outbox: [String: Int] = [:]

@@ -75,7 +75,8 @@ public struct CardExpiryWorker: Worker {
                 context.emit(
                     "notification.requested", to: PaymentEvents.notificationsTopic,
                     data: .object([
-                        "kind": .string("card_expiring"), "audience": .string("customer"), "brand": .string(card.brand),
+                        "kind": .string("card_expiring"), "audience": .string("customer"), "cardId": .string(card.id),
+                        "brand": .string(card.brand),
                         "last4": .string(card.last4), "expMonth": .integer(Int64(card.expires.month)),
                         "expYear": .integer(Int64(card.expires.year)),
                     ]))

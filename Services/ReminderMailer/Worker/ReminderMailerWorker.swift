@@ -181,8 +181,15 @@ public struct ReminderMailerWorker: Worker {
                 invoice: text("invoiceId"), amount: data["amount"]?.integerValue ?? 0, currency: text("currency"),
                 reason: text("reason"))
         }
+        // A card reminder's reason names the card and its expiry: once per card and expiry date.
+        var reason = "\(kind)/\(context.accountID)/\(event.eventID)"
+        if kind == "card_expiring", let card = data["cardId"]?.stringValue {
+            let year = data["expYear"]?.integerValue ?? 0
+            let month = data["expMonth"]?.integerValue ?? 0
+            reason = "\(kind)/\(context.accountID)/\(card)/\(year)-\(month < 10 ? "0" : "")\(month)"
+        }
         send(
-            subject, kind: kind, reason: "\(kind)/\(context.accountID)/\(event.eventID)", to: recipients,
+            subject, kind: kind, reason: reason, to: recipients,
             account: account, context: &context, merchantID: event.merchantID)
     }
 

@@ -89,10 +89,11 @@ public enum PaymentEvents {
                 "reason": .string(), "customerName": .string(),
                 "brand": .string(), "last4": .string(minLength: 4, maxLength: 4, pattern: "^[0-9]{4}$"),
                 "expMonth": .integer(minimum: 1, maximum: 12), "expYear": .integer(minimum: 2000, maximum: 2100),
+                "cardId": .string("the saved card (card_expiring)"),
             ],
             optional: [
                 "paymentId", "invoiceId", "amount", "currency", "reason", "customerName", "brand", "last4", "expMonth",
-                "expYear",
+                "expYear", "cardId",
             ]))
 
     public static let collectionsHandedOver = EventType(

@@ -1,0 +1,150 @@
+// card-expiry speed.
+//
+//   swift run -c release card-bench [--accounts N] [--cards C] [--rounds R]
+//
+// 1. Card and schedule events per second through card-expiry, exactly-once on the mock cluster
+//    (N accounts: a card saved, the subscription it pays, a replacement card for every other
+//    account), against the same events through a worker that only echoes them (the runtime's
+//    own cost), in the same run. Target ≥ 50,000 events/s.
+// 2. The month boundary through the runtime: in the same card-expiry runs, the clock then moves
+//    into the next month and every account's month timer fires (listing and reminder
+//    for the cards expiring the month after), committed.
+// 3. The month boundary in memory for C cards (default 1,000,000: C/2 accounts of two cards):
+//    `CardWatch.evaluate` for every account, then the same with each account's state decoded and
+//    encoded again as the runtime stores it. Target < 5 s for 1,000,000 cards.
+// Each line gives the median of the rounds.
+import BenchSupport
+import CardExpiryService
+import Foundation
+import RelanceDomain
+import RelanceRuntime
+
+let accountCount = option("--accounts", 40_000)
+let cardCount = option("--cards", 1_000_000)
+let rounds = option("--rounds", 3)
+func format(_ value: Double) -> String { String(format: "%.0f", value) }
+func format2(_ value: Double) -> String { String(format: "%.2f", value) }
+
+let november = Date(timeIntervalSince1970: 1_795_132_800)  // 2026-11-20T00:00:00Z
+let december = Date(timeIntervalSince1970: 1_796_083_201)  // 2026-12-01T00:00:01Z
+
+func event(_ n: Int, _ suffix: String, _ type: String, _ data: JSONValue) -> (key: String, value: [UInt8]) {
+    let account = "acct-\(n)"
+    let event = JSONValue.object([
+        "eventId": .string("\(account)-\(suffix)"), "type": .string(type), "schemaVersion": .integer(1),
+        "occurredAt": .string("2026-11-20T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
+        "data": data,
+    ])
+    return (account, event.jsonBytes)
+}
+
+/// Expiry months from December 2026 over a year: a twelfth of the cards expire each month.
+func expiry(_ n: Int) -> (month: Int64, year: Int64) {
+    let index = (n % 12) + 11
+    return (Int64(index % 12 + 1), Int64(2026 + index / 12))
+}
+
+var events: [(key: String, value: [UInt8])] = []
+for n in 0..<accountCount {
+    let (month, year) = expiry(n)
+    let last4 = String(format: "%04d", n % 10_000)
+    events.append(
+        event(
+            n, "card-1", "card.saved",
+            .object([
+                "cardId": .string("card-1"), "brand": .string("visa"), "last4": .string(last4),
+                "expMonth": .integer(month), "expYear": .integer(year), "inWallet": .bool(true),
+            ])))
+    events.append(
+        event(
+            n, "sched-1", "schedule.updated",
+            .object([
+                "scheduleId": .string("sched-1"), "kind": .string("subscription"), "cardId": .string("card-1"),
+                "status": .string("active"),
+            ])))
+    if n % 2 == 0 {
+        let (nextMonth, nextYear) = expiry(n + 1)
+        events.append(
+            event(
+                n, "card-2", "card.saved",
+                .object([
+                    "cardId": .string("card-2"), "brand": .string("mastercard"), "last4": .string(last4),
+                    "expMonth": .integer(nextMonth), "expYear": .integer(nextYear + 1), "inWallet": .bool(true),
+                    "replaces": .string("card-1"),
+                ])))
+    }
+}
+
+let bench = try await WorkerBench(partitions: 16, clock: november)
+var watched: [Double] = []
+var boundary: [Double] = []
+var echoed: [Double] = []
+for _ in 0..<rounds {
+    let timing = try await bench.run(events, fireAt: december, timers: accountCount) { input, output in
+        var worker = CardExpiryWorker()
+        worker.inputTopics = [input]
+        return worker
+    }
+    watched.append(timing.events)
+    boundary.append(timing.timers)
+    echoed.append(
+        try await bench.run(events) {
+            WorkerBench.EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: CardExpiryWorker().eventTypes)
+        })
+}
+say(
+    "card-expiry: \(events.count) card and schedule events (\(accountCount) accounts), exactly-once: "
+        + "\(format(Double(events.count) / median(watched))) events/s (target ≥ 50000); echo worker on the same "
+        + "events \(format(Double(events.count) / median(echoed))) events/s; ratio "
+        + "\(format2(median(echoed) / median(watched)))")
+say(
+    "month boundary through the runtime: \(accountCount) accounts' month timers fired, evaluated and committed "
+        + "in \(format2(median(boundary))) s (\(format(Double(accountCount) / median(boundary))) accounts/s)")
+
+// 3. In memory.
+let november2026 = YearMonth(year: 2026, month: 11)
+var watches: [CardWatch] = []
+watches.reserveCapacity(cardCount / 2)
+for n in 0..<(cardCount / 2) {
+    var watch = CardWatch()
+    let (month, year) = expiry(n)
+    _ = watch.save(
+        SavedCard(
+            id: "card-1", brand: "visa", last4: "4242", expires: YearMonth(year: Int(year), month: Int(month)),
+            inWallet: true), replacing: nil, now: november2026)
+    _ = watch.save(
+        SavedCard(
+            id: "card-2", brand: "visa", last4: "1881", expires: YearMonth(year: Int(year) + 1, month: Int(month)),
+            inWallet: n % 3 != 0), replacing: nil, now: november2026)
+    _ = watch.schedule("sched-1", cardID: "card-1", now: november2026)
+    _ = watch.schedule("sched-2", cardID: "card-2", now: november2026)
+    watches.append(watch)
+}
+let december2026 = YearMonth(year: 2026, month: 12)
+var evaluateRounds: [Double] = []
+var storedRounds: [Double] = []
+var listed = 0
+let encoder = JSONEncoder()
+let decoder = JSONDecoder()
+let encoded = try watches.map { try encoder.encode($0) }
+for _ in 0..<rounds {
+    var copies = watches
+    var effects = 0
+    evaluateRounds.append(
+        measure {
+            for index in copies.indices { effects += copies[index].evaluate(now: december2026).count }
+        })
+    listed = effects
+    storedRounds.append(
+        try measure {
+            for data in encoded {
+                var watch = try decoder.decode(CardWatch.self, from: data)
+                _ = watch.evaluate(now: december2026)
+                _ = try encoder.encode(watch)
+            }
+        })
+}
+say(
+    "month boundary in memory: \(cardCount) cards (\(cardCount / 2) accounts), \(listed) listings and reminders: "
+        + "evaluate \(format2(median(evaluateRounds))) s; with each account's state decoded and encoded again "
+        + "\(format2(median(storedRounds))) s (target < 5 s)")

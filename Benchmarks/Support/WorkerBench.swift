@@ -1,0 +1,138 @@
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+/// Times a worker through the exactly-once runtime on a mock cluster: fresh topics filled with
+/// the same events for every round, so a domain worker and an echo worker (the runtime's own
+/// cost) can be compared in one run.
+public struct WorkerBench: Sendable {
+    public let cluster: MockCluster
+    public let partitions: Int32
+    /// "Now" on the clock topic while the events go through.
+    public let clock: Date
+
+    /// The mock cluster keeps at most 5 MiB (and 100,000 record batches) per partition and
+    /// silently drops the oldest beyond that: `run` refuses inputs that would not fit.
+    public static let partitionBytes = 4 << 20
+
+    public init(brokers: Int = 3, partitions: Int32 = 4, clock: Date) async throws {
+        cluster = try MockCluster(brokers: brokers)
+        try await cluster.createTopic("relance.dead-letters", partitions: 1)
+        self.partitions = partitions
+        self.clock = clock
+    }
+
+    /// A worker that accepts the same event types and emits one small event per input: what the
+    /// runtime costs (input checks, deduplication, one output, checkpoints) with no domain work.
+    public struct EchoWorker: Worker {
+        public struct State: Codable, Sendable {}
+        public var name = "echo"
+        public var inputTopics: [String]
+        public var outputTopics: [String]
+        public var eventTypes: [EventType]
+
+        public init(inputTopics: [String], outputTopics: [String], eventTypes: [EventType]) {
+            self.inputTopics = inputTopics
+            self.outputTopics = outputTopics
+            self.eventTypes = eventTypes
+        }
+
+        public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+            throws(WorkerRejection)
+        {
+            context.emit("bench.echoed", to: outputTopics[0], data: .object(["of": .string(event.eventID)]))
+        }
+
+        public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+    }
+
+    /// Publishes `events` (key, value) in order to a fresh input topic, runs the worker made by
+    /// `make(inputTopic, outputTopic)` over them with transactions of `batch` events, and returns
+    /// the seconds from the end of its restore to its last input event. Fails on any dead letter.
+    public func run<W: Worker>(
+        _ events: [(key: String, value: [UInt8])], batch: Int = 1000, _ make: (String, String) -> W
+    ) async throws -> Double {
+        try await run(events, batch: batch, make).events
+    }
+
+    /// Like `run`, then moves the clock to `fireAt` and also returns the seconds until `timers`
+    /// durable timers have fired and been committed.
+    public func run<W: Worker>(
+        _ events: [(key: String, value: [UInt8])], batch: Int = 1000, fireAt: Date? = nil, timers: Int = 0,
+        _ make: (String, String) -> W
+    ) async throws -> (events: Double, timers: Double) {
+        let bytes = events.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
+        guard bytes / Int(partitions) < Self.partitionBytes else {
+            fail(
+                "\(bytes) bytes of input on \(partitions) partitions: more than the mock cluster keeps per partition; "
+                    + "use more partitions")
+        }
+        let rounds = UInt32.random(in: 0...UInt32.max)
+        let input = "bench.input.\(rounds)"
+        let output = "bench.output.\(rounds)"
+        let clockTopic = "bench.clock.\(rounds)"
+        for topic in [input, output, clockTopic, "bench.changelog.\(rounds)"] {
+            try await cluster.createTopic(topic, partitions: partitions)
+        }
+        var configuration = ProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.lingerMilliseconds = 5
+        let producer = try KafkaProducer(configuration: configuration)
+        for event in events {
+            try await producer.enqueue(ProducerMessage(topic: input, key: event.key, value: event.value))
+        }
+        for partition in 0..<partitions {
+            try await producer.enqueue(
+                ProducerMessage(topic: clockTopic, partition: partition, key: nil, value: ClockTick.record(clock)))
+        }
+        try await producer.flush(timeout: .seconds(300))
+        try await producer.close()
+
+        var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers)
+        runtimeConfiguration.instanceID = "bench-\(rounds)"
+        runtimeConfiguration.groupID = "bench-\(rounds)"
+        runtimeConfiguration.clockTopic = clockTopic
+        runtimeConfiguration.changelogTopic = "bench.changelog.\(rounds)"
+        runtimeConfiguration.batchMaxEvents = batch
+        runtimeConfiguration.batchMaxMilliseconds = 1000
+        runtimeConfiguration.abortedRecordsVisible = true
+        runtimeConfiguration.logLevel = .warning
+        let runtime = WorkerRuntime(worker: make(input, output), configuration: runtimeConfiguration)
+        let task = Task { try await runtime.run() }
+        while await runtime.ownedPartitions.count < partitions || !runtime.status.isReady {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let start = ContinuousClock.now
+        while runtime.metrics.eventsIn < events.count {
+            try await Task.sleep(for: .milliseconds(2))
+            if ContinuousClock.now - start > .seconds(600) {
+                fail("\(runtime.metrics.eventsIn) of \(events.count) events went through in 10 minutes")
+            }
+        }
+        let elapsed = (ContinuousClock.now - start) / .seconds(1)
+        var timersElapsed = 0.0
+        if let fireAt {
+            // `eventsIn` counts committed events: all are in. Now time passes.
+            let ticker = try KafkaProducer(
+                configuration: ProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+            let firing = ContinuousClock.now
+            for partition in 0..<partitions {
+                try await ticker.enqueue(
+                    ProducerMessage(topic: clockTopic, partition: partition, key: nil, value: ClockTick.record(fireAt)))
+            }
+            try await ticker.flush(timeout: .seconds(30))
+            while runtime.metrics.timersFired < timers {
+                try await Task.sleep(for: .milliseconds(2))
+                if ContinuousClock.now - firing > .seconds(600) {
+                    fail("\(runtime.metrics.timersFired) of \(timers) timers fired in 10 minutes")
+                }
+            }
+            timersElapsed = (ContinuousClock.now - firing) / .seconds(1)
+            try await ticker.close()
+        }
+        guard runtime.metrics.deadLetterCount == 0 else { fail("\(runtime.metrics.deadLetterCount) dead letters") }
+        await runtime.stop()
+        try await task.value
+        return (elapsed, timersElapsed)
+    }
+}
