@@ -13,7 +13,8 @@ let package = Package(
         .library(name: "RelanceMail", targets: ["RelanceMail"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -150,6 +151,24 @@ let package = Package(
             name: "CardExpiryTests",
             dependencies: ["CardExpiryService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport"],
             path: "Tests/CardExpiryTests"
+        ),
+        .target(
+            name: "ReconciliationService",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Services/Reconciliation/Worker"
+        ),
+        .executableTarget(
+            name: "reconciliation",
+            dependencies: ["ReconciliationService", "RelanceRuntime"],
+            path: "Services/Reconciliation/Main"
+        ),
+        .testTarget(
+            name: "ReconciliationTests",
+            dependencies: [
+                "ReconciliationService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            path: "Tests/ReconciliationTests"
         ),
         .target(
             name: "ReminderMailerService",

@@ -4,7 +4,8 @@ import Foundation
 /// of the AsyncAPI document `docs/asyncapi.json` (a test keeps the files in step).
 public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
-    public static let eventTypes: [EventType] = PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all
+    public static let eventTypes: [EventType] =
+        PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all + ReconciliationEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -49,7 +50,7 @@ public enum Catalog {
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
             key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox", "card-expiry"],
-            readers: ["payment-retry", "proof-validator", "reminder-mailer"],
+            readers: ["payment-retry", "proof-validator", "reminder-mailer", "reconciliation"],
             messages: ["payment.failed", "payment.succeeded", "payment.pending", "card.replaced"]),
         Topic(
             PaymentEvents.commandsTopic,
@@ -80,11 +81,12 @@ public enum Catalog {
             messages: ["collections.handed-over"]),
         Topic(
             PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",
-            key: "account id", writers: ["payment-retry"], readers: ["operators"], messages: ["command.refused"]),
+            key: "account id", writers: ["payment-retry", "reminder-mailer", "reconciliation"], readers: ["operators"],
+            messages: ["command.refused"]),
         Topic(
             ProofEvents.invoicesTopic, summary: "Invoices as the billing platform issues them.",
-            key: "account id", writers: ["billing platform"], readers: ["proof-validator", "reminder-mailer"],
-            messages: ["invoice.issued"]),
+            key: "account id", writers: ["billing platform"],
+            readers: ["proof-validator", "reminder-mailer", "reconciliation"], messages: ["invoice.issued"]),
         Topic(
             ProofEvents.accountStatusTopic,
             summary: "Each account's status: past due (the banner), suspended, terminated, reactivated.",
@@ -115,6 +117,30 @@ public enum Catalog {
             summary: "The expiring-cards list: cards in the wallet that pay a scheduled payment and expire next month.",
             key: "account id/card id", compacted: true, writers: ["card-expiry"],
             readers: ["relance action-centre", "dashboards"], messages: ["expiring-card.updated"]),
+        Topic(
+            ReconciliationEvents.ledgerTopic,
+            summary: "Credit notes, refunds, payments received outside the gateway, and invoices a scheduled "
+                + "payment will pay.",
+            key: "account id", writers: ["billing platform"], readers: ["reconciliation"],
+            messages: ["credit-note.issued", "refund.issued", "payment.received", "invoice.schedule-covered"]),
+        Topic(
+            ReconciliationEvents.commandsTopic, summary: "Reconcile an account now, with the actor who asks.",
+            key: "account id", writers: ["operators (relance CLI, back office)"], readers: ["reconciliation"],
+            messages: ["reconciliation.requested"]),
+        Topic(
+            ReconciliationEvents.reconcilableAccountsTopic,
+            summary: "The reconcilable-accounts list: accounts with an unreconciled debit and an unreconciled credit "
+                + "in one currency, with their open items; sort by sortKey.",
+            key: "account id", compacted: true, writers: ["reconciliation"],
+            readers: ["relance action-centre", "dashboards"], messages: ["reconcilable-account.updated"]),
+        Topic(
+            ReconciliationEvents.allocationsTopic, summary: "Every allocation of a credit to a debit.",
+            key: "account id", writers: ["reconciliation"], readers: ["accounting exports"],
+            messages: ["allocation.made"]),
+        Topic(
+            ReconciliationEvents.invoiceStatusTopic, summary: "Each invoice's status: open, partially paid, paid.",
+            key: "account id/invoice id", compacted: true, writers: ["reconciliation"],
+            readers: ["billing platform", "dashboards"], messages: ["invoice.status"]),
         Topic(
             MailEvents.digestItemsTopic,
             summary: "Failed transactions regrouped by merchant for the daily digest.",

@@ -40,7 +40,8 @@ struct CardExpiryWorkerTests {
         #expect(listing[0]["schedules"] == .array([.string("sub-card-in")]))
         let reminder = try await harness.records(PaymentEvents.notificationsTopic, count: 1)
         #expect(reminder[0]["kind"]?.stringValue == "card_expiring" && reminder[0]["expMonth"]?.integerValue == 1)
-        #expect(reminder[0]["cardId"]?.stringValue == "card-in", "the reminder names the card: once per card and expiry")
+        #expect(
+            reminder[0]["cardId"]?.stringValue == "card-in", "the reminder names the card: once per card and expiry")
         try await harness.tick(Self.date("2026-12-10T00:00:00.000Z"))
         #expect(
             try await harness.settle(PaymentEvents.notificationsTopic).count == 1, "one reminder per card and expiry")

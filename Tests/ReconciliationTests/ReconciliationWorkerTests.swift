@@ -1,0 +1,158 @@
+import Foundation
+import ReconciliationService
+import RelanceDomain
+import RelanceRuntime
+import RelanceTestSupport
+import Testing
+
+/// reconciliation through the real runtime on the mock cluster.
+@Suite("reconciliation worker", .serialized)
+struct ReconciliationWorkerTests {
+    static func invoice(
+        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, _ id: String, _ amount: Int64
+    )
+        async throws
+    {
+        try await harness.publish(
+            "invoice.issued", to: ProofEvents.invoicesTopic, account: account, id: "ev-\(id)",
+            data: .object([
+                "invoiceId": .string(id), "number": .string("INV-\(id)"), "amount": .integer(amount),
+                "currency": .string("EUR"), "issuedOn": .string("2026-09-01"),
+            ]))
+    }
+
+    static func reconcile(
+        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ permissions: [String]
+    )
+        async throws
+    {
+        try await harness.publish(
+            "reconciliation.requested", to: ReconciliationEvents.commandsTopic, account: account, id: id,
+            data: .object([
+                "actor": .object([
+                    "id": .string("user-\(id)"), "permissions": .array(permissions.map { .string($0) }),
+                ])
+            ]))
+    }
+
+    @Test(
+        "the Reconcile command: refused without manage_reconciliations; with it, allocations, statuses, the account leaves the list"
+    )
+    func reconcileCommand() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker())
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        try await Self.invoice(harness, "acct-1", "inv-1", 4_900)
+        try await harness.stateWritten("acct-1")
+        try await harness.publish(
+            "credit-note.issued", to: ReconciliationEvents.ledgerTopic, account: "acct-1", id: "ev-cn-1",
+            data: .object([
+                "creditNoteId": .string("cn-1"), "amount": .integer(4_900), "currency": .string("EUR"),
+                "issuedOn": .string("2026-09-10"), "invoiceId": .string("inv-1"),
+            ]))
+        let listed = try await harness.records(ReconciliationEvents.reconcilableAccountsTopic, count: 1)
+        #expect(listed[0]["listed"] == .bool(true) && listed[0]["zeroBalance"] == .bool(true))
+        #expect(listed[0]["unreconciledItems"]?.integerValue == 2)
+        #expect(
+            listed[0]["unreconciledDebit"]
+                == .array([.object(["currency": .string("EUR"), "amount": .integer(4_900)])]))
+        #expect(listed[0]["openItems"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["inv-1", "cn-1"])
+
+        try await Self.reconcile(harness, "acct-1", id: "cmd-1", ["view_reports"])
+        let refused = try await harness.records(PaymentEvents.commandResultsTopic, count: 1)
+        #expect(refused[0]["reason"]?.stringValue?.contains("manage_reconciliations") == true)
+        #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).isEmpty)
+
+        try await Self.reconcile(harness, "acct-1", id: "cmd-2", [ReconciliationEvents.permission])
+        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        #expect(allocations[0]["creditId"]?.stringValue == "cn-1" && allocations[0]["debitId"]?.stringValue == "inv-1")
+        #expect(allocations[0]["amount"]?.integerValue == 4_900 && allocations[0]["trigger"]?.stringValue == "command")
+        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 2)
+        #expect(statuses.map { $0["status"]?.stringValue } == ["open", "paid"])
+        let left = try await harness.records(ReconciliationEvents.reconcilableAccountsTopic, count: 2)
+        #expect(left[1]["listed"] == .bool(false) && left[1]["unreconciledItems"]?.integerValue == 0)
+        try await harness.stop()
+    }
+
+    @Test(
+        "a succeeded retry and an accepted proof are reconciled with the invoices they pay; bad input is a dead letter")
+    func paymentsProofsAndBadInput() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker())
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        try await Self.invoice(harness, "acct-2", "inv-a", 2_000)
+        try await Self.invoice(harness, "acct-2", "inv-b", 3_000)
+        _ = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 2)
+        try await harness.publish(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-2", id: "ev-pay-1",
+            data: .object([
+                "paymentId": .string("pay-1"), "invoiceId": .string("inv-b"), "amount": .integer(3_000),
+                "currency": .string("EUR"),
+            ]))
+        _ = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        try await harness.publish(
+            "proof.verdict", to: ProofEvents.verdictsTopic, account: "acct-2", id: "ev-proof-1",
+            data: .object([
+                "proofId": .string("pr-1"), "verdict": .string("accepted"), "reasons": .array([]),
+                "matches": .array([
+                    .object(["invoiceId": .string("inv-a"), "amount": .integer(1_500), "currency": .string("EUR")])
+                ]),
+                "cases": .array([]), "amount": .integer(1_500), "currency": .string("EUR"),
+                "transactionId": .string("E2E-1"),
+            ]))
+        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 2)
+        #expect(allocations.map { $0["debitId"]?.stringValue } == ["inv-b", "inv-a"])
+        #expect(allocations.map { $0["trigger"]?.stringValue } == ["payment", "proof"])
+        #expect(
+            allocations[1]["creditId"]?.stringValue == "proof/pr-1" && allocations[1]["amount"]?.integerValue == 1_500)
+        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 4)
+        #expect(statuses[2]["invoiceId"]?.stringValue == "inv-b" && statuses[2]["status"]?.stringValue == "paid")
+        #expect(statuses[3]["status"]?.stringValue == "partially_paid" && statuses[3]["open"]?.integerValue == 500)
+
+        // Bad input: to an unknown invoice, in another currency, the same payment id again.
+        for (id, data) in [
+            ("ev-bad-1", ["paymentId": "pay-2", "invoiceId": "inv-zz", "currency": "EUR"]),
+            ("ev-bad-2", ["paymentId": "pay-3", "invoiceId": "inv-a", "currency": "USD"]),
+            ("ev-bad-3", ["paymentId": "pay-1", "invoiceId": "inv-a", "currency": "EUR"]),
+        ] {
+            try await harness.publish(
+                "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-2", id: id,
+                data: .object([
+                    "paymentId": .string(data["paymentId"]!), "invoiceId": .string(data["invoiceId"]!),
+                    "amount": .integer(500), "currency": .string(data["currency"]!),
+                ]))
+        }
+        let dead = try await harness.records("relance.dead-letters", count: 3)
+        #expect(
+            dead.map { $0["reason"]?["code"]?.stringValue } == [
+                "unknown_invoice", "currency_mismatch", "duplicate_item",
+            ])
+        #expect(dead[0]["reason"]?["message"]?.stringValue?.contains("inv-zz") == true)
+        // The worker goes on: a payment naming no invoice is applied to the oldest open one.
+        try await harness.publish(
+            "payment.received", to: ReconciliationEvents.ledgerTopic, account: "acct-2", id: "ev-pay-4",
+            data: .object([
+                "paymentId": .string("pay-4"), "amount": .integer(500), "currency": .string("EUR"),
+                "receivedOn": .string("2026-10-01"),
+            ]))
+        let last = try await harness.records(ReconciliationEvents.allocationsTopic, count: 3)
+        #expect(last[2]["debitId"]?.stringValue == "inv-a" && last[2]["amount"]?.integerValue == 500)
+        try await harness.stop()
+    }
+
+    @Test("a merchant's automatic policy reconciles after every change: the account is never left listed")
+    func automaticPolicy() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker(automaticMerchants: ["m-1"]))
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        try await Self.invoice(harness, "acct-3", "inv-1", 1_000)
+        try await harness.stateWritten("acct-3")
+        try await harness.publish(
+            "credit-note.issued", to: ReconciliationEvents.ledgerTopic, account: "acct-3", id: "ev-cn",
+            data: .object([
+                "creditNoteId": .string("cn-1"), "amount": .integer(400), "currency": .string("EUR"),
+                "issuedOn": .string("2026-09-10"),
+            ]))
+        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        #expect(allocations[0]["trigger"]?.stringValue == "policy" && allocations[0]["amount"]?.integerValue == 400)
+        #expect(try await harness.settle(ReconciliationEvents.reconcilableAccountsTopic).isEmpty)
+        try await harness.stop()
+    }
+}
