@@ -210,6 +210,11 @@ let package = Package(
             path: "Tests/MailChaos"
         ),
         .executableTarget(
+            name: "reconciliation-bench",
+            dependencies: ["BenchSupport", "ReconciliationService", "RelanceRuntime", "RelanceDomain"],
+            path: "Benchmarks/ReconciliationBench"
+        ),
+        .executableTarget(
             name: "card-bench",
             dependencies: ["BenchSupport", "CardExpiryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/CardBench"

@@ -19,13 +19,6 @@ let transactionSize = 1000
 let partitions: Int32 = 4
 
 func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start) / .seconds(1) }
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-    else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
 let cluster = try MockCluster(brokers: 3)
 let bootstrap = cluster.bootstrapServers
 try await cluster.createTopic("relance.dead-letters", partitions: 1)

@@ -32,3 +32,11 @@ public func measure(_ body: () throws -> Void) rethrows -> Double {
     try body()
     return (ContinuousClock.now - start) / .seconds(1)
 }
+
+/// The process's resident memory in bytes (Linux: /proc/self/statm).
+public func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+    else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}

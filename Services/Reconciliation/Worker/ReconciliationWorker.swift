@@ -12,6 +12,10 @@ public struct ReconciliationWorker: Worker {
         /// an entry is published again only when it changes.
         public var listed = false
         public var publishedHash: UInt64?
+
+        public init(ledger: ReconciliationLedger = ReconciliationLedger()) {
+            self.ledger = ledger
+        }
     }
 
     public var name = "reconciliation"
