@@ -153,6 +153,23 @@ let package = Package(
             path: "Tests/CardExpiryTests"
         ),
         .target(
+            name: "PrepaidService",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Services/Prepaid/Worker"
+        ),
+        .executableTarget(
+            name: "prepaid",
+            dependencies: ["PrepaidService", "RelanceRuntime", "RelanceDomain"],
+            path: "Services/Prepaid/Main"
+        ),
+        .testTarget(
+            name: "PrepaidTests",
+            dependencies: [
+                "PrepaidService", "GatewaySandboxService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport",
+            ],
+            path: "Tests/PrepaidTests"
+        ),
+        .target(
             name: "ReconciliationService",
             dependencies: ["RelanceRuntime", "RelanceDomain"],
             path: "Services/Reconciliation/Worker"

@@ -6,6 +6,7 @@ public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
     public static let eventTypes: [EventType] =
         PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all + ReconciliationEvents.all
+        + PrepaidEvents.all
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -50,7 +51,7 @@ public enum Catalog {
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
             key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox", "card-expiry"],
-            readers: ["payment-retry", "proof-validator", "reminder-mailer", "reconciliation"],
+            readers: ["payment-retry", "proof-validator", "reminder-mailer", "reconciliation", "prepaid"],
             messages: ["payment.failed", "payment.succeeded", "payment.pending", "card.replaced"]),
         Topic(
             PaymentEvents.commandsTopic,
@@ -64,7 +65,7 @@ public enum Catalog {
             messages: ["plan.price-update"]),
         Topic(
             PaymentEvents.chargeRequestsTopic, summary: "Charges to make, each with its idempotency key.",
-            key: "account id", writers: ["payment-retry"], readers: ["payment gateway", "gateway-sandbox"],
+            key: "account id", writers: ["payment-retry", "prepaid"], readers: ["payment gateway", "gateway-sandbox"],
             messages: ["charge.requested"]),
         Topic(
             PaymentEvents.actionCentreTopic, summary: "Failed transactions as the action centre lists them.",
@@ -73,7 +74,7 @@ public enum Catalog {
             messages: ["action-item.updated"]),
         Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
-            key: "account id", writers: ["payment-retry", "card-expiry"], readers: ["reminder-mailer"],
+            key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"], readers: ["reminder-mailer"],
             messages: ["notification.requested"]),
         Topic(
             PaymentEvents.collectionsTopic, summary: "Orders handed over to collections.",
@@ -81,11 +82,12 @@ public enum Catalog {
             messages: ["collections.handed-over"]),
         Topic(
             PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",
-            key: "account id", writers: ["payment-retry", "reminder-mailer", "reconciliation"], readers: ["operators"],
+            key: "account id", writers: ["payment-retry", "reminder-mailer", "reconciliation", "prepaid"],
+            readers: ["operators"],
             messages: ["command.refused"]),
         Topic(
             ProofEvents.invoicesTopic, summary: "Invoices as the billing platform issues them.",
-            key: "account id", writers: ["billing platform"],
+            key: "account id", writers: ["billing platform", "prepaid (top-up invoices)"],
             readers: ["proof-validator", "reminder-mailer", "reconciliation"], messages: ["invoice.issued"]),
         Topic(
             ProofEvents.accountStatusTopic,
@@ -121,7 +123,7 @@ public enum Catalog {
             ReconciliationEvents.ledgerTopic,
             summary: "Credit notes, refunds, payments received outside the gateway, and invoices a scheduled "
                 + "payment will pay.",
-            key: "account id", writers: ["billing platform"], readers: ["reconciliation"],
+            key: "account id", writers: ["billing platform"], readers: ["reconciliation", "prepaid"],
             messages: ["credit-note.issued", "refund.issued", "payment.received", "invoice.schedule-covered"]),
         Topic(
             ReconciliationEvents.commandsTopic, summary: "Reconcile an account now, with the actor who asks.",
@@ -141,6 +143,15 @@ public enum Catalog {
             ReconciliationEvents.invoiceStatusTopic, summary: "Each invoice's status: open, partially paid, paid.",
             key: "account id/invoice id", compacted: true, writers: ["reconciliation"],
             readers: ["billing platform", "dashboards"], messages: ["invoice.status"]),
+        Topic(
+            PrepaidEvents.prepaidTopic,
+            summary: "Prepaid accounts: balance-management settings, usage and fees to deduct, top-ups asked for.",
+            key: "account id", writers: ["billing platform", "usage metering"], readers: ["prepaid"],
+            messages: ["prepaid.settings-updated", "usage.recorded", "fee.charged", "topup.requested"]),
+        Topic(
+            PrepaidEvents.balancesTopic, summary: "Each prepaid account's balance.", key: "account id",
+            compacted: true, writers: ["prepaid"], readers: ["dashboards", "billing platform"],
+            messages: ["balance.updated"]),
         Topic(
             MailEvents.digestItemsTopic,
             summary: "Failed transactions regrouped by merchant for the daily digest.",

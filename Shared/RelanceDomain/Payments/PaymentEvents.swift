@@ -64,7 +64,7 @@ public enum PaymentEvents {
                 "chargeRequestId": .string("the idempotency key"), "paymentId": .string(), "invoiceId": .string(),
                 "amount": .amount(), "currency": .currency(), "paymentMethod": .oneOf(methods),
                 "attempt": .integer(minimum: 1),
-                "cause": .oneOf(["schedule", "technical_retry", "card_replaced", "operator", "renewal"]),
+                "cause": .oneOf(["schedule", "technical_retry", "card_replaced", "operator", "renewal", "recharge"]),
             ]))
 
     public static let actionItem = EventType(

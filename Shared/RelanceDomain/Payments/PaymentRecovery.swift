@@ -151,6 +151,9 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             known.state = .open
             item = known
         } else {
+            // The outcome of a charge this worker did not ask for (another worker's, e.g. a
+            // prepaid recharge, which handles its own failures): not a failed payment to retry.
+            guard chargeRequestID == nil else { return [] }
             item = failed
             item.attempts = max(1, failed.attempts)
             item.state = .open

@@ -1,0 +1,170 @@
+import Foundation
+import RelanceDomain
+import RelanceRuntime
+
+/// prepaid: each account's prepaid balance and its automatic recharge (docs/prepaid.md). The
+/// rules are `PrepaidAccount` in the domain module.
+public struct PrepaidWorker: Worker {
+    public typealias State = PrepaidAccount
+
+    public var name = "prepaid"
+    public var inputTopics = [
+        PrepaidEvents.prepaidTopic, PaymentEvents.paymentsTopic, ReconciliationEvents.ledgerTopic,
+    ]
+    public var outputTopics = [
+        PaymentEvents.chargeRequestsTopic, ProofEvents.invoicesTopic, PaymentEvents.notificationsTopic,
+        PrepaidEvents.balancesTopic, PaymentEvents.commandResultsTopic,
+    ]
+    public var eventTypes = [
+        PrepaidEvents.settingsUpdated, PrepaidEvents.usageRecorded, PrepaidEvents.feeCharged,
+        PrepaidEvents.topUpRequested, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
+        PaymentEvents.cardReplaced, MailEvents.paymentPending, ReconciliationEvents.creditNoteIssued,
+        ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived, ReconciliationEvents.invoiceScheduled,
+    ]
+    public var policy: TopUpPolicy
+
+    public init(policy: TopUpPolicy = TopUpPolicy()) {
+        self.policy = policy
+    }
+
+    static let monthEndTimer = "month-end"
+
+    public func handle(_ event: EventEnvelope, state: inout PrepaidAccount?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        var account = state ?? PrepaidAccount()
+        let data = event.data
+        func text(_ field: String) -> String? { data[field]?.stringValue }
+        func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
+        func sameCurrency() throws(WorkerRejection) {
+            if let currency = account.currency, let given = text("currency"), given != currency {
+                throw WorkerRejection(
+                    "currency_mismatch", "the account's credit is in \(currency); \(event.type) is in \(given)")
+            }
+        }
+        let effects: [PrepaidEffect]
+        switch event.type {
+        case "prepaid.settings-updated":
+            try sameCurrency()
+            effects = account.configure(
+                RechargeSettings(
+                    automatic: data["automaticRecharge"] == .bool(true), threshold: amount("threshold"),
+                    amount: amount("rechargeAmount"), monthly: data["monthlyRecharge"]?.integerValue),
+                currency: text("currency")!, policy: policy)
+            if account.settings.automatic && account.settings.monthly != nil {
+                context.schedule(Self.monthEndTimer, at: Self.nextMonthEnd(after: context.now))
+            } else {
+                context.cancelTimer(Self.monthEndTimer)
+            }
+        case "usage.recorded", "fee.charged":
+            guard account.currency != nil else {
+                throw WorkerRejection(
+                    "not_prepaid", "\(event.type) for an account without prepaid settings: nothing to deduct it from")
+            }
+            try sameCurrency()
+            effects = account.deduct(amount(), policy: policy)
+        case "topup.requested":
+            effects = account.requestTopUp(
+                amount(), method: TopUpMethod(rawValue: text("method")!)!, currency: text("currency")!, policy: policy)
+        case "payment.succeeded", "payment.failed":
+            // Only the outcomes of this worker's own charges (the prefix names the account).
+            let prefix = "\(context.accountID):"
+            guard let id = text("chargeRequestId"), id.hasPrefix(prefix) else { return }
+            effects = account.charged(
+                chargeRequestID: String(id.dropFirst(prefix.count)), succeeded: event.type == "payment.succeeded",
+                reason: text("declineCode") ?? "declined", policy: policy)
+        case "card.replaced":
+            effects = account.cardReplaced()
+        case "payment.received":
+            guard let invoice = text("invoiceId") else { return }
+            effects = account.transferReceived(invoiceID: invoice, amount: amount())
+        default:
+            return  // payment.pending, credit notes, refunds, schedules: other workers' concern
+        }
+        state = account
+        apply(effects, account: account, context: &context)
+    }
+
+    public func timerFired(_ timer: DueTimer, state: inout PrepaidAccount?, context: inout WorkerContext) {
+        guard var account = state else { return }
+        let effects = account.monthEnded(policy: policy)
+        state = account
+        if account.settings.automatic && account.settings.monthly != nil {
+            context.schedule(Self.monthEndTimer, at: Self.nextMonthEnd(after: context.now))
+        }
+        apply(effects, account: account, context: &context)
+    }
+
+    /// The start of the last day of the month (UTC) after `now`: "at the end of each month".
+    static func nextMonthEnd(after now: Date) -> Date {
+        let utc = TimeZone(identifier: "UTC")!
+        let month = YearMonth.of(now, in: utc)
+        let thisEnd = month.next.start(in: utc).addingTimeInterval(-86_400)
+        return thisEnd > now ? thisEnd : month.next.next.start(in: utc).addingTimeInterval(-86_400)
+    }
+
+    func apply(_ effects: [PrepaidEffect], account: PrepaidAccount, context: inout WorkerContext) {
+        let currency = account.currency ?? "AUD"
+        let today = String(Timestamp.format(context.now).prefix(10))
+        var balanceChanged = false
+        for effect in effects {
+            switch effect {
+            case .invoice(let topUp):
+                let due = topUp.method == .card ? today : Self.day(context.now, plus: policy.transferDueDays)
+                context.emit(
+                    "invoice.issued", to: ProofEvents.invoicesTopic,
+                    data: .object([
+                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
+                        "number": .string("CREDIT-\(context.accountID)-\(topUp.number)"),
+                        "amount": .integer(topUp.amount), "currency": .string(currency), "issuedOn": .string(today),
+                        "dueOn": .string(due),
+                    ]))
+            case .charge(let topUp):
+                context.emit(
+                    "charge.requested", to: PaymentEvents.chargeRequestsTopic,
+                    data: .object([
+                        "chargeRequestId": .string("\(context.accountID):\(topUp.chargeRequestID)"),
+                        "paymentId": .string("\(context.accountID)-\(topUp.invoiceID)"),
+                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
+                        "amount": .integer(topUp.amount), "currency": .string(currency),
+                        "paymentMethod": .string("card"), "attempt": .integer(Int64(topUp.attempt)),
+                        "cause": .string("recharge"),
+                    ]))
+            case .rechargeFailed(let topUp, let reason):
+                context.emit(
+                    "notification.requested", to: PaymentEvents.notificationsTopic,
+                    data: .object([
+                        "kind": .string("payment_failed"), "audience": .string("customer"),
+                        "paymentId": .string("\(context.accountID)-\(topUp.invoiceID)"),
+                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
+                        "amount": .integer(topUp.amount), "currency": .string(currency),
+                        "reason": .string(
+                            "the automatic recharge failed (\(reason)): check the card's funds and update it; "
+                                + "the recharge is tried again with the new card"),
+                    ]))
+            case .balance:
+                balanceChanged = true
+            case .refused(let reason):
+                context.emit(
+                    "command.refused", to: PaymentEvents.commandResultsTopic,
+                    data: .object([
+                        "command": .string("topup"), "actor": .string(context.accountID), "reason": .string(reason),
+                    ]))
+            }
+        }
+        if balanceChanged || !effects.isEmpty {
+            context.emit(
+                "balance.updated", to: PrepaidEvents.balancesTopic,
+                data: .object([
+                    "balance": .integer(account.balance), "currency": .string(currency),
+                    "automaticRecharge": .bool(account.settings.automatic),
+                    "recharging": .bool(account.charging != nil),
+                    "waitingForCard": .bool(account.failed != nil),
+                ]))
+        }
+    }
+
+    static func day(_ date: Date, plus days: Int) -> String {
+        String(Timestamp.format(date.addingTimeInterval(Double(days) * 86_400)).prefix(10))
+    }
+}
