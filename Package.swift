@@ -232,6 +232,11 @@ let package = Package(
             path: "Benchmarks/ReconciliationBench"
         ),
         .executableTarget(
+            name: "prepaid-bench",
+            dependencies: ["BenchSupport", "PrepaidService", "RelanceRuntime", "RelanceDomain"],
+            path: "Benchmarks/PrepaidBench"
+        ),
+        .executableTarget(
             name: "card-bench",
             dependencies: ["BenchSupport", "CardExpiryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
             path: "Benchmarks/CardBench"

@@ -194,6 +194,10 @@ struct PaymentRecoveryTests {
         #expect(
             !account.paymentFailed(failure("d1"), chargeRequestID: charge.chargeRequestID, policy: policy, now: 0)
                 .isEmpty)
+        // The outcome of a charge another worker asked for (a prepaid recharge) is not adopted.
+        #expect(
+            account.paymentFailed(failure("topup-1"), chargeRequestID: "acct:topup-1", policy: policy, now: 0).isEmpty)
+        #expect(account.payments["topup-1"] == nil)
     }
 }
 

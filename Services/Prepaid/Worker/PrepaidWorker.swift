@@ -76,8 +76,10 @@ public struct PrepaidWorker: Worker {
         case "card.replaced":
             effects = account.cardReplaced()
         case "payment.received":
-            guard let invoice = text("invoiceId") else { return }
-            effects = account.transferReceived(invoiceID: invoice, amount: amount())
+            // A transfer paying a top-up invoice (named "<account>-topup-<n>" when issued).
+            let prefix = "\(context.accountID)-"
+            guard let invoice = text("invoiceId"), invoice.hasPrefix(prefix) else { return }
+            effects = account.transferReceived(invoiceID: String(invoice.dropFirst(prefix.count)), amount: amount())
         default:
             return  // payment.pending, credit notes, refunds, schedules: other workers' concern
         }

@@ -1,0 +1,73 @@
+// prepaid speed.
+//
+//   swift run -c release prepaid-bench [--accounts N] [--usage U] [--rounds R]
+//
+// Usage events per second through prepaid, exactly-once on the mock cluster: N accounts
+// (default 10,000) with automatic recharge on, then U usage events each (default 10); against an echo
+// worker on the same events, in the same run. Target ≥ 50,000 usage events/s.
+import BenchSupport
+import Foundation
+import PrepaidService
+import RelanceDomain
+import RelanceRuntime
+
+let accountCount = option("--accounts", 10_000)
+let usagePerAccount = option("--usage", 10)
+let rounds = option("--rounds", 3)
+func format(_ value: Double) -> String { String(format: "%.0f", value) }
+func format2(_ value: Double) -> String { String(format: "%.2f", value) }
+
+func event(_ n: Int, _ suffix: String, _ type: String, _ data: JSONValue) -> (key: String, value: [UInt8]) {
+    let account = "acct-\(n)"
+    let event = JSONValue.object([
+        "eventId": .string("\(account)-\(suffix)"), "type": .string(type), "schemaVersion": .integer(1),
+        "occurredAt": .string("2026-11-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
+        "data": data,
+    ])
+    return (account, event.jsonBytes)
+}
+
+var events: [(key: String, value: [UInt8])] = []
+for n in 0..<accountCount {
+    // The settings first: the empty account is below its threshold and asks for a recharge.
+    // No gateway answers here, so that charge stays in flight and the usage below only
+    // deducts (never two charges in flight for one account).
+    events.append(
+        event(
+            n, "settings", "prepaid.settings-updated",
+            .object([
+                "currency": .string("AUD"), "automaticRecharge": .bool(true), "threshold": .integer(5_000),
+                "rechargeAmount": .integer(10_000),
+            ])))
+}
+for round in 0..<usagePerAccount {
+    for n in 0..<accountCount {
+        events.append(
+            event(
+                n, "u-\(round)", "usage.recorded",
+                .object([
+                    "usageId": .string("u-\(round)"), "amount": .integer(Int64(100 + n % 50)),
+                    "currency": .string("AUD"), "product": .string("sms"),
+                ])))
+    }
+}
+let bench = try await WorkerBench(partitions: 16, clock: Date(timeIntervalSince1970: 1_793_491_200))
+var worked: [Double] = []
+var echoed: [Double] = []
+for _ in 0..<rounds {
+    worked.append(
+        try await bench.run(events) { input, _ in
+            var worker = PrepaidWorker()
+            worker.inputTopics = [input]
+            return worker
+        })
+    echoed.append(
+        try await bench.run(events) {
+            WorkerBench.EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: PrepaidWorker().eventTypes)
+        })
+}
+say(
+    "prepaid: \(events.count) events (\(accountCount) accounts' settings, \(accountCount * usagePerAccount) usage "
+        + "events), exactly-once: \(format(Double(events.count) / median(worked))) events/s (target ≥ 50000); "
+        + "echo worker on the same events \(format(Double(events.count) / median(echoed))) events/s; ratio "
+        + "\(format2(median(echoed) / median(worked)))")
