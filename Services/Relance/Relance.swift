@@ -9,7 +9,9 @@ struct Relance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relance",
         abstract: "Relance: recover failed and overdue payments.",
-        subcommands: [DeadLettersCommand.self, ClockCommand.self])
+        subcommands: [
+            PublishCommand.self, TailCommand.self, TopicsCommand.self, DeadLettersCommand.self, ClockCommand.self,
+        ])
 }
 
 /// Where the cluster is: `--bootstrap`, else `RELANCE_KAFKA_BOOTSTRAP`, else localhost:9092.

@@ -35,6 +35,33 @@ struct RealBrokerTests {
         return messages
     }
 
+    @Test("relance topics creates every Relance topic on the broker, and leaves existing ones alone")
+    func relanceTopics() async throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/relance")
+        func run() throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["topics", "--bootstrap", bootstrap, "--partitions", "3", "--replication", "1"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let first = try run()
+        #expect(first.status == 0, "\(first.output)")
+        let topics = try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap)).listTopics()
+        for name in ["relance.payments", "relance.reconcilable-accounts", "relance.prepaid.changelog", "relance.clock"]
+        {
+            #expect(topics.first { $0.name == name }?.partitions.count == 3, "\(name)")
+        }
+        let again = try run()
+        #expect(again.status == 0 && again.output.contains("created 0 topic(s)"))
+    }
+
     @Test("admin creates plain and compacted topics and lists them")
     func createAndList() async throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap))

@@ -55,4 +55,61 @@ struct CommandLineTests {
         #expect(ticks.keys.sorted() == [0, 1, 2])
         #expect(ticks.values.allSatisfy { $0 == [1_796_083_200_000, 1_796_688_000_000] })
     }
+
+    static func event(_ id: String, _ type: String, _ data: String) -> String {
+        #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"2026-11-01T00:00:00Z","accountId":"acct-1","merchantId":"m-1","data":\#(data)}"#
+    }
+
+    @Test(
+        "publish: every event checked first; a bad line named with its reason and nothing sent, unless --partial; tail reads them back"
+    )
+    func publishAndTail() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        for topic in [PaymentEvents.paymentsTopic, ProofEvents.invoicesTopic] {
+            try await cluster.createTopic(topic, partitions: 2)
+        }
+        let bootstrap = ["--bootstrap", cluster.bootstrapServers]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("relance-publish-\(getpid()).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let lines = [
+            Self.event(
+                "e1", "invoice.issued",
+                #"{"invoiceId":"inv-1","number":"F-1","amount":4900,"currency":"EUR","issuedOn":"2026-10-01"}"#),
+            Self.event(
+                "e2", "payment.succeeded", #"{"paymentId":"p-1","invoiceId":"inv-1","amount":-5,"currency":"EUR"}"#),
+            "",
+            Self.event(
+                "e3", "payment.succeeded", #"{"paymentId":"p-1","invoiceId":"inv-1","amount":4900,"currency":"EUR"}"#),
+            #"{"eventId": "e4", "type": "invoice.issued""#,
+        ]
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+
+        let refused = try run(["publish", file.path] + bootstrap)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("line 2: negative_amount"), "\(refused.output)")
+        #expect(refused.output.contains("line 5: malformed_json"))
+        #expect(refused.output.contains("2 invalid event(s) of 4: nothing sent"))
+
+        let partial = try run(["publish", "--partial", file.path] + bootstrap)
+        #expect(
+            partial.status != 0 && partial.output.contains("sent 2 event(s): relance.invoices 1, relance.payments 1"))
+
+        let tailed = try run(["tail", PaymentEvents.paymentsTopic, "--from-beginning", "--count", "1"] + bootstrap)
+        #expect(tailed.status == 0)
+        #expect(tailed.output.contains("relance.payments[") && tailed.output.contains("acct-1  payment.succeeded"))
+        let json = try run(
+            ["tail", ProofEvents.invoicesTopic, "--from-beginning", "--count", "1", "--json"] + bootstrap)
+        #expect(try JSONReader.read(Array(json.output.utf8))["eventId"]?.stringValue == "e1")
+    }
+
+    @Test("topics --dry-run: every catalog topic and every changelog, state and status topics compacted")
+    func topicsPlan() throws {
+        let plan = try run(["topics", "--dry-run", "--partitions", "6", "--replication", "3"])
+        #expect(plan.status == 0)
+        let lines = plan.output.split(separator: "\n")
+        #expect(lines.contains("relance.reconcilable-accounts  partitions 6  replication 3  compacted"))
+        #expect(lines.contains("relance.payments  partitions 6  replication 3"))
+        #expect(lines.contains("relance.prepaid.changelog  partitions 6  replication 3  compacted"))
+        #expect(!plan.output.contains("<worker>"))
+    }
 }

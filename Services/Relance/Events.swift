@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import RelanceDomain
+import RelanceKafka
+import RelanceRuntime
+
+// MARK: publish
+
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish events from JSON Lines or JSON files (or standard input), checked before anything is sent.",
+        discussion: """
+            Each event is checked as a worker checks it: the envelope, its type's schema, amounts, \
+            currencies, no card number. It goes to the topic its type travels on (or --topic), keyed \
+            by its account. One invalid event and nothing is sent, unless --partial.
+            """)
+
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "Files of events (JSON Lines, or a JSON event or array); none or - reads standard input.")
+    var files: [String] = []
+    @Option(help: "Send every event to this topic instead of its type's topic.") var topic: String?
+    @Flag(help: "Send the valid events and report the others, instead of sending none.") var partial = false
+
+    func run() async throws {
+        var valid: [(envelope: EventEnvelope, topic: String, bytes: [UInt8])] = []
+        var invalid: [String] = []
+        for file in files.isEmpty ? ["-"] : files {
+            let bytes: [UInt8]
+            if file == "-" {
+                bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw CommandFailure("cannot read \(file)")
+                }
+                bytes = Array(data)
+            }
+            let events = EventFile(bytes, topic: topic)
+            valid += events.valid
+            let name = file == "-" ? "stdin" : file
+            invalid += events.invalid.map { "\(name): \($0.location): \($0.error.code): \($0.error.message)" }
+        }
+        for line in invalid { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        if !invalid.isEmpty && !partial {
+            throw CommandFailure(
+                "\(invalid.count) invalid event(s) of \(invalid.count + valid.count): nothing sent (--partial sends the valid ones)"
+            )
+        }
+        let producer = try cluster.producer()
+        for event in valid {
+            try await producer.enqueue(
+                ProducerMessage(topic: event.topic, key: event.envelope.accountID, value: event.bytes))
+        }
+        try await producer.flush()
+        let counts = Dictionary(grouping: valid, by: \.topic).map { "\($0.key) \($0.value.count)" }.sorted()
+        print("sent \(valid.count) event(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", ")))
+        if !invalid.isEmpty { throw CommandFailure("\(invalid.count) invalid event(s) not sent") }
+    }
+}
+
+// MARK: tail
+
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail", abstract: "Follow a topic, in readable form or as JSON (read committed).")
+
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "The topic, e.g. relance.action-centre.") var topic: String
+    @Flag(name: .customLong("from-beginning"), help: "Start at the oldest record instead of the end.")
+    var fromBeginning = false
+    @Flag(help: "Print each record's value as it is (one JSON document per line).") var json = false
+    @Option(help: "Stop after this many records.") var count: Int?
+
+    func run() async throws {
+        let partitions = try await ClockCommand.partitions(topic, kafka: cluster.kafka)
+        let consumer = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: cluster.kafka, groupID: nil))
+        let start = fromBeginning ? TopicPartitionOffset.beginning : TopicPartitionOffset.end
+        try await consumer.assign(partitions.map { TopicPartitionOffset(topic, $0, offset: start) })
+        var printed = 0
+        while count.map({ printed < $0 }) ?? true {
+            for record in try await consumer.poll(maxMessages: 500, timeout: .milliseconds(500)) {
+                print(json ? String(decoding: record.value ?? [], as: UTF8.self) : Self.readable(record))
+                printed += 1
+                if let count, printed >= count { break }
+            }
+        }
+        try await consumer.close()
+    }
+
+    /// "2026-11-01T00:00:00.000Z  relance.payments[2]@15  acct-1  payment.failed  {data}"
+    static func readable(_ record: KafkaMessage) -> String {
+        let place = "\(record.topic)[\(record.partition)]@\(record.offset)"
+        guard let value = record.value, let event = try? JSONReader.read(Array(value)) else {
+            return "\(place)  \(record.keyString ?? "-")  (\(record.value?.count ?? 0) bytes, not JSON)"
+        }
+        guard let type = event["type"]?.stringValue, let data = event["data"] else {
+            return "\(place)  \(record.keyString ?? "-")  \(String(decoding: value, as: UTF8.self))"
+        }
+        let when = event["occurredAt"]?.stringValue ?? event["now"]?.stringValue ?? ""
+        let account = event["accountId"]?.stringValue ?? record.keyString ?? "-"
+        return "\(when)  \(place)  \(account)  \(type)  \(String(decoding: data.jsonBytes, as: UTF8.self))"
+    }
+}
+
+// MARK: topics
+
+struct TopicsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "Create every Relance topic on a cluster: state and status topics compacted.",
+        discussion: """
+            Input and output topics share one partition count (a worker reads its inputs and the \
+            clock partition by partition); the dead-letter topic and the email log get the same. \
+            Topics that exist are left as they are.
+            """)
+
+    @OptionGroup var cluster: ClusterOptions
+    @Option(help: "Partitions of every topic: the most instances a worker group can use.") var partitions: Int32 = 12
+    @Option(help: "Replication factor (3 on a production cluster).") var replication: Int32 = 3
+    @Flag(name: .customLong("dry-run"), help: "Print what would be created, create nothing.") var dryRun = false
+
+    /// Every worker's changelog (the runtime names it after the worker).
+    static let workers = [
+        "payment-retry", "gateway-sandbox", "proof-validator", "reminder-mailer", "reminder-mailer-digest",
+        "card-expiry", "reconciliation", "prepaid",
+    ]
+
+    static func plan(partitions: Int32, replication: Int32) -> [NewTopic] {
+        var topics: [NewTopic] = []
+        for topic in Catalog.topics where !topic.name.contains("<") {
+            topics.append(
+                topic.compacted
+                    ? .compacted(topic.name, partitions: partitions, replicationFactor: replication)
+                    : NewTopic(name: topic.name, partitions: partitions, replicationFactor: replication))
+        }
+        for worker in workers {
+            topics.append(
+                .compacted("relance.\(worker).changelog", partitions: partitions, replicationFactor: replication))
+        }
+        return topics
+    }
+
+    func run() async throws {
+        let plan = Self.plan(partitions: partitions, replication: replication)
+        for topic in plan {
+            print(
+                "\(topic.name)  partitions \(topic.partitions)  replication \(topic.replicationFactor)"
+                    + (topic.config["cleanup.policy"] == "compact" ? "  compacted" : ""))
+        }
+        guard !dryRun else { return }
+        let admin = try KafkaAdmin(configuration: cluster.kafka)
+        let existing = Set(try await admin.listTopics().map(\.name))
+        try await admin.createTopics(plan.filter { !existing.contains($0.name) })
+        print(
+            "created \(plan.filter { !existing.contains($0.name) }.count) topic(s); \(existing.intersection(plan.map(\.name)).count) existed"
+        )
+    }
+}
