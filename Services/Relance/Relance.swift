@@ -10,7 +10,8 @@ struct Relance: AsyncParsableCommand {
         commandName: "relance",
         abstract: "Relance: recover failed and overdue payments.",
         subcommands: [
-            PublishCommand.self, TailCommand.self, TopicsCommand.self, DeadLettersCommand.self, ClockCommand.self,
+            DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self, ActionCentreCommand.self,
+            DeadLettersCommand.self, ClockCommand.self,
         ])
 }
 

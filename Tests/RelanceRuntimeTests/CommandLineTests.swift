@@ -112,4 +112,80 @@ struct CommandLineTests {
         #expect(lines.contains("relance.prepaid.changelog  partitions 6  replication 3  compacted"))
         #expect(!plan.output.contains("<worker>"))
     }
+
+    @Test(
+        "dev-cluster serves every topic until SIGTERM; action-centre lists, filters and exports what the workers published"
+    )
+    func devClusterAndActionCentre() async throws {
+        let bootstrapFile = FileManager.default.temporaryDirectory.appendingPathComponent("relance-dev-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: bootstrapFile) }
+        let server = Process()
+        server.executableURL = Self.binary
+        server.arguments = [
+            "dev-cluster", "--brokers", "1", "--partitions", "2", "--bootstrap-file", bootstrapFile.path,
+        ]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        var bootstrap = ""
+        for _ in 0..<100 where bootstrap.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            bootstrap = (try? String(contentsOf: bootstrapFile, encoding: .utf8)) ?? ""
+        }
+        #expect(!bootstrap.isEmpty, "dev-cluster wrote no bootstrap address")
+
+        // What payment-retry, card-expiry and reconciliation would have written (latest per key).
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(bootstrapServers: bootstrap))
+        func put(_ topic: String, _ key: String, _ type: String, _ data: String) async throws {
+            _ = try await producer.send(
+                ProducerMessage(topic: topic, key: key, value: Array(Self.event("\(key)-\(type)", type, data).utf8)))
+        }
+        func item(_ id: String, _ method: String, _ reason: String, _ state: String) -> String {
+            #"{"paymentId":"\#(id)","invoiceId":"i-\#(id)","customerName":"Dupont, Marie","transactionType":"subscription","paymentMethod":"\#(method)","failureReason":"\#(reason)","failureCategory":"soft_decline","declineCode":"\#(reason)","amount":4900,"currency":"EUR","state":"\#(state)","attempts":1,"handedToCollections":false}"#
+        }
+        try await put(
+            PaymentEvents.actionCentreTopic, "p-card", "action-item.updated",
+            item("p-card", "card", "insufficient_funds", "open"))
+        try await put(
+            PaymentEvents.actionCentreTopic, "p-sepa", "action-item.updated",
+            item("p-sepa", "sepa_debit", "AM04", "open"))
+        try await put(
+            PaymentEvents.actionCentreTopic, "p-done", "action-item.updated",
+            item("p-done", "card", "expired_card", "open"))
+        try await put(
+            PaymentEvents.actionCentreTopic, "p-done", "action-item.updated",
+            item("p-done", "card", "expired_card", "resolved"))
+        try await put(
+            CardEvents.expiringCardsTopic, "acct-1/card-1", "expiring-card.updated",
+            #"{"cardId":"card-1","brand":"visa","last4":"4242","expMonth":1,"expYear":2027,"listed":true,"schedules":["sub-1"]}"#
+        )
+        try await put(
+            ReconciliationEvents.reconcilableAccountsTopic, "acct-2", "reconcilable-account.updated",
+            #"{"listed":true,"unreconciledItems":2,"unreconciledDebit":[{"currency":"EUR","amount":4900}],"unreconciledCredit":[{"currency":"EUR","amount":4900}],"zeroBalance":true,"sortKey":"0-000002","openItems":[{"id":"inv-1"},{"id":"cn-1"}]}"#
+        )
+
+        let everything = try run(["action-centre", "--bootstrap", bootstrap])
+        #expect(everything.status == 0, "\(everything.output)")
+        #expect(everything.output.contains("Failed transactions (2)"), "the resolved one is not listed")
+        #expect(everything.output.contains("Expiring cards (1)") && everything.output.contains("01/2027"))
+        #expect(everything.output.contains("Reconcilable accounts (1)") && everything.output.contains("inv-1 cn-1"))
+        let sepa = try run([
+            "action-centre", "--bootstrap", bootstrap, "--section", "failed", "--payment-method", "sepa_debit",
+        ])
+        #expect(
+            sepa.output.contains("Failed transactions (1)") && sepa.output.contains("p-sepa")
+                && !sepa.output.contains("p-card"))
+        let csv = try run(["action-centre", "--bootstrap", bootstrap, "--section", "failed", "--csv", "-", "--all"])
+        let rows = csv.output.split(separator: "\r\n")
+        #expect(rows.first?.hasPrefix("customerName,paymentId,invoiceId,transactionType") == true)
+        #expect(rows.count == 4 && rows.dropFirst().allSatisfy { $0.hasPrefix("\"Dupont, Marie\",") })
+
+        try await producer.close()
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        let printed = String(decoding: serverOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("bootstrap: \(bootstrap)") && printed.contains("stopped"))
+    }
 }
