@@ -76,7 +76,9 @@ let package = Package(
         .executableTarget(
             name: "relance",
             dependencies: [
-                "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceMail", "PaymentRetryService",
+                "GatewaySandboxService", "ReminderMailerService", "CardExpiryService", "ProofValidatorService",
+                "ReconciliationService", "PrepaidService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Relance"

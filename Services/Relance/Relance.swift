@@ -10,7 +10,8 @@ struct Relance: AsyncParsableCommand {
         commandName: "relance",
         abstract: "Relance: recover failed and overdue payments.",
         subcommands: [
-            DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self, ActionCentreCommand.self,
+            DemoCommand.self, DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self,
+            ActionCentreCommand.self,
             DeadLettersCommand.self, ClockCommand.self,
         ])
 }

@@ -586,6 +586,13 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     public var ownedPartitions: [Int32] { stores.keys.sorted() }
+
+    /// The earliest clock (milliseconds) among the owned partitions, nil before every one has
+    /// a tick: how far in time this instance has come.
+    public var minimumClock: Int64? {
+        let clocks = stores.values.map(\.clock)
+        return clocks.isEmpty || clocks.contains(0) ? nil : clocks.min()
+    }
     /// The latest restore: changelog records read and how long it took.
     public private(set) var lastRestore: (records: Int, seconds: Double) = (0, 0)
     public var accountCount: Int { stores.values.reduce(0) { $0 + $1.accounts.count } }

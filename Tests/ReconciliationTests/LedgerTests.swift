@@ -118,6 +118,15 @@ struct LedgerTests {
         #expect(keys.sorted() == [zero, few, many].map { ReconcilableEntry($0).sortKey })
     }
 
+    @Test("an invoice and the payment that pays it may share an id: ids are unique per kind")
+    func idsPerKind() throws {
+        var ledger = ReconciliationLedger()
+        try ledger.add(Self.invoice("topup-1", 5_000, "2026-10-01"))
+        let paid = try ledger.pay(Self.payment("topup-1", 5_000, "2026-10-01"), invoice: "topup-1")
+        #expect(paid.map(\.amount) == [5_000] && ledger.status(ofInvoice: "topup-1") == .paid)
+        #expect(throws: LedgerError.self) { try ledger.add(Self.payment("topup-1", 5_000, "2026-10-02")) }
+    }
+
     @Test("refused: a payment to an unknown invoice, in another currency, or with an id already on the account")
     func refusals() throws {
         var ledger = ReconciliationLedger()

@@ -37,6 +37,16 @@ import Testing
         #expect(Self.policy.daysToTermination(step: 3) == 10 && Self.policy.daysToTermination(step: 4) == 5)
     }
 
+    @Test func aPaymentReadBeforeItsInvoiceStillPaysIt() {
+        // Payments and invoices travel on different topics: either may be read first.
+        var ladder = OverdueLadder()
+        ladder.paid(invoiceID: "i1", amount: 4_900, paymentID: "p1")
+        ladder.issued(DueInvoice(id: "i1", number: "INV-1", amount: 4_900, currency: "EUR", dueOn: "2026-10-01"))
+        #expect(ladder.invoices[0].remaining == 0)
+        #expect(ladder.advance(now: Self.day(30), policy: Self.policy).isEmpty, "nothing overdue: no ladder")
+        #expect(ladder.unmatchedPayments?.isEmpty == true)
+    }
+
     @Test func aTimeJumpSendsEveryMissedStepInOrderNoneSkipped() {
         var ladder = Self.ladder()
         let effects = ladder.advance(now: Self.day(16), policy: Self.policy)

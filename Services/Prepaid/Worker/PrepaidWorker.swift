@@ -112,7 +112,9 @@ public struct PrepaidWorker: Worker {
         for effect in effects {
             switch effect {
             case .invoice(let topUp):
-                let due = topUp.method == .card ? today : Self.day(context.now, plus: policy.transferDueDays)
+                // Due in `transferDueDays` either way: a card charge settles in seconds, and a
+                // failed one leaves the customer time to update the card before the invoice is late.
+                let due = Self.day(context.now, plus: policy.transferDueDays)
                 context.emit(
                     "invoice.issued", to: ProofEvents.invoicesTopic,
                     data: .object([

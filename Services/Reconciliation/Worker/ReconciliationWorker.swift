@@ -149,7 +149,7 @@ public struct ReconciliationWorker: Worker {
         }
         for id in invoices {
             // An invoice closed and dropped from the kept items in this same call is paid.
-            let invoice = account.ledger.item(id)
+            let invoice = account.ledger.item(id, kind: .invoice)
             let status = account.ledger.status(ofInvoice: id) ?? .paid
             guard let amount = invoice?.amount ?? allocations.first(where: { $0.0.debitID == id })?.0.amount,
                 let currency = invoice?.currency ?? allocations.first(where: { $0.0.debitID == id })?.0.currency

@@ -11,9 +11,15 @@ import Synchronization
 ///
 /// Transient failures (4xx, connection refused, timeouts) are retried with a capped backoff
 /// and the email waits — nothing behind it is skipped; 5xx replies and emails undeliverable for
-/// longer than `giveUpAfter` are recorded as `email.failed`. The one window for a duplicate is
-/// a crash after the server accepted an email and before its offset is committed: the resend
-/// carries the same Message-ID, so it is recognisable (docs/reminder-mailer.md).
+/// longer than `giveUpAfter` are recorded as `email.failed`.
+///
+/// An email whose Message-ID was already sent is not sent again: the delivery remembers the
+/// Message-IDs it sent, and on start those of the last records of the email log. That covers
+/// an outbox record written twice (on a broker that shows aborted transactions, the copy a
+/// killed transaction left and the one written again), and a crash after the email was logged
+/// but before its offset was committed. The one window left for a duplicate is a crash after
+/// the server accepted an email and before it was logged: the resend carries the same
+/// Message-ID, so it is recognisable (docs/reminder-mailer.md).
 public final class MailDelivery: BackgroundService, Sendable {
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -40,6 +46,8 @@ public final class MailDelivery: BackgroundService, Sendable {
         public var sent = 0
         public var failed = 0
         public var retries = 0
+        /// Outbox records whose Message-ID was already sent.
+        public var skipped = 0
     }
 
     public var delivered: Counts { counts.withLock { $0 } }
@@ -53,6 +61,43 @@ public final class MailDelivery: BackgroundService, Sendable {
 
     public func stop() async { stopped.store(true, ordering: .relaxed) }
 
+    /// Message-IDs sent, most recent last (at most `rememberedLimit`).
+    let sentIDs = Mutex<(set: Set<String>, order: [String])>(([], []))
+    static let rememberedLimit = 50_000
+    /// How many of the last email-log records of each partition are read on start.
+    static let logTail: Int64 = 5_000
+
+    func remember(_ messageID: String) {
+        sentIDs.withLock { sent in
+            guard sent.set.insert(messageID).inserted else { return }
+            sent.order.append(messageID)
+            if sent.order.count > Self.rememberedLimit {
+                let old = sent.order.prefix(sent.order.count - Self.rememberedLimit)
+                for id in old { sent.set.remove(id) }
+                sent.order.removeFirst(old.count)
+            }
+        }
+    }
+
+    /// The Message-IDs of the email log's latest `email.sent` records.
+    func rememberLoggedEmails() async throws {
+        let admin = try KafkaAdmin(configuration: configuration.kafka)
+        guard let topic = try await admin.listTopics().first(where: { $0.name == configuration.logTopic }) else {
+            return
+        }
+        _ = try await TopicReading.readToEnd(
+            configuration.logTopic, partitions: topic.partitions.map(\.id), kafka: configuration.kafka,
+            lastOffsets: Self.logTail, log: nil
+        ) { messages in
+            for message in messages {
+                guard let json = try? JSONReader.read(Array(message.value ?? [])),
+                    json["type"]?.stringValue == "email.sent", let id = json["data"]?["messageId"]?.stringValue
+                else { continue }
+                remember(id)
+            }
+        }
+    }
+
     public func run() async throws {
         var consumerConfiguration = ConsumerConfiguration(kafka: configuration.kafka, groupID: configuration.groupID)
         consumerConfiguration.isolationLevel = .readCommitted
@@ -60,6 +105,7 @@ public final class MailDelivery: BackgroundService, Sendable {
         // An email may wait long for a server that is down; the group must not drop us meanwhile.
         consumerConfiguration.maxPollIntervalMilliseconds = 86_400_000
         consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
+        try await rememberLoggedEmails()
         let consumer = try KafkaConsumer(configuration: consumerConfiguration)
         var producerConfiguration = ProducerConfiguration(kafka: configuration.kafka)
         producerConfiguration.lingerMilliseconds = 1
@@ -86,6 +132,11 @@ public final class MailDelivery: BackgroundService, Sendable {
             log.error("unreadable outbox record skipped", ["offset": "\(message.offset)"])
             return true
         }
+        if sentIDs.withLock({ $0.set.contains(messageID) }) {
+            counts.withLock { $0.skipped += 1 }
+            log.info("already sent: not sent again", ["messageId": messageID, "offset": "\(message.offset)"])
+            return true
+        }
         let envelope = SMTPEnvelope(from: from, recipients: to.compactMap { $0.stringValue }, message: Array(body.utf8))
         let started = ContinuousClock.now
         var attempt = 1
@@ -94,6 +145,7 @@ public final class MailDelivery: BackgroundService, Sendable {
             switch outcome {
             case .success(let reply):
                 counts.withLock { $0.sent += 1 }
+                remember(messageID)
                 try await record(
                     "email.sent", data,
                     extra: [

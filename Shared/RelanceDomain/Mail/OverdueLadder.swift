@@ -92,6 +92,8 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public var invoices: [DueInvoice] = []
     /// Payment id → (invoice id, milliseconds when presumed lost).
     public var pending: [String: PendingPayment] = [:]
+    /// Invoice id → money received for an invoice not seen yet (optional: older states lack it).
+    public var unmatchedPayments: [String: Int64]?
     public var standing: AccountStanding = .active
     /// The invoice the ladder follows, and the steps sent for it.
     public var episode: String?
@@ -127,6 +129,9 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             updated.paid = invoices[index].paid
             invoices[index] = updated
         } else {
+            var invoice = invoice
+            // Paid before it was seen: payments and invoices travel on different topics.
+            if let early = unmatchedPayments?.removeValue(forKey: invoice.id) { invoice.paid += early }
             invoices.append(invoice)
         }
     }
@@ -134,7 +139,15 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     /// Money received for an invoice (a succeeded payment, an accepted proof).
     public mutating func paid(invoiceID: String, amount: Int64, paymentID: String?) {
         if let paymentID { pending[paymentID] = nil }
-        if let index = invoices.firstIndex(where: { $0.id == invoiceID }) { invoices[index].paid += amount }
+        if let index = invoices.firstIndex(where: { $0.id == invoiceID }) {
+            invoices[index].paid += amount
+        } else {
+            // Kept for when the invoice arrives (at most 16 invoices waited for).
+            var early = unmatchedPayments ?? [:]
+            early[invoiceID, default: 0] += amount
+            if early.count > 16, let any = early.keys.sorted().first { early[any] = nil }
+            unmatchedPayments = early
+        }
         // Settled invoices are kept only while they might be named again; drop the oldest.
         if invoices.count > 100, let settled = invoices.firstIndex(where: { $0.remaining == 0 }) {
             invoices.remove(at: settled)

@@ -118,11 +118,14 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
 
     public init() {}
 
-    public func item(_ id: String) -> LedgerItem? { items.first { $0.id == id } }
+    /// The item with this id (of this kind: an invoice and a payment may share an id).
+    public func item(_ id: String, kind: LedgerItemKind? = nil) -> LedgerItem? {
+        items.first { $0.id == id && (kind == nil || $0.kind == kind) }
+    }
 
-    /// Adds a debit or credit. The same id twice is refused (a duplicate payment id).
+    /// Adds a debit or credit. The same kind and id twice is refused (a duplicate payment id).
     public mutating func add(_ item: LedgerItem) throws(LedgerError) {
-        guard self.item(item.id) == nil else { throw .duplicate(item.kind, item.id) }
+        guard self.item(item.id, kind: item.kind) == nil else { throw .duplicate(item.kind, item.id) }
         var item = item
         item.open = item.amount
         item.sequence = nextSequence
@@ -144,7 +147,7 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         throws(LedgerError) -> [Allocation]
     {
         for target in targets {
-            guard let invoice = item(target.id), invoice.kind == .invoice else { throw .unknownInvoice(target.id) }
+            guard let invoice = item(target.id, kind: .invoice) else { throw .unknownInvoice(target.id) }
             guard invoice.currency == credit.currency else {
                 throw .currencyMismatch(credit.id, credit.currency, invoice: target.id, invoice.currency)
             }
@@ -152,7 +155,8 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         try add(credit)
         var allocations: [Allocation] = []
         for target in targets {
-            allocations += allocate(creditIDs: [credit.id], debitIDs: [target.id], limit: target.amount)
+            allocations += allocate(
+                credits: [(credit.id, credit.kind)], debits: [(target.id, .invoice)], limit: target.amount)
         }
         return allocations
     }
@@ -160,8 +164,8 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
     /// A payment that names no invoice: allocated to the oldest open debits of its currency.
     public mutating func payOldestFirst(_ credit: LedgerItem) throws(LedgerError) -> [Allocation] {
         try add(credit)
-        let debits = unreconciled(.debit, currency: credit.currency).map(\.id)
-        return allocate(creditIDs: [credit.id], debitIDs: debits)
+        let debits = unreconciled(.debit, currency: credit.currency).map { ($0.id, $0.kind) }
+        return allocate(credits: [(credit.id, credit.kind)], debits: debits)
     }
 
     /// An upcoming scheduled payment covers the invoice (or no longer does, `schedule` nil).
@@ -178,8 +182,8 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         var allocations: [Allocation] = []
         for currency in currencies {
             allocations += allocate(
-                creditIDs: unreconciled(.credit, currency: currency).map(\.id),
-                debitIDs: unreconciled(.debit, currency: currency).map(\.id))
+                credits: unreconciled(.credit, currency: currency).map { ($0.id, $0.kind) },
+                debits: unreconciled(.debit, currency: currency).map { ($0.id, $0.kind) })
         }
         return allocations
     }
@@ -195,20 +199,23 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
     }
 
     public func status(ofInvoice id: String) -> InvoiceStatus? {
-        guard let invoice = item(id), invoice.kind == .invoice else { return nil }
+        guard let invoice = item(id, kind: .invoice) else { return nil }
         return invoice.open == 0 ? .paid : invoice.open < invoice.amount ? .partiallyPaid : .open
     }
 
     /// Moves money from the credits to the debits in the order given (each list oldest first;
     /// one currency), at most `limit` in all, then drops the oldest closed items beyond
     /// `closedKept`.
-    mutating func allocate(creditIDs: [String], debitIDs: [String], limit: Int64? = nil) -> [Allocation] {
+    mutating func allocate(
+        credits: [(id: String, kind: LedgerItemKind)], debits: [(id: String, kind: LedgerItemKind)],
+        limit: Int64? = nil
+    ) -> [Allocation] {
         var left = limit ?? .max
         var index: [String: Int] = [:]
-        for (i, item) in items.enumerated() { index[item.id] = i }
+        for (i, item) in items.enumerated() { index["\(item.kind.rawValue):\(item.id)"] = i }
         var allocations: [Allocation] = []
-        var debits = debitIDs.compactMap { index[$0] }[...]
-        for creditIndex in creditIDs.compactMap({ index[$0] }) {
+        var debits = debits.compactMap { index["\($0.kind.rawValue):\($0.id)"] }[...]
+        for creditIndex in credits.compactMap({ index["\($0.kind.rawValue):\($0.id)"] }) {
             while items[creditIndex].open > 0, left > 0, let debitIndex = debits.first {
                 let amount = min(items[creditIndex].open, items[debitIndex].open, left)
                 left -= amount
@@ -226,8 +233,9 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         }
         let closed = items.filter { $0.open == 0 }
         if closed.count > Self.closedKept {
-            let dropped = Set(closed.sorted(by: LedgerItem.older).prefix(closed.count - Self.closedKept).map(\.id))
-            items.removeAll { dropped.contains($0.id) }
+            let dropped = Set(
+                closed.sorted(by: LedgerItem.older).prefix(closed.count - Self.closedKept).map(\.sequence))
+            items.removeAll { dropped.contains($0.sequence) }
         }
         return allocations
     }

@@ -1,0 +1,375 @@
+import ArgumentParser
+import CardExpiryService
+import Foundation
+import GatewaySandboxService
+import PaymentRetryService
+import PrepaidService
+import ProofValidatorService
+import ReconciliationService
+import RelanceDomain
+import RelanceKafka
+import RelanceMail
+import RelanceRuntime
+import ReminderMailerService
+import Synchronization
+
+/// `relance demo`: every worker in this process on an embedded mock cluster, the seed stories
+/// published as events, 60 simulated days, a timeline of what each worker did, and a check of
+/// every expected outcome (exit 0 only if all happened). Emails go to a folder as `.eml` files.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Every worker on an embedded Kafka, the seed stories over 60 simulated days, checked.")
+
+    @Option(name: .customLong("mail-dir"), help: "Folder for the emails (.eml); a new temporary folder by default.")
+    var mailDirectory: String?
+    @Option(help: "Simulated days to walk.") var days = 60
+    @Flag(help: "Print every record, inputs included, instead of the workers' decisions only.") var verbose = false
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let folder = URL(
+            fileURLWithPath: mailDirectory
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("relance-demo-\(getpid())").path)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+
+        say("Relance demo — an embedded Kafka (librdkafka's mock cluster), every worker, 60 simulated days")
+        let cluster = try MockCluster(brokers: 3)
+        let plan = TopicsCommand.plan(partitions: Demo.partitions, replication: 1)
+        for topic in plan { try await cluster.createTopic(topic.name, partitions: topic.partitions) }
+        say("  cluster \(cluster.bootstrapServers), \(plan.count) topics")
+
+        let demo = try Demo(bootstrap: cluster.bootstrapServers, verbose: verbose)
+        let timeline = Task { try await demo.follow(plan.map(\.name)) }
+        let services = try demo.services(mailFolder: folder)
+        let running = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in services { group.addTask { try await service.run() } }
+                try await group.waitForAll()
+            }
+        }
+        try await demo.waitUntilReady(services)
+        say(
+            "  workers ready: payment-retry, gateway-sandbox, reminder-mailer (+ digest, + delivery), card-expiry, "
+                + "proof-validator, reconciliation, prepaid (\(Demo.seconds(since: started)) s)\n")
+
+        let script = DemoScript(demo: demo)
+        for day in 0...days {
+            try await demo.tick(day)
+            if day == 0 {
+                try await script.setup()
+                try await demo.settle()
+            }
+            try await script.events(day)
+            try await demo.settle()
+        }
+        try await demo.settle()
+        for service in services { await service.stop() }
+        try await running.value
+        timeline.cancel()
+
+        let emails =
+            (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter {
+                $0.hasSuffix(".eml")
+            }.count ?? 0
+        say("\nEmails: \(emails) .eml files in \(folder.path)")
+        let deadLetters = demo.records().filter { $0.topic == "relance.dead-letters" }.map(\.event)
+        say("Dead letters: \(deadLetters.count)")
+        for letter in deadLetters {
+            say(
+                "  \(letter["worker"]?.stringValue ?? "?"): \(letter["reason"]?["code"]?.stringValue ?? "?") — "
+                    + (letter["reason"]?["message"]?.stringValue ?? ""))
+        }
+        let results = DemoScript.checks(demo.records())
+        say("\nExpected outcomes:")
+        for (passed, text) in results { say("  \(passed ? "✔" : "✘") \(text)") }
+        let failed = results.filter { !$0.0 }.count
+        say(
+            "\n\(results.count - failed) of \(results.count) outcomes as expected, in \(Demo.seconds(since: started)) s"
+        )
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+/// The running demo: the workers, the clock, and everything they write.
+final class Demo: Sendable {
+    static let partitions: Int32 = 4
+    static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
+    let bootstrap: String
+    let verbose: Bool
+    let producer: KafkaProducer
+    /// Records seen (topic, event), and when the last one arrived.
+    let seen = Mutex<(records: [(topic: String, event: JSONValue)], last: ContinuousClock.Instant, day: Int)>(
+        ([], .now, 0))
+
+    init(bootstrap: String, verbose: Bool) throws {
+        self.bootstrap = bootstrap
+        self.verbose = verbose
+        var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
+        configuration.lingerMilliseconds = 1
+        producer = try KafkaProducer(configuration: configuration)
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> String {
+        String(format: "%.1f", (ContinuousClock.now - start) / .seconds(1))
+    }
+
+    func records() -> [(topic: String, event: JSONValue)] { seen.withLock { $0.records } }
+
+    func configuration(_ name: String) -> RuntimeConfiguration {
+        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap)
+        configuration.instanceID = "demo"
+        configuration.abortedRecordsVisible = true
+        configuration.batchMaxMilliseconds = 10
+        configuration.sessionTimeoutMilliseconds = 6000
+        configuration.httpPort = 0
+        configuration.logLevel = .error
+        // A fetch returns as soon as there is data: hops between workers take milliseconds.
+        configuration.kafkaProperties["fetch.wait.max.ms"] = "10"
+        return configuration
+    }
+
+    /// What `settle` watches of a running worker: the inputs it reads, the events it has
+    /// taken in, how far its clock has come.
+    struct Watched: Sendable {
+        var inputs: [String]
+        var eventsIn: @Sendable () -> Int
+        var clock: @Sendable () async -> Int64?
+    }
+
+    let watched = Mutex<[Watched]>([])
+    /// The latest tick written.
+    let clock = Mutex<Int64>(0)
+    /// Records this demo published, per topic: `settle` waits until the reader has seen them.
+    let published = Mutex<[String: Int]>([:])
+
+    func watch<W: Worker>(_ service: RuntimeService<W>) -> RuntimeService<W> {
+        let runtime = service.runtime
+        let inputs = runtime.worker.inputTopics
+        watched.withLock {
+            $0.append(
+                Watched(
+                    inputs: inputs, eventsIn: { runtime.metrics.eventsIn }, clock: { await runtime.minimumClock }))
+        }
+        return service
+    }
+
+    func services(mailFolder: URL) throws -> [any BackgroundService] {
+        let mailer = ReminderMailerWorker(
+            fallbackMerchant: MerchantProfile(
+                name: "Camping des Pins", fromAddress: "facturation@camping-des-pins.test",
+                contactEmail: "aide@camping-des-pins.test",
+                paymentURL: "https://camping-des-pins.test/comptes/{account}/paiement", locale: MailLocale(tag: "fr"),
+                digestRecipients: ["facturation@camping-des-pins.test"]))
+        var digest = configuration("reminder-mailer-digest")
+        digest.groupID = "relance-reminder-mailer-digest"
+        var deliveryKafka = KafkaConfiguration(bootstrapServers: bootstrap)
+        deliveryKafka.properties["fetch.wait.max.ms"] = "10"
+        var delivery = MailDelivery.Configuration(kafka: deliveryKafka, groupID: "relance-reminder-mailer-delivery")
+        delivery.sessionTimeoutMilliseconds = 6000
+        return [
+            watch(RuntimeService(PaymentRetryWorker(), configuration: configuration("payment-retry"))),
+            watch(RuntimeService(GatewaySandbox(), configuration: configuration("gateway-sandbox"))),
+            watch(RuntimeService(mailer, configuration: configuration("reminder-mailer"))),
+            watch(
+                RuntimeService(
+                    DigestWorker(
+                        merchants: mailer.merchants, fallbackMerchant: mailer.fallbackMerchant,
+                        messageIDDomain: mailer.messageIDDomain), configuration: digest)),
+            MailDelivery(
+                configuration: delivery, transport: try DirectoryTransport(folder: mailFolder),
+                log: Logger(worker: "reminder-mailer-delivery", level: .error)),
+            watch(RuntimeService(CardExpiryWorker(), configuration: configuration("card-expiry"))),
+            watch(RuntimeService(ProofValidatorWorker(), configuration: configuration("proof-validator"))),
+            watch(RuntimeService(ReconciliationWorker(), configuration: configuration("reconciliation"))),
+            watch(RuntimeService(PrepaidWorker(), configuration: configuration("prepaid"))),
+        ]
+    }
+
+    func waitUntilReady(_ services: [any BackgroundService]) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        for service in services {
+            guard let ready = service as? any ReadinessReporting else { continue }
+            while !(await ready.isReadyWithAllPartitions(Self.partitions)) {
+                guard ContinuousClock.now < deadline else { throw CommandFailure("the workers did not start") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// "Now" is day `day` for every worker.
+    func tick(_ day: Int) async throws {
+        seen.withLock { $0.day = day }
+        let now = Self.day0.addingTimeInterval(Double(day) * 86_400 + 9 * 3600)  // 09:00 UTC
+        clock.withLock { $0 = Timestamp.milliseconds(now) }
+        for partition in 0..<Self.partitions {
+            try await producer.enqueue(
+                ProducerMessage(topic: "relance.clock", partition: partition, key: nil, value: ClockTick.record(now)))
+        }
+        try await producer.flush()
+    }
+
+    /// An event in the envelope, keyed by its account.
+    func publish(_ type: String, to topic: String, account: String, id: String, day: Int, _ data: JSONValue)
+        async throws
+    {
+        let occurred = Timestamp.format(Self.day0.addingTimeInterval(Double(day) * 86_400 + 9 * 3600))
+        let event = JSONValue.object([
+            "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
+            "occurredAt": .string(occurred), "accountId": .string(account), "merchantId": .string("m-demo"),
+            "data": data,
+        ])
+        try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
+        try await producer.flush()
+        published.withLock { $0[topic, default: 0] += 1 }
+    }
+
+    /// Waits until every worker has done what the day asked of it: each has reached the
+    /// latest tick, taken in every event on its inputs, every email asked for was sent or given
+    /// up, and nothing was written anywhere for a moment.
+    func settle() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        let now = clock.withLock { $0 }
+        var calm: (ContinuousClock.Instant, ContinuousClock.Instant)?
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(25))
+            let (counts, last) = seen.withLock { state in
+                (Dictionary(grouping: state.records, by: \.topic).mapValues(\.count), state.last)
+            }
+            guard ContinuousClock.now - last > .milliseconds(120),
+                published.withLock({ $0 }).allSatisfy({ counts[$0.key, default: 0] >= $0.value })
+            else { continue }
+            let emails = seen.withLock { state in
+                state.records.reduce(into: (asked: 0, done: 0)) { result, record in
+                    switch record.event["type"]?.stringValue {
+                    case "email.requested": result.asked += 1
+                    case "email.sent", "email.failed": result.done += 1
+                    default: break
+                    }
+                }
+            }
+            guard emails.done >= emails.asked else { continue }
+            var caughtUp = true
+            for worker in watched.withLock({ $0 }) {
+                let expected = worker.inputs.reduce(0) { $0 + counts[$1, default: 0] }
+                guard worker.eventsIn() >= expected, let reached = await worker.clock(), reached >= now else {
+                    caughtUp = false
+                    break
+                }
+            }
+            // Caught up twice in a row, 150 ms apart, with nothing read in between: what was
+            // committed last has reached the reader too.
+            guard caughtUp else {
+                calm = nil
+                continue
+            }
+            if let (since, seenThen) = calm, seenThen == last, ContinuousClock.now - since >= .milliseconds(150) {
+                return
+            }
+            if calm?.1 != last { calm = (ContinuousClock.now, last) }
+        }
+        throw CommandFailure("the workers did not settle within a minute")
+    }
+
+    /// Reads every topic (read committed) and prints the workers' decisions as they come.
+    func follow(_ topics: [String]) async throws {
+        var kafka = KafkaConfiguration(bootstrapServers: bootstrap)
+        kafka.properties["fetch.wait.max.ms"] = "10"
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
+        configuration.isolationLevel = .readCommitted
+        let consumer = try KafkaConsumer(configuration: configuration)
+        var start: [TopicPartitionOffset] = []
+        for topic in topics {
+            for partition in 0..<Self.partitions {
+                start.append(TopicPartitionOffset(topic, partition, offset: TopicPartitionOffset.beginning))
+            }
+        }
+        try await consumer.assign(start)
+        var lastDay = -1
+        while !Task.isCancelled {
+            let batch = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(20))
+            guard !batch.isEmpty else { continue }
+            var lines: [String] = []
+            let day = seen.withLock { state in
+                state.last = .now
+                for record in batch where !record.topic.hasSuffix(".changelog") && record.topic != "relance.clock" {
+                    guard let value = record.value, let event = try? JSONReader.read(Array(value)) else { continue }
+                    state.records.append((record.topic, event))
+                    if let line = Self.line(record.topic, event, verbose: verbose) { lines.append(line) }
+                }
+                return state.day
+            }
+            guard !lines.isEmpty else { continue }
+            if day != lastDay {
+                let date = Timestamp.format(Self.day0.addingTimeInterval(Double(day) * 86_400)).prefix(10)
+                say("── day \(day) (\(date)) " + String(repeating: "─", count: 40))
+                lastDay = day
+            }
+            for line in lines { say(line) }
+        }
+        try await consumer.close()
+    }
+
+    /// Who writes what: the timeline shows the workers' outputs, not the script's inputs.
+    static let writers: [String: String] = [
+        "charge.requested": "payment-retry", "action-item.updated": "payment-retry",
+        "notification.requested": "payment-retry", "collections.handed-over": "payment-retry",
+        "command.refused": "worker", "email.requested": "reminder-mailer", "email.sent": "mail delivery",
+        "email.failed": "mail delivery", "account.status": "reminder-mailer",
+        "expiring-card.updated": "card-expiry", "card.replaced": "card-expiry", "proof.verdict": "proof-validator",
+        "allocation.made": "reconciliation", "invoice.status": "reconciliation",
+        "reconcilable-account.updated": "reconciliation", "balance.updated": "prepaid",
+    ]
+
+    static func line(_ topic: String, _ event: JSONValue, verbose: Bool) -> String? {
+        guard let type = event["type"]?.stringValue, let data = event["data"] else { return nil }
+        var account = event["accountId"]?.stringValue ?? "-"
+        if type == "email.sent" || type == "email.failed" {
+            let parts = (data["reason"]?.stringValue ?? "").split(separator: "/")
+            if parts.count > 1 { account = String(parts[1]) }
+        }
+        var who = writers[type]
+        if type == "payment.succeeded" || type == "payment.failed" {
+            who = data["chargeRequestId"] != nil ? "gateway-sandbox" : nil
+        }
+        if type == "charge.requested" && data["cause"]?.stringValue == "recharge" { who = "prepaid" }
+        if type == "notification.requested" && data["kind"]?.stringValue == "card_expiring" { who = "card-expiry" }
+        if type == "invoice.issued" && (data["number"]?.stringValue ?? "").hasPrefix("CREDIT-") { who = "prepaid" }
+        if type == "email.requested" || type == "digest.item" { return nil }  // the email.sent line says it
+        guard let who = who ?? (verbose ? "input" : nil) else { return nil }
+        let fields = [
+            "status", "state", "kind", "verdict", "subject", "attempt", "cause", "paymentId", "invoiceId", "cardId",
+            "declineCode", "amount", "currency", "listed", "zeroBalance", "unreconciledItems", "balance", "trigger",
+            "creditId", "debitId", "brand", "last4", "error", "reason",
+        ]
+        var parts: [String] = []
+        for field in fields {
+            guard let value = data[field] else { continue }
+            var text = value.stringValue ?? String(decoding: value.jsonBytes, as: UTF8.self)
+            if field == "reason" && text.count > 60 { text = String(text.prefix(57)) + "…" }
+            if field == "subject" { text = "“\(text)”" }
+            parts.append("\(field)=\(text)")
+        }
+        if type == "proof.verdict", let reasons = data["reasons"]?.arrayValue, !reasons.isEmpty {
+            parts.append("reasons=" + reasons.compactMap { $0["element"]?.stringValue }.joined(separator: ","))
+        }
+        let pad = { (text: String, width: Int) in
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        return "  " + pad(who, 16) + pad(account, 18) + pad(type, 30) + parts.joined(separator: " ")
+    }
+}
+
+/// Started workers that can say when they own every partition and have restored their state.
+protocol ReadinessReporting {
+    func isReadyWithAllPartitions(_ count: Int32) async -> Bool
+}
+
+extension RuntimeService: ReadinessReporting {
+    func isReadyWithAllPartitions(_ count: Int32) async -> Bool {
+        let owned = await runtime.ownedPartitions.count
+        return runtime.status.isReady && owned == count
+    }
+}
