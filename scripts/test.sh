@@ -9,6 +9,9 @@ export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 swift test --skip-build --no-parallel
 
+# The main job: every worker on an embedded cluster through the seed stories, every outcome checked.
+bash scripts/demo.sh --mail-dir "$(mktemp -d)"
+
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20
 
