@@ -1,0 +1,10 @@
+#!/bin/sh
+# The image's entry point: the first argument names the executable (a worker or `relance`).
+set -e
+case "$1" in
+    relance|payment-retry|gateway-sandbox|reminder-mailer|card-expiry|proof-validator|reconciliation|prepaid)
+        exec "/usr/local/bin/$@" ;;
+    *)
+        echo "usage: <relance|payment-retry|gateway-sandbox|reminder-mailer|card-expiry|proof-validator|reconciliation|prepaid> [arguments]" >&2
+        exit 2 ;;
+esac
