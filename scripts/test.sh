@@ -9,8 +9,10 @@ export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 swift test --skip-build --no-parallel
 
-# The main job: every worker on an embedded cluster through the seed stories, every outcome checked.
+# The main job: every worker on an embedded cluster through the seed stories, every outcome checked;
+# then the same with every worker as its own process and the broker in another (end to end).
 bash scripts/demo.sh --mail-dir "$(mktemp -d)"
+bash scripts/e2e.sh
 
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20
@@ -68,3 +70,5 @@ fi
 echo "Tansu listening on 127.0.0.1:$port"
 RELANCE_TEST_BROKER="127.0.0.1:$port" LD_LIBRARY_PATH="$PWD/$tools" \
     swift test --skip-build --no-parallel --filter RealBrokerTests
+# The end-to-end scenario on Tansu: the same worker processes, the same checks.
+LD_LIBRARY_PATH="$PWD/$tools" bash scripts/e2e.sh --bootstrap "127.0.0.1:$port"

@@ -13,6 +13,10 @@ import RelanceRuntime
 import ReminderMailerService
 import Synchronization
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `relance demo`: every worker in this process on an embedded mock cluster, the seed stories
 /// published as events, 60 simulated days, a timeline of what each worker did, and a check of
 /// every expected outcome (exit 0 only if all happened). Emails go to a folder as `.eml` files.
@@ -25,6 +29,16 @@ struct DemoCommand: AsyncParsableCommand {
     var mailDirectory: String?
     @Option(help: "Simulated days to walk.") var days = 60
     @Flag(help: "Print every record, inputs included, instead of the workers' decisions only.") var verbose = false
+    @Option(
+        help: """
+            Run against workers already running as their own processes on this cluster (end-to-end tests), \
+            instead of an embedded cluster and workers in this process.
+            """)
+    var bootstrap: String?
+    @Option(
+        name: .customLong("metrics"),
+        help: "With --bootstrap: each worker's metrics address, as name=host:port (repeatable).")
+    var metrics: [String] = []
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -33,15 +47,31 @@ struct DemoCommand: AsyncParsableCommand {
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("relance-demo-\(getpid())").path)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
-        say("Relance demo — an embedded Kafka (librdkafka's mock cluster), every worker, 60 simulated days")
-        let cluster = try MockCluster(brokers: 3)
         let plan = TopicsCommand.plan(partitions: Demo.partitions, replication: 1)
-        for topic in plan { try await cluster.createTopic(topic.name, partitions: topic.partitions) }
-        say("  cluster \(cluster.bootstrapServers), \(plan.count) topics")
+        let address: String
+        var cluster: MockCluster?
+        if let bootstrap {
+            say("Relance demo — on \(bootstrap), workers in their own processes, \(days) simulated days")
+            address = bootstrap
+        } else {
+            say("Relance demo — an embedded Kafka (librdkafka's mock cluster), every worker, \(days) simulated days")
+            let embedded = try MockCluster(brokers: 3)
+            for topic in plan { try await embedded.createTopic(topic.name, partitions: topic.partitions) }
+            say("  cluster \(embedded.bootstrapServers), \(plan.count) topics")
+            address = embedded.bootstrapServers
+            cluster = embedded
+        }
 
-        let demo = try Demo(bootstrap: cluster.bootstrapServers, verbose: verbose)
+        let demo = try Demo(bootstrap: address, verbose: verbose)
         let timeline = Task { try await demo.follow(plan.map(\.name)) }
-        let services = try demo.services(mailFolder: folder)
+        let services = bootstrap == nil ? try demo.services(mailFolder: folder) : []
+        for entry in metrics {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let inputs = Demo.inputs[parts[0]] else {
+                throw ValidationError("--metrics \(entry): name=host:port, name one of \(Demo.inputs.keys.sorted())")
+            }
+            demo.watchRemote(inputs: inputs, metrics: parts[1])
+        }
         let running = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in services { group.addTask { try await service.run() } }
@@ -49,9 +79,12 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         try await demo.waitUntilReady(services)
-        say(
-            "  workers ready: payment-retry, gateway-sandbox, reminder-mailer (+ digest, + delivery), card-expiry, "
-                + "proof-validator, reconciliation, prepaid (\(Demo.seconds(since: started)) s)\n")
+        try await demo.waitUntilRemoteReady(metrics.compactMap { $0.split(separator: "=").last.map(String.init) })
+        if bootstrap == nil {
+            say(
+                "  workers ready: payment-retry, gateway-sandbox, reminder-mailer (+ digest, + delivery), card-expiry, "
+                    + "proof-validator, reconciliation, prepaid (\(Demo.seconds(since: started)) s)\n")
+        }
 
         let script = DemoScript(demo: demo)
         for day in 0...days {
@@ -67,6 +100,7 @@ struct DemoCommand: AsyncParsableCommand {
         for service in services { await service.stop() }
         try await running.value
         timeline.cancel()
+        withExtendedLifetime(cluster) {}
 
         let emails =
             (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter {
@@ -135,7 +169,7 @@ final class Demo: Sendable {
     /// taken in, how far its clock has come.
     struct Watched: Sendable {
         var inputs: [String]
-        var eventsIn: @Sendable () -> Int
+        var eventsIn: @Sendable () async -> Int?
         var clock: @Sendable () async -> Int64?
     }
 
@@ -154,6 +188,33 @@ final class Demo: Sendable {
                     inputs: inputs, eventsIn: { runtime.metrics.eventsIn }, clock: { await runtime.minimumClock }))
         }
         return service
+    }
+
+    /// The input topics of each worker, by executable name (for --metrics).
+    static let inputs: [String: [String]] = [
+        "payment-retry": PaymentRetryWorker().inputTopics, "gateway-sandbox": GatewaySandbox().inputTopics,
+        "reminder-mailer": ReminderMailerWorker().inputTopics, "card-expiry": CardExpiryWorker().inputTopics,
+        "proof-validator": ProofValidatorWorker().inputTopics, "reconciliation": ReconciliationWorker().inputTopics,
+        "prepaid": PrepaidWorker().inputTopics,
+    ]
+
+    /// A worker in another process, watched through its /metrics page.
+    func watchRemote(inputs: [String], metrics address: String) {
+        @Sendable func value(_ name: String) async -> Int64? {
+            guard let url = URL(string: "http://\(address)/metrics"),
+                let (data, _) = try? await URLSession.shared.data(from: url)
+            else { return nil }
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + "{") {
+                return line.split(separator: " ").last.flatMap { Int64($0) }
+            }
+            return nil
+        }
+        watched.withLock {
+            $0.append(
+                Watched(
+                    inputs: inputs, eventsIn: { await value("relance_events_in_total").map { Int($0) } },
+                    clock: { await value("relance_clock_milliseconds").flatMap { $0 > 0 ? $0 : nil } }))
+        }
     }
 
     func services(mailFolder: URL) throws -> [any BackgroundService] {
@@ -186,6 +247,27 @@ final class Demo: Sendable {
             watch(RuntimeService(ReconciliationWorker(), configuration: configuration("reconciliation"))),
             watch(RuntimeService(PrepaidWorker(), configuration: configuration("prepaid"))),
         ]
+    }
+
+    /// Workers in other processes: ready once each owns every partition (its /metrics says so).
+    func waitUntilRemoteReady(_ addresses: [String]) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        for address in addresses {
+            while true {
+                if let url = URL(string: "http://\(address)/metrics"),
+                    let (data, _) = try? await URLSession.shared.data(from: url),
+                    String(decoding: data, as: UTF8.self).split(separator: "\n").contains(where: {
+                        $0.hasPrefix("relance_assigned_partitions{") && $0.hasSuffix(" \(Self.partitions)")
+                    })
+                {
+                    break
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw CommandFailure("the worker at \(address) is not ready")
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     func waitUntilReady(_ services: [any BackgroundService]) async throws {
@@ -254,7 +336,9 @@ final class Demo: Sendable {
             var caughtUp = true
             for worker in watched.withLock({ $0 }) {
                 let expected = worker.inputs.reduce(0) { $0 + counts[$1, default: 0] }
-                guard worker.eventsIn() >= expected, let reached = await worker.clock(), reached >= now else {
+                guard let taken = await worker.eventsIn(), taken >= expected, let reached = await worker.clock(),
+                    reached >= now
+                else {
                     caughtUp = false
                     break
                 }

@@ -12,6 +12,8 @@ public final class RuntimeMetrics: Sendable {
         var transactionsAborted = 0
         var timersFired = 0
         var timersPending = 0
+        /// The earliest clock among owned partitions, milliseconds since 1970 (0: no tick yet).
+        var clock: Int64 = 0
         var restoredRecords = 0
         var accounts = 0
         var assignedPartitions = 0
@@ -74,6 +76,10 @@ public final class RuntimeMetrics: Sendable {
             "relance_timers_pending", "gauge", "Durable timers waiting in owned partitions.",
             [("", "\(v.timersPending)")])
         metric("relance_accounts", "gauge", "Accounts held in memory.", [("", "\(v.accounts)")])
+        metric(
+            "relance_clock_milliseconds", "gauge",
+            "The earliest clock among owned partitions, milliseconds since 1970 (0 before every one has a tick).",
+            [("", "\(v.clock)")])
         metric("relance_assigned_partitions", "gauge", "Partitions owned.", [("", "\(v.assignedPartitions)")])
         metric(
             "relance_changelog_restored_records_total", "counter", "Changelog records read by restores.",

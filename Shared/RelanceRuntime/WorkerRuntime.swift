@@ -295,6 +295,8 @@ public actor WorkerRuntime<W: Worker> {
         guard time > store.clock else { return }
         if store.clock == 0 { try await resumeAfterClock(store.partition) }
         store.clock = time
+        let earliest = minimumClock ?? 0
+        metrics.update { $0.clock = earliest }
         try await fireDueTimers(store)
     }
 

@@ -42,7 +42,9 @@ struct RealBrokerTests {
         func run() throws -> (status: Int32, output: String) {
             let process = Process()
             process.executableURL = binary
-            process.arguments = ["topics", "--bootstrap", bootstrap, "--partitions", "3", "--replication", "1"]
+            // 4 partitions: scripts/test.sh runs the end-to-end scenario on the same broker next,
+            // and it reads 4 partitions of every topic.
+            process.arguments = ["topics", "--bootstrap", bootstrap, "--partitions", "4", "--replication", "1"]
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
@@ -56,7 +58,7 @@ struct RealBrokerTests {
         let topics = try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap)).listTopics()
         for name in ["relance.payments", "relance.reconcilable-accounts", "relance.prepaid.changelog", "relance.clock"]
         {
-            #expect(topics.first { $0.name == name }?.partitions.count == 3, "\(name)")
+            #expect(topics.first { $0.name == name }?.partitions.count == 4, "\(name)")
         }
         let again = try run()
         #expect(again.status == 0 && again.output.contains("created 0 topic(s)"))
