@@ -95,6 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             try await script.events(day)
             try await demo.settle()
+            Demo.progress(day: day, of: days)
         }
         try await demo.settle()
         for service in services { await service.stop() }
@@ -107,6 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
                 $0.hasSuffix(".eml")
             }.count ?? 0
         say("\nEmails: \(emails) .eml files in \(folder.path)")
+        say("Records per topic: \(DemoScript.topicCounts(demo.records()))")
         let deadLetters = demo.records().filter { $0.topic == "relance.dead-letters" }.map(\.event)
         say("Dead letters: \(deadLetters.count)")
         for letter in deadLetters {
@@ -144,6 +146,14 @@ final class Demo: Sendable {
         var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
         configuration.lingerMilliseconds = 1
         producer = try KafkaProducer(configuration: configuration)
+    }
+
+    /// "day 12/60 ▕████░░░░░░▏" on standard error when it is a terminal, rewritten in place.
+    static func progress(day: Int, of days: Int) {
+        guard isatty(2) != 0 else { return }
+        let filled = days == 0 ? 20 : day * 20 / days
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
+        FileHandle.standardError.write(Data("\r  day \(day)/\(days) ▕\(bar)▏\(day == days ? "\n" : "")".utf8))
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> String {

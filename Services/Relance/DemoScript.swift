@@ -155,6 +155,26 @@ struct DemoScript {
         }
     }
 
+    /// The output topics this scenario must see written, one or more per worker.
+    static let outputs = [
+        PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
+        PaymentEvents.paymentsTopic, MailEvents.emailsTopic, MailEvents.emailLogTopic, MailEvents.digestItemsTopic,
+        ProofEvents.accountStatusTopic, CardEvents.expiringCardsTopic, ProofEvents.verdictsTopic,
+        ReconciliationEvents.allocationsTopic, ReconciliationEvents.invoiceStatusTopic,
+        ReconciliationEvents.reconcilableAccountsTopic, PrepaidEvents.balancesTopic, ProofEvents.invoicesTopic,
+    ]
+
+    static func silentOutputs(_ records: [(topic: String, event: JSONValue)]) -> [String] {
+        let written = Set(records.map(\.topic))
+        return outputs.filter { !written.contains($0) }
+    }
+
+    /// Records per topic, for the summary.
+    static func topicCounts(_ records: [(topic: String, event: JSONValue)]) -> String {
+        Dictionary(grouping: records, by: \.topic).map { "\($0.key) \($0.value.count)" }.sorted()
+            .joined(separator: ", ")
+    }
+
     /// Each expected outcome, and whether it happened.
     static func checks(_ records: [(topic: String, event: JSONValue)]) -> [(Bool, String)] {
         func events(_ type: String, _ account: String) -> [JSONValue] {
@@ -226,6 +246,12 @@ struct DemoScript {
             (
                 !records.contains { $0.topic == "relance.dead-letters" },
                 "every event understood: nothing in the dead-letter topic"
+            ),
+            (
+                silentOutputs(records).isEmpty,
+                "every worker wrote its output topics"
+                    + (silentOutputs(records).isEmpty
+                        ? "" : " (nothing on \(silentOutputs(records).joined(separator: ", ")))")
             ),
         ]
     }
