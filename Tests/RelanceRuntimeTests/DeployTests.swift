@@ -65,7 +65,7 @@ struct DeployTests {
     func manifests() throws {
         let workers = try Self.executables().filter { $0 != "relance" }
         let compose = try Self.text("deploy/compose.yaml")
-        let kubernetes = try ["namespace", "config", "topics-job", "workers"].map {
+        let kubernetes = try ["namespace", "config", "topics-job", "workers", "autoscaling"].map {
             try Self.text("deploy/k8s/\($0).yaml")
         }
         .joined(separator: "\n---\n")
