@@ -155,4 +155,41 @@ struct ReconciliationWorkerTests {
         #expect(try await harness.settle(ReconciliationEvents.reconcilableAccountsTopic).isEmpty)
         try await harness.stop()
     }
+
+    @Test(
+        "an invoice closed and at once dropped with the oldest closed items still gets its paid status with its amount")
+    func statusOfADroppedInvoice() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker())
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        func invoice(_ id: String, _ amount: Int64, issued: String) async throws {
+            try await harness.publish(
+                "invoice.issued", to: ProofEvents.invoicesTopic, account: "acct-4", id: "ev-\(id)",
+                data: .object([
+                    "invoiceId": .string(id), "number": .string(id), "amount": .integer(amount),
+                    "currency": .string("EUR"), "issuedOn": .string(issued),
+                ]))
+        }
+        func pay(_ id: String, _ invoice: String, _ amount: Int64) async throws {
+            try await harness.publish(
+                "payment.received", to: ReconciliationEvents.ledgerTopic, account: "acct-4", id: "ev-\(id)",
+                data: .object([
+                    "paymentId": .string(id), "invoiceId": .string(invoice), "amount": .integer(amount),
+                    "currency": .string("EUR"), "receivedOn": .string("2026-10-15"),
+                ]))
+        }
+        try await invoice("inv-old", 5_000, issued: "2026-01-05")
+        for n in 0..<20 { try await invoice("inv-\(n)", 1_000, issued: "2026-09-\(10 + n)") }
+        _ = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 21)
+        // 40 closed items (20 invoices, 20 payments): more than the 32 kept.
+        for n in 0..<20 { try await pay("pay-\(n)", "inv-\(n)", 1_000) }
+        try await pay("pay-old-1", "inv-old", 2_000)
+        try await pay("pay-old-2", "inv-old", 3_000)
+        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 43)
+        // Keyed account/invoice: one invoice's statuses are in order, not the whole topic.
+        let old = statuses.filter { $0["invoiceId"]?.stringValue == "inv-old" }
+        #expect(old.map { $0["status"]?.stringValue } == ["open", "partially_paid", "paid"])
+        let last = try #require(old.last)
+        #expect(last["amount"]?.integerValue == 5_000 && last["open"]?.integerValue == 0)
+        try await harness.stop()
+    }
 }

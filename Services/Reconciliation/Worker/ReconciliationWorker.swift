@@ -44,20 +44,24 @@ public struct ReconciliationWorker: Worker {
         throws(WorkerRejection)
     {
         var account = state ?? State()
+        // The ledger as it was: an invoice closed by this event may be dropped from the kept
+        // items at once (the oldest closed go first), and its status still names its amount.
+        // (No copy: `state` holds the same storage until `account` changes.)
+        let before = account.ledger
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }
         func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
         let day = String(Timestamp.format(event.occurredAt).prefix(10))
         var allocations: [(Allocation, String)] = []
-        var touched: [String] = []
+        var issued: [LedgerItem] = []
         do throws(LedgerError) {
             switch event.type {
             case "invoice.issued":
-                try account.ledger.add(
-                    LedgerItem(
-                        id: text("invoiceId")!, kind: .invoice, amount: amount(), currency: text("currency")!,
-                        date: text("issuedOn")!, reference: text("number")))
-                touched.append(text("invoiceId")!)
+                let invoice = LedgerItem(
+                    id: text("invoiceId")!, kind: .invoice, amount: amount(), currency: text("currency")!,
+                    date: text("issuedOn")!, reference: text("number"))
+                try account.ledger.add(invoice)
+                issued.append(invoice)
             case "refund.issued":
                 try account.ledger.add(
                     LedgerItem(
@@ -122,7 +126,7 @@ public struct ReconciliationWorker: Worker {
         if automaticMerchants.contains("*") || automaticMerchants.contains(event.merchantID) {
             allocations += account.ledger.reconcile().map { ($0, "policy") }
         }
-        publish(allocations, touched: touched, account: &account, context: &context)
+        publish(allocations, issued: issued, before: before, account: &account, context: &context)
         state = account
     }
 
@@ -131,9 +135,10 @@ public struct ReconciliationWorker: Worker {
     /// The allocations, the new status of every invoice they touched (and of new invoices),
     /// and the account's list entry when it changed.
     func publish(
-        _ allocations: [(Allocation, String)], touched: [String], account: inout State, context: inout WorkerContext
+        _ allocations: [(Allocation, String)], issued: [LedgerItem], before: ReconciliationLedger, account: inout State,
+        context: inout WorkerContext
     ) {
-        var invoices = touched
+        var invoices = issued.map(\.id)
         for (allocation, trigger) in allocations {
             context.emit(
                 "allocation.made", to: ReconciliationEvents.allocationsTopic,
@@ -148,17 +153,21 @@ public struct ReconciliationWorker: Worker {
             }
         }
         for id in invoices {
-            // An invoice closed and dropped from the kept items in this same call is paid.
-            let invoice = account.ledger.item(id, kind: .invoice)
-            let status = account.ledger.status(ofInvoice: id) ?? .paid
-            guard let amount = invoice?.amount ?? allocations.first(where: { $0.0.debitID == id })?.0.amount,
-                let currency = invoice?.currency ?? allocations.first(where: { $0.0.debitID == id })?.0.currency
-            else { continue }
+            // Gone from the ledger after this event: closed, and dropped with the oldest closed.
+            let invoice =
+                account.ledger.item(id, kind: .invoice)
+                ?? (before.item(id, kind: .invoice) ?? issued.first { $0.id == id }).map { closed in
+                    var closed = closed
+                    closed.open = 0
+                    return closed
+                }
+            guard let invoice else { continue }
             context.emit(
                 "invoice.status", to: ReconciliationEvents.invoiceStatusTopic,
                 data: .object([
-                    "invoiceId": .string(id), "status": .string(status.rawValue), "amount": .integer(amount),
-                    "open": .integer(invoice?.open ?? 0), "currency": .string(currency),
+                    "invoiceId": .string(id), "status": .string(invoice.status.rawValue),
+                    "amount": .integer(invoice.amount),
+                    "open": .integer(invoice.open), "currency": .string(invoice.currency),
                 ]), key: "\(context.accountID)/\(id)")
         }
         let entry = ReconcilableEntry(account.ledger)

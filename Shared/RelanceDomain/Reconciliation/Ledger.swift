@@ -48,6 +48,9 @@ public struct LedgerItem: Sendable, Codable, Equatable {
 
     public var side: LedgerSide { kind.side }
 
+    /// Paid, partly paid or open, by what is still open of it.
+    public var status: InvoiceStatus { open == 0 ? .paid : open < amount ? .partiallyPaid : .open }
+
     /// Open and not left to a scheduled payment.
     public var isUnreconciled: Bool { open > 0 && schedule == nil }
 
@@ -199,8 +202,7 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
     }
 
     public func status(ofInvoice id: String) -> InvoiceStatus? {
-        guard let invoice = item(id, kind: .invoice) else { return nil }
-        return invoice.open == 0 ? .paid : invoice.open < invoice.amount ? .partiallyPaid : .open
+        item(id, kind: .invoice)?.status
     }
 
     /// Moves money from the credits to the debits in the order given (each list oldest first;
