@@ -22,21 +22,9 @@ import RelanceRuntime
 let accountCount = option("--accounts", 40_000)
 let cardCount = option("--cards", 1_000_000)
 let rounds = option("--rounds", 3)
-func format(_ value: Double) -> String { String(format: "%.0f", value) }
-func format2(_ value: Double) -> String { String(format: "%.2f", value) }
 
 let november = Date(timeIntervalSince1970: 1_795_132_800)  // 2026-11-20T00:00:00Z
 let december = Date(timeIntervalSince1970: 1_796_083_201)  // 2026-12-01T00:00:01Z
-
-func event(_ n: Int, _ suffix: String, _ type: String, _ data: JSONValue) -> (key: String, value: [UInt8]) {
-    let account = "acct-\(n)"
-    let event = JSONValue.object([
-        "eventId": .string("\(account)-\(suffix)"), "type": .string(type), "schemaVersion": .integer(1),
-        "occurredAt": .string("2026-11-20T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
-        "data": data,
-    ])
-    return (account, event.jsonBytes)
-}
 
 /// Expiry months from December 2026 over a year: a twelfth of the cards expire each month.
 func expiry(_ n: Int) -> (month: Int64, year: Int64) {
@@ -49,15 +37,15 @@ for n in 0..<accountCount {
     let (month, year) = expiry(n)
     let last4 = String(format: "%04d", n % 10_000)
     events.append(
-        event(
-            n, "card-1", "card.saved",
+        accountEvent(
+            n, "card-1", "card.saved", at: november,
             .object([
                 "cardId": .string("card-1"), "brand": .string("visa"), "last4": .string(last4),
                 "expMonth": .integer(month), "expYear": .integer(year), "inWallet": .bool(true),
             ])))
     events.append(
-        event(
-            n, "sched-1", "schedule.updated",
+        accountEvent(
+            n, "sched-1", "schedule.updated", at: november,
             .object([
                 "scheduleId": .string("sched-1"), "kind": .string("subscription"), "cardId": .string("card-1"),
                 "status": .string("active"),
@@ -65,8 +53,8 @@ for n in 0..<accountCount {
     if n % 2 == 0 {
         let (nextMonth, nextYear) = expiry(n + 1)
         events.append(
-            event(
-                n, "card-2", "card.saved",
+            accountEvent(
+                n, "card-2", "card.saved", at: november,
                 .object([
                     "cardId": .string("card-2"), "brand": .string("mastercard"), "last4": .string(last4),
                     "expMonth": .integer(nextMonth), "expYear": .integer(nextYear + 1), "inWallet": .bool(true),

@@ -14,27 +14,16 @@ import RelanceRuntime
 let accountCount = option("--accounts", 10_000)
 let usagePerAccount = option("--usage", 10)
 let rounds = option("--rounds", 3)
-func format(_ value: Double) -> String { String(format: "%.0f", value) }
-func format2(_ value: Double) -> String { String(format: "%.2f", value) }
 
-func event(_ n: Int, _ suffix: String, _ type: String, _ data: JSONValue) -> (key: String, value: [UInt8]) {
-    let account = "acct-\(n)"
-    let event = JSONValue.object([
-        "eventId": .string("\(account)-\(suffix)"), "type": .string(type), "schemaVersion": .integer(1),
-        "occurredAt": .string("2026-11-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
-        "data": data,
-    ])
-    return (account, event.jsonBytes)
-}
-
+let occurred = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01T00:00:00Z
 var events: [(key: String, value: [UInt8])] = []
 for n in 0..<accountCount {
     // The settings first: the empty account is below its threshold and asks for a recharge.
     // No gateway answers here, so that charge stays in flight and the usage below only
     // deducts (never two charges in flight for one account).
     events.append(
-        event(
-            n, "settings", "prepaid.settings-updated",
+        accountEvent(
+            n, "settings", "prepaid.settings-updated", at: occurred,
             .object([
                 "currency": .string("AUD"), "automaticRecharge": .bool(true), "threshold": .integer(5_000),
                 "rechargeAmount": .integer(10_000),
@@ -43,8 +32,8 @@ for n in 0..<accountCount {
 for round in 0..<usagePerAccount {
     for n in 0..<accountCount {
         events.append(
-            event(
-                n, "u-\(round)", "usage.recorded",
+            accountEvent(
+                n, "u-\(round)", "usage.recorded", at: occurred,
                 .object([
                     "usageId": .string("u-\(round)"), "amount": .integer(Int64(100 + n % 50)),
                     "currency": .string("AUD"), "product": .string("sms"),

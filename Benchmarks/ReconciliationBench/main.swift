@@ -20,26 +20,15 @@ let accountCount = option("--accounts", 25_000)
 let itemCount = option("--items", 1_000)
 let memoryAccounts = option("--memory-accounts", 1_000_000)
 let rounds = option("--rounds", 3)
-func format(_ value: Double) -> String { String(format: "%.0f", value) }
-func format2(_ value: Double) -> String { String(format: "%.2f", value) }
-
-func event(_ n: Int, _ suffix: String, _ type: String, _ data: JSONValue) -> (key: String, value: [UInt8]) {
-    let account = "acct-\(n)"
-    let event = JSONValue.object([
-        "eventId": .string("\(account)-\(suffix)"), "type": .string(type), "schemaVersion": .integer(1),
-        "occurredAt": .string("2026-10-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
-        "data": data,
-    ])
-    return (account, event.jsonBytes)
-}
 
 // 1. Through the worker. All on the invoices topic: the events of one account stay in order.
+let occurred = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
 var events: [(key: String, value: [UInt8])] = []
 for n in 0..<accountCount {
     for (index, amount) in [(1, 12_900), (2, 4_500)] {
         events.append(
-            event(
-                n, "inv-\(index)", "invoice.issued",
+            accountEvent(
+                n, "inv-\(index)", "invoice.issued", at: occurred,
                 .object([
                     "invoiceId": .string("inv-\(index)"), "number": .string("F-\(n)-\(index)"),
                     "amount": .integer(Int64(amount)), "currency": .string("EUR"),
@@ -47,22 +36,22 @@ for n in 0..<accountCount {
                 ])))
     }
     events.append(
-        event(
-            n, "cn", "credit-note.issued",
+        accountEvent(
+            n, "cn", "credit-note.issued", at: occurred,
             .object([
                 "creditNoteId": .string("cn-1"), "amount": .integer(2_000), "currency": .string("EUR"),
                 "issuedOn": .string("2026-09-15"),
             ])))
     events.append(
-        event(
-            n, "pay-1", "payment.received",
+        accountEvent(
+            n, "pay-1", "payment.received", at: occurred,
             .object([
                 "paymentId": .string("pay-1"), "amount": .integer(12_900), "currency": .string("EUR"),
                 "receivedOn": .string("2026-09-20"), "invoiceId": .string("inv-1"),
             ])))
     events.append(
-        event(
-            n, "pay-2", "payment.received",
+        accountEvent(
+            n, "pay-2", "payment.received", at: occurred,
             .object([
                 "paymentId": .string("pay-2"), "amount": .integer(1_000), "currency": .string("EUR"),
                 "receivedOn": .string("2026-09-25"),

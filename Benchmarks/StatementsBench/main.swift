@@ -22,9 +22,6 @@ let statementCount = option("--statements", 20_000)
 let proofCount = option("--proofs", 5_000)
 let rounds = option("--rounds", 5)
 
-func format(_ value: Double) -> String { String(format: "%.0f", value) }
-func format2(_ value: Double) -> String { String(format: "%.2f", value) }
-
 // MARK: camt.053
 
 func camtEntry(_ n: Int) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceDomain
 
 // What every benchmark program needs: options, output, medians, timing.
 
@@ -39,4 +40,20 @@ public func residentBytes() -> Int {
         let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
     else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// A figure without decimals ("12089"), and one with two ("0.98"), for the result lines.
+public func format(_ value: Double) -> String { String(format: "%.0f", value) }
+public func format2(_ value: Double) -> String { String(format: "%.2f", value) }
+
+/// Account `acct-n`'s event `acct-n-<suffix>` in the Relance envelope, keyed by the account:
+/// a record for `WorkerBench.run`.
+public func accountEvent(_ n: Int, _ suffix: String, _ type: String, at date: Date, _ data: JSONValue)
+    -> (key: String, value: [UInt8])
+{
+    let account = "acct-\(n)"
+    let event = EventEnvelope(
+        eventID: "\(account)-\(suffix)", type: type, schemaVersion: 1, occurredAt: date, accountID: account,
+        merchantID: "m-1", data: data)
+    return (account, event.jsonBytes)
 }

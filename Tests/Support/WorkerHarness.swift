@@ -92,11 +92,9 @@ public struct WorkerHarness<W: Worker> {
 
     /// Publishes an event in the envelope; `data` is its `data` member.
     public func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws {
-        let envelope = JSONValue.object([
-            "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
-            "occurredAt": .string("2026-11-01T00:00:00Z"), "accountId": .string(account), "merchantId": .string("m-1"),
-            "data": data,
-        ])
+        let envelope = EventEnvelope(
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),  // 2026-11-01
+            accountID: account, merchantID: "m-1", data: data)
         try await publish(raw: envelope.jsonBytes, to: topic, key: account)
     }
 

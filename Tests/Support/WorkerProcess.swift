@@ -86,11 +86,9 @@ public struct ChaosDriver: Sendable {
     public func publish(
         _ type: String, to topic: String, account: String, merchant: String = "m-1", id: String, _ data: JSONValue
     ) async throws {
-        let event = JSONValue.object([
-            "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
-            "occurredAt": .string("2026-10-01T00:00:00Z"), "accountId": .string(account),
-            "merchantId": .string(merchant), "data": data,
-        ])
+        let event = EventEnvelope(
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_790_812_800),  // 2026-10-01
+            accountID: account, merchantID: merchant, data: data)
         try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
     }
 
