@@ -156,6 +156,9 @@ final class Demo: Sendable {
         FileHandle.standardError.write(Data("\r  day \(day)/\(days) ▕\(bar)▏\(day == days ? "\n" : "")".utf8))
     }
 
+    /// 09:00 UTC on day `day`: when the day's tick and events happen.
+    static func time(_ day: Int) -> Date { day0.addingTimeInterval(Double(day) * 86_400 + 9 * 3600) }
+
     static func seconds(since start: ContinuousClock.Instant) -> String {
         String(format: "%.1f", (ContinuousClock.now - start) / .seconds(1))
     }
@@ -179,8 +182,8 @@ final class Demo: Sendable {
     /// taken in, how far its clock has come.
     struct Watched: Sendable {
         var inputs: [String]
-        var eventsIn: @Sendable () async -> Int?
-        var clock: @Sendable () async -> Int64?
+        /// Events taken in (committed) and the earliest clock; nil before the first tick.
+        var progress: @Sendable () async -> (eventsIn: Int, clock: Int64)?
     }
 
     let watched = Mutex<[Watched]>([])
@@ -195,7 +198,11 @@ final class Demo: Sendable {
         watched.withLock {
             $0.append(
                 Watched(
-                    inputs: inputs, eventsIn: { runtime.metrics.eventsIn }, clock: { await runtime.minimumClock }))
+                    inputs: inputs,
+                    progress: {
+                        guard let clock = await runtime.minimumClock else { return nil }
+                        return (runtime.metrics.eventsIn, clock)
+                    }))
         }
         return service
     }
@@ -210,21 +217,33 @@ final class Demo: Sendable {
 
     /// A worker in another process, watched through its /metrics page.
     func watchRemote(inputs: [String], metrics address: String) {
-        @Sendable func value(_ name: String) async -> Int64? {
-            guard let url = URL(string: "http://\(address)/metrics"),
-                let (data, _) = try? await URLSession.shared.data(from: url)
-            else { return nil }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + "{") {
-                return line.split(separator: " ").last.flatMap { Int64($0) }
-            }
-            return nil
-        }
         watched.withLock {
             $0.append(
                 Watched(
-                    inputs: inputs, eventsIn: { await value("relance_events_in_total").map { Int($0) } },
-                    clock: { await value("relance_clock_milliseconds").flatMap { $0 > 0 ? $0 : nil } }))
+                    inputs: inputs,
+                    progress: {
+                        guard let metrics = await Self.metrics(at: address),
+                            let eventsIn = metrics["relance_events_in_total"],
+                            let clock = metrics["relance_clock_milliseconds"], clock > 0
+                        else { return nil }
+                        return (Int(eventsIn), clock)
+                    }))
         }
+    }
+
+    /// A worker's /metrics page, read once: metric name → value of its first sample.
+    static func metrics(at address: String) async -> [String: Int64]? {
+        guard let url = URL(string: "http://\(address)/metrics"),
+            let (data, _) = try? await URLSession.shared.data(from: url)
+        else { return nil }
+        var values: [String: Int64] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let name = String(line.prefix { $0 != "{" && $0 != " " })
+            if values[name] == nil, let value = line.split(separator: " ").last.flatMap({ Int64($0) }) {
+                values[name] = value
+            }
+        }
+        return values
     }
 
     func services(mailFolder: URL) throws -> [any BackgroundService] {
@@ -264,14 +283,7 @@ final class Demo: Sendable {
         let deadline = ContinuousClock.now + .seconds(120)
         for address in addresses {
             while true {
-                if let url = URL(string: "http://\(address)/metrics"),
-                    let (data, _) = try? await URLSession.shared.data(from: url),
-                    String(decoding: data, as: UTF8.self).split(separator: "\n").contains(where: {
-                        $0.hasPrefix("relance_assigned_partitions{") && $0.hasSuffix(" \(Self.partitions)")
-                    })
-                {
-                    break
-                }
+                if await Self.metrics(at: address)?["relance_assigned_partitions"] == Int64(Self.partitions) { break }
                 guard ContinuousClock.now < deadline else {
                     throw CommandFailure("the worker at \(address) is not ready")
                 }
@@ -294,7 +306,7 @@ final class Demo: Sendable {
     /// "Now" is day `day` for every worker.
     func tick(_ day: Int) async throws {
         seen.withLock { $0.day = day }
-        let now = Self.day0.addingTimeInterval(Double(day) * 86_400 + 9 * 3600)  // 09:00 UTC
+        let now = Self.time(day)
         clock.withLock { $0 = Timestamp.milliseconds(now) }
         for partition in 0..<Self.partitions {
             try await producer.enqueue(
@@ -307,12 +319,9 @@ final class Demo: Sendable {
     func publish(_ type: String, to topic: String, account: String, id: String, day: Int, _ data: JSONValue)
         async throws
     {
-        let occurred = Timestamp.format(Self.day0.addingTimeInterval(Double(day) * 86_400 + 9 * 3600))
-        let event = JSONValue.object([
-            "eventId": .string(id), "type": .string(type), "schemaVersion": .integer(1),
-            "occurredAt": .string(occurred), "accountId": .string(account), "merchantId": .string("m-demo"),
-            "data": data,
-        ])
+        let event = EventEnvelope(
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Self.time(day), accountID: account,
+            merchantID: "m-demo", data: data)
         try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
         try await producer.flush()
         published.withLock { $0[topic, default: 0] += 1 }
@@ -346,8 +355,7 @@ final class Demo: Sendable {
             var caughtUp = true
             for worker in watched.withLock({ $0 }) {
                 let expected = worker.inputs.reduce(0) { $0 + counts[$1, default: 0] }
-                guard let taken = await worker.eventsIn(), taken >= expected, let reached = await worker.clock(),
-                    reached >= now
+                guard let progress = await worker.progress(), progress.eventsIn >= expected, progress.clock >= now
                 else {
                     caughtUp = false
                     break
@@ -397,7 +405,7 @@ final class Demo: Sendable {
             }
             guard !lines.isEmpty else { continue }
             if day != lastDay {
-                let date = Timestamp.format(Self.day0.addingTimeInterval(Double(day) * 86_400)).prefix(10)
+                let date = Timestamp.format(Self.time(day)).prefix(10)
                 say("── day \(day) (\(date)) " + String(repeating: "─", count: 40))
                 lastDay = day
             }
