@@ -150,9 +150,8 @@ struct TopicsCommand: AsyncParsableCommand {
         guard !dryRun else { return }
         let admin = try KafkaAdmin(configuration: cluster.kafka)
         let existing = Set(try await admin.listTopics().map(\.name))
-        try await admin.createTopics(plan.filter { !existing.contains($0.name) })
-        print(
-            "created \(plan.filter { !existing.contains($0.name) }.count) topic(s); \(existing.intersection(plan.map(\.name)).count) existed"
-        )
+        let missing = plan.filter { !existing.contains($0.name) }
+        try await admin.createTopics(missing)
+        print("created \(missing.count) topic(s); \(plan.count - missing.count) existed")
     }
 }

@@ -108,7 +108,6 @@ public struct PrepaidWorker: Worker {
     func apply(_ effects: [PrepaidEffect], account: PrepaidAccount, context: inout WorkerContext) {
         let currency = account.currency ?? "AUD"
         let today = String(Timestamp.format(context.now).prefix(10))
-        var balanceChanged = false
         for effect in effects {
             switch effect {
             case .invoice(let topUp):
@@ -147,7 +146,7 @@ public struct PrepaidWorker: Worker {
                                 + "the recharge is tried again with the new card"),
                     ]))
             case .balance:
-                balanceChanged = true
+                break  // published below, once, with every effect
             case .refused(let reason):
                 context.emit(
                     "command.refused", to: PaymentEvents.commandResultsTopic,
@@ -156,7 +155,7 @@ public struct PrepaidWorker: Worker {
                     ]))
             }
         }
-        if balanceChanged || !effects.isEmpty {
+        if !effects.isEmpty {
             context.emit(
                 "balance.updated", to: PrepaidEvents.balancesTopic,
                 data: .object([
