@@ -35,35 +35,6 @@ struct RealBrokerTests {
         return messages
     }
 
-    @Test("relance topics creates every Relance topic on the broker, and leaves existing ones alone")
-    func relanceTopics() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/relance")
-        func run() throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = binary
-            // 4 partitions: scripts/test.sh runs the end-to-end scenario on the same broker next,
-            // and it reads 4 partitions of every topic.
-            process.arguments = ["topics", "--bootstrap", bootstrap, "--partitions", "4", "--replication", "1"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
-        let first = try run()
-        #expect(first.status == 0, "\(first.output)")
-        let topics = try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap)).listTopics()
-        for name in ["relance.payments", "relance.reconcilable-accounts", "relance.prepaid.changelog", "relance.clock"]
-        {
-            #expect(topics.first { $0.name == name }?.partitions.count == 4, "\(name)")
-        }
-        let again = try run()
-        #expect(again.status == 0 && again.output.contains("created 0 topic(s)"))
-    }
-
     @Test("admin creates plain and compacted topics and lists them")
     func createAndList() async throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap))

@@ -10,7 +10,9 @@ struct CommandLineTests {
     static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/relance")
 
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try Self.run(arguments) }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -187,5 +189,30 @@ struct CommandLineTests {
         #expect(server.terminationStatus == 0)
         let printed = String(decoding: serverOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(printed.contains("bootstrap: \(bootstrap)") && printed.contains("stopped"))
+    }
+}
+
+/// The `relance` executable against the real broker of `RELANCE_TEST_BROKER` (Tansu in
+/// scripts/test.sh, which selects the suites named …RealBrokerTests).
+@Suite(
+    "relance command line on a real broker (RELANCE_TEST_BROKER)",
+    .enabled(if: ProcessInfo.processInfo.environment["RELANCE_TEST_BROKER"] != nil))
+struct CommandLineRealBrokerTests {
+    let bootstrap = ProcessInfo.processInfo.environment["RELANCE_TEST_BROKER"] ?? ""
+
+    @Test("relance topics creates every Relance topic on the broker, and leaves existing ones alone")
+    func relanceTopics() async throws {
+        // 4 partitions: scripts/test.sh runs the end-to-end scenario on the same broker next,
+        // and it reads 4 partitions of every topic.
+        let arguments = ["topics", "--bootstrap", bootstrap, "--partitions", "4", "--replication", "1"]
+        let first = try CommandLineTests.run(arguments)
+        #expect(first.status == 0, "\(first.output)")
+        let topics = try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap)).listTopics()
+        for name in ["relance.payments", "relance.reconcilable-accounts", "relance.prepaid.changelog", "relance.clock"]
+        {
+            #expect(topics.first { $0.name == name }?.partitions.count == 4, "\(name)")
+        }
+        let again = try CommandLineTests.run(arguments)
+        #expect(again.status == 0 && again.output.contains("created 0 topic(s)"))
     }
 }
