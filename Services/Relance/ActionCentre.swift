@@ -196,7 +196,7 @@ struct DevClusterCommand: AsyncParsableCommand {
             source.resume()
             return source
         }
-        defer { sources.forEach { $0.cancel() } }
+        defer { for source in sources { source.cancel() } }
         for await _ in signals { break }
         FileHandle.standardOutput.write(Data("stopped\n".utf8))
         withExtendedLifetime(cluster) {}

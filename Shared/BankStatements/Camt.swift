@@ -77,14 +77,14 @@ public enum CamtReader {
                 ownerName: account.value("Ownr/Nm") ?? account.value("Ownr/Pty/Nm"),
                 servicerBIC: bic(account.at("Svcr/FinInstnId")))
             for (balanceIndex, balance) in node.all("Bal").enumerated() {
-                let where_ = "\(place)/Bal[\(balanceIndex + 1)]"
-                let (amount, currency) = try amountAndCurrency(balance.child("Amt"), at: where_)
+                let balancePlace = "\(place)/Bal[\(balanceIndex + 1)]"
+                let (amount, currency) = try amountAndCurrency(balance.child("Amt"), at: balancePlace)
                 statement.balances.append(
                     StatementBalance(
                         type: balance.value("Tp/CdOrPrtry/Cd") ?? balance.value("Tp/CdOrPrtry/Prtry") ?? "",
                         amount: amount, currency: currency,
-                        creditDebit: try creditDebit(balance.value("CdtDbtInd"), at: where_),
-                        date: try date(balance.child("Dt"), at: where_ + "/Dt") ?? ""))
+                        creditDebit: try creditDebit(balance.value("CdtDbtInd"), at: balancePlace),
+                        date: try date(balance.child("Dt"), at: balancePlace + "/Dt") ?? ""))
             }
             for (entryIndex, entry) in node.all("Ntry").enumerated() {
                 statement.entries.append(try readEntry(entry, at: "\(place)/Ntry[\(entryIndex + 1)]"))

@@ -92,8 +92,9 @@ public struct WorkerHarness<W: Worker> {
 
     /// Publishes an event in the envelope; `data` is its `data` member.
     public func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws {
+        // Occurred on 2026-11-01.
         let envelope = EventEnvelope(
-            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),  // 2026-11-01
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),
             accountID: account, merchantID: "m-1", data: data)
         try await publish(raw: envelope.jsonBytes, to: topic, key: account)
     }

@@ -86,8 +86,9 @@ public struct ChaosDriver: Sendable {
     public func publish(
         _ type: String, to topic: String, account: String, merchant: String = "m-1", id: String, _ data: JSONValue
     ) async throws {
+        // Occurred on 2026-10-01.
         let event = EventEnvelope(
-            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_790_812_800),  // 2026-10-01
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_790_812_800),
             accountID: account, merchantID: merchant, data: data)
         try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
     }
