@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceKafka
 
 /// A worker's domain logic, plugged into `WorkerRuntime`.
 ///
@@ -67,6 +68,24 @@ public struct DueTimer: Sendable, Equatable {
     public var merchantID: String
 }
 
+/// An input record a worker keeps because it cannot act on it yet: it names something that
+/// comes on another topic, and events on different topics arrive in no set order (a payment
+/// read before the invoice it pays). Kept in the worker's state as read, so that if what it
+/// waits for never comes it still goes to the dead-letter topic with its original bytes and
+/// source (`WorkerContext.deadLetter`), and can be replayed from there.
+public struct HeldInput: Sendable, Codable, Equatable {
+    public var source: DeadLetter.Source
+    public var key: Data?
+    public var value: Data?
+    public var headers: [DeadLetter.Header]
+
+    /// The event again, read and checked as the runtime read it.
+    public func event(types: [EventType]) -> EventEnvelope? {
+        guard let value else { return nil }
+        return try? EventValidator(types: types, maximumBytes: .max).read(Array(value)).get()
+    }
+}
+
 /// One record to publish, built by a handler.
 public struct OutputRecord: Sendable {
     public var topic: String
@@ -94,13 +113,37 @@ public struct WorkerContext: Sendable {
     public private(set) var outputs: [OutputRecord] = []
     /// The account's pending timers, as the handler leaves them.
     public private(set) var timers: [TimerEntry]
+    /// Held inputs given up on during this call, with why: the runtime writes each to the
+    /// dead-letter topic in the same transaction as the rest.
+    public private(set) var deadLetters: [(input: HeldInput, reason: DeadLetter.Reason)] = []
+    /// The record being handled (nil in a timer).
+    let input: KafkaMessage?
 
-    init(now: Date, accountID: String, merchantID: String, causeID: String, timers: [TimerEntry]) {
+    init(
+        now: Date, accountID: String, merchantID: String, causeID: String, timers: [TimerEntry],
+        input: KafkaMessage? = nil
+    ) {
         self.now = now
         self.accountID = accountID
         self.merchantID = merchantID
         self.causeID = causeID
         self.timers = timers
+        self.input = input
+    }
+
+    /// The record being handled, to keep in state until it can be acted on (nil in a timer).
+    public func holdInput() -> HeldInput? {
+        input.map { message in
+            HeldInput(
+                source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
+                key: message.key.map { Data($0) }, value: message.value.map { Data($0) },
+                headers: message.headers.map { DeadLetter.Header(key: $0.key, value: $0.value.map { Data($0) }) })
+        }
+    }
+
+    /// Gives up on a held input: it goes to the dead-letter topic with this reason.
+    public mutating func deadLetter(_ input: HeldInput, code: String, message: String) {
+        deadLetters.append((input, DeadLetter.Reason(code: code, message: message)))
     }
 
     /// Publishes an event in the Relance envelope, keyed by its account (or by `key`, e.g. an item id on a compacted topic). Its id is derived

@@ -270,7 +270,7 @@ public actor WorkerRuntime<W: Worker> {
         var state = try decodeState(record.slot)
         var context = WorkerContext(
             now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID, causeID: event.eventID,
-            timers: record.timers)
+            timers: record.timers, input: message)
         do {
             try worker.handle(event, state: &state, context: &context)
         } catch {
@@ -284,6 +284,7 @@ public actor WorkerRuntime<W: Worker> {
         store.put(event.accountID, record, previousTimers: previousTimers)
         dirty[store.partition, default: []].insert(event.accountID)
         try await publish(context.outputs, partition: store.partition)
+        try await deadLetter(context.deadLetters, partition: store.partition)
     }
 
     private func tick(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
@@ -363,6 +364,7 @@ public actor WorkerRuntime<W: Worker> {
             dirty[store.partition, default: []].insert(first.accountID)
             counts.timersFired += 1
             try await publish(context.outputs, partition: store.partition)
+            try await deadLetter(context.deadLetters, partition: store.partition)
         }
     }
 
@@ -399,19 +401,40 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func deadLetter(_ message: KafkaMessage, code: String, reason: String) async throws {
-        let letter = DeadLetter(
-            reason: .init(code: code, message: reason),
-            source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-            key: message.key.map(Array.init), value: message.value.map(Array.init),
-            headers: message.headers.map { ($0.key, $0.value) }, worker: worker.name, failedAt: Date())
+        try await deadLetter(
+            DeadLetter(
+                reason: .init(code: code, message: reason),
+                source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
+                key: message.key.map(Array.init), value: message.value.map(Array.init),
+                headers: message.headers.map { ($0.key, $0.value) }, worker: worker.name, failedAt: Date()),
+            partition: message.partition)
+    }
+
+    /// Inputs a handler held and gave up on (`WorkerContext.deadLetter`).
+    private func deadLetter(_ held: [(input: HeldInput, reason: DeadLetter.Reason)], partition: Int32) async throws {
+        for (input, reason) in held {
+            try await deadLetter(
+                DeadLetter(
+                    reason: reason, source: input.source, key: input.key.map(Array.init),
+                    value: input.value.map(Array.init),
+                    headers: input.headers.map { ($0.key, $0.value.map(Array.init)) }, worker: worker.name,
+                    failedAt: Date()),
+                partition: partition)
+        }
+    }
+
+    private func deadLetter(_ letter: DeadLetter, partition: Int32) async throws {
         outbox.append(
             ProducerMessage(
-                topic: configuration.deadLetterTopic, key: message.key.map(Array.init),
-                value: Array(try letter.encoded()), headers: [transactionHeader(message.partition)]))
-        counts.deadLetters[code, default: 0] += 1
+                topic: configuration.deadLetterTopic, key: letter.key.map(Array.init),
+                value: Array(try letter.encoded()), headers: [transactionHeader(partition)]))
+        counts.deadLetters[letter.reason.code, default: 0] += 1
         log.warning(
             "dead letter",
-            ["code": code, "reason": reason, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
+            [
+                "code": letter.reason.code, "reason": letter.reason.message,
+                "source": "\(letter.source.topic)[\(letter.source.partition)]@\(letter.source.offset)",
+            ])
     }
 
     // MARK: Transactions

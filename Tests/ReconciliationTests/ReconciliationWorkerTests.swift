@@ -21,6 +21,15 @@ struct ReconciliationWorkerTests {
             ]))
     }
 
+    /// Polls until `condition` holds (the worker's state, read in its process), at most 30 s.
+    static func until(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     static func reconcile(
         _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ permissions: [String]
     )
@@ -107,7 +116,8 @@ struct ReconciliationWorkerTests {
         #expect(statuses[2]["invoiceId"]?.stringValue == "inv-b" && statuses[2]["status"]?.stringValue == "paid")
         #expect(statuses[3]["status"]?.stringValue == "partially_paid" && statuses[3]["open"]?.integerValue == 500)
 
-        // Bad input: to an unknown invoice, in another currency, the same payment id again.
+        // Bad input: in another currency, the same payment id again, to an invoice that never
+        // comes (it waits a day for it, then is a dead letter).
         for (id, data) in [
             ("ev-bad-1", ["paymentId": "pay-2", "invoiceId": "inv-zz", "currency": "EUR"]),
             ("ev-bad-2", ["paymentId": "pay-3", "invoiceId": "inv-a", "currency": "USD"]),
@@ -120,12 +130,18 @@ struct ReconciliationWorkerTests {
                     "amount": .integer(500), "currency": .string(data["currency"]!),
                 ]))
         }
+        let refused = try await harness.records("relance.dead-letters", count: 2)
+        #expect(refused.map { $0["reason"]?["code"]?.stringValue } == ["currency_mismatch", "duplicate_item"])
+        try await Self.until { try await harness.runtime.state(of: "acct-2")?.waiting?.count == 1 }
+        #expect(try await harness.settle("relance.dead-letters").count == 2, "the payment to inv-zz waits a day")
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200 + 25 * 3600))
         let dead = try await harness.records("relance.dead-letters", count: 3)
-        #expect(
-            dead.map { $0["reason"]?["code"]?.stringValue } == [
-                "unknown_invoice", "currency_mismatch", "duplicate_item",
-            ])
-        #expect(dead[0]["reason"]?["message"]?.stringValue?.contains("inv-zz") == true)
+        #expect(dead[2]["reason"]?["code"]?.stringValue == "unknown_invoice")
+        #expect(dead[2]["reason"]?["message"]?.stringValue?.contains("inv-zz") == true)
+        // Kept as it was read, so that it can be replayed to its source.
+        #expect(dead[2]["source"]?["topic"]?.stringValue == PaymentEvents.paymentsTopic)
+        let original = dead[2]["value"]?.stringValue.flatMap { Data(base64Encoded: $0) }
+        #expect(original.map { String(decoding: $0, as: UTF8.self).contains("\"ev-bad-1\"") } == true)
         // The worker goes on: a payment naming no invoice is applied to the oldest open one.
         try await harness.publish(
             "payment.received", to: ReconciliationEvents.ledgerTopic, account: "acct-2", id: "ev-pay-4",
@@ -135,6 +151,65 @@ struct ReconciliationWorkerTests {
             ]))
         let last = try await harness.records(ReconciliationEvents.allocationsTopic, count: 3)
         #expect(last[2]["debitId"]?.stringValue == "inv-a" && last[2]["amount"]?.integerValue == 500)
+        try await harness.stop()
+    }
+
+    @Test(
+        "a payment or a proof read before its invoice waits for it, across a restart, and is applied when it comes")
+    func paymentBeforeItsInvoice() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker())
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        // The gateway's answer is read before the invoice the same transaction wrote before it.
+        try await harness.publish(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-3", id: "ev-early-pay",
+            data: .object([
+                "paymentId": .string("pay-early"), "invoiceId": .string("inv-late"), "amount": .integer(5_000),
+                "currency": .string("EUR"),
+            ]))
+        try await harness.publish(
+            "proof.verdict", to: ProofEvents.verdictsTopic, account: "acct-3", id: "ev-early-proof",
+            data: .object([
+                "proofId": .string("pr-early"), "verdict": .string("accepted"), "reasons": .array([]),
+                "matches": .array([
+                    .object(["invoiceId": .string("inv-p1"), "amount": .integer(1_000), "currency": .string("EUR")]),
+                    .object(["invoiceId": .string("inv-p2"), "amount": .integer(2_000), "currency": .string("EUR")]),
+                ]),
+                "cases": .array([]), "amount": .integer(3_000), "currency": .string("EUR"),
+                "transactionId": .string("E2E-EARLY"),
+            ]))
+        try await Self.until { try await harness.runtime.state(of: "acct-3")?.waiting?.count == 2 }
+        #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).isEmpty)
+
+        // Another instance takes over: what waits is in the changelog.
+        await harness.runtime.stop()
+        let second = try await harness.start(ReconciliationWorker())
+        try await Self.invoice(harness, "acct-3", "inv-late", 5_000)
+        var allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        #expect(allocations[0]["creditId"]?.stringValue == "pay-early")
+        #expect(allocations[0]["debitId"]?.stringValue == "inv-late" && allocations[0]["amount"]?.integerValue == 5_000)
+        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 1)
+        #expect(statuses[0]["status"]?.stringValue == "paid", "published once, already paid")
+
+        // The proof names two invoices: it waits for both, and pays each its part.
+        try await Self.invoice(harness, "acct-3", "inv-p1", 1_000)
+        try await Self.until {
+            try await second.runtime.state(of: "acct-3")?.ledger.item("inv-p1", kind: .invoice) != nil
+        }
+        #expect(try await second.runtime.state(of: "acct-3")?.waiting?.map(\.invoiceID) == ["inv-p2"])
+        #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).count == 1)
+        try await Self.invoice(harness, "acct-3", "inv-p2", 2_500)
+        allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 3)
+        #expect(allocations[1...].map { $0["debitId"]?.stringValue } == ["inv-p1", "inv-p2"])
+        #expect(allocations[1...].map { $0["amount"]?.integerValue } == [1_000, 2_000])
+        #expect(allocations[1...].allSatisfy { $0["trigger"]?.stringValue == "proof" })
+
+        // Nothing waits any more: the day passes without a dead letter.
+        #expect(try await second.runtime.state(of: "acct-3")?.waiting == nil)
+        let later = Date(timeIntervalSince1970: 1_793_491_200 + 25 * 3600)
+        try await harness.tick(later)
+        try await Self.until { await second.runtime.minimumClock == Timestamp.milliseconds(later) }
+        #expect(try await harness.settle("relance.dead-letters").isEmpty)
+        try await second.stop()
         try await harness.stop()
     }
 

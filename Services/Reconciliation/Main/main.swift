@@ -5,6 +5,18 @@ import RelanceRuntime
 // reconciliation: runtime configuration from RELANCE_* variables (docs/runtime.md);
 // RELANCE_AUTO_RECONCILE: merchant ids whose accounts are reconciled after every change,
 // comma-separated, or "*" for every merchant (none by default: the reconcile command only).
-let automatic = (ProcessInfo.processInfo.environment["RELANCE_AUTO_RECONCILE"] ?? "")
+// RELANCE_INVOICE_WAIT_HOURS: how long a payment naming an invoice not read yet waits for it
+// before it is a dead letter (24 by default).
+let environment = ProcessInfo.processInfo.environment
+let automatic = (environment["RELANCE_AUTO_RECONCILE"] ?? "")
     .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-exit(await WorkerMain.run(ReconciliationWorker(automaticMerchants: Set(automatic))))
+var wait = ReconciliationWorker.defaultInvoiceWait
+if let hours = environment["RELANCE_INVOICE_WAIT_HOURS"] {
+    guard let value = Double(hours), value >= 0 else {
+        FileHandle.standardError.write(
+            Data("reconciliation: RELANCE_INVOICE_WAIT_HOURS=\(hours) is not a number of hours\n".utf8))
+        exit(2)
+    }
+    wait = value * 3600
+}
+exit(await WorkerMain.run(ReconciliationWorker(automaticMerchants: Set(automatic), invoiceWait: wait)))

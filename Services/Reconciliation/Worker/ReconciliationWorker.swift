@@ -12,10 +12,26 @@ public struct ReconciliationWorker: Worker {
         /// an entry is published again only when it changes.
         public var listed = false
         public var publishedHash: UInt64?
+        /// Events that name an invoice not read yet, oldest first (nil when none).
+        public var waiting: [Waiting]?
 
         public init(ledger: ReconciliationLedger = ReconciliationLedger()) {
             self.ledger = ledger
         }
+    }
+
+    /// An event (a payment, an accepted proof, a schedule's cover) that names an invoice this
+    /// account does not have yet. Invoices and payments come on different topics, read in no
+    /// set order, so a payment may be read before the invoice it pays even when the invoice
+    /// was written first: it waits for the invoice until `until`, then goes to the dead-letter
+    /// topic as `unknown_invoice`.
+    public struct Waiting: Codable, Sendable, Equatable {
+        public var eventID: String
+        public var invoiceID: String
+        public var until: Date
+        public var input: HeldInput
+
+        var timerID: String { "await:\(eventID)" }
     }
 
     public var name = "reconciliation"
@@ -35,9 +51,21 @@ public struct ReconciliationWorker: Worker {
     ]
     /// Merchants whose accounts are reconciled automatically after every change ("*": all).
     public var automaticMerchants: Set<String>
+    /// How long an event naming an unknown invoice waits for it (clock time).
+    public var invoiceWait: TimeInterval
 
-    public init(automaticMerchants: Set<String> = []) {
+    /// Default wait for an invoice: a day.
+    public static let defaultInvoiceWait: TimeInterval = 24 * 3600
+
+    public init(automaticMerchants: Set<String> = [], invoiceWait: TimeInterval = Self.defaultInvoiceWait) {
         self.automaticMerchants = automaticMerchants
+        self.invoiceWait = invoiceWait
+    }
+
+    /// What one event did to the ledger.
+    struct Change {
+        var allocations: [(Allocation, String)] = []
+        var issued: [LedgerItem] = []
     }
 
     public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
@@ -48,89 +76,158 @@ public struct ReconciliationWorker: Worker {
         // items at once (the oldest closed go first), and its status still names its amount.
         // (No copy: `state` holds the same storage until `account` changes.)
         let before = account.ledger
+        var change = Change()
+        do throws(LedgerError) {
+            guard try apply(event, to: &account.ledger, change: &change, context: &context) else { return }
+        } catch {
+            guard let invoiceID = error.invoiceID, let input = context.holdInput() else {
+                throw WorkerRejection(error.code, error.message)
+            }
+            account.ledger = before
+            wait(
+                for: invoiceID, event: event.eventID, input: input, until: context.now + invoiceWait, &account, &context
+            )
+            state = account
+            return
+        }
+        for invoice in change.issued {
+            release(waitingFor: invoice.id, &account, change: &change, context: &context)
+        }
+        if automaticMerchants.contains("*") || automaticMerchants.contains(event.merchantID) {
+            change.allocations += account.ledger.reconcile().map { ($0, "policy") }
+        }
+        publish(change.allocations, issued: change.issued, before: before, account: &account, context: &context)
+        state = account
+    }
+
+    /// Applies one event to the ledger; false when it changes nothing (a refused command
+    /// excepted, whose refusal is published).
+    func apply(
+        _ event: EventEnvelope, to ledger: inout ReconciliationLedger, change: inout Change,
+        context: inout WorkerContext
+    ) throws(LedgerError) -> Bool {
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }
         func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
         let day = String(Timestamp.format(event.occurredAt).prefix(10))
-        var allocations: [(Allocation, String)] = []
-        var issued: [LedgerItem] = []
-        do throws(LedgerError) {
-            switch event.type {
-            case "invoice.issued":
-                let invoice = LedgerItem(
-                    id: text("invoiceId")!, kind: .invoice, amount: amount(), currency: text("currency")!,
-                    date: text("issuedOn")!, reference: text("number"))
-                try account.ledger.add(invoice)
-                issued.append(invoice)
-            case "refund.issued":
-                try account.ledger.add(
-                    LedgerItem(
-                        id: text("refundId")!, kind: .refund, amount: amount(), currency: text("currency")!,
-                        date: text("issuedOn")!, reference: text("reference")))
-            case "credit-note.issued":
-                try account.ledger.add(
-                    LedgerItem(
-                        id: text("creditNoteId")!, kind: .creditNote, amount: amount(), currency: text("currency")!,
-                        date: text("issuedOn")!, reference: text("number")))
-            case "payment.received", "payment.succeeded":
-                let credit = LedgerItem(
-                    id: text("paymentId")!, kind: .payment, amount: amount(), currency: text("currency")!,
-                    date: text("receivedOn") ?? day, reference: text("reference"))
-                let made: [Allocation]
-                if let invoice = text("invoiceId") {
-                    made = try account.ledger.pay(credit, invoice: invoice)
-                } else {
-                    made = try account.ledger.payOldestFirst(credit)
-                }
-                allocations += made.map { ($0, "payment") }
-            case "proof.verdict":
-                guard text("verdict") == "accepted" else { return }
-                let matches = data["matches"]?.arrayValue ?? []
-                let targets = matches.compactMap { match -> (id: String, amount: Int64?)? in
-                    match["invoiceId"]?.stringValue.map { ($0, match["amount"]?.integerValue) }
-                }
-                let total = data["amount"]?.integerValue ?? targets.reduce(0) { $0 + ($1.amount ?? 0) }
-                guard total > 0,
-                    let currency = text("currency") ?? matches.first?["currency"]?.stringValue
-                else { return }
-                let credit = LedgerItem(
-                    id: "proof/\(text("proofId")!)", kind: .payment, amount: total, currency: currency,
-                    date: text("transactionDate") ?? day, reference: text("transactionId"))
-                let made =
-                    targets.isEmpty
-                    ? try account.ledger.payOldestFirst(credit) : try account.ledger.pay(credit, invoices: targets)
-                allocations += made.map { ($0, "proof") }
-            case "invoice.schedule-covered":
-                try account.ledger.cover(invoice: text("invoiceId")!, schedule: text("scheduleId"))
-            case "reconciliation.requested":
-                let actor = data["actor"]!
-                let permissions = (actor["permissions"]?.arrayValue ?? []).compactMap(\.stringValue)
-                guard permissions.contains(ReconciliationEvents.permission) else {
-                    context.emit(
-                        "command.refused", to: PaymentEvents.commandResultsTopic,
-                        data: .object([
-                            "command": .string("reconcile"), "actor": .string(actor["id"]?.stringValue ?? ""),
-                            "reason": .string(
-                                "reconciling an account needs the \(ReconciliationEvents.permission) permission"),
-                        ]))
-                    return
-                }
-                allocations += account.ledger.reconcile().map { ($0, "command") }
-            default:
-                // payment.failed, payment.pending, card.replaced: nothing to reconcile.
-                return
+        switch event.type {
+        case "invoice.issued":
+            let invoice = LedgerItem(
+                id: text("invoiceId")!, kind: .invoice, amount: amount(), currency: text("currency")!,
+                date: text("issuedOn")!, reference: text("number"))
+            try ledger.add(invoice)
+            change.issued.append(invoice)
+        case "refund.issued":
+            try ledger.add(
+                LedgerItem(
+                    id: text("refundId")!, kind: .refund, amount: amount(), currency: text("currency")!,
+                    date: text("issuedOn")!, reference: text("reference")))
+        case "credit-note.issued":
+            try ledger.add(
+                LedgerItem(
+                    id: text("creditNoteId")!, kind: .creditNote, amount: amount(), currency: text("currency")!,
+                    date: text("issuedOn")!, reference: text("number")))
+        case "payment.received", "payment.succeeded":
+            let credit = LedgerItem(
+                id: text("paymentId")!, kind: .payment, amount: amount(), currency: text("currency")!,
+                date: text("receivedOn") ?? day, reference: text("reference"))
+            let made: [Allocation]
+            if let invoice = text("invoiceId") {
+                made = try ledger.pay(credit, invoice: invoice)
+            } else {
+                made = try ledger.payOldestFirst(credit)
             }
-        } catch {
-            throw WorkerRejection(error.code, error.message)
+            change.allocations += made.map { ($0, "payment") }
+        case "proof.verdict":
+            guard text("verdict") == "accepted" else { return false }
+            let matches = data["matches"]?.arrayValue ?? []
+            let targets = matches.compactMap { match -> (id: String, amount: Int64?)? in
+                match["invoiceId"]?.stringValue.map { ($0, match["amount"]?.integerValue) }
+            }
+            let total = data["amount"]?.integerValue ?? targets.reduce(0) { $0 + ($1.amount ?? 0) }
+            guard total > 0,
+                let currency = text("currency") ?? matches.first?["currency"]?.stringValue
+            else { return false }
+            let credit = LedgerItem(
+                id: "proof/\(text("proofId")!)", kind: .payment, amount: total, currency: currency,
+                date: text("transactionDate") ?? day, reference: text("transactionId"))
+            let made = targets.isEmpty ? try ledger.payOldestFirst(credit) : try ledger.pay(credit, invoices: targets)
+            change.allocations += made.map { ($0, "proof") }
+        case "invoice.schedule-covered":
+            try ledger.cover(invoice: text("invoiceId")!, schedule: text("scheduleId"))
+        case "reconciliation.requested":
+            let actor = data["actor"]!
+            let permissions = (actor["permissions"]?.arrayValue ?? []).compactMap(\.stringValue)
+            guard permissions.contains(ReconciliationEvents.permission) else {
+                context.emit(
+                    "command.refused", to: PaymentEvents.commandResultsTopic,
+                    data: .object([
+                        "command": .string("reconcile"), "actor": .string(actor["id"]?.stringValue ?? ""),
+                        "reason": .string(
+                            "reconciling an account needs the \(ReconciliationEvents.permission) permission"),
+                    ]))
+                return false
+            }
+            change.allocations += ledger.reconcile().map { ($0, "command") }
+        default:
+            // payment.failed, payment.pending, card.replaced: nothing to reconcile.
+            return false
         }
-        if automaticMerchants.contains("*") || automaticMerchants.contains(event.merchantID) {
-            allocations += account.ledger.reconcile().map { ($0, "policy") }
-        }
-        publish(allocations, issued: issued, before: before, account: &account, context: &context)
-        state = account
+        return true
     }
 
-    public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+    func wait(
+        for invoiceID: String, event eventID: String, input: HeldInput, until: Date, _ account: inout State,
+        _ context: inout WorkerContext
+    ) {
+        let waiting = Waiting(eventID: eventID, invoiceID: invoiceID, until: until, input: input)
+        account.waiting = (account.waiting ?? []) + [waiting]
+        context.schedule(waiting.timerID, at: until)
+    }
+
+    /// The invoice came: the events that waited for it are applied now, in the order they were
+    /// read. One that now fails for another reason is a dead letter; one that names a second
+    /// invoice not read yet waits on for that one, until the same time.
+    func release(
+        waitingFor invoiceID: String, _ account: inout State, change: inout Change, context: inout WorkerContext
+    ) {
+        guard let all = account.waiting, all.contains(where: { $0.invoiceID == invoiceID }) else { return }
+        let ready = all.filter { $0.invoiceID == invoiceID }
+        account.waiting = all.filter { $0.invoiceID != invoiceID }
+        for waiting in ready {
+            context.cancelTimer(waiting.timerID)
+            guard let event = waiting.input.event(types: eventTypes) else {
+                context.deadLetter(waiting.input, code: "unreadable", message: "a held event could not be read again")
+                continue
+            }
+            var ledger = account.ledger
+            do throws(LedgerError) {
+                _ = try apply(event, to: &ledger, change: &change, context: &context)
+                account.ledger = ledger
+            } catch {
+                if let other = error.invoiceID {
+                    wait(
+                        for: other, event: waiting.eventID, input: waiting.input, until: waiting.until, &account,
+                        &context)
+                } else {
+                    context.deadLetter(waiting.input, code: error.code, message: error.message)
+                }
+            }
+        }
+        if account.waiting?.isEmpty == true { account.waiting = nil }
+    }
+
+    public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
+        guard var account = state, let index = account.waiting?.firstIndex(where: { $0.timerID == timer.id }),
+            let waiting = account.waiting?.remove(at: index)
+        else { return }
+        if account.waiting?.isEmpty == true { account.waiting = nil }
+        context.deadLetter(
+            waiting.input, code: "unknown_invoice",
+            message: "no invoice \(waiting.invoiceID) on this account: waited for it until "
+                + Timestamp.format(waiting.until))
+        state = account
+    }
 
     /// The allocations, the new status of every invoice they touched (and of new invoices),
     /// and the account's list entry when it changed.

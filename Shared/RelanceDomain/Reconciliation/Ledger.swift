@@ -90,10 +90,18 @@ public enum InvoiceStatus: String, Sendable, Codable {
 public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: String
     public var message: String
+    /// The invoice not found, for `unknown_invoice`: it may still be on its way.
+    public var invoiceID: String?
     public var description: String { "\(code): \(message)" }
 
+    public init(code: String, message: String, invoiceID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.invoiceID = invoiceID
+    }
+
     static func unknownInvoice(_ id: String) -> LedgerError {
-        LedgerError(code: "unknown_invoice", message: "no invoice \(id) on this account")
+        LedgerError(code: "unknown_invoice", message: "no invoice \(id) on this account", invoiceID: id)
     }
     static func currencyMismatch(_ item: String, _ currency: String, invoice: String, _ invoiceCurrency: String)
         -> LedgerError
