@@ -79,9 +79,15 @@ func filledTopics() async throws -> Topics {
     return topics
 }
 
+/// Wall-clock and process CPU seconds of one measured run.
+struct Run {
+    var seconds: Double
+    var cpu: Double
+}
+
 /// consume → copy → produce, one transaction per `transactionSize` records with the
 /// consumer's offsets, timed from the first record to the last commit.
-func bareLoop() async throws -> Double {
+func bareLoop() async throws -> Run {
     let topics = try await filledTopics()
     let consumer = try KafkaConsumer(
         configuration: ConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bare-\(topics.input)"))
@@ -96,9 +102,13 @@ func bareLoop() async throws -> Double {
     var inTransaction = 0
     var positions: [TopicPartition: Int64] = [:]
     var start: ContinuousClock.Instant?
+    var cpuStart = 0.0
     while got < eventCount {
         let batch = try await consumer.poll(maxMessages: transactionSize - inTransaction, timeout: .seconds(1))
-        if start == nil && !batch.isEmpty { start = .now }
+        if start == nil && !batch.isEmpty {
+            start = .now
+            cpuStart = cpuSeconds()
+        }
         for message in batch {
             if inTransaction == 0 { try producer.beginTransaction() }
             try await producer.enqueue(
@@ -114,10 +124,10 @@ func bareLoop() async throws -> Double {
             inTransaction = 0
         }
     }
-    let elapsed = seconds(since: start!)
+    let run = Run(seconds: seconds(since: start!), cpu: cpuSeconds() - cpuStart)
     try await consumer.close()
     await producer.close()
-    return elapsed
+    return run
 }
 
 func runtimeConfiguration(_ topics: Topics, abortedRecordsVisible: Bool) -> RuntimeConfiguration {
@@ -135,7 +145,7 @@ func runtimeConfiguration(_ topics: Topics, abortedRecordsVisible: Bool) -> Runt
 
 /// The same events through the runtime, timed from the end of the restore (partitions
 /// owned, nothing to restore) to the commit of the last event.
-func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Double {
+func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Run {
     let topics = try await filledTopics()
     let runtime = WorkerRuntime(
         worker: EchoWorker(inputTopics: [topics.input], outputTopics: [topics.output]),
@@ -145,13 +155,14 @@ func runtimeLoop(abortedRecordsVisible: Bool) async throws -> Double {
         try await Task.sleep(for: .milliseconds(2))
     }
     let start = ContinuousClock.now
+    let cpuStart = cpuSeconds()
     while runtime.metrics.eventsIn < eventCount {
         try await Task.sleep(for: .milliseconds(2))
     }
-    let elapsed = seconds(since: start)
+    let run = Run(seconds: seconds(since: start), cpu: cpuSeconds() - cpuStart)
     await runtime.stop()
     try await task.value
-    return elapsed
+    return run
 }
 
 // Per-event costs without Kafka, for finding where the runtime's time goes.
@@ -177,7 +188,7 @@ if CommandLine.arguments.contains("--micro") {
 }
 
 say("relance runtime-bench: mock cluster of 3 brokers, \(eventCount) events, transactions of \(transactionSize)")
-say("line                                      bare msgs/s  runtime msgs/s   ratio")
+say("line                                      bare msgs/s  runtime msgs/s   ratio   CPU µs/event bare  runtime")
 var worst = Double.infinity
 for (name, visible) in [
     ("trivial handler (Apache Kafka mode)", false), ("trivial handler (mock mode, checkpoints)", true),
@@ -185,17 +196,22 @@ for (name, visible) in [
     var ratios: [Double] = []
     var bare: [Double] = []
     var runtime: [Double] = []
+    var bareCPU: [Double] = []
+    var runtimeCPU: [Double] = []
     for _ in 0..<rounds {
-        let b = Double(eventCount) / (try await bareLoop())
-        let r = Double(eventCount) / (try await runtimeLoop(abortedRecordsVisible: visible))
-        bare.append(b)
-        runtime.append(r)
-        ratios.append(r / b)
+        let b = try await bareLoop()
+        let r = try await runtimeLoop(abortedRecordsVisible: visible)
+        bare.append(Double(eventCount) / b.seconds)
+        runtime.append(Double(eventCount) / r.seconds)
+        ratios.append(b.seconds / r.seconds)
+        bareCPU.append(b.cpu / Double(eventCount) * 1e6)
+        runtimeCPU.append(r.cpu / Double(eventCount) * 1e6)
     }
     worst = min(worst, median(ratios))
     say(
         name.padding(toLength: 40, withPad: " ", startingAt: 0)
             + String(format: " %12.0f %15.0f   %.2f×", median(bare), median(runtime), median(ratios))
+            + String(format: " %18.1f %8.1f", median(bareCPU), median(runtimeCPU))
             + "   (rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
 }
 say(String(format: "worst median ratio: %.2f× (target ≥ 0.80×)", worst))

@@ -31,6 +31,11 @@ public struct ConsumerConfiguration: Sendable {
     /// `partition.assignment.strategy`. Default `range,roundrobin` (eager): see
     /// `RebalanceEvent` for why Relance rebalances eagerly.
     public var assignmentStrategy: String = "range,roundrobin"
+    /// `enable.partition.eof`. Default `false`. When true, `poll` notes every time the
+    /// consumer reaches the end of a partition (its high watermark, or its last stable
+    /// offset in `read_committed`), after every record before that end was returned:
+    /// `endReached(_:)` says where. For reading a topic up to its end.
+    public var reportEndOfPartition: Bool = false
 
     public init(kafka: KafkaConfiguration, groupID: String?) {
         self.kafka = kafka
@@ -51,7 +56,7 @@ public struct ConsumerConfiguration: Sendable {
             ("session.timeout.ms", String(sessionTimeoutMilliseconds)),
             ("max.poll.interval.ms", String(maxPollIntervalMilliseconds)),
             ("partition.assignment.strategy", assignmentStrategy),
-            ("enable.partition.eof", "false"),
+            ("enable.partition.eof", reportEndOfPartition ? "true" : "false"),
             // Offsets are stored by `poll` for the records it returns, never for records of a
             // batch dropped because a rebalance revoked their partitions mid-poll.
             ("enable.auto.offset.store", "false"),
@@ -250,6 +255,13 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Where the consumer last reached the end of this partition (the offset after the last
+    /// record it could read then), or nil if it has not since its last record. Only with
+    /// `reportEndOfPartition`.
+    public func endReached(_ partition: TopicPartition) -> Int64? {
+        core.endOffsets.withLock { $0[partition] }
+    }
+
     /// The last high watermark the consumer saw for a partition it fetches (no request):
     /// the basis of consumer-lag metrics.
     public func cachedHighWatermark(_ partition: TopicPartition) throws(KafkaError) -> Int64? {
@@ -369,6 +381,8 @@ final class ConsumerCore: @unchecked Sendable {
     private var consumerClosed = false
     /// Set once the consumer has left its group.
     let closed = Atomic(false)
+    /// Partitions whose end `poll` reached, with the end offset (`reportEndOfPartition`).
+    let endOffsets = Mutex<[TopicPartition: Int64]>([:])
     private var notifyRebalance = true
     private var topicNames: [OpaquePointer: (UnsafePointer<CChar>, String)] = [:]
     private var lastTopic: (rkt: OpaquePointer, cName: UnsafePointer<CChar>, name: String)?
@@ -428,7 +442,11 @@ final class ConsumerCore: @unchecked Sendable {
             timeout = 0
             let m = message.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    let tp = TopicPartition(topicName(m.rkt), m.partition)
+                    endOffsets.withLock { $0[tp] = m.offset }
+                    continue
+                }
                 let error = KafkaError(operation: "poll", err: m.err, rk: handle.rk)
                 // Transport trouble is reported here too; librdkafka recovers by itself.
                 if error.isFatal || m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC

@@ -6,9 +6,10 @@ public enum TopicReading {
     /// Calls `body` with every batch of records of `partitions` of `topic`, from the
     /// beginning (or from the last `lastOffsets` offsets of each partition) up to the end
     /// offsets read back from the broker at the start. In a transactionally written topic
-    /// the end is not "last record + 1" (commit markers take offsets): reading stops when the
-    /// position reaches the end, or when the last stable offset has reached it and two
-    /// polls in a row return nothing.
+    /// the end is not "last record + 1" (commit markers take offsets, and a partition may end
+    /// in aborted records): a partition is read when the position reaches its end, or when
+    /// the consumer reports reaching the partition's end (end-of-partition event, which comes
+    /// after every record before it) at or past that end.
     @discardableResult
     public static func readToEnd(
         _ topic: String, partitions: [Int32], kafka: KafkaConfiguration, lastOffsets: Int64? = nil, log: Logger?,
@@ -16,6 +17,7 @@ public enum TopicReading {
     ) async throws -> Int {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
         configuration.isolationLevel = .readCommitted
+        configuration.reportEndOfPartition = true
         let consumer = try KafkaConsumer(configuration: configuration)
         defer { Task { try? await consumer.close() } }
         var targets: [Int32: Int64] = [:]
@@ -36,7 +38,6 @@ public enum TopicReading {
         guard !targets.isEmpty else { return 0 }
         try await consumer.assign(targets.keys.map { TopicPartitionOffset(topic, $0, offset: starts[$0]!) })
         var records = 0
-        var emptyPollsAtStableEnd: [Int32: Int] = [:]
         var done: Set<Int32> = []
         var lastReport = ContinuousClock.now
         while done.count < targets.count {
@@ -45,16 +46,10 @@ public enum TopicReading {
             try body(batch)
             for (partition, target) in targets where !done.contains(partition) {
                 let tp = TopicPartition(topic, partition)
-                if let position = try consumer.position([tp]).first?.offset, position >= target {
+                if let end = consumer.endReached(tp), end >= target {
                     done.insert(partition)
-                    continue
-                }
-                // Twice, so that records fetched with that watermark are surely returned first.
-                if batch.isEmpty, let stable = try consumer.cachedHighWatermark(tp), stable >= target {
-                    emptyPollsAtStableEnd[partition, default: 0] += 1
-                    if emptyPollsAtStableEnd[partition]! >= 2 { done.insert(partition) }
-                } else {
-                    emptyPollsAtStableEnd[partition] = 0
+                } else if let position = try consumer.position([tp]).first?.offset, position >= target {
+                    done.insert(partition)
                 }
             }
             if let log, ContinuousClock.now - lastReport > .seconds(5) {

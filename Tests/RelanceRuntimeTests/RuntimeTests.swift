@@ -139,3 +139,41 @@ struct PartitionMoveTests {
         }
     }
 }
+
+@Suite("Reading a topic to its end", .serialized)
+struct TopicReadingTests {
+    @Test(
+        "a slow broker: every record up to the end is read, even with empty polls between fetches, and a partition ending in a commit marker ends"
+    )
+    func slowFetchesReadEverything() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        let topic = "reading-\(UInt32.random(in: 0...UInt32.max))"
+        try await cluster.createTopic(topic, partitions: 2)
+        // About 3 MiB per partition: librdkafka fetches at most 1 MiB of a partition at a time,
+        // so reading takes several fetches.
+        let producer = try KafkaTransactionalProducer(
+            configuration: TransactionalProducerConfiguration(
+                producer: ProducerConfiguration(bootstrapServers: cluster.bootstrapServers), transactionalID: topic))
+        try await producer.initTransactions()
+        let value = [UInt8](repeating: UInt8(ascii: "x"), count: 1_000)
+        for batch in 0..<6 {
+            try producer.beginTransaction()
+            for n in 0..<1_000 {
+                try await producer.enqueue(
+                    ProducerMessage(
+                        topic: topic, partition: Int32(n % 2), key: Array("k\(batch)-\(n)".utf8), value: value))
+            }
+            try await producer.commitTransaction()
+        }
+        await producer.close()
+        // Every answer now takes 400 ms: polls of 100 ms come back empty between fetches.
+        try await cluster.setRoundTripTime(broker: 1, .milliseconds(400))
+        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        var perPartition: [Int32: Int] = [:]
+        let read = try await TopicReading.readToEnd(topic, partitions: [0, 1], kafka: kafka, log: nil) { batch in
+            for record in batch { perPartition[record.partition, default: 0] += 1 }
+        }
+        #expect(read == 6_000)
+        #expect(perPartition == [0: 3_000, 1: 3_000])
+    }
+}
