@@ -33,10 +33,6 @@ enum Restore {
         _ message: KafkaMessage, to store: PartitionStore<State>, pending: inout [String: [KafkaMessage]], buffer: Bool
     ) throws {
         guard let key = message.key else { return }
-        // The header says `<transaction>/<partition>`.
-        let transaction = message.header(Changelog.transactionHeader).map { value in
-            String(decoding: value[..<(value.lastIndex(of: UInt8(ascii: "/")) ?? value.endIndex)], as: UTF8.self)
-        }
         if key.elementsEqual(Changelog.checkpointKey) {
             guard let value = message.value else { return }
             let checkpoint = try Changelog.decodeCheckpoint(value)
@@ -49,10 +45,17 @@ enum Restore {
             store.offsets = checkpoint.offsets
             store.clock = checkpoint.clock
             store.lastTransaction = checkpoint.txn
-        } else if buffer, let transaction {
+        } else if buffer, let transaction = transaction(of: message) {
             pending[transaction, default: []].append(message)
         } else {
             try applyAccount(message, to: store)
+        }
+    }
+
+    /// The `relance-txn` header says `<transaction>/<partition>`.
+    private static func transaction(of message: KafkaMessage) -> String? {
+        message.header(Changelog.transactionHeader).map { value in
+            String(decoding: value[..<(value.lastIndex(of: UInt8(ascii: "/")) ?? value.endIndex)], as: UTF8.self)
         }
     }
 
