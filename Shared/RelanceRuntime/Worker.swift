@@ -79,6 +79,14 @@ public struct HeldInput: Sendable, Codable, Equatable {
     public var value: Data?
     public var headers: [DeadLetter.Header]
 
+    /// A record as read.
+    init(_ message: KafkaMessage) {
+        source = .init(topic: message.topic, partition: message.partition, offset: message.offset)
+        key = message.key.map { Data($0) }
+        value = message.value.map { Data($0) }
+        headers = message.headers.map { DeadLetter.Header(key: $0.key, value: $0.value.map { Data($0) }) }
+    }
+
     /// The event again, read and checked as the runtime read it.
     public func event(types: [EventType]) -> EventEnvelope? {
         guard let value else { return nil }
@@ -133,12 +141,7 @@ public struct WorkerContext: Sendable {
 
     /// The record being handled, to keep in state until it can be acted on (nil in a timer).
     public func holdInput() -> HeldInput? {
-        input.map { message in
-            HeldInput(
-                source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-                key: message.key.map { Data($0) }, value: message.value.map { Data($0) },
-                headers: message.headers.map { DeadLetter.Header(key: $0.key, value: $0.value.map { Data($0) }) })
-        }
+        input.map(HeldInput.init)
     }
 
     /// Gives up on a held input: it goes to the dead-letter topic with this reason.

@@ -401,29 +401,20 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func deadLetter(_ message: KafkaMessage, code: String, reason: String) async throws {
-        try await deadLetter(
-            DeadLetter(
-                reason: .init(code: code, message: reason),
-                source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-                key: message.key.map(Array.init), value: message.value.map(Array.init),
-                headers: message.headers.map { ($0.key, $0.value) }, worker: worker.name, failedAt: Date()),
-            partition: message.partition)
+        try await deadLetter(HeldInput(message), .init(code: code, message: reason), partition: message.partition)
     }
 
     /// Inputs a handler held and gave up on (`WorkerContext.deadLetter`).
     private func deadLetter(_ held: [(input: HeldInput, reason: DeadLetter.Reason)], partition: Int32) async throws {
-        for (input, reason) in held {
-            try await deadLetter(
-                DeadLetter(
-                    reason: reason, source: input.source, key: input.key.map(Array.init),
-                    value: input.value.map(Array.init),
-                    headers: input.headers.map { ($0.key, $0.value.map(Array.init)) }, worker: worker.name,
-                    failedAt: Date()),
-                partition: partition)
-        }
+        for (input, reason) in held { try await deadLetter(input, reason, partition: partition) }
     }
 
-    private func deadLetter(_ letter: DeadLetter, partition: Int32) async throws {
+    /// The record as read (card numbers masked), why, and where it came from, in the open
+    /// transaction.
+    private func deadLetter(_ input: HeldInput, _ reason: DeadLetter.Reason, partition: Int32) async throws {
+        let letter = DeadLetter(
+            reason: reason, source: input.source, key: input.key.map(Array.init), value: input.value.map(Array.init),
+            headers: input.headers.map { ($0.key, $0.value.map(Array.init)) }, worker: worker.name, failedAt: Date())
         outbox.append(
             ProducerMessage(
                 topic: configuration.deadLetterTopic, key: letter.key.map(Array.init),
