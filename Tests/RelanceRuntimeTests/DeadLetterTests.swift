@@ -90,6 +90,10 @@ struct RuntimeDeadLetterTests {
             let kept = [letter.key, letter.value].compactMap { $0 } + letter.headers.compactMap(\.value)
             for bytes in kept { #expect(CardNumberDetector.firstCardNumber(in: Array(bytes)) == nil) }
         }
+        // Nor in the dead-letter records' own keys.
+        for record in letters {
+            #expect(record.key.map { CardNumberDetector.firstCardNumber(in: Array($0)) == nil } ?? true)
+        }
         #expect(decoded.contains { $0.source.topic == "relance.clock" && $0.reason.code == "invalid_tick" })
         // Processing went on: the good event after the bad ones has its output, and the
         // refused ones changed nothing.
