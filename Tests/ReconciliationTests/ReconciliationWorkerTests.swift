@@ -21,15 +21,6 @@ struct ReconciliationWorkerTests {
             ]))
     }
 
-    /// Polls until `condition` holds (the worker's state, read in its process), at most 30 s.
-    static func until(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
     static func reconcile(
         _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ permissions: [String]
     )
@@ -132,7 +123,9 @@ struct ReconciliationWorkerTests {
         }
         let refused = try await harness.records("relance.dead-letters", count: 2)
         #expect(refused.map { $0["reason"]?["code"]?.stringValue } == ["currency_mismatch", "duplicate_item"])
-        try await Self.until { try await harness.runtime.state(of: "acct-2")?.waiting?.count == 1 }
+        try await waitUntil("the payment to inv-zz waiting") {
+            try await harness.runtime.state(of: "acct-2")?.waiting?.count == 1
+        }
         #expect(try await harness.settle("relance.dead-letters").count == 2, "the payment to inv-zz waits a day")
         try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200 + 25 * 3600))
         let dead = try await harness.records("relance.dead-letters", count: 3)
@@ -177,7 +170,9 @@ struct ReconciliationWorkerTests {
                 "cases": .array([]), "amount": .integer(3_000), "currency": .string("EUR"),
                 "transactionId": .string("E2E-EARLY"),
             ]))
-        try await Self.until { try await harness.runtime.state(of: "acct-3")?.waiting?.count == 2 }
+        try await waitUntil("the payment and the proof waiting") {
+            try await harness.runtime.state(of: "acct-3")?.waiting?.count == 2
+        }
         #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).isEmpty)
 
         // Another instance takes over: what waits is in the changelog.
@@ -192,7 +187,7 @@ struct ReconciliationWorkerTests {
 
         // The proof names two invoices: it waits for both, and pays each its part.
         try await Self.invoice(harness, "acct-3", "inv-p1", 1_000)
-        try await Self.until {
+        try await waitUntil("inv-p1 on the ledger") {
             try await second.runtime.state(of: "acct-3")?.ledger.item("inv-p1", kind: .invoice) != nil
         }
         #expect(try await second.runtime.state(of: "acct-3")?.waiting?.map(\.invoiceID) == ["inv-p2"])
@@ -207,7 +202,9 @@ struct ReconciliationWorkerTests {
         #expect(try await second.runtime.state(of: "acct-3")?.waiting == nil)
         let later = Date(timeIntervalSince1970: 1_793_491_200 + 25 * 3600)
         try await harness.tick(later)
-        try await Self.until { await second.runtime.minimumClock == Timestamp.milliseconds(later) }
+        try await waitUntil("the second instance at the next day") {
+            await second.runtime.minimumClock == Timestamp.milliseconds(later)
+        }
         #expect(try await harness.settle("relance.dead-letters").isEmpty)
         try await second.stop()
         try await harness.stop()

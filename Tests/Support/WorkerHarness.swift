@@ -153,6 +153,24 @@ public struct WorkerHarness<W: Worker> {
     }
 }
 
+/// Polls `condition` (a worker's state read in its process, a runtime's clock) until it holds,
+/// at most `limit`; the interval is for polling, not a wait for business time.
+public func waitUntil(_ what: String, within limit: Duration = .seconds(30), _ condition: () async throws -> Bool)
+    async throws
+{
+    let deadline = ContinuousClock.now + limit
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what, limit: limit) }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+public struct WaitTimeout: Error, CustomStringConvertible {
+    public var what: String
+    public var limit: Duration
+    public var description: String { "waited \(limit) for \(what)" }
+}
+
 public struct HarnessTimeout: Error, CustomStringConvertible {
     public var topic: String
     public var wanted: Int
