@@ -1,4 +1,5 @@
 import CRdKafka
+import Glibc
 
 /// librdkafka's mock cluster: N Kafka brokers on loopback TCP, in this process, in memory.
 ///
@@ -33,6 +34,38 @@ public final class MockCluster: Sendable {
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(mc))
         brokerCount = brokers
         thread.start()
+        Self.disableNagle(listeningOn: bootstrapServers)
+    }
+
+    /// Sets `TCP_NODELAY` on the mock brokers' listening sockets (the connections they accept
+    /// inherit it), as a Kafka broker does on every connection. librdkafka's mock leaves Nagle
+    /// on: a response written while the previous one is not yet acknowledged then waits for
+    /// the client's delayed ACK, and two requests in a row (two produce requests of one
+    /// transaction, say) take about 40 ms instead of a fraction of a millisecond.
+    static func disableNagle(listeningOn bootstrapServers: String) {
+        let ports = Set(
+            bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } })
+        guard let directory = opendir("/proc/self/fd") else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let fd = Int32(name) else { continue }
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            guard named == 0, address.sin_family == sa_family_t(AF_INET),
+                ports.contains(UInt16(bigEndian: address.sin_port))
+            else { continue }
+            var listening: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0, listening == 1 else { continue }
+            var on: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
     }
 
     deinit {
