@@ -59,7 +59,8 @@ public actor WorkerRuntime<W: Worker> {
     private var rewound: Set<TopicPartition> = []
     private var failure: (any Error)?
 
-    // The open transaction.
+    // The open batch: the records handled since the last commit started. Its Kafka
+    // transaction begins once the previous batch's commit is done (see `flushOutbox`).
     private var inTransaction = false
     private var transactionID = ""
     private var transactionSequence = 0
@@ -69,8 +70,20 @@ public actor WorkerRuntime<W: Worker> {
     private var transactionHeaders: [Int32: KafkaHeader] = [:]
     private var dirty: [Int32: Set<String>] = [:]
     private var counts = BatchCounts()
-    /// Records of the open transaction not yet handed to the producer.
+    /// Records of the open batch not yet handed to the producer: held while the previous
+    /// batch's commit is still running.
     private var outbox: [ProducerMessage] = []
+    /// The producer has a transaction begun and not yet committed or aborted.
+    private var producerInTransaction = false
+    /// The previous batch's commit, running off the actor while the next batch is handled.
+    private var pendingCommit: (task: Task<Void, any Error>, finished: Flag)?
+
+    final class Flag: Sendable {
+        let value = Atomic(false)
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
+
+    private var pendingCommitDone: Bool { pendingCommit?.finished.isSet ?? false }
     private var lastLagUpdate = ContinuousClock.now
 
     struct BatchCounts {
@@ -134,6 +147,7 @@ public actor WorkerRuntime<W: Worker> {
             status.heartbeat.store(RuntimeStatus.nowMilliseconds(), ordering: .relaxed)
             if let failure { throw failure }
             do {
+                if pendingCommitDone { try await finishPendingCommit() }
                 let limit = Duration.milliseconds(configuration.batchMaxMilliseconds)
                 let wait = inTransaction ? max(.zero, limit - (ContinuousClock.now - batchStart)) : .milliseconds(100)
                 let batch = try await consumer.poll(
@@ -151,8 +165,11 @@ public actor WorkerRuntime<W: Worker> {
             }
         }
         log.info("stopping: finishing the batch")
-        if inTransaction {
-            do { try await commitBatch() } catch { try await abort(error) }
+        do {
+            if inTransaction { try await commitBatch() }
+            try await finishPendingCommit()
+        } catch {
+            try await abort(error)
         }
         try await consumer.close()
         await producer.close()
@@ -179,9 +196,9 @@ public actor WorkerRuntime<W: Worker> {
 
     // MARK: Processing
 
-    private func beginIfNeeded() throws(KafkaError) {
-        guard !inTransaction, let producer else { return }
-        try producer.beginTransaction()
+    /// Opens a batch (its Kafka transaction begins with its first record handed over).
+    private func beginIfNeeded() {
+        guard !inTransaction else { return }
         transactionSequence += 1
         transactionID = "\(configuration.instanceID)-\(generation)-\(transactionSequence)"
         transactionHeaders.removeAll(keepingCapacity: true)
@@ -190,16 +207,55 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func process(_ batch: [KafkaMessage]) async throws {
-        defer { outbox.removeAll(keepingCapacity: true) }
         try await processRecords(batch)
+        try writeChangedAccounts()
         try await flushOutbox()
     }
 
-    private func flushOutbox() async throws {
-        guard let producer, !outbox.isEmpty else { return }
+    /// The changelog records of the accounts changed since the last call, into the outbox:
+    /// written as the batch goes rather than all at its end, so that little is left to
+    /// deliver when it commits. An account changed again later in the batch is written again
+    /// (compaction keeps the last).
+    private func writeChangedAccounts() throws {
+        for (partition, accounts) in dirty {
+            guard let store = stores[partition] else { continue }
+            let header = [transactionHeader(partition)]
+            for accountID in accounts {
+                let value = try store.accounts[accountID].map { try Changelog.encode($0, encoder: encoder) }
+                outbox.append(
+                    ProducerMessage(
+                        topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
+                        headers: header))
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the open batch's records to the producer, beginning its transaction, unless the
+    /// previous batch's commit is still running: then they wait in the outbox (`force`
+    /// waits for that commit instead).
+    private func flushOutbox(force: Bool = false) async throws {
+        guard let producer, !outbox.isEmpty || force else { return }
+        if pendingCommit != nil {
+            guard pendingCommitDone || force else { return }
+            try await finishPendingCommit()
+        }
+        if !producerInTransaction {
+            try producer.beginTransaction()
+            producerInTransaction = true
+        }
+        guard !outbox.isEmpty else { return }
         let records = outbox
         outbox.removeAll(keepingCapacity: true)
         try await producer.enqueue(contentsOf: records)
+    }
+
+    /// Waits for the previous batch's commit; throws its error.
+    private func finishPendingCommit() async throws {
+        guard let commit = pendingCommit else { return }
+        pendingCommit = nil
+        try await commit.task.value
+        producerInTransaction = false
     }
 
     private func processRecords(_ batch: [KafkaMessage]) async throws {
@@ -217,7 +273,7 @@ public actor WorkerRuntime<W: Worker> {
                 try await holdUntilClock(message)
                 continue
             }
-            try beginIfNeeded()
+            beginIfNeeded()
             store.offsets[message.topic] = message.offset + 1
             touched.insert(message.partition)
             batchEvents += 1
@@ -327,15 +383,11 @@ public actor WorkerRuntime<W: Worker> {
         for store in stores.values where now > store.clock {
             store.clock = now
             if let first = store.timers.first, first.dueAt <= now {
-                try beginIfNeeded()
+                beginIfNeeded()
                 touched.insert(store.partition)
-                do {
-                    try await fireDueTimers(store)
-                    try await flushOutbox()
-                } catch {
-                    outbox.removeAll()
-                    throw error
-                }
+                try await fireDueTimers(store)
+                try writeChangedAccounts()
+                try await flushOutbox()
             }
         }
     }
@@ -430,39 +482,50 @@ public actor WorkerRuntime<W: Worker> {
 
     // MARK: Transactions
 
+    /// Ends the open batch: its changelog records, checkpoints and input positions are made
+    /// now, from the state as it is, and its commit runs in the background while the next
+    /// batch is handled (that batch's records wait until the commit is done). A failed
+    /// commit surfaces at the next `finishPendingCommit`, and the recovery then drops
+    /// both batches' state changes.
     private func commitBatch() async throws {
         guard inTransaction, let producer, let consumer else { return }
-        var changes: [ProducerMessage] = []
-        for (partition, accounts) in dirty {
-            guard let store = stores[partition] else { continue }
-            let header = [transactionHeader(partition)]
-            for accountID in accounts {
-                let value = try store.accounts[accountID].map { try Changelog.encode($0, encoder: encoder) }
-                changes.append(
-                    ProducerMessage(
-                        topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
-                        headers: header))
-            }
-        }
-        try await producer.enqueue(contentsOf: changes)
-        // The checkpoints go last, once everything else of the transaction is written: on a
-        // broker that shows aborted records, a checkpoint is what says a transaction is whole.
-        if configuration.abortedRecordsVisible { try await producer.flush() }
+        try writeChangedAccounts()
+        var checkpoints: [ProducerMessage] = []
         var offsets: [TopicPartitionOffset] = []
         for partition in touched.sorted() {
             guard let store = stores[partition] else { continue }
             let checkpoint = Changelog.Checkpoint(txn: transactionID, offsets: store.offsets, clock: store.clock)
-            try await producer.enqueue(
+            checkpoints.append(
                 ProducerMessage(
                     topic: changelogTopic, partition: partition, key: Changelog.checkpointKey,
                     value: Changelog.encode(checkpoint), headers: [transactionHeader(partition)]))
             store.lastTransaction = transactionID
             offsets += store.offsets.map { TopicPartitionOffset($0.key, partition, offset: $0.value) }
         }
-        try await producer.sendOffsets(offsets, consumer: consumer)
-        try await producer.commitTransaction()
-        let seconds = (ContinuousClock.now - batchStart) / .seconds(1)
         let counts = self.counts
+        let started = batchStart
+        let checkpointAfterFlush = configuration.abortedRecordsVisible
+        let metrics = self.metrics
+        // The previous commit must be done before this batch's transaction begins.
+        try await flushOutbox(force: true)
+        endTransaction()
+        let finished = Flag()
+        // Off the actor: the handling of the next batch keeps the actor busy.
+        let task = Task.detached {
+            defer { finished.value.store(true, ordering: .releasing) }
+            // The checkpoints go last, once everything else of the transaction is written: on
+            // a broker that shows aborted records, a checkpoint is what says a transaction is
+            // whole.
+            if checkpointAfterFlush { try await producer.flush() }
+            try await producer.enqueue(contentsOf: checkpoints)
+            try await producer.sendOffsets(offsets, consumer: consumer)
+            try await producer.commitTransaction()
+            Self.committed(counts, started: started, metrics: metrics)
+        }
+        pendingCommit = (task, finished)
+    }
+
+    private static func committed(_ counts: BatchCounts, started: ContinuousClock.Instant, metrics: RuntimeMetrics) {
         metrics.update { v in
             v.transactionsCommitted += 1
             v.eventsIn += counts.eventsIn
@@ -471,8 +534,7 @@ public actor WorkerRuntime<W: Worker> {
             v.timersFired += counts.timersFired
             for (code, n) in counts.deadLetters { v.deadLetters[code, default: 0] += n }
         }
-        metrics.observeBatch(seconds: seconds)
-        endTransaction()
+        metrics.observeBatch(seconds: (ContinuousClock.now - started) / .seconds(1))
     }
 
     private func endTransaction() {
@@ -483,12 +545,20 @@ public actor WorkerRuntime<W: Worker> {
         counts = BatchCounts()
     }
 
+    /// Drops the open batch and the previous one if its commit failed or is still running.
     private func abort(_ error: any Error) async throws {
-        guard inTransaction, let producer else { return }
-        log.warning("aborting the transaction", ["txn": transactionID, "error": "\(error)"])
+        // A commit still running ends first; its outcome no longer matters.
+        if pendingCommit != nil { try? await finishPendingCommit() }
+        let hadBatch = inTransaction
         endTransaction()
+        outbox.removeAll(keepingCapacity: true)
+        guard hadBatch || producerInTransaction, let producer else { return }
+        log.warning("aborting the transaction", ["txn": transactionID, "error": "\(error)"])
         metrics.update { $0.transactionsAborted += 1 }
-        try await producer.abortTransaction()
+        if producerInTransaction {
+            producerInTransaction = false
+            try await producer.abortTransaction()
+        }
     }
 
     /// After a failed transaction: abort it, drop its state changes by rebuilding the owned
@@ -537,12 +607,15 @@ public actor WorkerRuntime<W: Worker> {
         do {
             switch event {
             case .revoked(let partitions, let lost):
-                if inTransaction {
-                    if lost {
-                        try await abort(KafkaError.configuration("partitions lost"))
-                    } else {
-                        do { try await commitBatch() } catch { try await abort(error) }
-                    }
+                // Everything handled so far is committed (or, partitions lost, dropped) before
+                // the partitions go: their next owner restores from the changelog.
+                if lost {
+                    try await abort(KafkaError.configuration("partitions lost"))
+                } else {
+                    do {
+                        if inTransaction { try await commitBatch() }
+                        try await finishPendingCommit()
+                    } catch { try await abort(error) }
                 }
                 for partition in Set(partitions.map(\.partition)) { stores[partition] = nil }
                 for tp in partitions { waitingForClock[tp] = nil }
