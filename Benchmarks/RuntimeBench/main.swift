@@ -61,18 +61,20 @@ func filledTopics() async throws -> Topics {
     var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
     configuration.lingerMilliseconds = 5
     let producer = try KafkaProducer(configuration: configuration)
+    // The ticks first, as in a deployment where the ticker runs before events come.
+    for partition in 0..<partitions {
+        try await producer.enqueue(
+            ProducerMessage(
+                topic: topics.clock, partition: partition, key: nil,
+                value: ClockTick.record(Date(timeIntervalSince1970: 1_790_000_000))))
+    }
+    try await producer.flush()
     for n in 0..<eventCount {
         let account = "acct-\(n % 10_000)"
         let json =
             #"{"eventId":"ev-\#(n)","type":"bench.event","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
             + #""accountId":"\#(account)","merchantId":"m-1","data":{"amount":\#(n % 5000),"currency":"EUR"}}"#
         try await producer.enqueue(ProducerMessage(topic: topics.input, key: account, value: Array(json.utf8)))
-    }
-    for partition in 0..<partitions {
-        try await producer.enqueue(
-            ProducerMessage(
-                topic: topics.clock, partition: partition, key: nil,
-                value: ClockTick.record(Date(timeIntervalSince1970: 1_790_000_000))))
     }
     try await producer.flush(timeout: .seconds(120))
     try await producer.close()
@@ -137,7 +139,6 @@ func runtimeConfiguration(_ topics: Topics, abortedRecordsVisible: Bool) -> Runt
     configuration.clockTopic = topics.clock
     configuration.changelogTopic = topics.changelog
     configuration.batchMaxEvents = transactionSize
-    configuration.batchMaxMilliseconds = 1000
     configuration.abortedRecordsVisible = abortedRecordsVisible
     configuration.logLevel = .warning
     return configuration
@@ -184,6 +185,29 @@ if CommandLine.arguments.contains("--micro") {
     let event = try! validator.read(sample).get()
     measure("output envelope bytes") { event.jsonBytes.count }
     measure("derived id") { EventIDs.derived(from: event.eventID, index: 0).utf8.count }
+    exit(0)
+}
+
+// One side only, for a profiler: `--profile` (the runtime) or `--profile-bare` runs it
+// `rounds` times and prints each run.
+if CommandLine.arguments.contains("--profile-bare") {
+    for _ in 0..<rounds {
+        let r = try await bareLoop()
+        say(
+            String(
+                format: "bare: %.0f events/s, %.1f µs CPU per event", Double(eventCount) / r.seconds,
+                r.cpu / Double(eventCount) * 1e6))
+    }
+    exit(0)
+}
+if CommandLine.arguments.contains("--profile") {
+    for _ in 0..<rounds {
+        let r = try await runtimeLoop(abortedRecordsVisible: false)
+        say(
+            String(
+                format: "runtime: %.0f events/s, %.1f µs CPU per event", Double(eventCount) / r.seconds,
+                r.cpu / Double(eventCount) * 1e6))
+    }
     exit(0)
 }
 
