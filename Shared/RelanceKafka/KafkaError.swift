@@ -55,6 +55,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let requestTimedOut = Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT)
         public static let concurrentTransactions = Code(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
         public static let unknownProducerID = Code(RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID)
+        public static let topicAuthorizationFailed = Code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
         public static let destroyed = Code(RD_KAFKA_RESP_ERR__DESTROY)
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
     }

@@ -43,6 +43,7 @@ public final class RuntimeMetrics: Sendable {
 
     public var deadLetterCount: Int { values.withLock { $0.deadLetters.values.reduce(0, +) } }
     public var committedTransactions: Int { values.withLock { $0.transactionsCommitted } }
+    public var abortedTransactions: Int { values.withLock { $0.transactionsAborted } }
     public var eventsIn: Int { values.withLock { $0.eventsIn } }
     public var duplicates: Int { values.withLock { $0.duplicates } }
     public var timersFired: Int { values.withLock { $0.timersFired } }

@@ -91,6 +91,65 @@ struct RuntimeTests {
     }
 }
 
+@Suite("A transaction the broker fails", .serialized)
+struct FailedTransactionTests {
+    @Test("is aborted and handled again with the batch after it: every output once, balances right")
+    func failedTransaction() async throws {
+        let h = try await Harness()
+        try await h.tick(Harness.start)
+        let accounts = 6
+        let events = 600
+        for n in 0..<events { try await h.deposit("e\(n)", account: "acct-\(n % accounts)", amount: "\(n)") }
+        // A produce request part-way through the run fails as a permanent error: the
+        // transaction it belongs to can only be aborted. Small batches, so that the commit of
+        // one is still running while the next is handled.
+        try await h.cluster.pushRequestErrors(
+            apiKey: 0, Array(repeating: .noError, count: 6) + [.topicAuthorizationFailed])
+        var configuration = h.configuration()
+        configuration.batchMaxEvents = 25
+        let worker = RunningWorker(LedgerWorker(), configuration)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var outputs: [KafkaMessage] = []
+        while outputs.count < events {
+            guard ContinuousClock.now < deadline else { throw Failure("\(outputs.count) of \(events) outputs") }
+            try await Task.sleep(for: .milliseconds(200))
+            outputs = try await committedOutputs(h)
+        }
+        try await worker.stop()
+        #expect(worker.runtime.metrics.abortedTransactions >= 1)
+        #expect(outputs.count == events)
+        #expect(Set(outputs.compactMap { $0.data["cause"]?.stringValue }).count == events)
+        var last: [String: JSONValue] = [:]
+        for record in outputs { last[record.keyString!] = record.data }
+        for account in 0..<accounts {
+            let amounts = stride(from: account, to: events, by: accounts)
+            #expect(last["acct-\(account)"]?["count"]?.integerValue == Int64(events / accounts))
+            #expect(last["acct-\(account)"]?["total"]?.integerValue == Int64(amounts.reduce(0, +)))
+        }
+    }
+
+    /// The balances a downstream reader counts: this mock shows read_committed readers the
+    /// records of aborted transactions too, so a record counts only when the changelog holds
+    /// its transaction's checkpoint (the runtime's own restore rule).
+    func committedOutputs(_ h: Harness) async throws -> [KafkaMessage] {
+        let kafka = KafkaConfiguration(bootstrapServers: h.cluster.bootstrapServers)
+        var whole: Set<[UInt8]> = []
+        _ = try await TopicReading.readToEnd(
+            "relance.ledger.changelog", partitions: Array(0..<partitions), kafka: kafka, log: nil
+        ) { messages in
+            for message in messages where message.keyString == "c:" {
+                if let transaction = message.header("relance-txn") { whole.insert(transaction) }
+            }
+        }
+        var outputs: [KafkaMessage] = []
+        _ = try await TopicReading.readToEnd("t.balances", partitions: Array(0..<partitions), kafka: kafka, log: nil) {
+            messages in
+            outputs += messages.filter { $0.header("relance-txn").map(whole.contains) ?? false }
+        }
+        return outputs
+    }
+}
+
 @Suite("Partitions moving between instances", .serialized)
 struct PartitionMoveTests {
     @Test("partitions moved mid-stream continue from restored state")
