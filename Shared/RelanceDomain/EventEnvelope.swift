@@ -148,17 +148,26 @@ public struct EventValidator: Sendable {
     }
 
     private func envelope(of json: JSONValue) throws -> EventEnvelope {
-        func text(_ field: String) throws -> String {
-            guard let value = json[field] else { throw InputRejection.missingField(field) }
+        guard case .object(let members) = json else { throw InputRejection.notAnObject }
+        // Relance writes the envelope's fields in this order: where they are, a field is found
+        // at its place, and elsewhere by a search.
+        func member(_ field: String, at position: Int) -> JSONValue? {
+            if position < members.count && members[position].key == field { return members[position].value }
+            return members.first(where: { $0.key == field })?.value
+        }
+        func text(_ field: String, at position: Int) throws -> String {
+            guard let value = member(field, at: position) else { throw InputRejection.missingField(field) }
             guard let string = value.stringValue else {
                 throw InputRejection.wrongType(field: field, expected: "a string")
             }
             guard !string.isEmpty else { throw InputRejection.emptyField(field) }
             return string
         }
-        let eventID = try text("eventId")
-        let type = try text("type")
-        guard let versionValue = json["schemaVersion"] else { throw InputRejection.missingField("schemaVersion") }
+        let eventID = try text("eventId", at: 0)
+        let type = try text("type", at: 1)
+        guard let versionValue = member("schemaVersion", at: 2) else {
+            throw InputRejection.missingField("schemaVersion")
+        }
         guard let version = versionValue.integerValue, let schemaVersion = Int(exactly: version) else {
             throw InputRejection.wrongType(field: "schemaVersion", expected: "a whole number")
         }
@@ -166,13 +175,13 @@ public struct EventValidator: Sendable {
         guard supported.contains(schemaVersion) else {
             throw InputRejection.unsupportedVersion(type: type, version: schemaVersion, supported: supported.sorted())
         }
-        let occurredText = try text("occurredAt")
+        let occurredText = try text("occurredAt", at: 3)
         guard let occurredAt = EventValidator.parseTimestamp(occurredText) else {
             throw InputRejection.invalidTimestamp(occurredText)
         }
-        let accountID = try text("accountId")
-        let merchantID = try text("merchantId")
-        guard let data = json["data"] else { throw InputRejection.missingField("data") }
+        let accountID = try text("accountId", at: 4)
+        let merchantID = try text("merchantId", at: 5)
+        guard let data = member("data", at: 6) else { throw InputRejection.missingField("data") }
         guard case .object = data else { throw InputRejection.wrongType(field: "data", expected: "an object") }
         return EventEnvelope(
             eventID: eventID, type: type, schemaVersion: schemaVersion, occurredAt: occurredAt,
@@ -182,38 +191,42 @@ public struct EventValidator: Sendable {
     /// Fields named `amount` or ending in `Amount` hold minor units: a non-negative whole
     /// number as written. Fields named `currency` or ending in `Currency` hold an ISO 4217
     /// code.
-    private func checkAmountsAndCurrencies(_ value: JSONValue, path: String) throws {
+    private func checkAmountsAndCurrencies(_ value: JSONValue, path: @autoclosure () -> String) throws {
         switch value {
         case .object(let members):
             for (key, member) in members {
-                let memberPath = "\(path).\(key)"
-                if key == "amount" || key.hasSuffix("Amount") {
+                // The path is spelt out only for a refusal.
+                func memberPath() -> String { "\(path()).\(key)" }
+                if key == "amount" || key.utf8.hasSuffix("Amount".utf8) {
                     switch member {
                     case .number(let literal):
-                        if literal.hasPrefix("-") && literal != "-0" {
-                            throw InputRejection.negativeAmount(path: memberPath, literal: literal)
+                        if literal.utf8.first == UInt8(ascii: "-") && literal != "-0" {
+                            throw InputRejection.negativeAmount(path: memberPath(), literal: literal)
                         }
                         guard member.integerValue != nil else {
-                            throw InputRejection.fractionalAmount(path: memberPath, literal: literal)
+                            throw InputRejection.fractionalAmount(path: memberPath(), literal: literal)
                         }
                     case .null: break
-                    default: throw InputRejection.amountNotANumber(path: memberPath)
+                    default: throw InputRejection.amountNotANumber(path: memberPath())
                     }
-                } else if key == "currency" || key.hasSuffix("Currency") {
+                } else if key == "currency" || key.utf8.hasSuffix("Currency".utf8) {
                     guard let code = member.stringValue else {
                         if member == .null { continue }
-                        throw InputRejection.wrongType(field: memberPath, expected: "an ISO 4217 code")
+                        throw InputRejection.wrongType(field: memberPath(), expected: "an ISO 4217 code")
                     }
                     guard Currency(code: code) != nil else {
-                        throw InputRejection.unknownCurrency(path: memberPath, code: code)
+                        throw InputRejection.unknownCurrency(path: memberPath(), code: code)
                     }
                 } else {
-                    try checkAmountsAndCurrencies(member, path: memberPath)
+                    switch member {
+                    case .object, .array: try checkAmountsAndCurrencies(member, path: memberPath())
+                    default: break
+                    }
                 }
             }
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                try checkAmountsAndCurrencies(element, path: "\(path)[\(index)]")
+                try checkAmountsAndCurrencies(element, path: "\(path())[\(index)]")
             }
         default:
             break
@@ -225,8 +238,15 @@ public struct EventValidator: Sendable {
     public static func parseUTCTimestamp(_ text: String) -> Date? { parseTimestamp(text) }
 
     static func parseTimestamp(_ text: String) -> Date? {
-        let zulu = text.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text
+        let zulu = text.utf8.hasSuffix("+00:00".utf8) ? String(text.dropLast(6)) + "Z" : text
         return Timestamp.parseMilliseconds(zulu).map { Timestamp.date(milliseconds: $0) }
     }
 
+}
+
+extension String.UTF8View {
+    /// Byte-wise suffix test (no Unicode rules: for ASCII names and markers).
+    func hasSuffix(_ suffix: String.UTF8View) -> Bool {
+        count >= suffix.count && self.suffix(suffix.count).elementsEqual(suffix)
+    }
 }

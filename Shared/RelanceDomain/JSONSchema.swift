@@ -146,22 +146,28 @@ public struct JSONSchema: Sendable {
 
     /// The first place `value` does not follow the schema, named by its path.
     public func validate(_ value: JSONValue, path: String) throws(Violation) {
-        func fail(_ problem: String) -> Violation { Violation(path: path, problem: problem) }
+        try check(value, path: path)
+    }
+
+    /// `validate`, with the path spelt out only for a violation.
+    private func check(_ value: JSONValue, path: @autoclosure () -> String) throws(Violation) {
+        func fail(_ problem: String) -> Violation { Violation(path: path(), problem: problem) }
         switch (kind, value) {
         case (nil, _): break
         case (.object, .object(let members)):
             for name in required where !members.contains(where: { $0.key == name }) {
-                throw Violation(path: "\(path).\(name)", problem: "is required")
+                throw Violation(path: "\(path()).\(name)", problem: "is required")
             }
             for member in members {
-                if let property = properties.first(where: { $0.name == member.key }) {
-                    try property.schema.validate(member.value, path: "\(path).\(member.key)")
+                // By index: a property's schema is a large value, not copied for each check.
+                if let index = properties.firstIndex(where: { $0.name == member.key }) {
+                    try properties[index].schema.check(member.value, path: "\(path()).\(member.key)")
                 } else if !additionalProperties {
-                    throw Violation(path: "\(path).\(member.key)", problem: "is not a field of this event")
+                    throw Violation(path: "\(path()).\(member.key)", problem: "is not a field of this event")
                 }
             }
         case (.string, .string(let text)):
-            let length = text.unicodeScalars.count
+            let length = minLength == nil && maxLength == nil ? 0 : text.unicodeScalars.count
             if let minLength, length < minLength {
                 throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
             }
@@ -183,7 +189,7 @@ public struct JSONSchema: Sendable {
         case (.array, .array(let elements)):
             if let minItems, elements.count < minItems { throw fail("must have at least \(minItems) element(s)") }
             if let item = items.first {
-                for (index, element) in elements.enumerated() { try item.validate(element, path: "\(path)[\(index)]") }
+                for (index, element) in elements.enumerated() { try item.check(element, path: "\(path())[\(index)]") }
             }
         case (let kind?, _):
             let article = kind == .object || kind == .integer || kind == .array ? "an" : "a"

@@ -41,7 +41,11 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// The value as an integer when its literal is a plain whole number (`-?[0-9]+`) that fits.
     public var integerValue: Int64? {
-        guard case .number(let literal) = self, !literal.contains(where: { ".eE".contains($0) }) else { return nil }
+        guard case .number(let literal) = self else { return nil }
+        for byte in literal.utf8
+        where byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            return nil
+        }
         return Int64(literal)
     }
 }
@@ -59,18 +63,20 @@ public struct JSONReader {
     public static let maximumDepth = 64
 
     public static func read(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes)
-        reader.skipWhitespace()
-        let value = try reader.value(depth: 0)
-        reader.skipWhitespace()
-        guard reader.index == bytes.count else { throw reader.error("unexpected text after the JSON value") }
-        return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in
+            var reader = JSONReader(bytes: buffer)
+            reader.skipWhitespace()
+            let value = try reader.value(depth: 0)
+            reader.skipWhitespace()
+            guard reader.index == buffer.count else { throw reader.error("unexpected text after the JSON value") }
+            return value
+        }
     }
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     private func error(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
 
@@ -196,29 +202,39 @@ public struct JSONReader {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw error("expected a digit in the exponent") }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 
     private mutating func string() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
-        // The common case: no escape, the string is a slice of the input.
+        // The common case: no escape, the string is a slice of the input; ASCII (nearly all)
+        // needs no UTF-8 validation.
         var end = index
+        var ascii = true
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
-                    throw error("string is not valid UTF-8")
+                let slice = UnsafeBufferPointer(rebasing: bytes[index..<end])
+                let text: String
+                if ascii {
+                    text = String(decoding: slice, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: slice, as: UTF8.self) else {
+                        throw error("string is not valid UTF-8")
+                    }
+                    text = valid
                 }
                 index = end + 1
                 return text
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
             end += 1
         }
         var run = index  // start of bytes not yet copied
         var utf8: [UInt8] = []
         func flush() {
-            utf8.append(contentsOf: bytes[run..<index])
+            utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
         }
         while true {
             guard let byte = current else { throw error("unterminated string") }
