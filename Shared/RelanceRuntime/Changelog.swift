@@ -42,7 +42,7 @@ enum Changelog {
     //   | timers: (u16 id length, id, i64 due, u32 payload length, payload JSON)
     //   | u16 merchant length, merchant | state JSON (absent: no state)
 
-    static func encode<State>(_ record: AccountRecord<State>, encoder: JSONEncoder) throws -> [UInt8] {
+    static func encode<State>(_ record: AccountRecord<State>) throws -> [UInt8] {
         var out: [UInt8] = [1, UInt8(record.seen.count)]
         out.reserveCapacity(64 + record.seen.count * 8)
         for hash in record.seen { out.appendLittleEndian(hash) }
@@ -61,7 +61,7 @@ enum Changelog {
         out += merchant
         switch record.slot {
         case .encoded(let bytes): out += bytes
-        case .decoded(let state?): out += try encoder.encode(state)
+        case .decoded(let state?): out += try StateCoding.encode(state)
         case .decoded(nil): break
         }
         return out
@@ -106,9 +106,7 @@ public enum ChangelogRecords {
         record.timers = timers
         record.seen = seenEventIDs.suffix(AccountRecord<State>.seenCapacity).map(EventIDs.hash)
         record.merchantID = merchantID
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (Changelog.accountKey(accountID), try Changelog.encode(record, encoder: encoder))
+        return (Changelog.accountKey(accountID), try Changelog.encode(record))
     }
 }
 

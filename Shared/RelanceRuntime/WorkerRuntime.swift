@@ -43,8 +43,6 @@ public actor WorkerRuntime<W: Worker> {
     nonisolated let log: Logger
 
     private let validator: EventValidator
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
     private let changelogTopic: String
     private let generation = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
@@ -101,7 +99,6 @@ public actor WorkerRuntime<W: Worker> {
         self.log = Logger(worker: worker.name, level: configuration.logLevel)
         self.validator = EventValidator(types: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
         self.changelogTopic = configuration.changelog(for: worker.name)
-        encoder.outputFormatting = [.sortedKeys]
     }
 
     /// Asks the loop to finish its batch, commit, leave the group and return.
@@ -221,7 +218,7 @@ public actor WorkerRuntime<W: Worker> {
             guard let store = stores[partition] else { continue }
             let header = [transactionHeader(partition)]
             for accountID in accounts {
-                let value = try store.accounts[accountID].map { try Changelog.encode($0, encoder: encoder) }
+                let value = try store.accounts[accountID].map { try Changelog.encode($0) }
                 outbox.append(
                     ProducerMessage(
                         topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
@@ -427,7 +424,7 @@ public actor WorkerRuntime<W: Worker> {
     private func decodeState(_ slot: AccountRecord<W.State>.Slot) throws -> W.State? {
         switch slot {
         case .decoded(let state): return state
-        case .encoded(let bytes): return try decoder.decode(W.State.self, from: Data(bytes))
+        case .encoded(let bytes): return try StateCoding.decode(W.State.self, from: bytes)
         }
     }
 

@@ -1,0 +1,577 @@
+import Foundation
+
+/// JSON for workers' `Codable` state, as Foundation's `JSONEncoder` and `JSONDecoder` with
+/// their default strategies write and read it (dates as seconds since 2001, `Data` in base64,
+/// URLs as strings), several times faster: the encoder writes bytes as it goes, with no tree
+/// in between, and the decoder works on `JSONReader`'s tree. The runtime encodes an account's
+/// state at every change, so this is on every event's path.
+///
+/// What they do not handle (a float that is not finite, containers used out of order) makes
+/// them throw, and `encode`/`decode` then fall back to Foundation's coders: same output.
+public enum StateCoding {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        do {
+            return try fastEncode(value)
+        } catch {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Array(try encoder.encode(value))
+        }
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        do {
+            return try fastDecode(type, from: bytes)
+        } catch {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        }
+    }
+
+    /// The fast paths alone (tests check that Relance's states never need the fallback).
+    static func fastEncode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let writer = StateWriter()
+        try writer.encodeValue(value, depth: 0)
+        writer.closeFrames(above: 0)
+        return writer.bytes
+    }
+
+    static func fastDecode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try StateDecoder(value: try JSONReader.read(bytes), codingPath: []).decodeValue(T.self)
+    }
+}
+
+// MARK: Encoding
+
+/// The output and the containers still open, innermost last. A container is closed when
+/// something is written at or above its depth, or at the end.
+final class StateWriter {
+    var bytes: [UInt8] = []
+    /// Per open container: its closing byte and how many items it has.
+    var frames: [(close: UInt8, count: Int)] = []
+
+    struct OutOfOrder: Error {}
+
+    init() { bytes.reserveCapacity(256) }
+
+    func closeFrames(above depth: Int) {
+        while frames.count > depth { bytes.append(frames.removeLast().close) }
+    }
+
+    /// Before an item of the container at `depth`: closes deeper containers, writes the comma.
+    func beginItem(depth: Int) throws {
+        guard frames.count >= depth else { throw OutOfOrder() }
+        closeFrames(above: depth)
+        if frames[depth - 1].count > 0 { bytes.append(UInt8(ascii: ",")) }
+        frames[depth - 1].count += 1
+    }
+
+    /// Opens a container (`{` or `[`) at `depth`, unless the encoder at that depth already did.
+    func open(_ opening: UInt8, _ closing: UInt8, depth: Int) throws -> Int {
+        if frames.count == depth + 1, frames[depth].close == closing { return depth + 1 }
+        guard frames.count == depth else { throw OutOfOrder() }
+        bytes.append(opening)
+        frames.append((closing, 0))
+        return depth + 1
+    }
+
+    func key(_ key: some CodingKey) {
+        JSONValue.writeString(key.stringValue, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    func writeNumber<N: BinaryInteger>(_ value: N) { bytes.append(contentsOf: String(value).utf8) }
+
+    func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws {
+        guard value.isFinite else { throw OutOfOrder() }
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    /// A whole value whose encoder sits at `depth` (its containers open at `depth`).
+    func encodeValue<T: Encodable>(_ value: T, depth: Int) throws {
+        switch value {
+        case let data as Data:
+            JSONValue.writeString(data.base64EncodedString(), into: &bytes)
+        case let url as URL:
+            JSONValue.writeString(url.absoluteString, into: &bytes)
+        case let decimal as Decimal:
+            bytes.append(contentsOf: decimal.description.utf8)
+        default:
+            let before = bytes.count
+            try value.encode(to: StateEncoder(writer: self, depth: depth, codingPath: []))
+            if bytes.count == before { bytes.append(contentsOf: "{}".utf8) }
+        }
+    }
+}
+
+struct StateEncoder: Encoder {
+    let writer: StateWriter
+    let depth: Int
+    var codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let inner = try? writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"), depth: depth)
+        return KeyedEncodingContainer(Keyed<Key>(writer: writer, depth: inner ?? -1, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let inner = try? writer.open(UInt8(ascii: "["), UInt8(ascii: "]"), depth: depth)
+        return Unkeyed(writer: writer, depth: inner ?? -1, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        Single(writer: writer, depth: depth, codingPath: codingPath)
+    }
+
+    struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let writer: StateWriter
+        /// Depth of this container's frame (-1: it could not be opened; every call throws).
+        let depth: Int
+        var codingPath: [any CodingKey]
+
+        private func member(_ key: Key) throws {
+            guard depth > 0 else { throw StateWriter.OutOfOrder() }
+            try writer.beginItem(depth: depth)
+            writer.key(key)
+        }
+
+        mutating func encodeNil(forKey key: Key) throws {
+            try member(key)
+            writer.bytes.append(contentsOf: "null".utf8)
+        }
+        mutating func encode(_ value: Bool, forKey key: Key) throws {
+            try member(key)
+            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        }
+        mutating func encode(_ value: String, forKey key: Key) throws {
+            try member(key)
+            JSONValue.writeString(value, into: &writer.bytes)
+        }
+        mutating func encode(_ value: Double, forKey key: Key) throws {
+            try member(key)
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Float, forKey key: Key) throws {
+            try member(key)
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Int, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int8, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int16, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt8, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt16, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt32, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt64, forKey key: Key) throws { try integer(value, key) }
+
+        private func integer(_ value: some BinaryInteger, _ key: Key) throws {
+            try member(key)
+            writer.writeNumber(value)
+        }
+
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            try member(key)
+            try writer.encodeValue(value, depth: depth)
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+            -> KeyedEncodingContainer<NestedKey>
+        {
+            let inner = try? { () throws -> Int in
+                try member(key)
+                return try writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"), depth: depth)
+            }()
+            return KeyedEncodingContainer(
+                Keyed<NestedKey>(writer: writer, depth: inner ?? -1, codingPath: codingPath + [key]))
+        }
+
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            let inner = try? { () throws -> Int in
+                try member(key)
+                return try writer.open(UInt8(ascii: "["), UInt8(ascii: "]"), depth: depth)
+            }()
+            return Unkeyed(writer: writer, depth: inner ?? -1, codingPath: codingPath + [key])
+        }
+
+        mutating func superEncoder() -> any Encoder { Failing(codingPath: codingPath) }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { Failing(codingPath: codingPath) }
+    }
+
+    struct Unkeyed: UnkeyedEncodingContainer {
+        let writer: StateWriter
+        let depth: Int
+        var codingPath: [any CodingKey]
+        var count = 0
+
+        private mutating func item() throws {
+            guard depth > 0 else { throw StateWriter.OutOfOrder() }
+            try writer.beginItem(depth: depth)
+            count += 1
+        }
+
+        mutating func encodeNil() throws {
+            try item()
+            writer.bytes.append(contentsOf: "null".utf8)
+        }
+        mutating func encode(_ value: Bool) throws {
+            try item()
+            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        }
+        mutating func encode(_ value: String) throws {
+            try item()
+            JSONValue.writeString(value, into: &writer.bytes)
+        }
+        mutating func encode(_ value: Double) throws {
+            try item()
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Float) throws {
+            try item()
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Int) throws { try integer(value) }
+        mutating func encode(_ value: Int8) throws { try integer(value) }
+        mutating func encode(_ value: Int16) throws { try integer(value) }
+        mutating func encode(_ value: Int32) throws { try integer(value) }
+        mutating func encode(_ value: Int64) throws { try integer(value) }
+        mutating func encode(_ value: UInt) throws { try integer(value) }
+        mutating func encode(_ value: UInt8) throws { try integer(value) }
+        mutating func encode(_ value: UInt16) throws { try integer(value) }
+        mutating func encode(_ value: UInt32) throws { try integer(value) }
+        mutating func encode(_ value: UInt64) throws { try integer(value) }
+
+        private mutating func integer(_ value: some BinaryInteger) throws {
+            try item()
+            writer.writeNumber(value)
+        }
+
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            try item()
+            try writer.encodeValue(value, depth: depth)
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
+            -> KeyedEncodingContainer<NestedKey>
+        {
+            var copy = self
+            let inner = try? { () throws -> Int in
+                try copy.item()
+                return try writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"), depth: depth)
+            }()
+            count = copy.count
+            return KeyedEncodingContainer(Keyed<NestedKey>(writer: writer, depth: inner ?? -1, codingPath: codingPath))
+        }
+
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+            var copy = self
+            let inner = try? { () throws -> Int in
+                try copy.item()
+                return try writer.open(UInt8(ascii: "["), UInt8(ascii: "]"), depth: depth)
+            }()
+            count = copy.count
+            return Unkeyed(writer: writer, depth: inner ?? -1, codingPath: codingPath)
+        }
+
+        mutating func superEncoder() -> any Encoder { Failing(codingPath: codingPath) }
+    }
+
+    /// A single value, written where the encoder stands.
+    struct Single: SingleValueEncodingContainer {
+        let writer: StateWriter
+        let depth: Int
+        var codingPath: [any CodingKey]
+
+        private func ready() throws {
+            // Nothing of this encoder's may be open: a single value is all it writes.
+            guard writer.frames.count == depth else { throw StateWriter.OutOfOrder() }
+        }
+
+        mutating func encodeNil() throws {
+            try ready()
+            writer.bytes.append(contentsOf: "null".utf8)
+        }
+        mutating func encode(_ value: Bool) throws {
+            try ready()
+            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        }
+        mutating func encode(_ value: String) throws {
+            try ready()
+            JSONValue.writeString(value, into: &writer.bytes)
+        }
+        mutating func encode(_ value: Double) throws {
+            try ready()
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Float) throws {
+            try ready()
+            try writer.writeFloat(value)
+        }
+        mutating func encode(_ value: Int) throws { try integer(value) }
+        mutating func encode(_ value: Int8) throws { try integer(value) }
+        mutating func encode(_ value: Int16) throws { try integer(value) }
+        mutating func encode(_ value: Int32) throws { try integer(value) }
+        mutating func encode(_ value: Int64) throws { try integer(value) }
+        mutating func encode(_ value: UInt) throws { try integer(value) }
+        mutating func encode(_ value: UInt8) throws { try integer(value) }
+        mutating func encode(_ value: UInt16) throws { try integer(value) }
+        mutating func encode(_ value: UInt32) throws { try integer(value) }
+        mutating func encode(_ value: UInt64) throws { try integer(value) }
+
+        private func integer(_ value: some BinaryInteger) throws {
+            try ready()
+            writer.writeNumber(value)
+        }
+
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            try ready()
+            try writer.encodeValue(value, depth: depth)
+        }
+    }
+
+    /// `superEncoder` (class hierarchies): not used by Relance's states; Foundation's coder
+    /// takes over.
+    struct Failing: Encoder {
+        var codingPath: [any CodingKey]
+        var userInfo: [CodingUserInfoKey: Any] { [:] }
+        func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+            KeyedEncodingContainer(Keyed<Key>(writer: StateWriter(), depth: -1, codingPath: codingPath))
+        }
+        func unkeyedContainer() -> any UnkeyedEncodingContainer {
+            Unkeyed(writer: StateWriter(), depth: -1, codingPath: codingPath)
+        }
+        func singleValueContainer() -> any SingleValueEncodingContainer {
+            Single(writer: StateWriter(), depth: -1, codingPath: codingPath)
+        }
+    }
+}
+
+// MARK: Decoding
+
+struct StateDecoder: Decoder {
+    let value: JSONValue
+    var codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func mismatch(_ expected: String) -> DecodingError {
+        .typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "expected \(expected)"))
+    }
+
+    func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
+        if type == Data.self {
+            guard case .string(let text) = value, let data = Data(base64Encoded: text) else {
+                throw mismatch("base64 data")
+            }
+            return data as! T
+        }
+        if type == URL.self {
+            guard case .string(let text) = value, let url = URL(string: text) else { throw mismatch("a URL") }
+            return url as! T
+        }
+        if type == Decimal.self {
+            guard case .number(let literal) = value, let decimal = Decimal(string: literal) else {
+                throw mismatch("a number")
+            }
+            return decimal as! T
+        }
+        return try T(from: self)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let members) = value else { throw mismatch("an object") }
+        return KeyedDecodingContainer(Keyed<Key>(members: members, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let elements) = value else { throw mismatch("an array") }
+        return Unkeyed(elements: elements, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(decoder: self) }
+
+    /// Reads primitives out of a JSON value.
+    static func integer<N: FixedWidthInteger>(_ value: JSONValue, _ decoder: StateDecoder) throws -> N {
+        guard case .number(let literal) = value else { throw decoder.mismatch("a number") }
+        if let exact = N(literal) { return exact }
+        // `1e3` or `1000.0`: a whole number written another way.
+        guard let double = Double(literal), let exact = N(exactly: double) else {
+            throw decoder.mismatch("a whole number that fits")
+        }
+        return exact
+    }
+
+    static func float<F: LosslessStringConvertible>(_ value: JSONValue, _ decoder: StateDecoder) throws -> F {
+        guard case .number(let literal) = value, let number = F(literal) else { throw decoder.mismatch("a number") }
+        return number
+    }
+
+    struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let members: [(key: String, value: JSONValue)]
+        var codingPath: [any CodingKey]
+
+        var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }
+
+        func contains(_ key: Key) -> Bool { members.contains { $0.key == key.stringValue } }
+
+        private func child(_ key: Key) throws -> StateDecoder {
+            let name = key.stringValue
+            guard let member = members.first(where: { $0.key == name }) else {
+                throw DecodingError.keyNotFound(
+                    key, .init(codingPath: codingPath, debugDescription: "no member \"\(name)\""))
+            }
+            return StateDecoder(value: member.value, codingPath: codingPath + [key])
+        }
+
+        func decodeNil(forKey key: Key) throws -> Bool { try child(key).value == .null }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+            let decoder = try child(key)
+            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
+            return flag
+        }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String {
+            let decoder = try child(key)
+            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
+            return text
+        }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+            let decoder = try child(key)
+            return try StateDecoder.float(decoder.value, decoder)
+        }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+            let decoder = try child(key)
+            return try StateDecoder.float(decoder.value, decoder)
+        }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(key) }
+        func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(key) }
+        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(key) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(key) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(key) }
+        func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(key) }
+        func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(key) }
+        func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(key) }
+        func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(key) }
+        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(key) }
+
+        private func integer<N: FixedWidthInteger>(_ key: Key) throws -> N {
+            let decoder = try child(key)
+            return try StateDecoder.integer(decoder.value, decoder)
+        }
+
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            try child(key).decodeValue(type)
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+            -> KeyedDecodingContainer<NestedKey>
+        {
+            try child(key).container(keyedBy: type)
+        }
+
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            try child(key).unkeyedContainer()
+        }
+
+        func superDecoder() throws -> any Decoder { throw StateWriter.OutOfOrder() }
+        func superDecoder(forKey key: Key) throws -> any Decoder { throw StateWriter.OutOfOrder() }
+    }
+
+    struct Unkeyed: UnkeyedDecodingContainer {
+        let elements: [JSONValue]
+        var codingPath: [any CodingKey]
+        var currentIndex = 0
+
+        var count: Int? { elements.count }
+        var isAtEnd: Bool { currentIndex >= elements.count }
+
+        private mutating func next() throws -> StateDecoder {
+            guard !isAtEnd else {
+                throw DecodingError.valueNotFound(
+                    Any.self, .init(codingPath: codingPath, debugDescription: "the array has no more elements"))
+            }
+            defer { currentIndex += 1 }
+            return StateDecoder(value: elements[currentIndex], codingPath: codingPath)
+        }
+
+        mutating func decodeNil() throws -> Bool {
+            guard !isAtEnd, elements[currentIndex] == .null else { return false }
+            currentIndex += 1
+            return true
+        }
+        mutating func decode(_ type: Bool.Type) throws -> Bool {
+            let decoder = try next()
+            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
+            return flag
+        }
+        mutating func decode(_ type: String.Type) throws -> String {
+            let decoder = try next()
+            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
+            return text
+        }
+        mutating func decode(_ type: Double.Type) throws -> Double {
+            let decoder = try next()
+            return try StateDecoder.float(decoder.value, decoder)
+        }
+        mutating func decode(_ type: Float.Type) throws -> Float {
+            let decoder = try next()
+            return try StateDecoder.float(decoder.value, decoder)
+        }
+        mutating func decode(_ type: Int.Type) throws -> Int { try integer() }
+        mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer() }
+        mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer() }
+        mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer() }
+        mutating func decode(_ type: Int64.Type) throws -> Int64 { try integer() }
+        mutating func decode(_ type: UInt.Type) throws -> UInt { try integer() }
+        mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try integer() }
+        mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try integer() }
+        mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer() }
+        mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer() }
+
+        private mutating func integer<N: FixedWidthInteger>() throws -> N {
+            let decoder = try next()
+            return try StateDecoder.integer(decoder.value, decoder)
+        }
+
+        mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decodeValue(type) }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+            -> KeyedDecodingContainer<NestedKey>
+        {
+            try next().container(keyedBy: type)
+        }
+
+        mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+            try next().unkeyedContainer()
+        }
+
+        mutating func superDecoder() throws -> any Decoder { throw StateWriter.OutOfOrder() }
+    }
+
+    struct Single: SingleValueDecodingContainer {
+        let decoder: StateDecoder
+        var codingPath: [any CodingKey] { decoder.codingPath }
+
+        func decodeNil() -> Bool { decoder.value == .null }
+        func decode(_ type: Bool.Type) throws -> Bool {
+            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
+            return flag
+        }
+        func decode(_ type: String.Type) throws -> String {
+            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
+            return text
+        }
+        func decode(_ type: Double.Type) throws -> Double { try StateDecoder.float(decoder.value, decoder) }
+        func decode(_ type: Float.Type) throws -> Float { try StateDecoder.float(decoder.value, decoder) }
+        func decode(_ type: Int.Type) throws -> Int { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: Int8.Type) throws -> Int8 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: Int16.Type) throws -> Int16 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: Int32.Type) throws -> Int32 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: Int64.Type) throws -> Int64 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: UInt.Type) throws -> UInt { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decodeValue(type) }
+    }
+}
