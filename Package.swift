@@ -234,6 +234,11 @@ let package = Package(
             path: "Benchmarks/ReconciliationBench"
         ),
         .executableTarget(
+            name: "payment-retry-bench",
+            dependencies: ["BenchSupport", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            path: "Benchmarks/PaymentRetryBench"
+        ),
+        .executableTarget(
             name: "prepaid-bench",
             dependencies: ["BenchSupport", "PrepaidService", "RelanceRuntime", "RelanceDomain"],
             path: "Benchmarks/PrepaidBench"

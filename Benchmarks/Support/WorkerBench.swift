@@ -94,7 +94,6 @@ public struct WorkerBench: Sendable {
         runtimeConfiguration.clockTopic = clockTopic
         runtimeConfiguration.changelogTopic = "bench.changelog.\(rounds)"
         runtimeConfiguration.batchMaxEvents = batch
-        runtimeConfiguration.batchMaxMilliseconds = 1000
         runtimeConfiguration.abortedRecordsVisible = true
         runtimeConfiguration.logLevel = .warning
         let runtime = WorkerRuntime(worker: make(input, output), configuration: runtimeConfiguration)
