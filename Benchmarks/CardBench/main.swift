@@ -112,9 +112,8 @@ let december2026 = YearMonth(year: 2026, month: 12)
 var evaluateRounds: [Double] = []
 var storedRounds: [Double] = []
 var listed = 0
-let encoder = JSONEncoder()
-let decoder = JSONDecoder()
-let encoded = try watches.map { try encoder.encode($0) }
+// As the runtime stores state (StateCoding: Foundation's JSON form, its own coders).
+let encoded = try watches.map { try StateCoding.encode($0) }
 for _ in 0..<rounds {
     var copies = watches
     var effects = 0
@@ -126,9 +125,9 @@ for _ in 0..<rounds {
     storedRounds.append(
         try measure {
             for data in encoded {
-                var watch = try decoder.decode(CardWatch.self, from: data)
+                var watch = try StateCoding.decode(CardWatch.self, from: data)
                 _ = watch.evaluate(now: december2026)
-                _ = try encoder.encode(watch)
+                _ = try StateCoding.encode(watch)
             }
         })
 }

@@ -94,12 +94,11 @@ for _ in 0..<rounds {
     var ledger = big
     reconcileRounds.append(measure { allocationCount = ledger.reconcile().count })
 }
-let encoder = JSONEncoder()
-let decoder = JSONDecoder()
+// As the runtime stores state (StateCoding: Foundation's JSON form, its own coders).
 let bigState = ReconciliationWorker.State(ledger: big)
-let bigBytes = try encoder.encode(bigState)
+let bigBytes = try StateCoding.encode(bigState)
 let codecRounds = try (0..<rounds).map { _ in
-    try measure { _ = try encoder.encode(try decoder.decode(ReconciliationWorker.State.self, from: bigBytes)) }
+    try measure { _ = try StateCoding.encode(try StateCoding.decode(ReconciliationWorker.State.self, from: bigBytes)) }
 }
 say(
     "reconcile of one account with \(itemCount) open items: \(allocationCount) allocations in "
@@ -120,7 +119,7 @@ func typical(_ n: Int) throws -> ReconciliationWorker.State {
 let encodedBaseline = residentBytes()
 var encoded: [String: [UInt8]] = [:]
 encoded.reserveCapacity(memoryAccounts)
-for n in 0..<memoryAccounts { encoded["acct-\(n)"] = Array(try encoder.encode(try typical(n))) }
+for n in 0..<memoryAccounts { encoded["acct-\(n)"] = try StateCoding.encode(try typical(n)) }
 let encodedBytes = residentBytes() - encodedBaseline
 say(
     "memory: \(memoryAccounts) accounts of 5 open items held encoded (as after a restore): RSS "

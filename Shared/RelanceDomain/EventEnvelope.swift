@@ -197,7 +197,7 @@ public struct EventValidator: Sendable {
             for (key, member) in members {
                 // The path is spelt out only for a refusal.
                 func memberPath() -> String { "\(path()).\(key)" }
-                if key == "amount" || key.utf8.hasSuffix("Amount".utf8) {
+                if key == "amount" || key.utf8.hasSuffix("Amount") {
                     switch member {
                     case .number(let literal):
                         if literal.utf8.first == UInt8(ascii: "-") && literal != "-0" {
@@ -209,7 +209,7 @@ public struct EventValidator: Sendable {
                     case .null: break
                     default: throw InputRejection.amountNotANumber(path: memberPath())
                     }
-                } else if key == "currency" || key.utf8.hasSuffix("Currency".utf8) {
+                } else if key == "currency" || key.utf8.hasSuffix("Currency") {
                     guard let code = member.stringValue else {
                         if member == .null { continue }
                         throw InputRejection.wrongType(field: memberPath(), expected: "an ISO 4217 code")
@@ -238,7 +238,7 @@ public struct EventValidator: Sendable {
     public static func parseUTCTimestamp(_ text: String) -> Date? { parseTimestamp(text) }
 
     static func parseTimestamp(_ text: String) -> Date? {
-        let zulu = text.utf8.hasSuffix("+00:00".utf8) ? String(text.dropLast(6)) + "Z" : text
+        let zulu = text.utf8.hasSuffix("+00:00") ? String(text.dropLast(6)) + "Z" : text
         return Timestamp.parseMilliseconds(zulu).map { Timestamp.date(milliseconds: $0) }
     }
 
@@ -246,7 +246,12 @@ public struct EventValidator: Sendable {
 
 extension String.UTF8View {
     /// Byte-wise suffix test (no Unicode rules: for ASCII names and markers).
-    func hasSuffix(_ suffix: String.UTF8View) -> Bool {
-        count >= suffix.count && self.suffix(suffix.count).elementsEqual(suffix)
+    func hasSuffix(_ suffix: StaticString) -> Bool {
+        var text = String(self)
+        return text.withUTF8 { bytes in
+            let length = suffix.utf8CodeUnitCount
+            guard bytes.count >= length else { return false }
+            return memcmp(bytes.baseAddress! + (bytes.count - length), suffix.utf8Start, length) == 0
+        }
     }
 }

@@ -167,7 +167,11 @@ public struct JSONSchema: Sendable {
                 }
             }
         case (.string, .string(let text)):
-            let length = minLength == nil && maxLength == nil ? 0 : text.unicodeScalars.count
+            // Characters are counted only when a bound needs it (nearly every string has just
+            // "not empty").
+            let length =
+                maxLength == nil && (minLength ?? 0) <= 1
+                ? (text.isEmpty ? 0 : 1) : text.unicodeScalars.count
             if let minLength, length < minLength {
                 throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
             }
