@@ -32,7 +32,12 @@ public enum StateCoding {
         let writer = StateWriter()
         try writer.encodeValue(value, depth: 0)
         writer.closeFrames(above: 0)
-        return writer.bytes
+        // Kept as is by whoever holds states encoded: not twice the bytes it needs.
+        let bytes = writer.bytes
+        guard bytes.capacity - bytes.count > 64 else { return bytes }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: bytes)
+        }
     }
 
     static func fastDecode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
@@ -53,7 +58,7 @@ final class StateWriter {
 
     struct OutOfOrder: Error {}
 
-    init() { bytes.reserveCapacity(256) }
+    init() { bytes.reserveCapacity(128) }
 
     func closeFrames(above depth: Int) {
         while frames.count > depth { bytes.append(frames.removeLast().close) }
