@@ -86,6 +86,10 @@ final class StateWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    // The primitives, written the same from every kind of container.
+    func writeNull() { bytes.append(contentsOf: "null".utf8) }
+    func write(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    func write(_ value: String) { JSONValue.writeString(value, into: &bytes) }
     func writeNumber<N: BinaryInteger>(_ value: N) { bytes.append(contentsOf: String(value).utf8) }
 
     func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws {
@@ -144,15 +148,15 @@ struct StateEncoder: Encoder {
 
         mutating func encodeNil(forKey key: Key) throws {
             try member(key)
-            writer.bytes.append(contentsOf: "null".utf8)
+            writer.writeNull()
         }
         mutating func encode(_ value: Bool, forKey key: Key) throws {
             try member(key)
-            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+            writer.write(value)
         }
         mutating func encode(_ value: String, forKey key: Key) throws {
             try member(key)
-            JSONValue.writeString(value, into: &writer.bytes)
+            writer.write(value)
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             try member(key)
@@ -220,15 +224,15 @@ struct StateEncoder: Encoder {
 
         mutating func encodeNil() throws {
             try item()
-            writer.bytes.append(contentsOf: "null".utf8)
+            writer.writeNull()
         }
         mutating func encode(_ value: Bool) throws {
             try item()
-            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+            writer.write(value)
         }
         mutating func encode(_ value: String) throws {
             try item()
-            JSONValue.writeString(value, into: &writer.bytes)
+            writer.write(value)
         }
         mutating func encode(_ value: Double) throws {
             try item()
@@ -297,15 +301,15 @@ struct StateEncoder: Encoder {
 
         mutating func encodeNil() throws {
             try ready()
-            writer.bytes.append(contentsOf: "null".utf8)
+            writer.writeNull()
         }
         mutating func encode(_ value: Bool) throws {
             try ready()
-            writer.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+            writer.write(value)
         }
         mutating func encode(_ value: String) throws {
             try ready()
-            JSONValue.writeString(value, into: &writer.bytes)
+            writer.write(value)
         }
         mutating func encode(_ value: Double) throws {
             try ready()
@@ -397,19 +401,29 @@ struct StateDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(decoder: self) }
 
-    /// Reads primitives out of a JSON value.
-    static func integer<N: FixedWidthInteger>(_ value: JSONValue, _ decoder: StateDecoder) throws -> N {
-        guard case .number(let literal) = value else { throw decoder.mismatch("a number") }
+    // The primitives, read the same by every kind of container.
+    func bool() throws -> Bool {
+        guard case .bool(let flag) = value else { throw mismatch("true or false") }
+        return flag
+    }
+
+    func string() throws -> String {
+        guard case .string(let text) = value else { throw mismatch("a string") }
+        return text
+    }
+
+    func integer<N: FixedWidthInteger>() throws -> N {
+        guard case .number(let literal) = value else { throw mismatch("a number") }
         if let exact = N(literal) { return exact }
         // `1e3` or `1000.0`: a whole number written another way.
         guard let double = Double(literal), let exact = N(exactly: double) else {
-            throw decoder.mismatch("a whole number that fits")
+            throw mismatch("a whole number that fits")
         }
         return exact
     }
 
-    static func float<F: LosslessStringConvertible>(_ value: JSONValue, _ decoder: StateDecoder) throws -> F {
-        guard case .number(let literal) = value, let number = F(literal) else { throw decoder.mismatch("a number") }
+    func float<F: LosslessStringConvertible>() throws -> F {
+        guard case .number(let literal) = value, let number = F(literal) else { throw mismatch("a number") }
         return number
     }
 
@@ -433,24 +447,10 @@ struct StateDecoder: Decoder {
         }
 
         func decodeNil(forKey key: Key) throws -> Bool { try child(key).value == .null }
-        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
-            let decoder = try child(key)
-            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
-            return flag
-        }
-        func decode(_ type: String.Type, forKey key: Key) throws -> String {
-            let decoder = try child(key)
-            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
-            return text
-        }
-        func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-            let decoder = try child(key)
-            return try StateDecoder.float(decoder.value, decoder)
-        }
-        func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
-            let decoder = try child(key)
-            return try StateDecoder.float(decoder.value, decoder)
-        }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try child(key).bool() }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try child(key).string() }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try child(key).float() }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try child(key).float() }
         func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(key) }
         func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(key) }
         func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(key) }
@@ -462,10 +462,7 @@ struct StateDecoder: Decoder {
         func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(key) }
         func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(key) }
 
-        private func integer<N: FixedWidthInteger>(_ key: Key) throws -> N {
-            let decoder = try child(key)
-            return try StateDecoder.integer(decoder.value, decoder)
-        }
+        private func integer<N: FixedWidthInteger>(_ key: Key) throws -> N { try child(key).integer() }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             try child(key).decodeValue(type)
@@ -507,24 +504,10 @@ struct StateDecoder: Decoder {
             currentIndex += 1
             return true
         }
-        mutating func decode(_ type: Bool.Type) throws -> Bool {
-            let decoder = try next()
-            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
-            return flag
-        }
-        mutating func decode(_ type: String.Type) throws -> String {
-            let decoder = try next()
-            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
-            return text
-        }
-        mutating func decode(_ type: Double.Type) throws -> Double {
-            let decoder = try next()
-            return try StateDecoder.float(decoder.value, decoder)
-        }
-        mutating func decode(_ type: Float.Type) throws -> Float {
-            let decoder = try next()
-            return try StateDecoder.float(decoder.value, decoder)
-        }
+        mutating func decode(_ type: Bool.Type) throws -> Bool { try next().bool() }
+        mutating func decode(_ type: String.Type) throws -> String { try next().string() }
+        mutating func decode(_ type: Double.Type) throws -> Double { try next().float() }
+        mutating func decode(_ type: Float.Type) throws -> Float { try next().float() }
         mutating func decode(_ type: Int.Type) throws -> Int { try integer() }
         mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer() }
         mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer() }
@@ -536,10 +519,7 @@ struct StateDecoder: Decoder {
         mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer() }
         mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer() }
 
-        private mutating func integer<N: FixedWidthInteger>() throws -> N {
-            let decoder = try next()
-            return try StateDecoder.integer(decoder.value, decoder)
-        }
+        private mutating func integer<N: FixedWidthInteger>() throws -> N { try next().integer() }
 
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decodeValue(type) }
 
@@ -561,26 +541,20 @@ struct StateDecoder: Decoder {
         var codingPath: [any CodingKey] { decoder.codingPath }
 
         func decodeNil() -> Bool { decoder.value == .null }
-        func decode(_ type: Bool.Type) throws -> Bool {
-            guard case .bool(let flag) = decoder.value else { throw decoder.mismatch("true or false") }
-            return flag
-        }
-        func decode(_ type: String.Type) throws -> String {
-            guard case .string(let text) = decoder.value else { throw decoder.mismatch("a string") }
-            return text
-        }
-        func decode(_ type: Double.Type) throws -> Double { try StateDecoder.float(decoder.value, decoder) }
-        func decode(_ type: Float.Type) throws -> Float { try StateDecoder.float(decoder.value, decoder) }
-        func decode(_ type: Int.Type) throws -> Int { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: Int8.Type) throws -> Int8 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: Int16.Type) throws -> Int16 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: Int32.Type) throws -> Int32 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: Int64.Type) throws -> Int64 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: UInt.Type) throws -> UInt { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: UInt8.Type) throws -> UInt8 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: UInt16.Type) throws -> UInt16 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: UInt32.Type) throws -> UInt32 { try StateDecoder.integer(decoder.value, decoder) }
-        func decode(_ type: UInt64.Type) throws -> UInt64 { try StateDecoder.integer(decoder.value, decoder) }
+        func decode(_ type: Bool.Type) throws -> Bool { try decoder.bool() }
+        func decode(_ type: String.Type) throws -> String { try decoder.string() }
+        func decode(_ type: Double.Type) throws -> Double { try decoder.float() }
+        func decode(_ type: Float.Type) throws -> Float { try decoder.float() }
+        func decode(_ type: Int.Type) throws -> Int { try decoder.integer() }
+        func decode(_ type: Int8.Type) throws -> Int8 { try decoder.integer() }
+        func decode(_ type: Int16.Type) throws -> Int16 { try decoder.integer() }
+        func decode(_ type: Int32.Type) throws -> Int32 { try decoder.integer() }
+        func decode(_ type: Int64.Type) throws -> Int64 { try decoder.integer() }
+        func decode(_ type: UInt.Type) throws -> UInt { try decoder.integer() }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try decoder.integer() }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try decoder.integer() }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try decoder.integer() }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try decoder.integer() }
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decodeValue(type) }
     }
 }
