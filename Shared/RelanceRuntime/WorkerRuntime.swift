@@ -205,7 +205,6 @@ public actor WorkerRuntime<W: Worker> {
 
     private func process(_ batch: [KafkaMessage]) async throws {
         try await processRecords(batch)
-        try writeChangedAccounts()
         try await flushOutbox()
     }
 
@@ -228,10 +227,12 @@ public actor WorkerRuntime<W: Worker> {
         dirty.removeAll(keepingCapacity: true)
     }
 
-    /// Hands the open batch's records to the producer, beginning its transaction, unless the
-    /// previous batch's commit is still running: then they wait in the outbox (`force`
-    /// waits for that commit instead).
+    /// Hands the open batch's records — its outputs and dead letters so far, then the
+    /// changelog records of the accounts they changed — to the producer, beginning its
+    /// transaction, unless the previous batch's commit is still running: then they wait in
+    /// the outbox (`force` waits for that commit instead).
     private func flushOutbox(force: Bool = false) async throws {
+        try writeChangedAccounts()
         guard let producer, !outbox.isEmpty || force else { return }
         if pendingCommit != nil {
             guard pendingCommitDone || force else { return }
@@ -383,7 +384,6 @@ public actor WorkerRuntime<W: Worker> {
                 beginIfNeeded()
                 touched.insert(store.partition)
                 try await fireDueTimers(store)
-                try writeChangedAccounts()
                 try await flushOutbox()
             }
         }
@@ -486,7 +486,6 @@ public actor WorkerRuntime<W: Worker> {
     /// both batches' state changes.
     private func commitBatch() async throws {
         guard inTransaction, let producer, let consumer else { return }
-        try writeChangedAccounts()
         var checkpoints: [ProducerMessage] = []
         var offsets: [TopicPartitionOffset] = []
         for partition in touched.sorted() {
@@ -503,7 +502,8 @@ public actor WorkerRuntime<W: Worker> {
         let started = batchStart
         let checkpointAfterFlush = configuration.abortedRecordsVisible
         let metrics = self.metrics
-        // The previous commit must be done before this batch's transaction begins.
+        // The rest of the batch's records; the previous commit must be done before this
+        // batch's transaction begins.
         try await flushOutbox(force: true)
         endTransaction()
         let finished = Flag()
