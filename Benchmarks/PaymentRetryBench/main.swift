@@ -65,25 +65,14 @@ for payment in 0..<2 {
         events.append(failure(n, account: account, paymentID: "pay-\(account)-\(payment)"))
     }
 }
-var worked: [Double] = []
-var echoed: [Double] = []
-for _ in 0..<rounds {
-    worked.append(
-        try await bench.run(events) { input, _ in
-            var worker = PaymentRetryWorker()
-            worker.inputTopics = [input]
-            return worker
-        })
-    echoed.append(
-        try await bench.run(events) {
-            WorkerBench.EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: PaymentRetryWorker().eventTypes)
-        })
+let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+    var worker = PaymentRetryWorker()
+    worker.inputTopics = [input]
+    return worker
 }
 say(
     "payment-retry: \(events.count) first failures (\(accountCount) accounts), exactly-once: "
-        + "\(format(Double(events.count) / median(worked))) events/s (target ≥ 50000); echo worker on the same "
-        + "events \(format(Double(events.count) / median(echoed))) events/s; ratio "
-        + "\(format2(median(echoed) / median(worked)))")
+        + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))
 
 // MARK: 2. Latency at a fixed offered load
 

@@ -41,22 +41,11 @@ for round in 0..<usagePerAccount {
     }
 }
 let bench = try await WorkerBench(partitions: 16, clock: Date(timeIntervalSince1970: 1_793_491_200))
-var worked: [Double] = []
-var echoed: [Double] = []
-for _ in 0..<rounds {
-    worked.append(
-        try await bench.run(events) { input, _ in
-            var worker = PrepaidWorker()
-            worker.inputTopics = [input]
-            return worker
-        })
-    echoed.append(
-        try await bench.run(events) {
-            WorkerBench.EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: PrepaidWorker().eventTypes)
-        })
+let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+    var worker = PrepaidWorker()
+    worker.inputTopics = [input]
+    return worker
 }
 say(
     "prepaid: \(events.count) events (\(accountCount) accounts' settings, \(accountCount * usagePerAccount) usage "
-        + "events), exactly-once: \(format(Double(events.count) / median(worked))) events/s (target ≥ 50000); "
-        + "echo worker on the same events \(format(Double(events.count) / median(echoed))) events/s; ratio "
-        + "\(format2(median(echoed) / median(worked)))")
+        + "events), exactly-once: " + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))

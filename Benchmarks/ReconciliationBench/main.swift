@@ -58,26 +58,14 @@ for n in 0..<accountCount {
             ])))
 }
 let bench = try await WorkerBench(partitions: 16, clock: Date(timeIntervalSince1970: 1_793_491_200))
-var worked: [Double] = []
-var echoed: [Double] = []
-for _ in 0..<rounds {
-    worked.append(
-        try await bench.run(events) { input, output in
-            var worker = ReconciliationWorker()
-            worker.inputTopics = [input]
-            return worker
-        })
-    echoed.append(
-        try await bench.run(events) {
-            WorkerBench.EchoWorker(
-                inputTopics: [$0], outputTopics: [$1], eventTypes: ReconciliationWorker().eventTypes)
-        })
+let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+    var worker = ReconciliationWorker()
+    worker.inputTopics = [input]
+    return worker
 }
 say(
     "reconciliation: \(events.count) ledger events (\(accountCount) accounts), exactly-once: "
-        + "\(format(Double(events.count) / median(worked))) events/s (target ≥ 50000); echo worker on the same "
-        + "events \(format(Double(events.count) / median(echoed))) events/s; ratio "
-        + "\(format2(median(echoed) / median(worked)))")
+        + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))
 
 // 2. One account with many open items.
 var big = ReconciliationLedger()

@@ -56,6 +56,30 @@ public struct WorkerBench: Sendable {
         try await run(events, batch: batch, make).events
     }
 
+    /// `rounds` rounds, each running the worker made by `make(inputTopic)` and then an echo
+    /// worker accepting the same event types over `events`; the medians of the rounds' seconds.
+    public func againstEcho<W: Worker>(
+        _ events: [(key: String, value: [UInt8])], rounds: Int, _ make: @escaping (String) -> W
+    ) async throws -> (worker: Double, echo: Double) {
+        var worked: [Double] = []
+        var echoed: [Double] = []
+        for _ in 0..<rounds {
+            worked.append(try await run(events) { input, _ in make(input) })
+            echoed.append(
+                try await run(events) {
+                    EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: make($0).eventTypes)
+                })
+        }
+        return (median(worked), median(echoed))
+    }
+
+    /// "N events/s (target ≥ 50000); echo worker on the same events M events/s; ratio R", for
+    /// `count` events in these seconds.
+    public static func againstEchoLine(count: Int, worker: Double, echo: Double) -> String {
+        "\(format(Double(count) / worker)) events/s (target ≥ 50000); echo worker on the same events "
+            + "\(format(Double(count) / echo)) events/s; ratio \(format2(echo / worker))"
+    }
+
     /// Like `run`, then moves the clock to `fireAt` and also returns the seconds until `timers`
     /// durable timers have fired and been committed.
     public func run<W: Worker>(
