@@ -101,6 +101,13 @@ public actor WorkerRuntime<W: Worker> {
         self.changelogTopic = configuration.changelog(for: worker.name)
     }
 
+    /// One partition's accounts changed by a batch, for its changelog records.
+    struct ChangedAccounts: Sendable {
+        var partition: Int32
+        var header: KafkaHeader
+        var records: [(String, AccountRecord<W.State>?)]
+    }
+
     /// Asks the loop to finish its batch, commit, leave the group and return.
     public func stop() {
         stopRequested = true
@@ -208,31 +215,21 @@ public actor WorkerRuntime<W: Worker> {
         try await flushOutbox()
     }
 
-    /// The changelog records of the accounts changed since the last call, into the outbox:
-    /// written as the batch goes rather than all at its end, so that little is left to
-    /// deliver when it commits. An account changed again later in the batch is written again
-    /// (compaction keeps the last).
-    private func writeChangedAccounts() throws {
-        for (partition, accounts) in dirty {
-            guard let store = stores[partition] else { continue }
-            let header = [transactionHeader(partition)]
-            for accountID in accounts {
-                let value = try store.accounts[accountID].map { try Changelog.encode($0) }
-                outbox.append(
-                    ProducerMessage(
-                        topic: changelogTopic, partition: partition, key: Changelog.accountKey(accountID), value: value,
-                        headers: header))
-            }
+    /// The accounts the open batch changed, as they are now (copies: the next batch may
+    /// change them again while these are encoded and written).
+    private func changedAccounts() -> [ChangedAccounts] {
+        dirty.compactMap { partition, accounts in
+            guard let store = stores[partition] else { return nil }
+            return ChangedAccounts(
+                partition: partition, header: transactionHeader(partition),
+                records: accounts.map { ($0, store.accounts[$0]) })
         }
-        dirty.removeAll(keepingCapacity: true)
     }
 
-    /// Hands the open batch's records — its outputs and dead letters so far, then the
-    /// changelog records of the accounts they changed — to the producer, beginning its
-    /// transaction, unless the previous batch's commit is still running: then they wait in
+    /// Hands the open batch's records — its outputs and dead letters so far — to the
+    /// producer, beginning its transaction, unless the previous batch's commit is still running: then they wait in
     /// the outbox (`force` waits for that commit instead).
     private func flushOutbox(force: Bool = false) async throws {
-        try writeChangedAccounts()
         guard let producer, !outbox.isEmpty || force else { return }
         if pendingCommit != nil {
             guard pendingCommitDone || force else { return }
@@ -479,9 +476,11 @@ public actor WorkerRuntime<W: Worker> {
 
     // MARK: Transactions
 
-    /// Ends the open batch: its changelog records, checkpoints and input positions are made
-    /// now, from the state as it is, and its commit runs in the background while the next
-    /// batch is handled (that batch's records wait until the commit is done). A failed
+    /// Ends the open batch: its checkpoints and input positions are made now, with a copy
+    /// of each account it changed, and its commit runs in the background while the next
+    /// batch is handled (that batch's records wait until the commit is done). The commit
+    /// encodes the changed accounts' changelog records, once per account however many of
+    /// the batch's events changed it, on the other core. A failed
     /// commit surfaces at the next `finishPendingCommit`, and the recovery then drops
     /// both batches' state changes.
     private func commitBatch() async throws {
@@ -498,6 +497,8 @@ public actor WorkerRuntime<W: Worker> {
             store.lastTransaction = transactionID
             offsets += store.offsets.map { TopicPartitionOffset($0.key, partition, offset: $0.value) }
         }
+        let changed = changedAccounts()
+        let changelogTopic = self.changelogTopic
         let counts = self.counts
         let started = batchStart
         let checkpointAfterFlush = configuration.abortedRecordsVisible
@@ -510,6 +511,7 @@ public actor WorkerRuntime<W: Worker> {
         // Off the actor: the handling of the next batch keeps the actor busy.
         let task = Task.detached {
             defer { finished.value.store(true, ordering: .releasing) }
+            try await producer.enqueue(contentsOf: Self.changelogRecords(changed, topic: changelogTopic))
             // The checkpoints go last, once everything else of the transaction is written: on
             // a broker that shows aborted records, a checkpoint is what says a transaction is
             // whole.
@@ -520,6 +522,23 @@ public actor WorkerRuntime<W: Worker> {
             Self.committed(counts, started: started, metrics: metrics)
         }
         pendingCommit = (task, finished)
+    }
+
+    /// The changelog records of these accounts: each account's record, or a tombstone when it
+    /// has nothing left.
+    private static func changelogRecords(_ changed: [ChangedAccounts], topic: String) throws -> [ProducerMessage] {
+        var records: [ProducerMessage] = []
+        records.reserveCapacity(changed.reduce(0) { $0 + $1.records.count })
+        for partition in changed {
+            let headers = [partition.header]
+            for (accountID, record) in partition.records {
+                records.append(
+                    ProducerMessage(
+                        topic: topic, partition: partition.partition, key: Changelog.accountKey(accountID),
+                        value: try record.map { try Changelog.encode($0) }, headers: headers))
+            }
+        }
+        return records
     }
 
     private static func committed(_ counts: BatchCounts, started: ContinuousClock.Instant, metrics: RuntimeMetrics) {
