@@ -94,4 +94,62 @@ import Testing
             YearMonth(year: 2028, month: 3).start(in: paris) == Date(timeIntervalSince1970: 1_835_478_000),
             "1 March 2028 00:00 in Paris: February had 29 days")
     }
+
+    @Test func theNextChangeIsTheMonthBeforeExpiryThenTheExpiryMonth() {
+        var watch = CardWatch()
+        let january = YearMonth(year: 2027, month: 1)
+        _ = watch.save(Self.card("c1", 2027, 5), replacing: nil, now: january)
+        #expect(watch.nextChange(after: january) == nil, "paying nothing: nothing can change without an event")
+        _ = watch.schedule("sub-1", cardID: "c1", now: january)
+        #expect(watch.nextChange(after: january) == YearMonth(year: 2027, month: 4))
+        _ = watch.evaluate(now: YearMonth(year: 2027, month: 4))
+        #expect(watch.nextChange(after: YearMonth(year: 2027, month: 4)) == YearMonth(year: 2027, month: 5))
+        _ = watch.evaluate(now: YearMonth(year: 2027, month: 5))
+        #expect(watch.nextChange(after: YearMonth(year: 2027, month: 5)) == nil)
+        // Across the year end, and outside the wallet.
+        _ = watch.save(Self.card("c2", 2028, 1), replacing: nil, now: january)
+        _ = watch.schedule("sub-2", cardID: "c2", now: january)
+        _ = watch.save(Self.card("c3", 2027, 3, wallet: false), replacing: nil, now: january)
+        _ = watch.schedule("sub-3", cardID: "c3", now: january)
+        #expect(watch.nextChange(after: YearMonth(year: 2027, month: 6)) == YearMonth(year: 2027, month: 12))
+    }
+
+    /// The worker looks again only at `nextChange`: over random accounts and three years, that
+    /// gives exactly the effects of looking every month.
+    @Test func lookingOnlyAtTheNextChangeMissesNothing() {
+        var seed: UInt64 = 0x5EED
+        func random(_ n: Int) -> Int {
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+        let start = YearMonth(year: 2026, month: 11)
+        for _ in 0..<500 {
+            var watch = CardWatch()
+            for c in 0..<(1 + random(3)) {
+                let expires = YearMonth(year: 2026 + random(3), month: 1 + random(12))
+                _ = watch.save(
+                    Self.card("c\(c)", expires.year, expires.month, wallet: random(4) != 0), replacing: nil, now: start)
+                if random(3) != 0 { _ = watch.schedule("s\(c)", cardID: "c\(c)", now: start) }
+            }
+            var everyMonth = watch
+            var onlyDue = watch
+            var due = onlyDue.nextChange(after: start)
+            var month = start
+            for _ in 0..<40 {
+                month = month.next
+                let expected = everyMonth.evaluate(now: month)
+                if month == due {
+                    #expect(onlyDue.evaluate(now: month) == expected)
+                    due = onlyDue.nextChange(after: month)
+                } else {
+                    #expect(
+                        expected.isEmpty, "a change in \(month), no look planned (next: \(String(describing: due)))")
+                }
+                #expect(due.map { $0 > month } ?? true)
+            }
+        }
+    }
 }

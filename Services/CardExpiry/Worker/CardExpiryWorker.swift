@@ -89,12 +89,13 @@ public struct CardExpiryWorker: Worker {
                     ]))
             }
         }
-        // Look again at the next month boundary, while any card is saved.
+        // Look again at the first month boundary that can list a card or take one off: most
+        // accounts have none in a given month, so a boundary wakes only the accounts it changes.
         let (now, zone) = month(context)
-        if watch.cards.isEmpty {
-            context.cancelTimer(Self.monthTimer)
+        if let next = watch.nextChange(after: now) {
+            context.schedule(Self.monthTimer, at: next.start(in: zone))
         } else {
-            context.schedule(Self.monthTimer, at: now.next.start(in: zone))
+            context.cancelTimer(Self.monthTimer)
         }
     }
 }

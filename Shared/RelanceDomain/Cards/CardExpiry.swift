@@ -14,6 +14,10 @@ public struct YearMonth: Sendable, Codable, Hashable, Comparable, CustomStringCo
         month == 12 ? YearMonth(year: year + 1, month: 1) : YearMonth(year: year, month: month + 1)
     }
 
+    public var previous: YearMonth {
+        month == 1 ? YearMonth(year: year - 1, month: 12) : YearMonth(year: year, month: month - 1)
+    }
+
     public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
 
     /// "2027-05"
@@ -123,6 +127,20 @@ public struct CardWatch: Sendable, Codable, Equatable {
     public mutating func schedule(_ scheduleID: String, cardID: String?, now: YearMonth) -> [CardExpiryEffect] {
         schedules[scheduleID] = cardID
         return evaluate(now: now)
+    }
+
+    /// The first month after `now` at whose start `evaluate` can change something with no
+    /// event in between: the month before a card expires (listed, reminded) or the month it
+    /// expires (off the list). Only cards in the wallet that pay a schedule, and listed cards,
+    /// count: anything else changes with an event, which evaluates again. nil: nothing ahead.
+    public func nextChange(after now: YearMonth) -> YearMonth? {
+        var next: YearMonth?
+        for card in cards where listed[card.id] != nil || (card.inWallet && schedules.values.contains(card.id)) {
+            let before = card.expires.previous
+            guard let month = before > now ? before : card.expires > now ? card.expires : nil else { continue }
+            if next.map({ month < $0 }) ?? true { next = month }
+        }
+        return next
     }
 
     /// The list and the reminders as of `now`: call on every change and at each month boundary.
