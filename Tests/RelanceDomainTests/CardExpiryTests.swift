@@ -152,4 +152,33 @@ import Testing
             }
         }
     }
+
+    /// `YearMonth` does its own calendar arithmetic: it must agree with Foundation's calendar
+    /// in zones with summer time, half-hour and 45-minute offsets, and midnight changes.
+    @Test func monthsAndTheirStartsAgreeWithTheCalendar() {
+        let zones = [
+            "UTC", "Europe/Paris", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata", "Pacific/Chatham",
+            "America/Sao_Paulo", "America/Havana", "Asia/Beirut", "Australia/Lord_Howe", "America/St_Johns",
+        ]
+        for name in zones {
+            let zone = TimeZone(identifier: name)!
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            // Every 7 hours 13 minutes from 2015 to 2030, and each month's start.
+            var instant = Date(timeIntervalSince1970: 1_420_070_400)
+            while instant.timeIntervalSince1970 < 1_893_456_000 {
+                let parts = calendar.dateComponents([.year, .month], from: instant)
+                #expect(
+                    YearMonth.of(instant, in: zone) == YearMonth(year: parts.year!, month: parts.month!),
+                    "\(name) \(instant)")
+                instant.addTimeInterval(7 * 3600 + 13 * 60)
+            }
+            for year in 2015...2030 {
+                for month in 1...12 {
+                    let expected = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+                    #expect(YearMonth(year: year, month: month).start(in: zone) == expected, "\(name) \(year)-\(month)")
+                }
+            }
+        }
+    }
 }

@@ -21,9 +21,10 @@ public struct CardExpiryWorker: Worker {
     }
 
     static let monthTimer = "month"
+    static let utc = TimeZone(identifier: "UTC")!
 
     func month(_ context: WorkerContext) -> (YearMonth, TimeZone) {
-        let zone = timeZones[context.merchantID] ?? TimeZone(identifier: "UTC")!
+        let zone = timeZones[context.merchantID] ?? Self.utc
         return (YearMonth.of(context.now, in: zone), zone)
     }
 

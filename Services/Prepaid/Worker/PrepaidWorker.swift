@@ -97,9 +97,10 @@ public struct PrepaidWorker: Worker {
         apply(effects, account: account, context: &context)
     }
 
+    static let utc = TimeZone(identifier: "UTC")!
+
     /// The start of the last day of the month (UTC) after `now`: "at the end of each month".
     static func nextMonthEnd(after now: Date) -> Date {
-        let utc = TimeZone(identifier: "UTC")!
         let month = YearMonth.of(now, in: utc)
         let thisEnd = month.next.start(in: utc).addingTimeInterval(-86_400)
         return thisEnd > now ? thisEnd : month.next.next.start(in: utc).addingTimeInterval(-86_400)

@@ -25,14 +25,21 @@ public struct YearMonth: Sendable, Codable, Hashable, Comparable, CustomStringCo
 
     /// The month `date` falls in, in `timeZone`.
     public static func of(_ date: Date, in timeZone: TimeZone) -> YearMonth {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month], from: date)
-        return YearMonth(year: parts.year!, month: parts.month!)
+        // The zone's offset at that instant, then calendar arithmetic: a Calendar costs
+        // microseconds per call, and this runs for every card event.
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: date)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let civil = Timestamp.civil(fromDays: days)
+        return YearMonth(year: civil.year, month: civil.month)
     }
 
     /// Midnight starting this month in `timeZone`.
     public func start(in timeZone: TimeZone) -> Date {
+        let local = Double(Timestamp.daysFromCivil(year: year, month: month, day: 1) * 86_400)
+        let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: local))
+        let instant = Date(timeIntervalSince1970: local - Double(offset))
+        // Near a change of offset (midnight skipped or repeated), the calendar decides.
+        guard timeZone.secondsFromGMT(for: instant) != offset else { return instant }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar.date(from: DateComponents(year: year, month: month, day: 1))!
