@@ -48,10 +48,11 @@ public struct WorkerBench: Sendable {
     }
 
     /// Publishes `events` (key, value) in order to a fresh input topic, runs the worker made by
-    /// `make(inputTopic, outputTopic)` over them with transactions of `batch` events, and returns
+    /// `make(inputTopic, outputTopic)` over them with the runtime's default batch bounds (or
+    /// transactions of at most `batch` events), and returns
     /// the seconds from the end of its restore to its last input event. Fails on any dead letter.
     public func run<W: Worker>(
-        _ events: [(key: String, value: [UInt8])], batch: Int = 1000, _ make: (String, String) -> W
+        _ events: [(key: String, value: [UInt8])], batch: Int? = nil, _ make: (String, String) -> W
     ) async throws -> Double {
         try await run(events, batch: batch, make).events
     }
@@ -83,7 +84,7 @@ public struct WorkerBench: Sendable {
     /// Like `run`, then moves the clock to `fireAt` and also returns the seconds until `timers`
     /// durable timers have fired and been committed.
     public func run<W: Worker>(
-        _ events: [(key: String, value: [UInt8])], batch: Int = 1000, fireAt: Date? = nil, timers: Int = 0,
+        _ events: [(key: String, value: [UInt8])], batch: Int? = nil, fireAt: Date? = nil, timers: Int = 0,
         _ make: (String, String) -> W
     ) async throws -> (events: Double, timers: Double) {
         let bytes = events.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
@@ -117,7 +118,7 @@ public struct WorkerBench: Sendable {
         runtimeConfiguration.groupID = "bench-\(rounds)"
         runtimeConfiguration.clockTopic = clockTopic
         runtimeConfiguration.changelogTopic = "bench.changelog.\(rounds)"
-        runtimeConfiguration.batchMaxEvents = batch
+        if let batch { runtimeConfiguration.batchMaxEvents = batch }
         runtimeConfiguration.abortedRecordsVisible = true
         runtimeConfiguration.logLevel = .warning
         let runtime = WorkerRuntime(worker: make(input, output), configuration: runtimeConfiguration)

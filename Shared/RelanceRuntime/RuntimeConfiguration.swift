@@ -20,10 +20,12 @@ public struct RuntimeConfiguration: Sendable {
     /// `RELANCE_CLOCK`: `topic` (default; time is what the clock topic says) or `wall`
     /// (the machine's clock; no clock topic).
     public var wallClock = false
-    /// `RELANCE_BATCH_MAX_EVENTS`, default 1000: a transaction commits after this many
+    /// `RELANCE_BATCH_MAX_EVENTS`, default 5000: a transaction commits after this many
     /// input records…
-    public var batchMaxEvents = 1000
-    /// `RELANCE_BATCH_MAX_MS`, default 100: …or when its first record is this old.
+    public var batchMaxEvents = 5000
+    /// `RELANCE_BATCH_MAX_MS`, default 100: …or when its first record is this old (Kafka
+    /// Streams commits every 100 ms under exactly-once; the count bound only caps a
+    /// transaction's size when more than 50,000 records a second come).
     public var batchMaxMilliseconds = 100
     /// `RELANCE_TRANSACTION_TIMEOUT_MS`, default 60000.
     public var transactionTimeoutMilliseconds = 60_000

@@ -14,15 +14,15 @@ struct ConfigurationTests {
     func parse() throws {
         let defaults = try RuntimeConfiguration.fromEnvironment([:])
         #expect(defaults.bootstrapServers == "localhost:9092")
-        #expect(defaults.batchMaxEvents == 1000 && defaults.batchMaxMilliseconds == 100)
+        #expect(defaults.batchMaxEvents == 5000 && defaults.batchMaxMilliseconds == 100)
         #expect(defaults.httpPort == 9400 && !defaults.wallClock && !defaults.abortedRecordsVisible)
         let set = try RuntimeConfiguration.fromEnvironment([
-            "RELANCE_KAFKA_BOOTSTRAP": "k1:9092,k2:9092", "RELANCE_BATCH_MAX_EVENTS": "5000",
+            "RELANCE_KAFKA_BOOTSTRAP": "k1:9092,k2:9092", "RELANCE_BATCH_MAX_EVENTS": "2500",
             "RELANCE_BATCH_MAX_MS": "250", "RELANCE_CLOCK": "wall", "RELANCE_ABORTED_RECORDS_VISIBLE": "true",
             "RELANCE_KAFKA_PROP_SECURITY_PROTOCOL": "ssl", "RELANCE_LOG_LEVEL": "debug",
         ])
         #expect(set.bootstrapServers == "k1:9092,k2:9092")
-        #expect(set.batchMaxEvents == 5000 && set.batchMaxMilliseconds == 250)
+        #expect(set.batchMaxEvents == 2500 && set.batchMaxMilliseconds == 250)
         #expect(set.wallClock && set.abortedRecordsVisible && set.logLevel == .debug)
         #expect(set.kafkaProperties == ["security.protocol": "ssl"])
     }
