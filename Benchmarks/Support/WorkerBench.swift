@@ -49,8 +49,8 @@ public struct WorkerBench: Sendable {
 
     /// Publishes `events` (key, value) in order to a fresh input topic, runs the worker made by
     /// `make(inputTopic, outputTopic)` over them with the runtime's default batch bounds (or
-    /// transactions of at most `batch` events), and returns
-    /// the seconds from the end of its restore to its last input event. Fails on any dead letter.
+    /// transactions of at most `batch` events), and returns the seconds from the end of its
+    /// restore to its last input event. Fails on any dead letter.
     public func run<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int? = nil, _ make: (String, String) -> W
     ) async throws -> Double {

@@ -227,8 +227,8 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     /// Hands the open batch's records — its outputs and dead letters so far — to the
-    /// producer, beginning its transaction, unless the previous batch's commit is still running: then they wait in
-    /// the outbox (`force` waits for that commit instead).
+    /// producer, beginning its transaction, unless the previous batch's commit is still
+    /// running: then they wait in the outbox (`force` waits for that commit instead).
     private func flushOutbox(force: Bool = false) async throws {
         guard let producer, !outbox.isEmpty || force else { return }
         if pendingCommit != nil {
@@ -480,9 +480,8 @@ public actor WorkerRuntime<W: Worker> {
     /// of each account it changed, and its commit runs in the background while the next
     /// batch is handled (that batch's records wait until the commit is done). The commit
     /// encodes the changed accounts' changelog records, once per account however many of
-    /// the batch's events changed it, on the other core. A failed
-    /// commit surfaces at the next `finishPendingCommit`, and the recovery then drops
-    /// both batches' state changes.
+    /// the batch's events changed it, on the other core. A failed commit surfaces at the
+    /// next `finishPendingCommit`, and the recovery then drops both batches' state changes.
     private func commitBatch() async throws {
         guard inTransaction, let producer, let consumer else { return }
         var checkpoints: [ProducerMessage] = []
