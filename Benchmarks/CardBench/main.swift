@@ -29,6 +29,9 @@ let rounds = option("--rounds", 3)
 
 let november = Date(timeIntervalSince1970: 1_795_132_800)  // 2026-11-20T00:00:00Z
 let december = Date(timeIntervalSince1970: 1_796_083_201)  // 2026-12-01T00:00:01Z
+// The same months as the rules see them.
+let november2026 = YearMonth(year: 2026, month: 11)
+let december2026 = YearMonth(year: 2026, month: 12)
 
 /// Expiry months from December 2026 over a year: a twelfth of the cards expire each month.
 func expiry(_ n: Int) -> (month: Int64, year: Int64) {
@@ -70,7 +73,6 @@ for n in 0..<accountCount {
 /// The accounts whose month timer is due at the December boundary: the worker looks at an
 /// account only in a month that can list one of its cards or take one off.
 let dueAccounts = (0..<accountCount).filter { n in
-    let november2026 = YearMonth(year: 2026, month: 11)
     var watch = CardWatch()
     let (month, year) = expiry(n)
     _ = watch.save(
@@ -86,7 +88,7 @@ let dueAccounts = (0..<accountCount).filter { n in
                 expires: YearMonth(year: Int(nextYear) + 1, month: Int(nextMonth)), inWallet: true),
             replacing: "card-1", now: november2026)
     }
-    return watch.nextChange(after: november2026) == YearMonth(year: 2026, month: 12)
+    return watch.nextChange(after: november2026) == december2026
 }.count
 
 let bench = try await WorkerBench(partitions: 16, clock: november)
@@ -117,7 +119,6 @@ say(
         + "(\(format(Double(dueAccounts) / median(boundary))) accounts/s)")
 
 // 3. In memory.
-let november2026 = YearMonth(year: 2026, month: 11)
 var watches: [CardWatch] = []
 watches.reserveCapacity(cardCount / 2)
 for n in 0..<(cardCount / 2) {
@@ -135,7 +136,6 @@ for n in 0..<(cardCount / 2) {
     _ = watch.schedule("sched-2", cardID: "card-2", now: november2026)
     watches.append(watch)
 }
-let december2026 = YearMonth(year: 2026, month: 12)
 var evaluateRounds: [Double] = []
 var storedRounds: [Double] = []
 var listed = 0
