@@ -136,7 +136,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "statements-bench",
-            dependencies: ["BenchSupport", "BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: [
+                "BenchSupport", "BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka",
+                "RelanceDomain",
+            ],
             path: "Benchmarks/StatementsBench"
         ),
         .target(
@@ -215,7 +218,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "mail-bench",
-            dependencies: ["BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
+            dependencies: [
+                "BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka",
+                "RelanceDomain", "RelanceTestSupport",
+            ],
             path: "Benchmarks/MailBench"
         ),
         .executableTarget(
@@ -266,3 +272,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every executable (the workers, the `relance` tool, benchmarks, test programs) allocates
+// through jemalloc on Linux: glibc's malloc was an eighth of a worker's CPU (docs/deploy.md,
+// "Memory allocator"). `RELANCE_SYSTEM_MALLOC=1` at build time keeps glibc's.
+if Context.environment["RELANCE_SYSTEM_MALLOC"] == nil {
+    for target in package.targets where target.type == .executable {
+        target.linkerSettings = (target.linkerSettings ?? []) + [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
-# librdkafka's and OpenSSL's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
+# librdkafka's, OpenSSL's and jemalloc's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
 # openssl, python3-aiosmtpd).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -10,6 +10,8 @@ command -v unzip >/dev/null || missing+=(unzip)
 # reminder-mailer: OpenSSL for SMTP STARTTLS; its tests run a real SMTP server (aiosmtpd) with a
 # certificate made by the openssl command.
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+# Every executable allocates through jemalloc (Package.swift; docs/deploy.md, "Memory allocator").
+pkg-config --exists jemalloc 2>/dev/null || missing+=(libjemalloc-dev)
 command -v openssl >/dev/null || missing+=(openssl)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 # FoundationXML (statements-bench's libxml2 baseline) links libxml2; Swift's own tools need it too.
