@@ -4,9 +4,24 @@ extension JSONValue {
     /// Compact JSON text (RFC 8259): members in order, numbers as their literal text.
     public var jsonBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128)
+        out.reserveCapacity(estimatedByteCount)
         JSONValue.write(self, into: &out)
         return out
+    }
+
+    /// About the length of `jsonBytes` (exact unless strings need escapes), for reserving the
+    /// output once instead of growing it several times.
+    public var estimatedByteCount: Int {
+        switch self {
+        case .null: 4
+        case .bool(let flag): flag ? 4 : 5
+        case .number(let literal): literal.utf8.count
+        case .string(let text): text.utf8.count + 2
+        // Brackets and commas: 2 + (count - 1).
+        case .array(let elements): elements.reduce(max(2, elements.count + 1)) { $0 + $1.estimatedByteCount }
+        case .object(let members):
+            members.reduce(max(2, members.count + 1)) { $0 + $1.key.utf8.count + 3 + $1.value.estimatedByteCount }
+        }
     }
 
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
@@ -121,8 +136,32 @@ extension EventEnvelope {
     /// The event as Relance writes it: the envelope's fields in a fixed order, occurredAt in
     /// UTC with milliseconds.
     public var jsonBytes: [UInt8] {
+        Self.jsonBytes(
+            eventID: eventID, type: type, schemaVersion: schemaVersion, occurredAt: occurredAt, accountID: accountID,
+            merchantID: merchantID, dataByteCount: data.estimatedByteCount
+        ) { JSONValue.write(data, into: &$0) }
+    }
+
+    /// An event's JSON with its `data` already written as JSON text (`encodedData`, not
+    /// checked), e.g. when its bytes were needed first for a hash.
+    public static func jsonBytes(
+        eventID: String, type: String, schemaVersion: Int, occurredAt: Date, accountID: String, merchantID: String,
+        encodedData: [UInt8]
+    ) -> [UInt8] {
+        jsonBytes(
+            eventID: eventID, type: type, schemaVersion: schemaVersion, occurredAt: occurredAt, accountID: accountID,
+            merchantID: merchantID, dataByteCount: encodedData.count
+        ) { $0.append(contentsOf: encodedData) }
+    }
+
+    private static func jsonBytes(
+        eventID: String, type: String, schemaVersion: Int, occurredAt: Date, accountID: String, merchantID: String,
+        dataByteCount: Int, writeData: (inout [UInt8]) -> Void
+    ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(192 + eventID.utf8.count + accountID.utf8.count)
+        // The envelope's names and timestamp take about 120 bytes.
+        out.reserveCapacity(
+            128 + eventID.utf8.count + type.utf8.count + accountID.utf8.count + merchantID.utf8.count + dataByteCount)
         out.append(contentsOf: #"{"eventId":"#.utf8)
         JSONValue.writeString(eventID, into: &out)
         out.append(contentsOf: #","type":"#.utf8)
@@ -136,7 +175,7 @@ extension EventEnvelope {
         out.append(contentsOf: #","merchantId":"#.utf8)
         JSONValue.writeString(merchantID, into: &out)
         out.append(contentsOf: #","data":"#.utf8)
-        JSONValue.write(data, into: &out)
+        writeData(&out)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -265,5 +304,76 @@ public enum Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// JSON text written straight to bytes, for a hot path where building a `JSONValue` first
+/// would cost more than the writing. Commas are placed by the writer; the caller opens and
+/// closes containers in order and writes a key before each member of an object.
+public struct JSONOutput {
+    public private(set) var bytes: [UInt8] = []
+    /// Per open container: whether it has an item yet (the next one needs a comma).
+    private var hasItem: [Bool] = []
+    /// A key was just written: its value needs no comma.
+    private var afterKey = false
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+        hasItem.reserveCapacity(4)
+    }
+
+    private mutating func item() {
+        if afterKey {
+            afterKey = false
+            return
+        }
+        if let last = hasItem.indices.last {
+            if hasItem[last] { bytes.append(UInt8(ascii: ",")) }
+            hasItem[last] = true
+        }
+    }
+
+    public mutating func beginObject() {
+        item()
+        bytes.append(UInt8(ascii: "{"))
+        hasItem.append(false)
+    }
+
+    public mutating func endObject() {
+        hasItem.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        item()
+        bytes.append(UInt8(ascii: "["))
+        hasItem.append(false)
+    }
+
+    public mutating func endArray() {
+        hasItem.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    public mutating func key(_ name: String) {
+        item()
+        JSONValue.writeString(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    public mutating func string(_ text: String) {
+        item()
+        JSONValue.writeString(text, into: &bytes)
+    }
+
+    public mutating func integer(_ value: Int64) {
+        item()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func bool(_ value: Bool) {
+        item()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 }

@@ -165,6 +165,20 @@ public struct WorkerContext: Sendable {
         return event
     }
 
+    /// Like `emit(_:version:to:data:accountID:merchantID:key:)`, with `data` already written
+    /// as JSON (`encodedData`, not checked again): for a handler that needed those bytes
+    /// first, e.g. to see whether a compacted topic's value changed.
+    public mutating func emit(
+        _ type: String, version: Int = 1, to topic: String, encodedData: [UInt8], accountID: String? = nil,
+        merchantID: String? = nil, key: String? = nil
+    ) {
+        let accountID = accountID ?? self.accountID
+        let value = EventEnvelope.jsonBytes(
+            eventID: EventIDs.derived(from: causeID, index: outputs.count), type: type, schemaVersion: version,
+            occurredAt: now, accountID: accountID, merchantID: merchantID ?? self.merchantID, encodedData: encodedData)
+        outputs.append(OutputRecord(topic: topic, key: Array((key ?? accountID).utf8), value: value))
+    }
+
     /// Publishes a raw record, e.g. the latest status of a key on a compacted topic.
     public mutating func publish(_ record: OutputRecord) {
         outputs.append(record)

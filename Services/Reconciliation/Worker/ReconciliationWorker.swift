@@ -269,34 +269,70 @@ public struct ReconciliationWorker: Worker {
         }
         let entry = ReconcilableEntry(account.ledger)
         guard entry.listed || account.listed else { return }
-        let data = Self.entryData(entry)
-        let hash = EventIDs.hash(data.jsonBytes)
+        let data = Self.entryJSON(entry)
+        let hash = EventIDs.hash(data)
         guard hash != account.publishedHash else { return }
-        context.emit("reconcilable-account.updated", to: ReconciliationEvents.reconcilableAccountsTopic, data: data)
+        context.emit(
+            "reconcilable-account.updated", to: ReconciliationEvents.reconcilableAccountsTopic, encodedData: data)
         account.publishedHash = entry.listed ? hash : nil
         account.listed = entry.listed
     }
 
-    static func entryData(_ entry: ReconcilableEntry) -> JSONValue {
-        func totals(_ values: [String: Int64]) -> JSONValue {
-            .array(
-                values.keys.sorted().map { .object(["currency": .string($0), "amount": .integer(values[$0]!)]) })
+    /// The list entry's JSON, written straight to bytes (it is written at nearly every ledger
+    /// event, and hashed to see whether it changed).
+    static func entryJSON(_ entry: ReconcilableEntry) -> [UInt8] {
+        var out = JSONOutput(capacity: 256 + 128 * entry.items.count)
+        func totals(_ values: [String: Int64]) {
+            out.beginArray()
+            for currency in values.keys.sorted() {
+                out.beginObject()
+                out.key("currency")
+                out.string(currency)
+                out.key("amount")
+                out.integer(values[currency]!)
+                out.endObject()
+            }
+            out.endArray()
         }
-        return .object([
-            "listed": .bool(entry.listed), "unreconciledItems": .integer(Int64(entry.items.count)),
-            "unreconciledDebit": totals(entry.debitTotals), "unreconciledCredit": totals(entry.creditTotals),
-            "zeroBalance": .bool(entry.zeroBalance), "sortKey": .string(entry.sortKey),
-            "openItems": .array(
-                entry.items.map { item in
-                    var fields: [(key: String, value: JSONValue)] = [
-                        ("id", .string(item.id)), ("kind", .string(item.kind.rawValue)),
-                        ("side", .string(item.side.rawValue)), ("amount", .integer(item.amount)),
-                        ("open", .integer(item.open)), ("currency", .string(item.currency)),
-                        ("date", .string(item.date)),
-                    ]
-                    if let reference = item.reference { fields.append((key: "reference", value: .string(reference))) }
-                    return .object(fields)
-                }),
-        ])
+        out.beginObject()
+        out.key("listed")
+        out.bool(entry.listed)
+        out.key("unreconciledItems")
+        out.integer(Int64(entry.items.count))
+        out.key("unreconciledDebit")
+        totals(entry.debitTotals)
+        out.key("unreconciledCredit")
+        totals(entry.creditTotals)
+        out.key("zeroBalance")
+        out.bool(entry.zeroBalance)
+        out.key("sortKey")
+        out.string(entry.sortKey)
+        out.key("openItems")
+        out.beginArray()
+        for item in entry.items {
+            out.beginObject()
+            out.key("id")
+            out.string(item.id)
+            out.key("kind")
+            out.string(item.kind.rawValue)
+            out.key("side")
+            out.string(item.side.rawValue)
+            out.key("amount")
+            out.integer(item.amount)
+            out.key("open")
+            out.integer(item.open)
+            out.key("currency")
+            out.string(item.currency)
+            out.key("date")
+            out.string(item.date)
+            if let reference = item.reference {
+                out.key("reference")
+                out.string(reference)
+            }
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        return out.bytes
     }
 }
