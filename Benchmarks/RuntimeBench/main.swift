@@ -185,6 +185,48 @@ if CommandLine.arguments.contains("--micro") {
     let event = try! validator.read(sample).get()
     measure("output envelope bytes") { event.jsonBytes.count }
     measure("derived id") { EventIDs.derived(from: event.eventID, index: 0).utf8.count }
+    // The size of payment-retry's inputs and outputs: ten members of data.
+    let payment = Array(
+        (#"{"eventId":"ev-123456","type":"payment.failed","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
+            + #""accountId":"acct-4242","merchantId":"m-1","data":{"paymentId":"pay-4242-0","invoiceId":"inv-pay-4242-0","#
+            + #""invoiceDate":"2026-10-07","transactionType":"subscription","paymentMethod":"card","amount":4242,"#
+            + #""currency":"EUR","declineCode":"insufficient_funds","declineScheme":"stripe","#
+            + #""customerName":"Customer 4242"}}"#).utf8)
+    measure("JSON parse, ten members of data") { (try? JSONReader.read(payment)) == nil ? 0 : 1 }
+    measure("JSON built and written, ten members") {
+        JSONValue.object([
+            ("kind", .string("payment_failed")), ("audience", .string("customer")),
+            ("paymentId", .string("pay-4242-0")),
+            ("invoiceId", .string("inv-pay-4242-0")), ("amount", .integer(4242)), ("currency", .string("EUR")),
+            ("reason", .string("insufficient funds (stripe insufficient_funds)")), ("attempts", .integer(1)),
+            ("handedToCollections", .bool(false)), ("customerName", .string("Customer 4242")),
+        ]).jsonBytes.count
+    }
+    measure("the same written by JSONOutput") {
+        var out = JSONOutput()
+        out.beginObject()
+        for (key, value) in [
+            ("kind", "payment_failed"), ("audience", "customer"), ("paymentId", "pay-4242-0"),
+            ("invoiceId", "inv-pay-4242-0"),
+        ] {
+            out.key(key)
+            out.string(value)
+        }
+        out.key("amount")
+        out.integer(4242)
+        out.key("currency")
+        out.string("EUR")
+        out.key("reason")
+        out.string("insufficient funds (stripe insufficient_funds)")
+        out.key("attempts")
+        out.integer(1)
+        out.key("handedToCollections")
+        out.bool(false)
+        out.key("customerName")
+        out.string("Customer 4242")
+        out.endObject()
+        return out.bytes.count
+    }
     exit(0)
 }
 
