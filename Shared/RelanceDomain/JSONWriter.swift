@@ -124,6 +124,22 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// An integer's decimal digits, without making a `String` first.
+    static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Digits from the last, into a small buffer on the stack (20 digits hold any UInt64).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
     /// An object's members as a dictionary-like lookup builder.
     public static func object(_ members: KeyValuePairs<String, JSONValue>) -> JSONValue {
         .object(members.map { (key: $0.key, value: $0.value) })
@@ -333,26 +349,20 @@ public struct JSONOutput {
         }
     }
 
-    public mutating func beginObject() {
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ bracket: UInt8) {
         item()
-        bytes.append(UInt8(ascii: "{"))
+        bytes.append(bracket)
         hasItem.append(false)
     }
 
-    public mutating func endObject() {
+    private mutating func close(_ bracket: UInt8) {
         hasItem.removeLast()
-        bytes.append(UInt8(ascii: "}"))
-    }
-
-    public mutating func beginArray() {
-        item()
-        bytes.append(UInt8(ascii: "["))
-        hasItem.append(false)
-    }
-
-    public mutating func endArray() {
-        hasItem.removeLast()
-        bytes.append(UInt8(ascii: "]"))
+        bytes.append(bracket)
     }
 
     public mutating func key(_ name: String) {
@@ -369,7 +379,7 @@ public struct JSONOutput {
 
     public mutating func integer(_ value: Int64) {
         item()
-        bytes.append(contentsOf: String(value).utf8)
+        JSONValue.writeInteger(value, into: &bytes)
     }
 
     public mutating func bool(_ value: Bool) {

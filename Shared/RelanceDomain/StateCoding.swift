@@ -92,18 +92,7 @@ final class StateWriter {
     func write(_ value: String) { JSONValue.writeString(value, into: &bytes) }
     func writeNumber<N: BinaryInteger>(_ value: N) {
         guard let value = Int64(exactly: value) else { return bytes.append(contentsOf: String(value).utf8) }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // Digits from the last, into a small buffer on the stack (20 digits hold any UInt64).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
+        JSONValue.writeInteger(value, into: &bytes)
     }
 
     func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws {
