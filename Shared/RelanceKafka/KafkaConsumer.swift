@@ -255,6 +255,38 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The low and high watermarks of many partitions, in their order, asked of their
+    /// leaders with one `ListOffsets` request per leader and end instead of two round trips
+    /// per partition (2 ms each on the mock cluster). As with one partition, a
+    /// `readCommitted` consumer's high watermark is the last stable offset.
+    public func watermarks(_ partitions: [TopicPartition], timeout: Duration = .seconds(10))
+        async throws(KafkaError)
+        -> [(low: Int64, high: Int64)]
+    {
+        guard !partitions.isEmpty else { return [] }
+        return try await core.handle.blocking("watermarks") { rk throws(KafkaError) in
+            // A `ListOffsets` timestamp of -2 asks for the earliest offset, -1 for the latest.
+            func offsets(at timestamp: Int64) throws(KafkaError) -> [TopicPartition: Int64] {
+                try withPartitionList(partitions.map { TopicPartitionOffset($0, offset: timestamp) }) {
+                    (list) throws(KafkaError) in
+                    try check(rd_kafka_offsets_for_times(rk, list, timeout.milliseconds), "watermarks", rk: rk)
+                    if let error = list.firstError("watermarks") { throw error }
+                    return Dictionary(list.offsets.map { ($0.topicPartition, $0.offset) }) { first, _ in first }
+                }
+            }
+            let lows = try offsets(at: -2)
+            let highs = try offsets(at: -1)
+            var result: [(low: Int64, high: Int64)] = []
+            for partition in partitions {
+                guard let low = lows[partition], let high = highs[partition] else {
+                    throw KafkaError.configuration("watermarks: no offsets for \(partition)")
+                }
+                result.append((low, high))
+            }
+            return result
+        }
+    }
+
     /// Where the consumer last reached the end of this partition (the offset after the last
     /// record it could read then), or nil if it has not since its last record. Only with
     /// `reportEndOfPartition`.

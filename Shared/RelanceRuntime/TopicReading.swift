@@ -18,12 +18,22 @@ public enum TopicReading {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
         configuration.isolationLevel = .readCommitted
         configuration.reportEndOfPartition = true
+        // librdkafka before 2.4 counts the records fetched for all partitions against each
+        // partition's queued.min.messages (100,000) and, once over it, stops fetching for a
+        // second: a restore of many partitions read in bursts, idle a fifth of the time. The
+        // queue is bounded by its size instead: 128 MiB (64 MiB by default), some 400,000
+        // changelog records, more than a restore applies in the second the fetcher then waits.
+        // Settings given in the configuration win.
+        for (key, value) in ["queued.min.messages": "10000000", "queued.max.messages.kbytes": "131072"]
+        where configuration.kafka.properties[key] == nil {
+            configuration.kafka.properties[key] = value
+        }
         let consumer = try KafkaConsumer(configuration: configuration)
         defer { Task { try? await consumer.close() } }
         var targets: [Int32: Int64] = [:]
         var starts: [Int32: Int64] = [:]
-        for partition in partitions {
-            let (low, high) = try await consumer.watermarks(TopicPartition(topic, partition))
+        let watermarks = try await consumer.watermarks(partitions.map { TopicPartition(topic, $0) })
+        for (partition, (low, high)) in zip(partitions, watermarks) {
             if high > low { targets[partition] = high }
             starts[partition] = lastOffsets.map { max(low, high - $0) } ?? TopicPartitionOffset.beginning
             if low > 0 && lastOffsets == nil {

@@ -73,6 +73,39 @@ struct ProduceConsumeTests {
         #expect(offsets == [0, 1, 2, 3, 4])
     }
 
+    @Test("watermarks of many partitions in one call equal those asked one partition at a time")
+    func batchedWatermarks() async throws {
+        let cluster = try MockCluster(brokers: 3)
+        let topic = unique("changelog")
+        try await cluster.createTopic(topic, partitions: 7, replicationFactor: 1)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster))
+        // Partition p holds 3p records: partition 0 stays empty; leaders on three brokers.
+        for partition in Int32(0)..<7 {
+            for i in 0..<(3 * Int(partition)) {
+                try await producer.enqueue(
+                    ProducerMessage(topic: topic, partition: partition, key: "k\(i)", value: Array("v\(i)".utf8)))
+            }
+        }
+        try await producer.flush()
+        try await producer.close()
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
+        let partitions = [4, 0, 6, 1, 5, 2, 3].map { TopicPartition(topic, Int32($0)) }
+        let batched = try await consumer.watermarks(partitions)
+        #expect(batched.count == partitions.count)
+        for (partition, (low, high)) in zip(partitions, batched) {
+            let one = try await consumer.watermarks(partition)
+            #expect(low == one.low && high == one.high, "\(partition)")
+            #expect(low == 0 && high == 3 * Int64(partition.partition), "\(partition)")
+        }
+        #expect(try await consumer.watermarks([]).isEmpty)
+        // A partition the topic does not have fails the call, as it does alone.
+        await #expect(throws: KafkaError.self) {
+            _ = try await consumer.watermarks([TopicPartition(topic, 0), TopicPartition(topic, 9)])
+        }
+        try await consumer.close()
+    }
+
     @Test("pause stops a partition, resume restarts it, seek re-reads")
     func pauseResumeSeek() async throws {
         let cluster = try MockCluster(brokers: 1)
