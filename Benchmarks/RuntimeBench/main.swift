@@ -265,56 +265,41 @@ if CommandLine.arguments.contains("--profile") {
 
 say("relance runtime-bench: mock cluster of 3 brokers, \(eventCount) events, transactions of \(transactionSize)")
 say("line                                      bare msgs/s  runtime msgs/s   ratio   CPU µs/event bare  runtime")
+/// `rounds` rounds of the bare loop and `other` in turn; prints the line and returns the
+/// median of the rounds' ratios (bare time / other time).
+func compared(_ name: String, with other: () async throws -> Run) async throws -> Double {
+    var ratios: [Double] = []
+    var bare: [Double] = []
+    var rates: [Double] = []
+    var bareCPU: [Double] = []
+    var otherCPU: [Double] = []
+    for _ in 0..<rounds {
+        let b = try await bareLoop()
+        let r = try await other()
+        bare.append(Double(eventCount) / b.seconds)
+        rates.append(Double(eventCount) / r.seconds)
+        ratios.append(b.seconds / r.seconds)
+        bareCPU.append(b.cpu / Double(eventCount) * 1e6)
+        otherCPU.append(r.cpu / Double(eventCount) * 1e6)
+    }
+    say(
+        name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + String(format: " %12.0f %15.0f   %.2f×", median(bare), median(rates), median(ratios))
+            + String(format: " %18.1f %8.1f", median(bareCPU), median(otherCPU))
+            + "   (rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
+    return median(ratios)
+}
 var worst = Double.infinity
 for (name, visible) in [
     ("trivial handler (Apache Kafka mode)", false), ("trivial handler (mock mode, checkpoints)", true),
 ] {
-    var ratios: [Double] = []
-    var bare: [Double] = []
-    var runtime: [Double] = []
-    var bareCPU: [Double] = []
-    var runtimeCPU: [Double] = []
-    for _ in 0..<rounds {
-        let b = try await bareLoop()
-        let r = try await runtimeLoop(abortedRecordsVisible: visible)
-        bare.append(Double(eventCount) / b.seconds)
-        runtime.append(Double(eventCount) / r.seconds)
-        ratios.append(b.seconds / r.seconds)
-        bareCPU.append(b.cpu / Double(eventCount) * 1e6)
-        runtimeCPU.append(r.cpu / Double(eventCount) * 1e6)
-    }
-    worst = min(worst, median(ratios))
-    say(
-        name.padding(toLength: 40, withPad: " ", startingAt: 0)
-            + String(format: " %12.0f %15.0f   %.2f×", median(bare), median(runtime), median(ratios))
-            + String(format: " %18.1f %8.1f", median(bareCPU), median(runtimeCPU))
-            + "   (rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
+    worst = min(worst, try await compared(name) { try await runtimeLoop(abortedRecordsVisible: visible) })
 }
 // What a second record per event costs with nothing else of the runtime: the bare loop
 // also writing a 100-byte record per event (as the runtime writes each changed account's
 // changelog record), against the bare loop. A ratio under 0.8 here is a ceiling for any
 // runtime that writes a record per event on this machine.
-do {
-    var ratios: [Double] = []
-    var bare: [Double] = []
-    var second: [Double] = []
-    var bareCPU: [Double] = []
-    var secondCPU: [Double] = []
-    for _ in 0..<rounds {
-        let b = try await bareLoop()
-        let c = try await bareLoop(secondRecord: true)
-        bare.append(Double(eventCount) / b.seconds)
-        second.append(Double(eventCount) / c.seconds)
-        ratios.append(b.seconds / c.seconds)
-        bareCPU.append(b.cpu / Double(eventCount) * 1e6)
-        secondCPU.append(c.cpu / Double(eventCount) * 1e6)
-    }
-    say(
-        "bare loop + a second record per event  "
-            + String(format: " %12.0f %15.0f   %.2f×", median(bare), median(second), median(ratios))
-            + String(format: " %18.1f %8.1f", median(bareCPU), median(secondCPU))
-            + "   (rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ") + ")")
-}
+_ = try await compared("bare loop + a second record per event") { try await bareLoop(secondRecord: true) }
 say(String(format: "worst median ratio: %.2f× (target ≥ 0.80×)", worst))
 
 // MARK: Restore and memory
