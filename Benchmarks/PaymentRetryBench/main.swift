@@ -65,14 +65,14 @@ for payment in 0..<2 {
         events.append(failure(n, account: account, paymentID: "pay-\(account)-\(payment)"))
     }
 }
-let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+let compared = try await bench.againstEcho(events, rounds: rounds) { input in
     var worker = PaymentRetryWorker()
     worker.inputTopics = [input]
     return worker
 }
 say(
     "payment-retry: \(events.count) first failures (\(accountCount) accounts), exactly-once: "
-        + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))
+        + compared.line(count: events.count))
 
 // MARK: 2. Latency at a fixed offered load
 

@@ -41,11 +41,11 @@ for round in 0..<usagePerAccount {
     }
 }
 let bench = try await WorkerBench(partitions: 16, clock: Date(timeIntervalSince1970: 1_793_491_200))
-let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+let compared = try await bench.againstEcho(events, rounds: rounds) { input in
     var worker = PrepaidWorker()
     worker.inputTopics = [input]
     return worker
 }
 say(
     "prepaid: \(events.count) events (\(accountCount) accounts' settings, \(accountCount * usagePerAccount) usage "
-        + "events), exactly-once: " + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))
+        + "events), exactly-once: " + compared.line(count: events.count))

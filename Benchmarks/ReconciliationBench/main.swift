@@ -58,14 +58,14 @@ for n in 0..<accountCount {
             ])))
 }
 let bench = try await WorkerBench(partitions: 16, clock: Date(timeIntervalSince1970: 1_793_491_200))
-let (worked, echoed) = try await bench.againstEcho(events, rounds: rounds) { input in
+let compared = try await bench.againstEcho(events, rounds: rounds) { input in
     var worker = ReconciliationWorker()
     worker.inputTopics = [input]
     return worker
 }
 say(
     "reconciliation: \(events.count) ledger events (\(accountCount) accounts), exactly-once: "
-        + WorkerBench.againstEchoLine(count: events.count, worker: worked, echo: echoed))
+        + compared.line(count: events.count))
 
 // 2. One account with many open items.
 var big = ReconciliationLedger()

@@ -54,16 +54,37 @@ public struct WorkerBench: Sendable {
     public func run<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int? = nil, _ make: (String, String) -> W
     ) async throws -> Double {
-        try await run(events, batch: batch, make).events
+        try await run(events, batch: batch, fireAt: nil, make).events
+    }
+
+    /// A worker against an echo worker on the same events: the medians of the rounds' seconds
+    /// and of the process's CPU seconds (every thread: brokers, librdkafka, Swift) per event.
+    public struct EchoComparison {
+        public var worker: Double
+        public var echo: Double
+        public var workerCPU: Double
+        public var echoCPU: Double
+
+        /// "N events/s (target ≥ 50000); echo worker on the same events M events/s; ratio R;
+        /// CPU per event …", for `count` events. The CPU figure bounds the rate: two cores
+        /// fully used by this work give at most 2 s / CPU per event.
+        public func line(count: Int) -> String {
+            let workerMicro = workerCPU / Double(count) * 1e6
+            let echoMicro = echoCPU / Double(count) * 1e6
+            return "\(format(Double(count) / worker)) events/s (target ≥ 50000); echo worker on the same events "
+                + "\(format(Double(count) / echo)) events/s; ratio \(format2(echo / worker)); CPU per event "
+                + "\(format2(workerMicro)) µs (echo \(format2(echoMicro)) µs), at most "
+                + "\(format(2e6 / workerMicro)) events/s on 2 cores at that cost"
+        }
     }
 
     /// `rounds` rounds, each running the worker made by `make(inputTopic)` and then an echo
-    /// worker accepting the same event types over `events`; the medians of the rounds' seconds.
+    /// worker accepting the same event types over `events`.
     public func againstEcho<W: Worker>(
         _ events: [(key: String, value: [UInt8])], rounds: Int, _ make: @escaping (String) -> W
-    ) async throws -> (worker: Double, echo: Double) {
-        var worked: [Double] = []
-        var echoed: [Double] = []
+    ) async throws -> EchoComparison {
+        var worked: [(events: Double, timers: Double, cpu: Double)] = []
+        var echoed: [(events: Double, timers: Double, cpu: Double)] = []
         for _ in 0..<rounds {
             worked.append(try await run(events) { input, _ in make(input) })
             echoed.append(
@@ -71,22 +92,18 @@ public struct WorkerBench: Sendable {
                     EchoWorker(inputTopics: [$0], outputTopics: [$1], eventTypes: make($0).eventTypes)
                 })
         }
-        return (median(worked), median(echoed))
-    }
-
-    /// "N events/s (target ≥ 50000); echo worker on the same events M events/s; ratio R", for
-    /// `count` events in these seconds.
-    public static func againstEchoLine(count: Int, worker: Double, echo: Double) -> String {
-        "\(format(Double(count) / worker)) events/s (target ≥ 50000); echo worker on the same events "
-            + "\(format(Double(count) / echo)) events/s; ratio \(format2(echo / worker))"
+        return EchoComparison(
+            worker: median(worked.map(\.events)), echo: median(echoed.map(\.events)),
+            workerCPU: median(worked.map(\.cpu)), echoCPU: median(echoed.map(\.cpu)))
     }
 
     /// Like `run`, then moves the clock to `fireAt` and also returns the seconds until `timers`
-    /// durable timers have fired and been committed.
+    /// durable timers have fired and been committed, and the process's CPU seconds while the
+    /// events went through.
     public func run<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int? = nil, fireAt: Date? = nil, timers: Int = 0,
         _ make: (String, String) -> W
-    ) async throws -> (events: Double, timers: Double) {
+    ) async throws -> (events: Double, timers: Double, cpu: Double) {
         let bytes = events.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
         guard bytes / Int(partitions) < Self.partitionBytes else {
             fail(
@@ -127,6 +144,7 @@ public struct WorkerBench: Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         let start = ContinuousClock.now
+        let cpuStart = cpuSeconds()
         while runtime.metrics.eventsIn < events.count {
             try await Task.sleep(for: .milliseconds(2))
             if ContinuousClock.now - start > .seconds(600) {
@@ -134,6 +152,7 @@ public struct WorkerBench: Sendable {
             }
         }
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
+        let cpu = cpuSeconds() - cpuStart
         var timersElapsed = 0.0
         if let fireAt {
             // `eventsIn` counts committed events: all are in. Now time passes.
@@ -157,6 +176,6 @@ public struct WorkerBench: Sendable {
         guard runtime.metrics.deadLetterCount == 0 else { fail("\(runtime.metrics.deadLetterCount) dead letters") }
         await runtime.stop()
         try await task.value
-        return (elapsed, timersElapsed)
+        return (elapsed, timersElapsed, cpu)
     }
 }
