@@ -11,6 +11,9 @@ public struct WorkerBench: Sendable {
     public let partitions: Int32
     /// "Now" on the clock topic while the events go through.
     public let clock: Date
+    /// Instances of the worker in one consumer group, each with its share of the partitions
+    /// (`--instances`, default 1): how a deployment uses more cores.
+    public let instances = option("--instances", 1)
 
     /// The mock cluster keeps at most 5 MiB (and 100,000 record batches) per partition and
     /// silently drops the oldest beyond that: `run` refuses inputs that would not fit.
@@ -138,17 +141,32 @@ public struct WorkerBench: Sendable {
         if let batch { runtimeConfiguration.batchMaxEvents = batch }
         runtimeConfiguration.abortedRecordsVisible = true
         runtimeConfiguration.logLevel = .warning
-        let runtime = WorkerRuntime(worker: make(input, output), configuration: runtimeConfiguration)
-        let task = Task { try await runtime.run() }
-        while await runtime.ownedPartitions.count < partitions || !runtime.status.isReady {
+        let runtimes = (0..<instances).map { index in
+            var configuration = runtimeConfiguration
+            configuration.instanceID += "-\(index)"
+            return WorkerRuntime(worker: make(input, output), configuration: configuration)
+        }
+        let tasks = runtimes.map { runtime in Task { try await runtime.run() } }
+        func total(_ count: (RuntimeMetrics) -> Int) -> Int { runtimes.reduce(0) { $0 + count($1.metrics) } }
+        // Every instance has its share (a group's first member owns everything until the
+        // others have joined) and has restored it.
+        while true {
+            var owned = 0
+            var settled = true
+            for runtime in runtimes {
+                let count = await runtime.ownedPartitions.count
+                owned += count
+                settled = settled && count > 0 && runtime.status.isReady
+            }
+            if settled && owned == partitions { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         let start = ContinuousClock.now
         let cpuStart = cpuSeconds()
-        while runtime.metrics.eventsIn < events.count {
+        while total(\.eventsIn) < events.count {
             try await Task.sleep(for: .milliseconds(2))
             if ContinuousClock.now - start > .seconds(600) {
-                fail("\(runtime.metrics.eventsIn) of \(events.count) events went through in 10 minutes")
+                fail("\(total(\.eventsIn)) of \(events.count) events went through in 10 minutes")
             }
         }
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
@@ -164,18 +182,18 @@ public struct WorkerBench: Sendable {
                     ProducerMessage(topic: clockTopic, partition: partition, key: nil, value: ClockTick.record(fireAt)))
             }
             try await ticker.flush(timeout: .seconds(30))
-            while runtime.metrics.timersFired < timers {
+            while total(\.timersFired) < timers {
                 try await Task.sleep(for: .milliseconds(2))
                 if ContinuousClock.now - firing > .seconds(600) {
-                    fail("\(runtime.metrics.timersFired) of \(timers) timers fired in 10 minutes")
+                    fail("\(total(\.timersFired)) of \(timers) timers fired in 10 minutes")
                 }
             }
             timersElapsed = (ContinuousClock.now - firing) / .seconds(1)
             try await ticker.close()
         }
-        guard runtime.metrics.deadLetterCount == 0 else { fail("\(runtime.metrics.deadLetterCount) dead letters") }
-        await runtime.stop()
-        try await task.value
+        guard total(\.deadLetterCount) == 0 else { fail("\(total(\.deadLetterCount)) dead letters") }
+        for runtime in runtimes { await runtime.stop() }
+        for task in tasks { try await task.value }
         return (elapsed, timersElapsed, cpu)
     }
 }

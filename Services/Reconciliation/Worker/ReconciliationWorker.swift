@@ -109,7 +109,8 @@ public struct ReconciliationWorker: Worker {
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }
         func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
-        let day = String(Timestamp.format(event.occurredAt).prefix(10))
+        // The day of the event, for a credit that names none.
+        var day: String { String(Timestamp.format(event.occurredAt).prefix(10)) }
         switch event.type {
         case "invoice.issued":
             let invoice = LedgerItem(
@@ -267,6 +268,10 @@ public struct ReconciliationWorker: Worker {
                     "open": .integer(invoice.open), "currency": .string(invoice.currency),
                 ]), key: "\(context.accountID)/\(id)")
         }
+        // Not listed, and no unreconciled credit: still not listed (the common case of
+        // invoices coming in), so no entry to build.
+        guard account.listed || account.ledger.items.contains(where: { $0.side == .credit && $0.isUnreconciled })
+        else { return }
         let entry = ReconcilableEntry(account.ledger)
         guard entry.listed || account.listed else { return }
         let data = Self.entryJSON(entry)
