@@ -1,6 +1,6 @@
 // card-expiry speed.
 //
-//   swift run -c release card-bench [--accounts N] [--cards C] [--rounds R]
+//   swift run -c release card-bench [--accounts N] [--cards C] [--rounds R] [--instances K]
 //
 // 1. Card and schedule events per second through card-expiry, exactly-once on the mock cluster
 //    (N accounts: a card saved, the subscription it pays, a replacement card for every other

@@ -1,6 +1,6 @@
 // payment-retry speed.
 //
-//   swift run -c release payment-retry-bench [--accounts N] [--rounds R] [--rate E] [--seconds S]
+//   swift run -c release payment-retry-bench [--accounts N] [--rounds R] [--rate E] [--seconds S] [--instances K]
 //
 // 1. Throughput: first failures of 2 × N payments (N accounts, default 50,000: card soft and
 //    hard declines, SEPA returns, eCheck, installment, subscription and refund failures) through

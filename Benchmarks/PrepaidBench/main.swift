@@ -1,6 +1,6 @@
 // prepaid speed.
 //
-//   swift run -c release prepaid-bench [--accounts N] [--usage U] [--rounds R]
+//   swift run -c release prepaid-bench [--accounts N] [--usage U] [--rounds R] [--instances K]
 //
 // Usage events per second through prepaid, exactly-once on the mock cluster: N accounts
 // (default 10,000) with automatic recharge on, then U usage events each (default 10); against an echo

@@ -1,6 +1,6 @@
 // reconciliation speed and memory.
 //
-//   swift run -c release reconciliation-bench [--accounts N] [--items I] [--memory-accounts M] [--rounds R]
+//   swift run -c release reconciliation-bench [--accounts N] [--items I] [--memory-accounts M] [--rounds R] [--instances K]
 //
 // 1. Ledger events per second through reconciliation, exactly-once on the mock cluster (N
 //    accounts, default 25,000: two invoices, a credit note, a payment naming an invoice, a

@@ -1,6 +1,6 @@
 // Bank statement parsing and proof validation speed.
 //
-//   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R]
+//   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R] [--instances K]
 //
 // 1. camt.053 entries parsed per second and MB/s, against libxml2's SAX parser (FoundationXML's
 //    XMLParser, callbacks only, no tree) reading the same bytes in the same run.
