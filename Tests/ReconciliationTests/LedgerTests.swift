@@ -22,7 +22,9 @@ struct LedgerTests {
         var ledger = ReconciliationLedger()
         try ledger.add(Self.invoice("inv-1", 4_900, "2026-09-01"))
         #expect(!ReconcilableEntry(ledger).listed, "only a debit: not listed")
+        #expect(!ledger.hasUnreconciledCredit)
         try ledger.add(Self.creditNote("cn-1", 4_900, "2026-09-10"))
+        #expect(ledger.hasUnreconciledCredit)
         let entry = ReconcilableEntry(ledger)
         #expect(entry.listed && entry.zeroBalance && entry.items.count == 2)
         #expect(entry.debitTotals == ["EUR": 4_900] && entry.creditTotals == ["EUR": 4_900])
@@ -36,6 +38,7 @@ struct LedgerTests {
             ])
         #expect(ledger.status(ofInvoice: "inv-1") == .paid)
         #expect(!ReconcilableEntry(ledger).listed, "reconciled: it leaves the list")
+        #expect(!ledger.hasUnreconciledCredit, "the credit note is used up")
         #expect(ReconcilableEntry(ledger).items.isEmpty)
     }
 

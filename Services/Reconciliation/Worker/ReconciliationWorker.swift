@@ -268,10 +268,8 @@ public struct ReconciliationWorker: Worker {
                     "open": .integer(invoice.open), "currency": .string(invoice.currency),
                 ]), key: "\(context.accountID)/\(id)")
         }
-        // Not listed, and no unreconciled credit: still not listed (the common case of
-        // invoices coming in), so no entry to build.
-        guard account.listed || account.ledger.items.contains(where: { $0.side == .credit && $0.isUnreconciled })
-        else { return }
+        // Not listed and no unreconciled credit (invoices coming in): still not listed.
+        guard account.listed || account.ledger.hasUnreconciledCredit else { return }
         let entry = ReconcilableEntry(account.ledger)
         guard entry.listed || account.listed else { return }
         let data = Self.entryJSON(entry)

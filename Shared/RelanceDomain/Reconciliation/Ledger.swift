@@ -204,6 +204,12 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         items.filter { $0.side == side && $0.currency == currency && $0.isUnreconciled }.sorted(by: LedgerItem.older)
     }
 
+    /// Whether any credit is still unreconciled: without one the account is not reconcilable
+    /// (`ReconcilableEntry.listed`), whatever its debits, so its entry need not be built.
+    public var hasUnreconciledCredit: Bool {
+        items.contains { $0.side == .credit && $0.isUnreconciled }
+    }
+
     /// The currencies of the unreconciled items, sorted.
     public var currencies: [String] {
         Array(Set(items.filter(\.isUnreconciled).map(\.currency))).sorted()
