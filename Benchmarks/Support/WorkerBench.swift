@@ -60,6 +60,10 @@ public struct WorkerBench: Sendable {
         try await run(events, batch: batch, fireAt: nil, make).events
     }
 
+    /// One run: seconds until every event went through, seconds until the timers fired after
+    /// the clock moved (0 without), and the process's CPU seconds while the events went through.
+    public typealias Timing = (events: Double, timers: Double, cpu: Double)
+
     /// A worker against an echo worker on the same events: the medians of the rounds' seconds
     /// and of the process's CPU seconds (every thread: brokers, librdkafka, Swift) per event.
     public struct EchoComparison {
@@ -86,8 +90,8 @@ public struct WorkerBench: Sendable {
     public func againstEcho<W: Worker>(
         _ events: [(key: String, value: [UInt8])], rounds: Int, _ make: @escaping (String) -> W
     ) async throws -> EchoComparison {
-        var worked: [(events: Double, timers: Double, cpu: Double)] = []
-        var echoed: [(events: Double, timers: Double, cpu: Double)] = []
+        var worked: [Timing] = []
+        var echoed: [Timing] = []
         for _ in 0..<rounds {
             worked.append(try await run(events) { input, _ in make(input) })
             echoed.append(
@@ -100,13 +104,12 @@ public struct WorkerBench: Sendable {
             workerCPU: median(worked.map(\.cpu)), echoCPU: median(echoed.map(\.cpu)))
     }
 
-    /// Like `run`, then moves the clock to `fireAt` and also returns the seconds until `timers`
-    /// durable timers have fired and been committed, and the process's CPU seconds while the
-    /// events went through.
+    /// Like `run`, then moves the clock to `fireAt` and waits until `timers` durable timers
+    /// have fired and been committed.
     public func run<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int? = nil, fireAt: Date? = nil, timers: Int = 0,
         _ make: (String, String) -> W
-    ) async throws -> (events: Double, timers: Double, cpu: Double) {
+    ) async throws -> Timing {
         let bytes = events.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
         guard bytes / Int(partitions) < Self.partitionBytes else {
             fail(
