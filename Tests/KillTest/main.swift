@@ -219,11 +219,13 @@ func drive(_ arguments: [String]) async throws -> Int32 {
     var generator = SystemRandomNumberGenerator()
     // A steady flow, spread over the expected length of the kill rounds (a restart takes
     // about 9 s on the mock: group join delay and the dead member's session timeout), so
-    // that kills land in open transactions.
+    // that kills land in open transactions. Each round releases its share of the events, so
+    // every incarnation has new work however fast the earlier ones caught up.
     let perSecond = max(100, events / (kills * 9))
     let flow = Task { try await source.produce(upTo: events, perSecond: perSecond) }
 
     for round in 1...kills {
+        await source.release(upTo: events * round / (kills + 1))
         let child = try Child(bootstrap: bootstrap, logFile: log)
         let incarnationsBefore = outputs.incarnations
         // Wait until this incarnation is processing, then kill it at a random moment.
@@ -239,6 +241,7 @@ func drive(_ arguments: [String]) async throws -> Int32 {
     }
 
     // The last incarnation finishes the work and stops gracefully.
+    await source.release(upTo: events)
     let last = try Child(bootstrap: bootstrap, logFile: log)
     try await flow.value
     let abortedVisible = (ProcessInfo.processInfo.environment["RELANCE_ABORTED_RECORDS_VISIBLE"] ?? "true") == "true"
@@ -278,19 +281,30 @@ actor EventSource {
     let producer: KafkaProducer
     let accounts: Int
     var produced = 0
+    /// How many events `produce` may have published so far; raised by `release(upTo:)`.
+    var released = 0
 
     init(producer: KafkaProducer, accounts: Int) {
         self.producer = producer
         self.accounts = accounts
     }
 
-    /// Publishes events `produced..<target`, `perSecond` of them a second.
+    /// Lets `produce` publish events up to `count`.
+    func release(upTo count: Int) { released = max(released, count) }
+
+    /// Publishes events `produced..<target`, `perSecond` of them a second, never more than
+    /// released; the pace restarts when a release lets it go on (no burst of held-back events).
     func produce(upTo target: Int, perSecond: Int) async throws {
-        let start = ContinuousClock.now
-        let first = produced
+        var start = ContinuousClock.now
+        var first = produced
         while produced < target {
+            if produced >= released {
+                try await Task.sleep(for: .milliseconds(20))
+                (start, first) = (ContinuousClock.now, produced)
+                continue
+            }
             let due = first + Int(Double(perSecond) * ((ContinuousClock.now - start) / .seconds(1))) + 1
-            while produced < min(due, target) {
+            while produced < min(due, target, released) {
                 try await producer.enqueue(event(produced, accounts: accounts))
                 produced += 1
             }
