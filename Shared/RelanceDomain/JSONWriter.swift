@@ -372,9 +372,39 @@ public struct JSONOutput {
         afterKey = true
     }
 
+    /// A key known to need no escape (a literal): its bytes are copied as they are.
+    public mutating func key(static name: StaticString) {
+        item()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(contentsOf: #"":"#.utf8)
+        afterKey = true
+    }
+
     public mutating func string(_ text: String) {
         item()
         JSONValue.writeString(text, into: &bytes)
+    }
+
+    /// A member whose value is a string, left out when the value is nil (as `Codable`'s
+    /// `encodeIfPresent` does).
+    public mutating func member(_ name: StaticString, _ text: String?) {
+        guard let text else { return }
+        key(static: name)
+        string(text)
+    }
+
+    /// A member whose value is an integer, left out when nil.
+    public mutating func member(_ name: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        key(static: name)
+        integer(value)
+    }
+
+    /// A member whose value is a Boolean.
+    public mutating func member(_ name: StaticString, _ value: Bool) {
+        key(static: name)
+        bool(value)
     }
 
     public mutating func integer(_ value: Int64) {

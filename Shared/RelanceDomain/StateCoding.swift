@@ -10,6 +10,17 @@ import Foundation
 /// them throw, and `encode`/`decode` then fall back to Foundation's coders: same output.
 public enum StateCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let writable = value as? any StateJSONWritable {
+            var out = JSONOutput(capacity: 512)
+            writable.writeStateJSON(into: &out)
+            return compacted(out.bytes)
+        }
+        return try encodeWithCodable(value)
+    }
+
+    /// The `Codable` path alone, whatever the type: what a `StateJSONWritable` state's own
+    /// writer must match byte for byte.
+    public static func encodeWithCodable<T: Encodable>(_ value: T) throws -> [UInt8] {
         do {
             return try fastEncode(value)
         } catch {
@@ -32,8 +43,11 @@ public enum StateCoding {
         let writer = StateWriter()
         try writer.encodeValue(value, depth: 0)
         writer.closeFrames(above: 0)
-        // Kept as is by whoever holds states encoded: not twice the bytes it needs.
-        let bytes = writer.bytes
+        return compacted(writer.bytes)
+    }
+
+    /// Kept as is by whoever holds states encoded: not twice the bytes it needs.
+    static func compacted(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.capacity - bytes.count > 64 else { return bytes }
         return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
             count = buffer.initialize(fromContentsOf: bytes)
@@ -43,6 +57,16 @@ public enum StateCoding {
     static func fastDecode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try StateDecoder(value: try JSONReader.read(bytes), codingPath: []).decodeValue(T.self)
     }
+}
+
+/// A worker state that writes its own changelog JSON, skipping the generic `Encoder`
+/// machinery (keyed containers, a metadata lookup per member): for a state encoded at every
+/// batch that changes it. The bytes must be exactly those its `Codable` conformance writes
+/// through `StateCoding.encodeWithCodable` (members in declaration order, nil optionals left
+/// out, dictionaries in iteration order), so that decoding, and changelogs written before,
+/// stay as they are; a test per conforming type compares the two.
+public protocol StateJSONWritable {
+    func writeStateJSON(into out: inout JSONOutput)
 }
 
 // MARK: Encoding

@@ -6,9 +6,21 @@ import RelanceRuntime
 /// The rules are `PaymentRecovery` and `RetryPolicy` in the domain module; this type reads
 /// events into them and writes their effects out.
 public struct PaymentRetryWorker: Worker {
-    public struct State: Codable, Sendable {
+    public struct State: Codable, Sendable, StateJSONWritable {
         public var recovery = PaymentRecovery()
         public var prices = PriceUpdates()
+
+        public init() {}
+
+        /// The changelog's form without the generic encoder: what `Codable` writes.
+        public func writeStateJSON(into out: inout JSONOutput) {
+            out.beginObject()
+            out.key(static: "recovery")
+            recovery.writeStateJSON(into: &out)
+            out.key(static: "prices")
+            prices.writeStateJSON(into: &out)
+            out.endObject()
+        }
     }
 
     public var name = "payment-retry"

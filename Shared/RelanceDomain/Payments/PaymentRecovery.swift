@@ -321,3 +321,58 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         }
     }
 }
+
+// The changelog's form, written directly (`StateJSONWritable`): the same bytes as the
+// synthesized `Codable` conformances above, member for member.
+
+extension PaymentRecovery: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.key(static: "payments")
+        out.beginObject()
+        for (paymentID, payment) in payments {
+            out.key(paymentID)
+            payment.writeStateJSON(into: &out)
+        }
+        out.endObject()
+        out.endObject()
+    }
+}
+
+extension FailedPayment: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.member("paymentID", paymentID)
+        out.member("invoiceID", invoiceID)
+        out.member("invoiceDate", invoiceDate)
+        out.member("type", type.rawValue)
+        out.member("method", method.rawValue)
+        out.member("amount", amount)
+        out.member("currency", currency)
+        out.member("customerName", customerName)
+        out.key(static: "reason")
+        reason.writeStateJSON(into: &out)
+        out.member("attempts", Int64(attempts))
+        out.member("technicalTries", Int64(technicalTries))
+        out.member("state", state.rawValue)
+        out.member("waitingForNewPaymentMethod", waitingForNewPaymentMethod)
+        out.member("attemptsExhausted", attemptsExhausted)
+        out.member("renewed", renewed)
+        out.member("handedToCollections", handedToCollections)
+        out.member("nextAttemptAt", nextAttemptAt)
+        out.member("pendingCharge", pendingCharge)
+        out.member("closedBecause", closedBecause)
+        out.endObject()
+    }
+}
+
+extension DeclineReason: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.member("scheme", scheme.rawValue)
+        out.member("code", code)
+        out.member("category", category.rawValue)
+        out.member("description", description)
+        out.endObject()
+    }
+}

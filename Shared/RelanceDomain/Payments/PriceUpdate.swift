@@ -94,3 +94,43 @@ public struct PriceUpdates: Sendable, Equatable, Codable {
         return .lapsed(request)
     }
 }
+
+// The changelog's form, written directly (`StateJSONWritable`): the same bytes as the
+// synthesized `Codable` conformances above, member for member.
+
+extension PriceUpdates: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.key(static: "pending")
+        out.beginObject()
+        for (planID, request) in pending {
+            out.key(planID)
+            request.writeStateJSON(into: &out)
+        }
+        out.endObject()
+        out.key(static: "expiries")
+        out.beginObject()
+        for (planID, expiry) in expiries {
+            out.key(planID)
+            out.integer(expiry)
+        }
+        out.endObject()
+        out.endObject()
+    }
+}
+
+extension PriceUpdateRequest: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.member("planID", planID)
+        out.member("currency", currency)
+        out.member("currentAmount", currentAmount)
+        out.member("newAmount", newAmount)
+        out.member("currentInstallments", currentInstallments.map(Int64.init))
+        out.member("newInstallments", newInstallments.map(Int64.init))
+        out.member("currentInterval", currentInterval)
+        out.member("newInterval", newInterval)
+        out.member("nextBillingDate", nextBillingDate)
+        out.endObject()
+    }
+}
