@@ -386,6 +386,14 @@ public struct JSONOutput {
         JSONValue.writeString(text, into: &bytes)
     }
 
+    /// A time as Relance writes it, `"2026-11-21T10:00:00.000Z"` (`Timestamp.format`).
+    public mutating func timestamp(milliseconds: Int64) {
+        item()
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.write(milliseconds: milliseconds, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// A member whose value is a string, left out when the value is nil (as `Codable`'s
     /// `encodeIfPresent` does).
     public mutating func member(_ name: StaticString, _ text: String?) {

@@ -75,4 +75,27 @@ struct JSONOutputTests {
         #expect(bytes == event.jsonBytes)
         #expect(data.estimatedByteCount == data.jsonBytes.count)
     }
+
+    @Test("literal keys, members left out when nil, and timestamps write what a JSONValue would")
+    func membersAndTimestamps() {
+        var out = JSONOutput()
+        out.beginObject()
+        out.member("id", "inv-\"1")
+        out.member("missing", nil as String?)
+        out.member("amount", -4_900)
+        out.member("none", nil as Int64?)
+        out.member("paid", false)
+        out.key(static: "at")
+        out.timestamp(milliseconds: 1_793_491_200_007)
+        out.key(static: "list")
+        out.beginArray()
+        out.timestamp(milliseconds: 0)
+        out.endArray()
+        out.endObject()
+        let expected = JSONValue.object([
+            ("id", .string("inv-\"1")), ("amount", .integer(-4_900)), ("paid", .bool(false)),
+            ("at", .string("2026-11-01T00:00:00.007Z")), ("list", .array([.string("1970-01-01T00:00:00.000Z")])),
+        ])
+        #expect(out.bytes == expected.jsonBytes, "\(String(decoding: out.bytes, as: UTF8.self))")
+    }
 }

@@ -177,34 +177,21 @@ public struct PaymentRetryWorker: Worker {
         for effect in effects {
             switch effect {
             case .charge(let request):
-                context.emit(
-                    "charge.requested", to: PaymentEvents.chargeRequestsTopic,
-                    data: .object([
-                        "chargeRequestId": .string(request.chargeRequestID), "paymentId": .string(request.paymentID),
-                        "invoiceId": .string(request.invoiceID), "amount": .integer(request.amount),
-                        "currency": .string(request.currency), "paymentMethod": .string(request.method.rawValue),
-                        "attempt": .integer(Int64(request.attempt)), "cause": .string(request.cause.rawValue),
-                    ]))
+                var out = JSONOutput()
+                out.beginObject()
+                out.member("chargeRequestId", request.chargeRequestID)
+                out.member("paymentId", request.paymentID)
+                out.member("invoiceId", request.invoiceID)
+                out.member("amount", request.amount)
+                out.member("currency", request.currency)
+                out.member("paymentMethod", request.method.rawValue)
+                out.member("attempt", Int64(request.attempt))
+                out.member("cause", request.cause.rawValue)
+                out.endObject()
+                context.emit("charge.requested", to: PaymentEvents.chargeRequestsTopic, encodedData: out.bytes)
             case .item(let item):
-                var members: [(key: String, value: JSONValue)] = [
-                    ("paymentId", .string(item.paymentID)), ("invoiceId", .string(item.invoiceID)),
-                ]
-                if let name = item.customerName { members.append(("customerName", .string(name))) }
-                members += [
-                    ("transactionType", .string(item.type.rawValue)), ("paymentMethod", .string(item.method.rawValue)),
-                    ("failureReason", .string(item.reason.description)),
-                    ("failureCategory", .string(item.reason.category.rawValue)),
-                    ("declineCode", .string(item.reason.code)), ("amount", .integer(item.amount)),
-                    ("currency", .string(item.currency)), ("state", .string(item.state.rawValue)),
-                    ("attempts", .integer(Int64(item.attempts))),
-                    ("handedToCollections", .bool(item.handedToCollections)),
-                ]
-                if let next = item.nextAttemptAt {
-                    members.append(("nextAttemptAt", .string(Timestamp.format(milliseconds: next))))
-                }
-                if let why = item.closedBecause { members.append(("closedBecause", .string(why))) }
                 context.emit(
-                    "action-item.updated", to: PaymentEvents.actionCentreTopic, data: .object(members),
+                    "action-item.updated", to: PaymentEvents.actionCentreTopic, encodedData: Self.itemJSON(item),
                     key: item.paymentID)
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
@@ -228,13 +215,44 @@ public struct PaymentRetryWorker: Worker {
     }
 
     func notify(_ kind: String, _ audience: String, _ item: FailedPayment, _ context: inout WorkerContext) {
-        var members: [(key: String, value: JSONValue)] = [
-            ("kind", .string(kind)), ("audience", .string(audience)), ("paymentId", .string(item.paymentID)),
-            ("invoiceId", .string(item.invoiceID)), ("amount", .integer(item.amount)),
-            ("currency", .string(item.currency)),
-            ("reason", .string(item.reason.description)),
-        ]
-        if let name = item.customerName { members.append(("customerName", .string(name))) }
-        context.emit("notification.requested", to: PaymentEvents.notificationsTopic, data: .object(members))
+        var out = JSONOutput()
+        out.beginObject()
+        out.member("kind", kind)
+        out.member("audience", audience)
+        out.member("paymentId", item.paymentID)
+        out.member("invoiceId", item.invoiceID)
+        out.member("amount", item.amount)
+        out.member("currency", item.currency)
+        out.member("reason", item.reason.description)
+        out.member("customerName", item.customerName)
+        out.endObject()
+        context.emit("notification.requested", to: PaymentEvents.notificationsTopic, encodedData: out.bytes)
+    }
+
+    /// An action-centre item as published: written straight to JSON, members in a fixed order,
+    /// the optional ones only when set.
+    static func itemJSON(_ item: FailedPayment) -> [UInt8] {
+        var out = JSONOutput(capacity: 400)
+        out.beginObject()
+        out.member("paymentId", item.paymentID)
+        out.member("invoiceId", item.invoiceID)
+        out.member("customerName", item.customerName)
+        out.member("transactionType", item.type.rawValue)
+        out.member("paymentMethod", item.method.rawValue)
+        out.member("failureReason", item.reason.description)
+        out.member("failureCategory", item.reason.category.rawValue)
+        out.member("declineCode", item.reason.code)
+        out.member("amount", item.amount)
+        out.member("currency", item.currency)
+        out.member("state", item.state.rawValue)
+        out.member("attempts", Int64(item.attempts))
+        out.member("handedToCollections", item.handedToCollections)
+        if let next = item.nextAttemptAt {
+            out.key(static: "nextAttemptAt")
+            out.timestamp(milliseconds: next)
+        }
+        out.member("closedBecause", item.closedBecause)
+        out.endObject()
+        return out.bytes
     }
 }

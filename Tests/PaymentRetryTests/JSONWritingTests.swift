@@ -1,7 +1,8 @@
 import Foundation
-import PaymentRetryService
 import RelanceDomain
 import Testing
+
+@testable import PaymentRetryService
 
 /// payment-retry's state writes its own changelog JSON (`StateJSONWritable`); these hold it to
 /// the bytes its `Codable` conformance writes, so that restores and old changelogs are unchanged.
@@ -120,5 +121,35 @@ struct StateJSONTests {
         let direct = try StateCoding.encode(state)
         #expect(direct == (try StateCoding.encodeWithCodable(state)))
         #expect(try StateCoding.decode(PaymentRetryWorker.State.self, from: direct).recovery == state.recovery)
+    }
+}
+
+@Suite("payment-retry outputs written directly")
+struct OutputJSONTests {
+    @Test("every action-centre item of 300 rule-built states follows its published schema and carries the item")
+    func itemsFollowTheirSchema() throws {
+        let validator = EventValidator(types: Catalog.eventTypes)
+        var seen = Set<String>()
+        for seed in UInt64(0)..<300 {
+            for item in StateJSONTests.randomState(seed: seed).recovery.payments.values {
+                let bytes = EventEnvelope.jsonBytes(
+                    eventID: "evt-\(seed)", type: "action-item.updated", schemaVersion: 1,
+                    occurredAt: Date(timeIntervalSince1970: 1_790_000_000), accountID: "acct-1", merchantID: "m-1",
+                    encodedData: PaymentRetryWorker.itemJSON(item))
+                let event = try validator.read(bytes).get()
+                let data = event.data
+                #expect(data["paymentId"]?.stringValue == item.paymentID)
+                #expect(data["customerName"]?.stringValue == item.customerName)
+                #expect(data["failureReason"]?.stringValue == item.reason.description)
+                #expect(data["amount"]?.integerValue == item.amount)
+                #expect(data["state"]?.stringValue == item.state.rawValue)
+                #expect(data["attempts"]?.integerValue == Int64(item.attempts))
+                #expect(data["closedBecause"]?.stringValue == item.closedBecause)
+                #expect(
+                    data["nextAttemptAt"]?.stringValue == item.nextAttemptAt.map { Timestamp.format(milliseconds: $0) })
+                for member in StateJSONTests.members(data) { seen.insert(member.key) }
+            }
+        }
+        #expect(seen.isSuperset(of: ["customerName", "nextAttemptAt", "closedBecause", "handedToCollections"]))
     }
 }
