@@ -10,8 +10,18 @@ public struct JSONSchema: Sendable {
     public var kind: Kind?
     public var description: String?
     /// Object members, in document order.
-    public var properties: [(name: String, schema: JSONSchema)] = []
-    public var required: [String] = []
+    public var properties: [(name: String, schema: JSONSchema)] = [] {
+        didSet { index() }
+    }
+    public var required: [String] = [] {
+        didSet { index() }
+    }
+    /// The members' names alone, looked up for every member of every event: searching them
+    /// does not copy the (large) schemas the way searching `properties` does.
+    private var propertyNames: [String] = []
+    /// Bit i: `properties[i]` is required. Nil when that cannot say it all (more than 64
+    /// properties, or a required name that is not a property): then `required` is searched.
+    private var requiredMask: UInt64? = 0
     public var additionalProperties = true
     public var items: [JSONSchema] = []
     public var minItems: Int?
@@ -26,6 +36,19 @@ public struct JSONSchema: Sendable {
     public var format: String?
     public var minimum: Int64?
     public var maximum: Int64?
+
+    private mutating func index() {
+        propertyNames = properties.map(\.name)
+        var mask: UInt64? = properties.count <= 64 ? 0 : nil
+        for name in required {
+            guard let position = propertyNames.firstIndex(of: name), let bits = mask else {
+                mask = nil
+                break
+            }
+            mask = bits | 1 << UInt64(position)
+        }
+        requiredMask = mask
+    }
 
     public init(kind: Kind?, description: String? = nil) {
         self.kind = kind
@@ -155,12 +178,21 @@ public struct JSONSchema: Sendable {
         switch (kind, value) {
         case (nil, _): break
         case (.object, .object(let members)):
-            for name in required where !members.contains(where: { $0.key == name }) {
-                throw Violation(path: "\(path()).\(name)", problem: "is required")
+            var present: UInt64 = 0
+            if let requiredMask {
+                for member in members {
+                    if let position = propertyNames.firstIndex(of: member.key) { present |= 1 << UInt64(position) }
+                }
+                present &= requiredMask
+            }
+            if present != requiredMask {
+                for name in required where !members.contains(where: { $0.key == name }) {
+                    throw Violation(path: "\(path()).\(name)", problem: "is required")
+                }
             }
             for member in members {
                 // By index: a property's schema is a large value, not copied for each check.
-                if let index = properties.firstIndex(where: { $0.name == member.key }) {
+                if let index = propertyNames.firstIndex(of: member.key) {
                     try properties[index].schema.check(member.value, path: "\(path()).\(member.key)")
                 } else if !additionalProperties {
                     throw Violation(path: "\(path()).\(member.key)", problem: "is not a field of this event")

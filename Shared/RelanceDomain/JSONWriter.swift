@@ -375,9 +375,11 @@ public struct JSONOutput {
     /// A key known to need no escape (a literal): its bytes are copied as they are.
     public mutating func key(static name: StaticString) {
         item()
+        let count = name.utf8CodeUnitCount
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(contentsOf: #"":"#.utf8)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
 

@@ -11,7 +11,7 @@ import Foundation
 public enum StateCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         if let writable = value as? any StateJSONWritable {
-            var out = JSONOutput(capacity: 512)
+            var out = JSONOutput(capacity: 1024)
             writable.writeStateJSON(into: &out)
             return compacted(out.bytes)
         }

@@ -119,4 +119,30 @@ struct SchemaFilesTests {
             }
         }
     }
+
+    @Test(
+        "required members are found however the schema is built: with 70 properties, and with a required name set by hand"
+    )
+    func requiredBeyondTheQuickCheck() {
+        func problem(_ schema: JSONSchema, _ members: [String]) -> String? {
+            do {
+                try schema.validate(.object(members.map { ($0, .string("x")) }), path: "data")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        var wide = JSONSchema(kind: .object)
+        wide.properties = (0..<70).map { (name: "f\($0)", schema: JSONSchema.string()) }
+        wide.required = ["f0", "f69"]
+        #expect(problem(wide, ["f0", "f69"]) == nil)
+        #expect(problem(wide, ["f0", "f5"]) == "data.f69 is required")
+        var odd = JSONSchema(kind: .object)
+        odd.properties = [(name: "a", schema: .string())]
+        odd.required = ["a", "notAProperty"]
+        #expect(problem(odd, ["a"]) == "data.notAProperty is required")
+        odd.required = ["a"]
+        #expect(problem(odd, ["a"]) == nil)
+        #expect(problem(odd, ["b"]) == "data.a is required")
+    }
 }
