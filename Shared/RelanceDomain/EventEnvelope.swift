@@ -102,7 +102,9 @@ public struct EventValidator: Sendable {
     public var knownTypes: [String: [Int]]
     public var maximumBytes: Int
     /// The schema of `data` per type and version; a type without one accepts any object.
-    public var dataSchemas: [String: [Int: JSONSchema]] = [:]
+    public private(set) var dataSchemas: [String: [Int: JSONSchema]] = [:]
+    /// The same, prepared for checking.
+    private var checkers: [String: [Int: JSONSchema.Checker]] = [:]
 
     public init(knownTypes: [String: [Int]], maximumBytes: Int = 1 << 20) {
         self.knownTypes = knownTypes
@@ -114,6 +116,7 @@ public struct EventValidator: Sendable {
         self.maximumBytes = maximumBytes
         self.knownTypes = Dictionary(grouping: types, by: \.name).mapValues { $0.map(\.version).sorted() }
         for type in types { dataSchemas[type.name, default: [:]][type.version] = type.data }
+        checkers = dataSchemas.mapValues { $0.mapValues(JSONSchema.Checker.init) }
     }
 
     public func read(_ bytes: [UInt8]) -> Result<EventEnvelope, InputRejection> {
@@ -132,9 +135,9 @@ public struct EventValidator: Sendable {
         do {
             let envelope = try envelope(of: json)
             try checkAmountsAndCurrencies(envelope.data, path: "data")
-            if let schema = dataSchemas[envelope.type]?[envelope.schemaVersion] {
+            if let checker = checkers[envelope.type]?[envelope.schemaVersion] {
                 do {
-                    try schema.validate(envelope.data, path: "data")
+                    try checker.check(envelope.data, path: "data")
                 } catch {
                     throw InputRejection.schemaViolation(error)
                 }

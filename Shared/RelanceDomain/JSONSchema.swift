@@ -10,45 +10,19 @@ public struct JSONSchema: Sendable {
     public var kind: Kind?
     public var description: String?
     /// Object members, in document order.
-    public var properties: [(name: String, schema: JSONSchema)] = [] {
-        didSet { index() }
-    }
-    public var required: [String] = [] {
-        didSet { index() }
-    }
-    /// The members' names alone, looked up for every member of every event: searching them
-    /// does not copy the (large) schemas the way searching `properties` does.
-    private var propertyNames: [String] = []
-    /// Bit i: `properties[i]` is required. Nil when that cannot say it all (more than 64
-    /// properties, or a required name that is not a property): then `required` is searched.
-    private var requiredMask: UInt64? = 0
+    public var properties: [(name: String, schema: JSONSchema)] = []
+    public var required: [String] = []
     public var additionalProperties = true
     public var items: [JSONSchema] = []
     public var minItems: Int?
     public var allowed: [String]?
     public var minLength: Int?
     public var maxLength: Int?
-    /// The pattern's text is what the document says; `compiled` is what validation uses.
-    public var pattern: String? {
-        didSet { compiled = pattern.flatMap(SimplePattern.init) }
-    }
-    private var compiled: SimplePattern?
+    /// The pattern's text is what the document says; `Checker` compiles it for validation.
+    public var pattern: String?
     public var format: String?
     public var minimum: Int64?
     public var maximum: Int64?
-
-    private mutating func index() {
-        propertyNames = properties.map(\.name)
-        var mask: UInt64? = properties.count <= 64 ? 0 : nil
-        for name in required {
-            guard let position = propertyNames.firstIndex(of: name), let bits = mask else {
-                mask = nil
-                break
-            }
-            mask = bits | 1 << UInt64(position)
-        }
-        requiredMask = mask
-    }
 
     public init(kind: Kind?, description: String? = nil) {
         self.kind = kind
@@ -167,69 +141,122 @@ public struct JSONSchema: Sendable {
         public var description: String { "\(path) \(problem)" }
     }
 
-    /// The first place `value` does not follow the schema, named by its path.
+    /// The first place `value` does not follow the schema, named by its path. (Prepares a
+    /// `Checker` each time: a caller checking many values keeps one.)
     public func validate(_ value: JSONValue, path: String) throws(Violation) {
-        try check(value, path: path)
+        try Checker(self).check(value, path: path)
     }
 
-    /// `validate`, with the path spelt out only for a violation.
-    private func check(_ value: JSONValue, path: @autoclosure () -> String) throws(Violation) {
-        func fail(_ problem: String) -> Violation { Violation(path: path(), problem: problem) }
-        switch (kind, value) {
-        case (nil, _): break
-        case (.object, .object(let members)):
-            var present: UInt64 = 0
-            if let requiredMask {
+    /// A schema prepared for checking many values: a tree of references, so that checking a
+    /// member does not copy its schema (a large value, a retain for each of its members),
+    /// with the members' names apart for the lookups and the required ones as a bit mask.
+    public final class Checker: Sendable {
+        let kind: Kind?
+        let names: [String]
+        let checkers: [Checker]
+        let required: [String]
+        /// Bit i: member i is required. Nil when that cannot say it all (more than 64
+        /// properties, or a required name that is not a property): then `required` is searched.
+        let requiredMask: UInt64?
+        let additionalProperties: Bool
+        let item: Checker?
+        let minItems: Int?
+        let allowed: [String]?
+        let minLength: Int?
+        let maxLength: Int?
+        let pattern: String?
+        let compiled: SimplePattern?
+        let format: String?
+        let minimum: Int64?
+        let maximum: Int64?
+
+        public init(_ schema: JSONSchema) {
+            kind = schema.kind
+            names = schema.properties.map(\.name)
+            checkers = schema.properties.map { Checker($0.schema) }
+            required = schema.required
+            var mask: UInt64? = names.count <= 64 ? 0 : nil
+            for name in required {
+                guard let position = names.firstIndex(of: name), let bits = mask else {
+                    mask = nil
+                    break
+                }
+                mask = bits | 1 << UInt64(position)
+            }
+            requiredMask = mask
+            additionalProperties = schema.additionalProperties
+            item = schema.items.first.map(Checker.init)
+            minItems = schema.minItems
+            allowed = schema.allowed
+            minLength = schema.minLength
+            maxLength = schema.maxLength
+            pattern = schema.pattern
+            compiled = schema.pattern.flatMap(SimplePattern.init)
+            format = schema.format
+            minimum = schema.minimum
+            maximum = schema.maximum
+        }
+
+        /// `validate`, with the path spelt out only for a violation.
+        public func check(_ value: JSONValue, path: @autoclosure () -> String) throws(Violation) {
+            func fail(_ problem: String) -> Violation { Violation(path: path(), problem: problem) }
+            switch (kind, value) {
+            case (nil, _): break
+            case (.object, .object(let members)):
+                var present: UInt64 = 0
+                if let requiredMask {
+                    for member in members {
+                        if let position = names.firstIndex(of: member.key) { present |= 1 << UInt64(position) }
+                    }
+                    present &= requiredMask
+                }
+                if present != requiredMask {
+                    for name in required where !members.contains(where: { $0.key == name }) {
+                        throw Violation(path: "\(path()).\(name)", problem: "is required")
+                    }
+                }
                 for member in members {
-                    if let position = propertyNames.firstIndex(of: member.key) { present |= 1 << UInt64(position) }
+                    if let index = names.firstIndex(of: member.key) {
+                        try checkers[index].check(member.value, path: "\(path()).\(member.key)")
+                    } else if !additionalProperties {
+                        throw Violation(path: "\(path()).\(member.key)", problem: "is not a field of this event")
+                    }
                 }
-                present &= requiredMask
-            }
-            if present != requiredMask {
-                for name in required where !members.contains(where: { $0.key == name }) {
-                    throw Violation(path: "\(path()).\(name)", problem: "is required")
+            case (.string, .string(let text)):
+                // Characters are counted only when a bound needs it (nearly every string has just
+                // "not empty").
+                let length =
+                    maxLength == nil && (minLength ?? 0) <= 1
+                    ? (text.isEmpty ? 0 : 1) : text.unicodeScalars.count
+                if let minLength, length < minLength {
+                    throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
                 }
-            }
-            for member in members {
-                // By index: a property's schema is a large value, not copied for each check.
-                if let index = propertyNames.firstIndex(of: member.key) {
-                    try properties[index].schema.check(member.value, path: "\(path()).\(member.key)")
-                } else if !additionalProperties {
-                    throw Violation(path: "\(path()).\(member.key)", problem: "is not a field of this event")
+                if let maxLength, length > maxLength { throw fail("must have at most \(maxLength) characters") }
+                if let allowed, !allowed.contains(text) {
+                    throw fail("must be one of \(allowed.joined(separator: ", ")) (got \"\(text)\")")
                 }
+                if let pattern, compiled?.matches(text) != true {
+                    throw fail("\"\(text)\" does not match \(pattern)")
+                }
+                if format == "date-time", EventValidator.parseTimestamp(text) == nil {
+                    throw fail("\"\(text)\" is not an ISO 8601 UTC timestamp")
+                }
+            case (.integer, .number(let literal)):
+                guard let number = Int64(literal) else { throw fail("must be a whole number (got \(literal))") }
+                if let minimum, number < minimum { throw fail("must be at least \(minimum) (got \(number))") }
+                if let maximum, number > maximum { throw fail("must be at most \(maximum) (got \(number))") }
+            case (.number, .number), (.boolean, .bool): break
+            case (.array, .array(let elements)):
+                if let minItems, elements.count < minItems { throw fail("must have at least \(minItems) element(s)") }
+                if let item {
+                    for (index, element) in elements.enumerated() {
+                        try item.check(element, path: "\(path())[\(index)]")
+                    }
+                }
+            case (let kind?, _):
+                let article = kind == .object || kind == .integer || kind == .array ? "an" : "a"
+                throw fail("must be \(article) \(kind.rawValue)")
             }
-        case (.string, .string(let text)):
-            // Characters are counted only when a bound needs it (nearly every string has just
-            // "not empty").
-            let length =
-                maxLength == nil && (minLength ?? 0) <= 1
-                ? (text.isEmpty ? 0 : 1) : text.unicodeScalars.count
-            if let minLength, length < minLength {
-                throw fail(minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
-            }
-            if let maxLength, length > maxLength { throw fail("must have at most \(maxLength) characters") }
-            if let allowed, !allowed.contains(text) {
-                throw fail("must be one of \(allowed.joined(separator: ", ")) (got \"\(text)\")")
-            }
-            if let pattern, compiled?.matches(text) != true {
-                throw fail("\"\(text)\" does not match \(pattern)")
-            }
-            if format == "date-time", EventValidator.parseTimestamp(text) == nil {
-                throw fail("\"\(text)\" is not an ISO 8601 UTC timestamp")
-            }
-        case (.integer, .number(let literal)):
-            guard let number = Int64(literal) else { throw fail("must be a whole number (got \(literal))") }
-            if let minimum, number < minimum { throw fail("must be at least \(minimum) (got \(number))") }
-            if let maximum, number > maximum { throw fail("must be at most \(maximum) (got \(number))") }
-        case (.number, .number), (.boolean, .bool): break
-        case (.array, .array(let elements)):
-            if let minItems, elements.count < minItems { throw fail("must have at least \(minItems) element(s)") }
-            if let item = items.first {
-                for (index, element) in elements.enumerated() { try item.check(element, path: "\(path())[\(index)]") }
-            }
-        case (let kind?, _):
-            let article = kind == .object || kind == .integer || kind == .array ? "an" : "a"
-            throw fail("must be \(article) \(kind.rawValue)")
         }
     }
 }
