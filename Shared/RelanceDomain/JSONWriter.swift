@@ -155,7 +155,7 @@ extension EventEnvelope {
         Self.jsonBytes(
             eventID: eventID, type: type, schemaVersion: schemaVersion, occurredAt: occurredAt, accountID: accountID,
             merchantID: merchantID, dataByteCount: data.estimatedByteCount
-        ) { JSONValue.write(data, into: &$0) }
+        ) { $0.value(data) }
     }
 
     /// An event's JSON with its `data` already written as JSON text (`encodedData`, not
@@ -167,33 +167,32 @@ extension EventEnvelope {
         jsonBytes(
             eventID: eventID, type: type, schemaVersion: schemaVersion, occurredAt: occurredAt, accountID: accountID,
             merchantID: merchantID, dataByteCount: encodedData.count
-        ) { $0.append(contentsOf: encodedData) }
+        ) { $0.encoded(encodedData) }
     }
 
-    private static func jsonBytes(
+    /// An event's JSON, its `data` written by `writeData` (one JSON value) into the same
+    /// output as the envelope: one buffer for the whole event. `dataByteCount` is about the
+    /// size of `data`, for reserving the buffer once.
+    public static func jsonBytes(
         eventID: String, type: String, schemaVersion: Int, occurredAt: Date, accountID: String, merchantID: String,
-        dataByteCount: Int, writeData: (inout [UInt8]) -> Void
+        dataByteCount: Int, writeData: (inout JSONOutput) -> Void
     ) -> [UInt8] {
-        var out: [UInt8] = []
         // The envelope's names and timestamp take about 120 bytes.
-        out.reserveCapacity(
-            128 + eventID.utf8.count + type.utf8.count + accountID.utf8.count + merchantID.utf8.count + dataByteCount)
-        out.append(contentsOf: #"{"eventId":"#.utf8)
-        JSONValue.writeString(eventID, into: &out)
-        out.append(contentsOf: #","type":"#.utf8)
-        JSONValue.writeString(type, into: &out)
-        out.append(contentsOf: #","schemaVersion":"#.utf8)
-        out.append(contentsOf: String(schemaVersion).utf8)
-        out.append(contentsOf: #","occurredAt":""#.utf8)
-        Timestamp.write(milliseconds: Timestamp.milliseconds(occurredAt), into: &out)
-        out.append(contentsOf: #"","accountId":"#.utf8)
-        JSONValue.writeString(accountID, into: &out)
-        out.append(contentsOf: #","merchantId":"#.utf8)
-        JSONValue.writeString(merchantID, into: &out)
-        out.append(contentsOf: #","data":"#.utf8)
+        var out = JSONOutput(
+            capacity: 128 + eventID.utf8.count + type.utf8.count + accountID.utf8.count + merchantID.utf8.count
+                + dataByteCount)
+        out.beginObject()
+        out.member("eventId", eventID)
+        out.member("type", type)
+        out.member("schemaVersion", Int64(schemaVersion))
+        out.key(static: "occurredAt")
+        out.timestamp(milliseconds: Timestamp.milliseconds(occurredAt))
+        out.member("accountId", accountID)
+        out.member("merchantId", merchantID)
+        out.key(static: "data")
         writeData(&out)
-        out.append(UInt8(ascii: "}"))
-        return out
+        out.endObject()
+        return out.bytes
     }
 }
 
@@ -230,30 +229,31 @@ public enum Timestamp {
             days -= 1
         }
         let (year, month, day) = civil(fromDays: days)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = max(0, value)
-            for _ in 0..<width {
-                out.append(UInt8(48 + (rest / divisor) % 10))
-                rest %= divisor
-                divisor = max(1, divisor / 10)
+        let clampedYear = min(max(0, year), 9999)
+        // The 24 bytes in a fixed-size buffer, appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            func two(_ value: Int, at index: Int) {
+                text[index] = UInt8(48 + value / 10)
+                text[index + 1] = UInt8(48 + value % 10)
             }
+            two(clampedYear / 100, at: 0)
+            two(clampedYear % 100, at: 2)
+            text[4] = UInt8(ascii: "-")
+            two(month, at: 5)
+            text[7] = UInt8(ascii: "-")
+            two(day, at: 8)
+            text[10] = UInt8(ascii: "T")
+            two(secondOfDay / 3600, at: 11)
+            text[13] = UInt8(ascii: ":")
+            two(secondOfDay / 60 % 60, at: 14)
+            text[16] = UInt8(ascii: ":")
+            two(secondOfDay % 60, at: 17)
+            text[19] = UInt8(ascii: ".")
+            text[20] = UInt8(48 + millis / 100)
+            two(millis % 100, at: 21)
+            text[23] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
-        digits(year, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2)
-        out.append(UInt8(ascii: "."))
-        digits(millis, 3)
-        out.append(UInt8(ascii: "Z"))
     }
 
     /// The common form, `2026-11-21T10:00:00Z` or with 1 to 9 fraction digits, read without
@@ -386,6 +386,18 @@ public struct JSONOutput {
     public mutating func string(_ text: String) {
         item()
         JSONValue.writeString(text, into: &bytes)
+    }
+
+    /// A value already written as JSON text (not checked).
+    public mutating func encoded(_ json: [UInt8]) {
+        item()
+        bytes.append(contentsOf: json)
+    }
+
+    /// A whole `JSONValue`.
+    public mutating func value(_ value: JSONValue) {
+        item()
+        JSONValue.write(value, into: &bytes)
     }
 
     /// A time as Relance writes it, `"2026-11-21T10:00:00.000Z"` (`Timestamp.format`).

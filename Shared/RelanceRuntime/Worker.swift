@@ -172,10 +172,25 @@ public struct WorkerContext: Sendable {
         _ type: String, version: Int = 1, to topic: String, encodedData: [UInt8], accountID: String? = nil,
         merchantID: String? = nil, key: String? = nil
     ) {
+        emit(
+            type, version: version, to: topic, accountID: accountID, merchantID: merchantID, key: key,
+            dataByteCount: encodedData.count
+        ) { $0.encoded(encodedData) }
+    }
+
+    /// Like `emit(_:version:to:data:accountID:merchantID:key:)`, with `data` written by
+    /// `writeData` straight into the event's bytes (one JSON value, e.g. an object from
+    /// `beginObject` to `endObject`): for a handler on a hot path, with no `JSONValue` built.
+    /// `dataByteCount` is about the size of `data`, for reserving the buffer once.
+    public mutating func emit(
+        _ type: String, version: Int = 1, to topic: String, accountID: String? = nil, merchantID: String? = nil,
+        key: String? = nil, dataByteCount: Int = 256, writeData: (inout JSONOutput) -> Void
+    ) {
         let accountID = accountID ?? self.accountID
         let value = EventEnvelope.jsonBytes(
             eventID: EventIDs.derived(from: causeID, index: outputs.count), type: type, schemaVersion: version,
-            occurredAt: now, accountID: accountID, merchantID: merchantID ?? self.merchantID, encodedData: encodedData)
+            occurredAt: now, accountID: accountID, merchantID: merchantID ?? self.merchantID,
+            dataByteCount: dataByteCount, writeData: writeData)
         outputs.append(OutputRecord(topic: topic, key: Array((key ?? accountID).utf8), value: value))
     }
 

@@ -135,7 +135,8 @@ struct OutputJSONTests {
                 let bytes = EventEnvelope.jsonBytes(
                     eventID: "evt-\(seed)", type: "action-item.updated", schemaVersion: 1,
                     occurredAt: Date(timeIntervalSince1970: 1_790_000_000), accountID: "acct-1", merchantID: "m-1",
-                    encodedData: PaymentRetryWorker.itemJSON(item))
+                    dataByteCount: 400
+                ) { PaymentRetryWorker.writeItem(item, into: &$0) }
                 let event = try validator.read(bytes).get()
                 let data = event.data
                 #expect(data["paymentId"]?.stringValue == item.paymentID)

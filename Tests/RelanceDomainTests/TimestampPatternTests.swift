@@ -23,6 +23,22 @@ struct TimestampPatternTests {
         #expect(EventValidator.parseUTCTimestamp("2025-02-29T00:00:00Z") == nil)
     }
 
+    @Test("the timestamp writer agrees with Foundation's ISO 8601 formatter, years 1583 to 9999")
+    func writerAgreesWithFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var random = SystemRandomNumberGenerator()
+        // From 1583: Foundation's calendar is Julian before the Gregorian reform, Relance's is
+        // proleptic Gregorian.
+        let range: ClosedRange<Int64> = -12_212_553_600_000...253_402_300_799_999
+        let edges: [Int64] = [range.lowerBound, -1, 0, 999, 1_000, 951_782_400_000, range.upperBound]
+        for millis in edges + (0..<2_000).map({ _ in Int64.random(in: range, using: &random) }) {
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+            #expect(Timestamp.format(milliseconds: millis) == expected, "\(millis)")
+        }
+    }
+
     @Test("patterns: the subset used by schemas")
     func patterns() throws {
         let currency = try #require(SimplePattern("^[A-Z]{3}$"))

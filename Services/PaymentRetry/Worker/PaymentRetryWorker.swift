@@ -177,22 +177,23 @@ public struct PaymentRetryWorker: Worker {
         for effect in effects {
             switch effect {
             case .charge(let request):
-                var out = JSONOutput()
-                out.beginObject()
-                out.member("chargeRequestId", request.chargeRequestID)
-                out.member("paymentId", request.paymentID)
-                out.member("invoiceId", request.invoiceID)
-                out.member("amount", request.amount)
-                out.member("currency", request.currency)
-                out.member("paymentMethod", request.method.rawValue)
-                out.member("attempt", Int64(request.attempt))
-                out.member("cause", request.cause.rawValue)
-                out.endObject()
-                context.emit("charge.requested", to: PaymentEvents.chargeRequestsTopic, encodedData: out.bytes)
+                context.emit("charge.requested", to: PaymentEvents.chargeRequestsTopic) { out in
+                    out.beginObject()
+                    out.member("chargeRequestId", request.chargeRequestID)
+                    out.member("paymentId", request.paymentID)
+                    out.member("invoiceId", request.invoiceID)
+                    out.member("amount", request.amount)
+                    out.member("currency", request.currency)
+                    out.member("paymentMethod", request.method.rawValue)
+                    out.member("attempt", Int64(request.attempt))
+                    out.member("cause", request.cause.rawValue)
+                    out.endObject()
+                }
             case .item(let item):
                 context.emit(
-                    "action-item.updated", to: PaymentEvents.actionCentreTopic, encodedData: Self.itemJSON(item),
-                    key: item.paymentID)
+                    "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
+                    dataByteCount: 400
+                ) { Self.writeItem(item, into: &$0) }
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
             case .notifyVendorAttemptsExhausted(let item):
@@ -215,24 +216,23 @@ public struct PaymentRetryWorker: Worker {
     }
 
     func notify(_ kind: String, _ audience: String, _ item: FailedPayment, _ context: inout WorkerContext) {
-        var out = JSONOutput()
-        out.beginObject()
-        out.member("kind", kind)
-        out.member("audience", audience)
-        out.member("paymentId", item.paymentID)
-        out.member("invoiceId", item.invoiceID)
-        out.member("amount", item.amount)
-        out.member("currency", item.currency)
-        out.member("reason", item.reason.description)
-        out.member("customerName", item.customerName)
-        out.endObject()
-        context.emit("notification.requested", to: PaymentEvents.notificationsTopic, encodedData: out.bytes)
+        context.emit("notification.requested", to: PaymentEvents.notificationsTopic) { out in
+            out.beginObject()
+            out.member("kind", kind)
+            out.member("audience", audience)
+            out.member("paymentId", item.paymentID)
+            out.member("invoiceId", item.invoiceID)
+            out.member("amount", item.amount)
+            out.member("currency", item.currency)
+            out.member("reason", item.reason.description)
+            out.member("customerName", item.customerName)
+            out.endObject()
+        }
     }
 
     /// An action-centre item as published: written straight to JSON, members in a fixed order,
     /// the optional ones only when set.
-    static func itemJSON(_ item: FailedPayment) -> [UInt8] {
-        var out = JSONOutput(capacity: 400)
+    static func writeItem(_ item: FailedPayment, into out: inout JSONOutput) {
         out.beginObject()
         out.member("paymentId", item.paymentID)
         out.member("invoiceId", item.invoiceID)
@@ -253,6 +253,5 @@ public struct PaymentRetryWorker: Worker {
         }
         out.member("closedBecause", item.closedBecause)
         out.endObject()
-        return out.bytes
     }
 }
