@@ -106,10 +106,32 @@ public struct WorkerBench: Sendable {
 
     /// Like `run`, then moves the clock to `fireAt` and waits until `timers` durable timers
     /// have fired and been committed.
+    ///
+    /// Only the events that go through once every instance has its share of the partitions
+    /// and has restored it are timed; seconds and CPU are scaled up to all the events. A run
+    /// where more than a fifth went through before that (an instance joined late) is run
+    /// again, up to three times.
     public func run<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int? = nil, fireAt: Date? = nil, timers: Int = 0,
         _ make: (String, String) -> W
     ) async throws -> Timing {
+        for attempt in 1...3 {
+            let (timing, early) = try await runOnce(events, batch: batch, fireAt: fireAt, timers: timers, make)
+            if early <= events.count / 5 {
+                let share = Double(events.count - early) / Double(events.count)
+                return (timing.events / share, timing.timers, timing.cpu / share)
+            }
+            say(
+                "\(early) of \(events.count) events went through before every instance had its share (attempt \(attempt))"
+            )
+        }
+        fail("in three runs, most events went through before every instance had its share of the partitions")
+    }
+
+    private func runOnce<W: Worker>(
+        _ events: [(key: String, value: [UInt8])], batch: Int?, fireAt: Date?, timers: Int,
+        _ make: (String, String) -> W
+    ) async throws -> (Timing, early: Int) {
         let bytes = events.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
         guard bytes / Int(partitions) < Self.partitionBytes else {
             fail(
@@ -166,6 +188,9 @@ public struct WorkerBench: Sendable {
         }
         let start = ContinuousClock.now
         let cpuStart = cpuSeconds()
+        // With several instances, the first to join may own (and work on) every partition
+        // until the others join: what went through before everyone had its share is not timed.
+        let before = total(\.eventsIn)
         while total(\.eventsIn) < events.count {
             try await Task.sleep(for: .milliseconds(2))
             if ContinuousClock.now - start > .seconds(600) {
@@ -197,6 +222,6 @@ public struct WorkerBench: Sendable {
         guard total(\.deadLetterCount) == 0 else { fail("\(total(\.deadLetterCount)) dead letters") }
         for runtime in runtimes { await runtime.stop() }
         for task in tasks { try await task.value }
-        return (elapsed, timersElapsed, cpu)
+        return ((elapsed, timersElapsed, cpu), before)
     }
 }
