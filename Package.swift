@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelanceDomainTests",
-            dependencies: ["RelanceDomain"],
+            dependencies: ["RelanceDomain", "RelanceTestSupport"],
             path: "Tests/RelanceDomainTests"
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceTestSupport
 import Testing
 
 @testable import PaymentRetryService
@@ -8,25 +9,13 @@ import Testing
 /// the bytes its `Codable` conformance writes, so that restores and old changelogs are unchanged.
 @Suite("payment-retry state JSON")
 struct StateJSONTests {
-    /// A small deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Names with what JSON must escape, and non-ASCII text.
     static let awkward = ["Camille Martin", "O\"Brien \\ Ltd", "Zoë\nLine two\ttab", "名前", "\u{01}ctl"]
 
     /// A state built through the rules: failures of every kind, retries due, successes,
     /// operator commands, card replacements and price updates, chosen by `seed`.
     static func randomState(seed: UInt64) -> PaymentRetryWorker.State {
-        var random = Seeded(state: seed)
+        var random = SplitMix64(seed: seed)
         var state = PaymentRetryWorker.State()
         let codes: [(String, DeclineCodeScheme, PaymentMethod)] = [
             ("insufficient_funds", .stripe, .card), ("stolen_card", .stripe, .card), ("expired_card", .stripe, .card),
