@@ -388,6 +388,17 @@ public struct JSONOutput {
         JSONValue.writeString(text, into: &bytes)
     }
 
+    /// A dictionary as an object, members in the dictionary's iteration order (as `Codable`
+    /// writes a `[String: Value]`), each value written by `write`.
+    public mutating func object<Value>(_ dictionary: [String: Value], _ write: (Value, inout JSONOutput) -> Void) {
+        beginObject()
+        for (name, value) in dictionary {
+            key(name)
+            write(value, &self)
+        }
+        endObject()
+    }
+
     /// A value already written as JSON text (not checked).
     public mutating func encoded(_ json: [UInt8]) {
         item()

@@ -329,12 +329,7 @@ extension PaymentRecovery: StateJSONWritable {
     public func writeStateJSON(into out: inout JSONOutput) {
         out.beginObject()
         out.key(static: "payments")
-        out.beginObject()
-        for (paymentID, payment) in payments {
-            out.key(paymentID)
-            payment.writeStateJSON(into: &out)
-        }
-        out.endObject()
+        out.object(payments) { $0.writeStateJSON(into: &$1) }
         out.endObject()
     }
 }

@@ -102,19 +102,9 @@ extension PriceUpdates: StateJSONWritable {
     public func writeStateJSON(into out: inout JSONOutput) {
         out.beginObject()
         out.key(static: "pending")
-        out.beginObject()
-        for (planID, request) in pending {
-            out.key(planID)
-            request.writeStateJSON(into: &out)
-        }
-        out.endObject()
+        out.object(pending) { $0.writeStateJSON(into: &$1) }
         out.key(static: "expiries")
-        out.beginObject()
-        for (planID, expiry) in expiries {
-            out.key(planID)
-            out.integer(expiry)
-        }
-        out.endObject()
+        out.object(expiries) { $1.integer($0) }
         out.endObject()
     }
 }
