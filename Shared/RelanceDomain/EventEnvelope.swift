@@ -101,9 +101,8 @@ public struct EventValidator: Sendable {
     /// Event types this reader accepts, with their supported schema versions.
     public var knownTypes: [String: [Int]]
     public var maximumBytes: Int
-    /// The schema of `data` per type and version; a type without one accepts any object.
-    public private(set) var dataSchemas: [String: [Int: JSONSchema]] = [:]
-    /// The same, prepared for checking.
+    /// The schema of `data` per type and version, prepared for checking; a type without one
+    /// accepts any object.
     private var checkers: [String: [Int: JSONSchema.Checker]] = [:]
 
     public init(knownTypes: [String: [Int]], maximumBytes: Int = 1 << 20) {
@@ -115,8 +114,7 @@ public struct EventValidator: Sendable {
     public init(types: [EventType], maximumBytes: Int = 1 << 20) {
         self.maximumBytes = maximumBytes
         self.knownTypes = Dictionary(grouping: types, by: \.name).mapValues { $0.map(\.version).sorted() }
-        for type in types { dataSchemas[type.name, default: [:]][type.version] = type.data }
-        checkers = dataSchemas.mapValues { $0.mapValues(JSONSchema.Checker.init) }
+        for type in types { checkers[type.name, default: [:]][type.version] = JSONSchema.Checker(type.data) }
     }
 
     public func read(_ bytes: [UInt8]) -> Result<EventEnvelope, InputRejection> {
