@@ -94,15 +94,25 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send the matching dead letters' original records back to their source topics.")
+            abstract: "Send the matching dead letters' original records back to their source topics.",
+            discussion: """
+                Each record goes back to the worker that refused it, which handles it as new input, once: \
+                replaying the same dead letter again does not apply it again. The command then waits for \
+                each worker's outcome (handled, already replayed, or refused again and why) on the \
+                replay-outcome topic and prints one line per dead letter.
+                """)
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var filter: Filter
         @Flag(help: "Say what would be replayed, send nothing.") var dryRun = false
+        @Option(help: "Seconds to wait for the workers' outcomes (0: do not wait).") var wait = 60
+        @Option(name: .customLong("outcome-topic"), help: "Where workers report what they did with a replay.")
+        var outcomeTopic = "relance.replay-outcomes"
 
         func validate() throws {
             if filter.reason.isEmpty && filter.sourceTopic.isEmpty && filter.worker.isEmpty && filter.at.isEmpty {
                 throw ValidationError("choose what to replay: --reason, --source-topic, --worker or --at")
             }
+            if wait < 0 { throw ValidationError("--wait must be 0 or more seconds") }
         }
 
         func run() async throws {
@@ -110,12 +120,45 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 topic: filter.topic, selection: filter.selection, kafka: cluster.kafka)
             if dryRun {
                 for entry in entries {
-                    print("would replay \(entry.partition):\(entry.offset) to \(entry.letter.source.topic)")
+                    print(
+                        "would replay \(entry.partition):\(entry.offset) to \(entry.letter.source.topic) "
+                            + "for \(entry.letter.worker)")
                 }
                 return
             }
+            let start =
+                wait > 0 ? try await DeadLetters.outcomeStart(topic: outcomeTopic, kafka: cluster.kafka) : nil
             try await DeadLetters.replay(entries, deadLetterTopic: filter.topic, producer: try cluster.producer())
             print("replayed \(entries.count) dead letter(s)")
+            guard wait > 0, !entries.isEmpty else { return }
+            guard let start else {
+                print(
+                    "topic \(outcomeTopic) does not exist: the outcomes cannot be reported (relance topics creates it)")
+                return
+            }
+            let positions = entries.map { DeadLetters.position($0, topic: filter.topic) }
+            let outcomes = try await DeadLetters.awaitOutcomes(
+                Set(positions), topic: outcomeTopic, start: start, kafka: cluster.kafka, timeout: .seconds(wait))
+            var missing = 0
+            for (entry, position) in zip(entries, positions) {
+                let letter = entry.letter
+                let what = "\(entry.partition):\(entry.offset)  \(letter.worker)  \(letter.reason.code)"
+                guard let outcome = outcomes[position] else {
+                    missing += 1
+                    print("\(what)  no outcome within \(wait) s: is \(letter.worker) running?")
+                    continue
+                }
+                switch outcome.result {
+                case .handled:
+                    print("\(what)  handled as new input\(outcome.eventID.map { " (event \($0))" } ?? "")")
+                case .alreadyReplayed:
+                    print("\(what)  already replayed and handled before: not applied again")
+                case .deadLettered:
+                    let reason = outcome.reason.map { "\($0.code): \($0.message)" } ?? "no reason given"
+                    print("\(what)  refused again: \(reason)")
+                }
+            }
+            if missing > 0 { throw ExitCode(3) }
         }
     }
 }

@@ -48,6 +48,12 @@ public enum Catalog {
             key: "the input's key", writers: [everyWorker], readers: ["operators", "relance dead-letters"],
             messages: ["dead-letter"]),
         Topic(
+            "relance.replay-outcomes",
+            summary: "What each worker did with a dead letter sent back to it: handled, already replayed, or "
+                + "refused again; read by relance dead-letters replay to report on each one.",
+            key: "the dead letter's position", writers: [everyWorker], readers: ["relance dead-letters replay"],
+            messages: ["replay-outcome"]),
+        Topic(
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
             key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox", "card-expiry"],
@@ -201,6 +207,17 @@ public enum Catalog {
             ], optional: ["key", "value"], description: "An input a worker could not process.")
     }()
 
+    public static let replayOutcome: JSONSchema = .object(
+        [
+            "deadLetter": .string("the dead letter replayed: <topic>/<partition>@<offset>"),
+            "worker": .string("the worker that read the replayed record"),
+            "eventId": .string("the event's id, when the record could be read as an event"),
+            "result": .oneOf(ReplayOutcome.Result.allCases.map(\.rawValue)),
+            "reason": .object(["code": .string("stable reason code"), "message": .string("what is wrong and where")]),
+            "at": .timestamp(),
+        ], optional: ["eventId", "reason"],
+        description: "What a worker did with a replayed dead letter.")
+
     /// Schema files: `schemas/<path>` → document.
     public static var schemaFiles: [(path: String, document: JSONValue)] {
         func standalone(_ name: String, _ schema: JSONSchema) -> JSONValue {
@@ -215,6 +232,7 @@ public enum Catalog {
             ("envelope.schema.json", standalone("envelope.schema.json", EventEnvelope.schema(data: .anyObject))),
             ("clock-tick.schema.json", standalone("clock-tick.schema.json", clockTick)),
             ("dead-letter.schema.json", standalone("dead-letter.schema.json", deadLetter)),
+            ("replay-outcome.schema.json", standalone("replay-outcome.schema.json", replayOutcome)),
         ] + eventTypes.map { ("events/\($0.fileName)", $0.schemaDocument) }
     }
 

@@ -94,3 +94,58 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         return try decoder.decode(DeadLetter.self, from: data)
     }
 }
+
+/// What a worker did with a dead letter sent back to it (`relance dead-letters replay`),
+/// written to the replay-outcome topic in the same transaction as the handling, so that
+/// the command can say what happened to each one it replayed.
+public struct ReplayOutcome: Sendable, Equatable, Codable {
+    public enum Result: String, Sendable, Codable, CaseIterable {
+        /// The worker handled the record as new input (it may still hold it, as
+        /// reconciliation holds a payment for an invoice not yet read).
+        case handled
+        /// This dead letter had been replayed and handled before: not applied again.
+        case alreadyReplayed = "already_replayed"
+        /// Refused again: a new dead letter, with `reason`.
+        case deadLettered = "dead_lettered"
+    }
+
+    /// `<dead-letter topic>/<partition>@<offset>`: the dead letter that was replayed.
+    public var deadLetter: String
+    public var worker: String
+    /// The event's id when the record could be read as an event.
+    public var eventID: String?
+    public var result: Result
+    public var reason: DeadLetter.Reason?
+    public var at: Date
+
+    enum CodingKeys: String, CodingKey {
+        case deadLetter, worker
+        case eventID = "eventId"
+        case result, reason, at
+    }
+
+    public init(
+        deadLetter: String, worker: String, eventID: String?, result: Result, reason: DeadLetter.Reason? = nil,
+        at: Date
+    ) {
+        self.deadLetter = deadLetter
+        self.worker = worker
+        self.eventID = eventID
+        self.result = result
+        self.reason = reason
+        self.at = at
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> ReplayOutcome {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(ReplayOutcome.self, from: data)
+    }
+}

@@ -45,8 +45,10 @@ public enum DeadLetters {
             for record in batch {
                 guard let value = record.value, let letter = try? DeadLetter.decode(Data(value)) else { continue }
                 // On a broker that shows aborted records, a retried batch may have written the
-                // same dead letter twice: one entry per source record.
-                let source = "\(letter.source.topic)/\(letter.source.partition)@\(letter.source.offset)"
+                // same dead letter twice: one entry per source record and worker (several
+                // workers read one topic, and each may refuse the same record).
+                let source =
+                    "\(letter.worker)|\(letter.source.topic)/\(letter.source.partition)@\(letter.source.offset)"
                 guard seen.insert(source).inserted else { continue }
                 let entry = Entry(partition: record.partition, offset: record.offset, letter: letter)
                 if selection.matches(entry) { entries.append(entry) }
@@ -61,21 +63,36 @@ public enum DeadLetters {
 
     /// Header on a replayed record: where its dead letter was.
     public static let replayedFromHeader = "relance-replayed-from"
+    /// Header on a replayed record: the worker it is for, the one that refused it. The other
+    /// workers reading the source topic skip it (they handled the original already).
+    public static let replayForHeader = "relance-replay-for"
+
+    /// `<topic>/<partition>@<offset>` of a dead letter: how replay outcomes name it.
+    public static func position(_ entry: Entry, topic: String) -> String {
+        "\(topic)/\(entry.partition)@\(entry.offset)"
+    }
 
     /// Sends each dead letter's original record (key, value, headers) back to its source
-    /// topic. A redacted one (it carried a card number, now masked) is refused: the source
-    /// must send a corrected event instead.
+    /// topic, addressed to the worker that refused it: that worker handles it as new input,
+    /// once (a second replay of the same dead letter is not applied again). A redacted one
+    /// (it carried a card number, now masked) is refused: the source must send a corrected
+    /// event instead.
     public static func replay(_ entries: [Entry], deadLetterTopic: String, producer: KafkaProducer) async throws {
         for entry in entries where entry.letter.redacted {
             throw NotReplayable(
                 description: "dead letter \(entry.partition):\(entry.offset) carried a card number, masked when it was "
                     + "kept: it cannot be replayed; the source must send a corrected event")
         }
+        let routing: Set = [
+            replayedFromHeader, replayForHeader, InputRouting.reroutedFromHeader, InputRouting.reroutedForHeader,
+        ]
         for entry in entries {
             let letter = entry.letter
             var headers = letter.headers.map { KafkaHeader(key: $0.key, value: $0.value.map { Array($0) }) }
-            headers.removeAll { $0.key == replayedFromHeader }
-            headers.append(KafkaHeader(replayedFromHeader, "\(deadLetterTopic)/\(entry.partition)@\(entry.offset)"))
+            // Where the record was before is history: the replay has its own routing.
+            headers.removeAll { routing.contains($0.key) || $0.key == Changelog.transactionHeader }
+            headers.append(KafkaHeader(replayedFromHeader, position(entry, topic: deadLetterTopic)))
+            headers.append(KafkaHeader(replayForHeader, letter.worker))
             try await producer.enqueue(
                 ProducerMessage(
                     topic: letter.source.topic, key: letter.key.map { Array($0) },
@@ -83,5 +100,41 @@ public enum DeadLetters {
                     headers: headers))
         }
         try await producer.flush()
+    }
+
+    /// The end offsets of `topic`'s partitions now: where outcomes of replays sent after
+    /// this start.
+    public static func outcomeStart(topic: String, kafka: KafkaConfiguration) async throws -> [Int32: Int64]? {
+        let admin = try KafkaAdmin(configuration: kafka)
+        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else { return nil }
+        let consumer = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: kafka, groupID: nil))
+        defer { Task { try? await consumer.close() } }
+        let partitions = described.partitions.map(\.id)
+        let watermarks = try await consumer.watermarks(partitions.map { TopicPartition(topic, $0) })
+        return Dictionary(uniqueKeysWithValues: zip(partitions, watermarks.map(\.1)))
+    }
+
+    /// Reads `topic` from `start` until an outcome has come for every dead letter in
+    /// `positions`, or until `timeout`. The first outcome of each counts.
+    public static func awaitOutcomes(
+        _ positions: Set<String>, topic: String, start: [Int32: Int64], kafka: KafkaConfiguration,
+        timeout: Duration
+    ) async throws -> [String: ReplayOutcome] {
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
+        configuration.isolationLevel = .readCommitted
+        let consumer = try KafkaConsumer(configuration: configuration)
+        defer { Task { try? await consumer.close() } }
+        try await consumer.assign(start.map { TopicPartitionOffset(topic, $0.key, offset: $0.value) })
+        var outcomes: [String: ReplayOutcome] = [:]
+        let deadline = ContinuousClock.now + timeout
+        while outcomes.count < positions.count && ContinuousClock.now < deadline {
+            for record in try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200)) {
+                guard let value = record.value, let outcome = try? ReplayOutcome.decode(Data(value)),
+                    positions.contains(outcome.deadLetter), outcomes[outcome.deadLetter] == nil
+                else { continue }
+                outcomes[outcome.deadLetter] = outcome
+            }
+        }
+        return outcomes
     }
 }

@@ -7,6 +7,10 @@ public final class RuntimeMetrics: Sendable {
         var eventsIn = 0
         var eventsOut = 0
         var duplicates = 0
+        /// Records found on another partition than their key's, sent to their key's partition.
+        var rerouted = 0
+        /// Replayed dead letters read, by result (`ReplayOutcome.Result`).
+        var replays: [String: Int] = [:]
         var deadLetters: [String: Int] = [:]
         var transactionsCommitted = 0
         var transactionsAborted = 0
@@ -46,6 +50,8 @@ public final class RuntimeMetrics: Sendable {
     public var abortedTransactions: Int { values.withLock { $0.transactionsAborted } }
     public var eventsIn: Int { values.withLock { $0.eventsIn } }
     public var duplicates: Int { values.withLock { $0.duplicates } }
+    public var rerouted: Int { values.withLock { $0.rerouted } }
+    public func replays(_ result: String) -> Int { values.withLock { $0.replays[result, default: 0] } }
     public var timersFired: Int { values.withLock { $0.timersFired } }
 
     /// The `/metrics` page.
@@ -63,6 +69,14 @@ public final class RuntimeMetrics: Sendable {
         metric(
             "relance_duplicate_events_total", "counter", "Input events dropped as already seen (same event id).",
             [("", "\(v.duplicates)")])
+        metric(
+            "relance_rerouted_records_total", "counter",
+            "Records read on another partition than their key's (a publisher with another partitioner), sent to "
+                + "their key's partition.",
+            [("", "\(v.rerouted)")])
+        metric(
+            "relance_replayed_dead_letters_total", "counter", "Replayed dead letters read, by result.",
+            v.replays.sorted { $0.key < $1.key }.map { (",result=\"\($0.key)\"", "\($0.value)") })
         metric(
             "relance_dead_letters_total", "counter", "Inputs sent to the dead-letter topic, by reason.",
             v.deadLetters.sorted { $0.key < $1.key }.map { (",reason=\"\($0.key)\"", "\($0.value)") })

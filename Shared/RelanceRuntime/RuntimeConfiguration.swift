@@ -15,6 +15,10 @@ public struct RuntimeConfiguration: Sendable {
     public var changelogTopic: String?
     /// `RELANCE_DEAD_LETTER_TOPIC`, default `relance.dead-letters`.
     public var deadLetterTopic = "relance.dead-letters"
+    /// `RELANCE_REPLAY_OUTCOME_TOPIC`, default `relance.replay-outcomes`: what the worker did
+    /// with each replayed dead letter. When the topic does not exist, replays are handled and
+    /// their outcomes not reported.
+    public var replayOutcomeTopic = "relance.replay-outcomes"
     /// `RELANCE_CLOCK_TOPIC`, default `relance.clock`.
     public var clockTopic = "relance.clock"
     /// `RELANCE_CLOCK`: `topic` (default; time is what the clock topic says) or `wall`
@@ -81,6 +85,7 @@ public struct RuntimeConfiguration: Sendable {
         c.changelogTopic = environment["RELANCE_CHANGELOG_TOPIC"]
         if let v = environment["RELANCE_DEAD_LETTER_TOPIC"] { c.deadLetterTopic = v }
         if let v = environment["RELANCE_CLOCK_TOPIC"] { c.clockTopic = v }
+        if let v = environment["RELANCE_REPLAY_OUTCOME_TOPIC"] { c.replayOutcomeTopic = v }
         if let v = environment["RELANCE_CLOCK"] {
             guard v == "topic" || v == "wall" else {
                 throw Invalid(description: "RELANCE_CLOCK=\(v): expected topic or wall")

@@ -56,6 +56,11 @@ public actor WorkerRuntime<W: Worker> {
     /// read again.
     private var rewound: Set<TopicPartition> = []
     private var failure: (any Error)?
+    /// The partition count every consumed topic shares (`checkTopics`): a record whose key
+    /// belongs to another partition is sent there.
+    private var partitionCount: Int32 = 0
+    /// The replay-outcome topic exists: replayed dead letters' outcomes are written to it.
+    private var reportsReplays = false
 
     // The open batch: the records handled since the last commit started. Its Kafka
     // transaction begins once the previous batch's commit is done (see `flushOutbox`).
@@ -88,6 +93,8 @@ public actor WorkerRuntime<W: Worker> {
         var eventsIn = 0
         var eventsOut = 0
         var duplicates = 0
+        var rerouted = 0
+        var replays: [String: Int] = [:]
         var timersFired = 0
         var deadLetters: [String: Int] = [:]
     }
@@ -137,7 +144,8 @@ public actor WorkerRuntime<W: Worker> {
         self.consumer = consumer
         try await checkTopics(consumer)
         try await producer.prepare(
-            topics: [changelogTopic, configuration.deadLetterTopic] + worker.outputTopics)
+            topics: [changelogTopic, configuration.deadLetterTopic] + worker.outputTopics
+                + (reportsReplays ? [configuration.replayOutcomeTopic] : []))
         try await consumer.subscribe(consumedTopics)
         status.started.store(true, ordering: .relaxed)
         log.info(
@@ -195,6 +203,14 @@ public actor WorkerRuntime<W: Worker> {
             let list = counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             throw RuntimeConfiguration.Invalid(
                 description: "inputs, clock and changelog must have the same partition count: \(list)")
+        }
+        partitionCount = Int32(clamping: counts.values.first ?? 0)
+        reportsReplays = metadata.contains { $0.name == configuration.replayOutcomeTopic && $0.error == nil }
+        if !reportsReplays {
+            log.warning(
+                "the replay-outcome topic does not exist: replayed dead letters are handled, but their outcomes "
+                    + "are not reported (create it with relance topics)",
+                ["topic": configuration.replayOutcomeTopic])
         }
     }
 
@@ -275,26 +291,54 @@ public actor WorkerRuntime<W: Worker> {
             if isTick {
                 try await tick(message, store)
             } else {
-                counts.eventsIn += 1
                 try await handle(message, store)
             }
         }
     }
 
+    /// What became of one input record.
+    enum Handled {
+        case applied(eventID: String)
+        case duplicate(eventID: String)
+        case deadLettered(eventID: String?, DeadLetter.Reason)
+        /// Sent to its key's partition, where it is handled.
+        case rerouted
+        /// Addressed to another worker or consumer group (a replay or a rerouted copy).
+        case notForThisWorker
+    }
+
     private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
+        let routing = InputRouting(message, worker: worker.name, group: configuration.group(for: worker.name))
+        let handled: Handled
+        switch routing {
+        case .notForThisWorker:
+            return
+        case .ordinary:
+            counts.eventsIn += 1
+            handled = try await handle(message, store, replayedFrom: nil)
+        case .replay(let from):
+            counts.eventsIn += 1
+            handled = try await handle(message, store, replayedFrom: from)
+            try await report(handled, replayedFrom: from, store: store, partition: message.partition)
+        }
+    }
+
+    private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>, replayedFrom: String?)
+        async throws -> Handled
+    {
         guard let value = message.value, !value.isEmpty else {
-            return try await deadLetter(
+            return try await reject(
                 message, code: "empty_record",
                 reason: "the record has no value (a tombstone or an empty message): an event is a JSON object")
         }
         if let key = message.key, let finding = CardNumberDetector.firstCardNumber(in: key) {
-            return try await deadLetter(
+            return try await reject(
                 message, code: "card_number",
                 reason: "the record key carries \(finding): card numbers never enter Relance")
         }
         for header in message.headers {
             if let bytes = header.value, let finding = CardNumberDetector.firstCardNumber(in: bytes) {
-                return try await deadLetter(
+                return try await reject(
                     message, code: "card_number",
                     reason: "header \"\(header.key)\" carries \(finding): card numbers never enter Relance")
             }
@@ -302,30 +346,40 @@ public actor WorkerRuntime<W: Worker> {
         let event: EventEnvelope
         switch validator.read(Array(value)) {
         case .failure(let rejection):
-            return try await deadLetter(message, code: rejection.code, reason: rejection.description)
+            return try await reject(message, code: rejection.code, reason: rejection.description)
         case .success(let read):
             event = read
         }
         guard let key = message.key, key.elementsEqual(event.accountID.utf8) else {
-            return try await deadLetter(
-                message, code: "key_not_account",
+            return try await reject(
+                message, eventID: event.eventID, code: "key_not_account",
                 reason: "the record key \(message.keyString.map { "\"\($0)\"" } ?? "(none)") is not the event's "
                     + "accountId \"\(event.accountID)\": events are keyed by account")
         }
-        let hash = EventIDs.hash(event.eventID)
+        let home = KeyPartitioner.murmur2(key, partitions: partitionCount)
+        if partitionCount > 0 && home != message.partition {
+            return try await reroute(message, to: home, eventID: event.eventID)
+        }
+        // A replayed dead letter is new input once: its own id is the event's with the dead
+        // letter's position, so the event's earlier handling does not hide it, and a second
+        // replay of the same dead letter is a duplicate.
+        let hash =
+            replayedFrom.map { EventIDs.hash(Array("|replay:\($0)".utf8), seed: EventIDs.hash(event.eventID)) }
+            ?? EventIDs.hash(event.eventID)
         var record = store.accounts[event.accountID] ?? AccountRecord()
         if record.hasSeen(hash) {
             counts.duplicates += 1
-            return
+            return .duplicate(eventID: event.eventID)
         }
         var state = try decodeState(record.slot)
         var context = WorkerContext(
-            now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID, causeID: event.eventID,
+            now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID,
+            causeID: replayedFrom.map { "\(event.eventID)|replay:\($0)" } ?? event.eventID,
             timers: record.timers, input: message)
         do {
             try worker.handle(event, state: &state, context: &context)
         } catch {
-            return try await deadLetter(message, code: error.code, reason: error.message)
+            return try await reject(message, eventID: event.eventID, code: error.code, reason: error.message)
         }
         let previousTimers = record.timers
         record.slot = .decoded(state)
@@ -336,6 +390,84 @@ public actor WorkerRuntime<W: Worker> {
         dirty[store.partition, default: []].insert(event.accountID)
         try await publish(context.outputs, partition: store.partition)
         try await deadLetter(context.deadLetters, partition: store.partition)
+        return .applied(eventID: event.eventID)
+    }
+
+    /// Dead-letters the record; says so.
+    private func reject(_ message: KafkaMessage, eventID: String? = nil, code: String, reason: String) async throws
+        -> Handled
+    {
+        try await deadLetter(message, code: code, reason: reason)
+        return .deadLettered(eventID: eventID, .init(code: code, message: reason))
+    }
+
+    /// A record on another partition than its key's: a publisher placed it with another
+    /// partitioner (librdkafka's default, CRC32, rather than the Java client's murmur2), so
+    /// the account's other facts and its state are elsewhere. A copy goes to the key's
+    /// partition in this transaction, addressed to this consumer group (other groups reading
+    /// the topic route their own); this record is done. A copy that lands on the wrong
+    /// partition again (the topic's partitions changed meanwhile) is a dead letter rather
+    /// than a loop.
+    private func reroute(_ message: KafkaMessage, to home: Int32, eventID: String) async throws -> Handled {
+        guard message.header(InputRouting.reroutedFromHeader) == nil else {
+            return try await reject(
+                message, eventID: eventID, code: "wrong_partition",
+                reason: "the record was already sent to its key's partition once and is still on partition "
+                    + "\(message.partition), not \(home) (have the topic's partitions changed?)")
+        }
+        let group = configuration.group(for: worker.name)
+        var headers = message.headers
+        headers.append(
+            KafkaHeader(InputRouting.reroutedFromHeader, "\(message.topic)/\(message.partition)@\(message.offset)"))
+        headers.append(KafkaHeader(InputRouting.reroutedForHeader, group))
+        headers.append(transactionHeader(message.partition))
+        outbox.append(
+            ProducerMessage(
+                topic: message.topic, partition: home, key: message.key.map { Array($0) },
+                value: message.value.map { Array($0) }, headers: headers))
+        counts.rerouted += 1
+        let crc = message.key.map { KeyPartitioner.crc32($0, partitions: partitionCount) }
+        log.warning(
+            "record on another partition than its key's: sent to the key's partition",
+            [
+                "source": "\(message.topic)[\(message.partition)]@\(message.offset)", "keyPartition": "\(home)",
+                "eventId": eventID,
+                "hint": crc == message.partition
+                    ? "the publisher uses librdkafka's default partitioner (CRC32): set partitioner=murmur2_random"
+                    : "publish with the Java client's partitioner (murmur2): see docs/kafka.md",
+            ])
+        return .rerouted
+    }
+
+    /// The outcome of a replayed dead letter, on the replay-outcome topic in this transaction.
+    private func report(_ handled: Handled, replayedFrom: String, store: PartitionStore<W.State>, partition: Int32)
+        async throws
+    {
+        let outcome: ReplayOutcome
+        let at = clockDate(store)
+        switch handled {
+        case .applied(let eventID):
+            outcome = ReplayOutcome(
+                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .handled, at: at)
+        case .duplicate(let eventID):
+            outcome = ReplayOutcome(
+                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .alreadyReplayed, at: at)
+        case .deadLettered(let eventID, let reason):
+            outcome = ReplayOutcome(
+                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .deadLettered,
+                reason: reason, at: at)
+        case .rerouted, .notForThisWorker:
+            return
+        }
+        counts.replays[outcome.result.rawValue, default: 0] += 1
+        log.info(
+            "replayed dead letter",
+            ["deadLetter": replayedFrom, "result": outcome.result.rawValue, "eventId": outcome.eventID ?? ""])
+        guard reportsReplays else { return }
+        outbox.append(
+            ProducerMessage(
+                topic: configuration.replayOutcomeTopic, key: Array(replayedFrom.utf8),
+                value: Array(try outcome.encoded()), headers: [transactionHeader(partition)]))
     }
 
     private func tick(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
@@ -546,6 +678,8 @@ public actor WorkerRuntime<W: Worker> {
             v.eventsIn += counts.eventsIn
             v.eventsOut += counts.eventsOut
             v.duplicates += counts.duplicates
+            v.rerouted += counts.rerouted
+            for (result, n) in counts.replays { v.replays[result, default: 0] += n }
             v.timersFired += counts.timersFired
             for (code, n) in counts.deadLetters { v.deadLetters[code, default: 0] += n }
         }

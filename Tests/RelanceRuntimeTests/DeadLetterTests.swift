@@ -59,9 +59,12 @@ struct RuntimeDeadLetterTests {
         try await h.deposit("good-before", account: "acct-1")
         for item in Self.cases {
             try await h.producer.send(
-                // One partition, so that the dead letters' source offsets give the order sent.
+                // One partition, so that the dead letters' source offsets give the order sent:
+                // acct-1's, where the valid events among them belong.
                 ProducerMessage(
-                    topic: "t.deposits", partition: 0, key: item.key.map { Array($0.utf8) },
+                    topic: "t.deposits",
+                    partition: KeyPartitioner.murmur2(Array("acct-1".utf8), partitions: partitions),
+                    key: item.key.map { Array($0.utf8) },
                     value: item.value.map { Array($0.utf8) },
                     headers: item.headers))
         }

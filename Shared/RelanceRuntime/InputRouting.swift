@@ -1,0 +1,48 @@
+import RelanceKafka
+
+/// Whom an input record is for, from the headers the runtime and `relance dead-letters
+/// replay` put on the records they send back to an input topic. Every worker whose group
+/// reads the topic sees such a record; only the one it is addressed to handles it.
+enum InputRouting: Equatable {
+    /// An event as its publisher wrote it: every reader handles it.
+    case ordinary
+    /// A dead letter of this worker sent back (`relance-replay-for` names it); `from` is the
+    /// dead letter's position, `<topic>/<partition>@<offset>`.
+    case replay(from: String)
+    /// A replay for another worker, or a copy another consumer group sent to its key's
+    /// partition: that worker or group handles it; for this one it is done.
+    case notForThisWorker
+
+    /// The dead letter a replayed record comes from (`DeadLetters.replay` writes it).
+    static let replayedFromHeader = DeadLetters.replayedFromHeader
+    /// The worker a replayed record is for: the one that dead-lettered it.
+    static let replayForHeader = DeadLetters.replayForHeader
+    /// Where a record sent to its key's partition was read first.
+    static let reroutedFromHeader = "relance-rerouted-from"
+    /// The consumer group that sent a record to its key's partition, and handles that copy.
+    static let reroutedForHeader = "relance-rerouted-for"
+
+    init(_ message: KafkaMessage, worker: String, group: String) {
+        self = .ordinary
+        guard !message.headers.isEmpty else { return }
+        var replayedFrom: String?
+        var replayFor: String?
+        var reroutedFor: String?
+        for header in message.headers {
+            guard let value = header.value else { continue }
+            switch header.key {
+            case Self.replayedFromHeader: replayedFrom = String(decoding: value, as: UTF8.self)
+            case Self.replayForHeader: replayFor = String(decoding: value, as: UTF8.self)
+            case Self.reroutedForHeader: reroutedFor = String(decoding: value, as: UTF8.self)
+            default: continue
+            }
+        }
+        if let reroutedFor, reroutedFor != group {
+            self = .notForThisWorker
+        } else if let replayFor {
+            // A replay written before replays were addressed (no `relance-replay-for`) stays
+            // ordinary: handled by every reader, its event id deciding duplicates as before.
+            self = replayFor == worker ? replayedFrom.map { .replay(from: $0) } ?? .ordinary : .notForThisWorker
+        }
+    }
+}
