@@ -383,3 +383,39 @@ struct ReplayOutcomeSchemaTests {
         }
     }
 }
+
+@Suite("relance dead-letters replay, as a user runs it", .serialized)
+struct ReplayCommandTests {
+    @Test("replay prints what the worker did with each dead letter: handled, then already replayed")
+    func replayCommand() async throws {
+        let h = try await LedgerCluster()
+        try await h.tick(Harness.start)
+        let matcher = RunningWorker(InvoiceMatcher(), h.configuration())
+        try await h.publish("test.payment", id: "pay-7", account: "acct-7", invoice: "inv-7")
+        try await eventually { matcher.runtime.metrics.eventsIn == 1 }
+        try await h.tick(Harness.start.addingTimeInterval(2 * 86_400))
+        _ = try await h.read("relance.dead-letters", count: 1, partitions: 1)
+        try await h.publish("test.invoice", id: "inv-ev-7", account: "acct-7", invoice: "inv-7")
+        try await eventually { matcher.runtime.metrics.eventsIn == 2 }
+
+        let replay = [
+            "dead-letters", "replay", "--bootstrap", h.cluster.bootstrapServers, "--reason", "unknown_invoice",
+            "--wait", "30",
+        ]
+        let first = try CommandLineTests.run(replay)
+        let second = try CommandLineTests.run(replay)
+        let matches = try await h.read("t.matches", count: 1)
+        try await matcher.stop()
+        // Without a worker, the command says no outcome came and exits non-zero.
+        let unanswered = try CommandLineTests.run(replay.dropLast(2) + ["--wait", "2"])
+
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("replayed 1 dead letter(s)"))
+        #expect(first.output.contains("0:0  matcher  unknown_invoice  handled as new input (event pay-7)"))
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.contains("already replayed and handled before: not applied again"))
+        #expect(matches.count == 1)
+        #expect(unanswered.status == 3, "\(unanswered.output)")
+        #expect(unanswered.output.contains("no outcome within 2 s: is matcher running?"))
+    }
+}
