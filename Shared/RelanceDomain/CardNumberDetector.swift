@@ -1,12 +1,14 @@
 /// Finds full payment card numbers in raw input, so that none ever enters Relance.
 ///
 /// A card number is a Luhn-valid number of 13 to 19 digits. It is found when it stands alone
-/// as a run of digits (`4111111111111111`, inside a JSON string or number or free text), or
-/// written in the groups cards are printed in, separated by single spaces or hyphens: 4-4-4-4
-/// with an optional last group of 1 to 3 digits (Visa, Mastercard, Discover, 19-digit cards),
-/// 4-6-5 (American Express) and 4-6-4 (Diners). A digit run or group sequence that is longer,
-/// or grouped otherwise (an IBAN's `3000 6000 0112 …` after its country code, a date, a phone
-/// number), is not a card number: only whole runs are checked, never a window inside one.
+/// as a run of digits (`4111111111111111`, inside a JSON string or number or free text, glued to
+/// letters or punctuation), or written in the groups cards are printed in, separated by single
+/// spaces or hyphens: 4-4-4-4 with an optional last group of 1 to 3 digits (Visa, Mastercard,
+/// Discover, 19-digit cards), 4-6-5 (American Express) and 4-6-4 (Diners). A longer segment
+/// is checked on its printed head (`4111 1111 1111 1111 12/28`) and on each of its groups of
+/// 13 to 19 digits (`4111111111111111 123`), never on other windows. A run inside an IBAN, an
+/// RF creditor reference or a reference beginning with a 20yymmdd date is not a card number
+/// (`BankIdentifiers`; docs/domain.md gives the shapes and the measured rates).
 public enum CardNumberDetector {
     /// Where a card number was found, masked for logs and dead-letter reasons: the first six
     /// and last four digits only.
@@ -42,7 +44,11 @@ public enum CardNumberDetector {
         var scanner = Scanner()
         var found: [Finding] = []
         for index in buffer.indices {
-            for candidate in scanner.feed(buffer[index], at: index) {
+            // Most bytes end no segment; most segments are too short to check.
+            guard scanner.feed(buffer[index], at: index) else { continue }
+            let candidates = scanner.digits.count >= 13 ? scanner.finish() : []
+            scanner.reset()
+            for candidate in candidates {
                 guard let finding = candidate.finding(unless: buffer) else { continue }
                 found.append(finding)
                 if !all { return found }
@@ -146,38 +152,34 @@ public enum CardNumberDetector {
     /// A segment: digit groups joined by single spaces or hyphens.
     private struct Scanner {
         var digits: [UInt8] = []
-        /// The groups before the current one: their lengths, and where each starts and ends.
+        /// The lengths of the groups before the current one.
         var groups: [Int] = []
-        var groupStarts: [Int] = []
-        var groupEnds: [Int] = []
         var currentGroup = 0
-        var currentStart = 0
+        var segmentStart = 0
         var currentEnd = 0
         var pendingSeparator = false
 
-        mutating func feed(_ byte: UInt8, at index: Int) -> [Candidate] {
+        /// True when `byte` ends a segment: then `finish` reads it and `reset` clears it.
+        mutating func feed(_ byte: UInt8, at index: Int) -> Bool {
             if byte >= 0x30 && byte <= 0x39 {
                 if pendingSeparator {
                     groups.append(currentGroup)
-                    groupStarts.append(currentStart)
-                    groupEnds.append(currentEnd)
                     currentGroup = 0
                     pendingSeparator = false
                 }
-                if currentGroup == 0 { currentStart = index }
+                if digits.isEmpty { segmentStart = index }
                 if digits.count < 64 { digits.append(byte - 0x30) }
                 currentGroup += 1
                 currentEnd = index + 1
-                return []
+                return false
             }
             // Most bytes: no digits gathered, nothing to check.
-            if currentGroup == 0 { return [] }
+            if currentGroup == 0 { return false }
             if (byte == 0x20 || byte == 0x2D) && !pendingSeparator {
                 pendingSeparator = true
-                return []
+                return false
             }
-            defer { reset() }
-            return finish()
+            return true
         }
 
         /// The card numbers the segment that just ended may be: the whole segment, if it is
@@ -193,17 +195,20 @@ public enum CardNumberDetector {
             if count <= 19 && count <= digits.count && (groups.isEmpty || isCardGrouping(groups + [currentGroup])) {
                 let whole = Array(digits.prefix(count))
                 guard !luhnValid(whole) else {
-                    return [
-                        Candidate(
-                            offset: groupStarts.first ?? currentStart, end: currentEnd, digits: whole,
-                            compact: groups.isEmpty)
-                    ]
+                    return [Candidate(offset: segmentStart, end: currentEnd, digits: whole, compact: groups.isEmpty)]
                 }
             }
             guard !groups.isEmpty else { return [] }
             let lengths = groups + [currentGroup]
-            let starts = groupStarts + [currentStart]
-            let ends = groupEnds + [currentEnd]
+            // Groups are separated by exactly one byte.
+            var starts: [Int] = []
+            var ends: [Int] = []
+            var position = segmentStart
+            for length in lengths {
+                starts.append(position)
+                ends.append(position + length)
+                position += length + 1
+            }
             var candidates: [Candidate] = []
             // The longest head in a card's printed groups that passes Luhn.
             for heads in [
@@ -236,8 +241,6 @@ public enum CardNumberDetector {
         mutating func reset() {
             digits.removeAll(keepingCapacity: true)
             groups.removeAll(keepingCapacity: true)
-            groupStarts.removeAll(keepingCapacity: true)
-            groupEnds.removeAll(keepingCapacity: true)
             currentGroup = 0
             pendingSeparator = false
         }
