@@ -190,6 +190,22 @@ if CommandLine.arguments.contains("--micro") {
         say(String(format: "%-34@ %6.2f µs per event", name as NSString, micro) + (sink == 42 ? " " : ""))
     }
     measure("card-number scan") { CardNumberDetector.firstCardNumber(in: sample) == nil ? 1 : 0 }
+    // Statement lines: long digit runs that are not card numbers, so every segment is read;
+    // the second one with a compact IBAN, an RF reference and a dated bank reference (each
+    // Luhn-valid, so the bank identifiers are looked at); and a value that carries a card number.
+    func event(_ document: String) -> [UInt8] {
+        Array(
+            (#"{"eventId":"ev-123456","type":"proof.submitted","schemaVersion":1,"occurredAt":"2026-11-21T10:00:00Z","#
+                + #""accountId":"acct-4242","merchantId":"m-1","data":{"document":"\#(document)"}}"#).utf8)
+    }
+    let statement = event("2027-03-21;BE96 7312 3456 8405;+++090/9337/55493+++;1234567890123456789;4242.00 EUR")
+    let identifiers = event("2027-03-21;4242.00 EUR;BE96731234568405;RF18539007547034;GKCC2027032100183")
+    let carded = event("card 4111 1111 1111 1111")
+    measure("card-number scan, statement line") { CardNumberDetector.firstCardNumber(in: statement) == nil ? 1 : 0 }
+    measure("card-number scan, IBAN, RF, dated ref") {
+        CardNumberDetector.firstCardNumber(in: identifiers) == nil ? 1 : 0
+    }
+    measure("card-number scan, a card in it") { CardNumberDetector.firstCardNumber(in: carded) == nil ? 1 : 0 }
     measure("JSON parse") { (try? JSONReader.read(sample)) == nil ? 0 : 1 }
     measure("validate (all of it)") { if case .success = validator.read(sample) { 1 } else { 0 } }
     let event = try! validator.read(sample).get()

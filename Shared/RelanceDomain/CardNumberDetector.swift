@@ -1,12 +1,14 @@
 /// Finds full payment card numbers in raw input, so that none ever enters Relance.
 ///
 /// A card number is a Luhn-valid number of 13 to 19 digits. It is found when it stands alone
-/// as a run of digits (`4111111111111111`, inside a JSON string or number or free text), or
-/// written in the groups cards are printed in, separated by single spaces or hyphens: 4-4-4-4
-/// with an optional last group of 1 to 3 digits (Visa, Mastercard, Discover, 19-digit cards),
-/// 4-6-5 (American Express) and 4-6-4 (Diners). A digit run or group sequence that is longer,
-/// or grouped otherwise (an IBAN's `3000 6000 0112 …` after its country code, a date, a phone
-/// number), is not a card number: only whole runs are checked, never a window inside one.
+/// as a run of digits (`4111111111111111`, inside a JSON string or number or free text, glued to
+/// letters or punctuation), or written in the groups cards are printed in, separated by single
+/// spaces or hyphens: 4-4-4-4 with an optional last group of 1 to 3 digits (Visa, Mastercard,
+/// Discover, 19-digit cards), 4-6-5 (American Express) and 4-6-4 (Diners). A longer segment
+/// is checked on its printed head (`4111 1111 1111 1111 12/28`) and on each of its groups of
+/// 13 to 19 digits (`4111111111111111 123`), never on other windows. A run inside an IBAN, an
+/// RF creditor reference or a reference beginning with a 20yymmdd date is not a card number
+/// (`BankIdentifiers`; docs/domain.md gives the shapes and the measured rates).
 public enum CardNumberDetector {
     /// Where a card number was found, masked for logs and dead-letter reasons: the first six
     /// and last four digits only.
@@ -26,15 +28,38 @@ public enum CardNumberDetector {
     public static func firstCardNumber(in bytes: some Sequence<UInt8>) -> Finding? { scan(bytes) }
 
     private static func scan(_ bytes: some Sequence<UInt8>) -> Finding? {
-        // Nearly every input has no run of 13 digits at all: one tight pass says so.
-        if bytes.withContiguousStorageIfAvailable({ !mayHoldCardNumber($0) }) == true { return nil }
-        var scanner = Scanner()
-        var index = 0
-        for byte in bytes {
-            if let finding = scanner.feed(byte, at: index) { return finding }
-            index += 1
+        let found = bytes.withContiguousStorageIfAvailable { buffer -> Finding? in
+            // Nearly every input has no run of 13 digits at all: one tight pass says so.
+            guard mayHoldCardNumber(buffer) else { return nil }
+            return findings(in: buffer, all: false).first
         }
-        return scanner.finish()
+        if let found { return found }
+        return Array(bytes).withUnsafeBufferPointer { findings(in: $0, all: false).first }
+    }
+
+    /// The card numbers in `buffer`, or only the first one: the segments the scanner finds,
+    /// but for those inside a bank identifier (`BankIdentifiers.covers`, asked only about
+    /// segments that already passed the length, grouping and Luhn checks).
+    private static func findings(in buffer: UnsafeBufferPointer<UInt8>, all: Bool) -> [Finding] {
+        var scanner = Scanner()
+        var found: [Finding] = []
+        for index in buffer.indices {
+            // Most bytes end no segment; most segments are too short to check.
+            guard scanner.feed(buffer[index], at: index) else { continue }
+            let candidates = scanner.digits.count >= 13 ? scanner.finish() : []
+            scanner.reset()
+            for candidate in candidates {
+                guard let finding = candidate.finding(unless: buffer) else { continue }
+                found.append(finding)
+                if !all { return found }
+            }
+        }
+        for candidate in scanner.finish() {
+            guard let finding = candidate.finding(unless: buffer) else { continue }
+            found.append(finding)
+            if !all { return found }
+        }
+        return found
     }
 
     /// False when no segment (digits joined by single spaces or hyphens, as the scanner
@@ -59,15 +84,8 @@ public enum CardNumberDetector {
 
     /// Every card number in `bytes`.
     public static func allCardNumbers(in bytes: some Sequence<UInt8>) -> [Finding] {
-        var scanner = Scanner()
-        var findings: [Finding] = []
-        var index = 0
-        for byte in bytes {
-            if let finding = scanner.feed(byte, at: index) { findings.append(finding) }
-            index += 1
-        }
-        if let finding = scanner.finish() { findings.append(finding) }
-        return findings
+        if let found = bytes.withContiguousStorageIfAvailable({ findings(in: $0, all: true) }) { return found }
+        return Array(bytes).withUnsafeBufferPointer { findings(in: $0, all: true) }
     }
 
     /// `bytes` with the digits of every card number replaced by `X`, but for the last four:
@@ -110,49 +128,114 @@ public enum CardNumberDetector {
         return groups.count == 5 && (1...3).contains(groups[4])
     }
 
+    /// A segment that passed the length, grouping and Luhn checks.
+    private struct Candidate {
+        let offset: Int
+        /// The offset after the last digit.
+        let end: Int
+        let digits: [UInt8]
+        /// Written without separators.
+        let compact: Bool
+
+        /// The finding, unless the digits belong to a bank identifier in `buffer`.
+        func finding(unless buffer: UnsafeBufferPointer<UInt8>) -> Finding? {
+            if BankIdentifiers.covers(buffer, start: offset, end: end, digits: digits, compact: compact) {
+                return nil
+            }
+            let text = digits.map { Character(Unicode.Scalar($0 + 0x30)) }
+            let masked =
+                String(text.prefix(6)) + String(repeating: "•", count: digits.count - 10) + String(text.suffix(4))
+            return Finding(offset: offset, digitCount: digits.count, masked: masked)
+        }
+    }
+
     /// A segment: digit groups joined by single spaces or hyphens.
     private struct Scanner {
         var digits: [UInt8] = []
+        /// The lengths of the groups before the current one.
         var groups: [Int] = []
         var currentGroup = 0
         var segmentStart = 0
+        var currentEnd = 0
         var pendingSeparator = false
 
-        mutating func feed(_ byte: UInt8, at index: Int) -> Finding? {
+        /// True when `byte` ends a segment: then `finish` reads it and `reset` clears it.
+        mutating func feed(_ byte: UInt8, at index: Int) -> Bool {
             if byte >= 0x30 && byte <= 0x39 {
-                if digits.isEmpty { segmentStart = index }
                 if pendingSeparator {
                     groups.append(currentGroup)
                     currentGroup = 0
                     pendingSeparator = false
                 }
+                if digits.isEmpty { segmentStart = index }
                 if digits.count < 64 { digits.append(byte - 0x30) }
                 currentGroup += 1
-                return nil
+                currentEnd = index + 1
+                return false
             }
             // Most bytes: no digits gathered, nothing to check.
-            if currentGroup == 0 { return nil }
+            if currentGroup == 0 { return false }
             if (byte == 0x20 || byte == 0x2D) && !pendingSeparator {
                 pendingSeparator = true
-                return nil
+                return false
             }
-            defer { reset() }
-            return finish()
+            return true
         }
 
-        /// Checks the segment that just ended.
-        mutating func finish() -> Finding? {
-            guard currentGroup > 0 else { return nil }
-            // A separator after the last group belongs to the text, not to the number.
+        /// The card numbers the segment that just ended may be: the whole segment, if it is
+        /// written compact or in a card's printed groups (a separator after the last group
+        /// belongs to the text, not to the number). Otherwise, a card's printed groups at its
+        /// head (4-4-4-4, 4-6-5, 4-6-4: a card followed by its expiry or security code,
+        /// `4111 1111 1111 1111 12/28`), and each of its groups of 13 to 19 digits (a number
+        /// written compact next to others, `4111111111111111 123`).
+        func finish() -> [Candidate] {
+            guard currentGroup > 0 else { return [] }
             let count = groups.reduce(currentGroup, +)
-            guard (13...19).contains(count), count <= digits.count else { return nil }
-            let allGroups = groups + [currentGroup]
-            let candidate = Array(digits.prefix(count))
-            guard allGroups.count == 1 || isCardGrouping(allGroups), luhnValid(candidate) else { return nil }
-            let text = candidate.map { Character(Unicode.Scalar($0 + 0x30)) }
-            let masked =
-                String(text.prefix(6)) + String(repeating: "•", count: count - 10) + String(text.suffix(4))
-            return Finding(offset: segmentStart, digitCount: count, masked: masked)
+            guard count >= 13 else { return [] }
+            if count <= 19 && count <= digits.count && (groups.isEmpty || isCardGrouping(groups + [currentGroup])) {
+                let whole = Array(digits.prefix(count))
+                guard !luhnValid(whole) else {
+                    return [Candidate(offset: segmentStart, end: currentEnd, digits: whole, compact: groups.isEmpty)]
+                }
+            }
+            guard !groups.isEmpty else { return [] }
+            let lengths = groups + [currentGroup]
+            // Groups are separated by exactly one byte.
+            var starts: [Int] = []
+            var ends: [Int] = []
+            var position = segmentStart
+            for length in lengths {
+                starts.append(position)
+                ends.append(position + length)
+                position += length + 1
+            }
+            var candidates: [Candidate] = []
+            // The longest head in a card's printed groups that passes Luhn.
+            for heads in [
+                lengths.count > 5 ? [[4, 4, 4, 4, lengths[4]]] : [], [[4, 4, 4, 4], [4, 6, 5], [4, 6, 4]],
+            ] {
+                guard
+                    let head = heads.first(where: { head in
+                        lengths.count > head.count && lengths.starts(with: head) && isCardGrouping(head)
+                            && luhnValid(Array(digits.prefix(head.reduce(0, +))))
+                    })
+                else { continue }
+                let number = Array(digits.prefix(head.reduce(0, +)))
+                candidates.append(
+                    Candidate(offset: starts[0], end: ends[head.count - 1], digits: number, compact: false))
+                break
+            }
+            var first = 0
+            for (position, length) in lengths.enumerated() {
+                defer { first += length }
+                guard (13...19).contains(length), first + length <= digits.count else { continue }
+                let number = Array(digits[first..<(first + length)])
+                if luhnValid(number) {
+                    candidates.append(
+                        Candidate(offset: starts[position], end: ends[position], digits: number, compact: true))
+                }
+            }
+            return candidates
         }
 
         mutating func reset() {
