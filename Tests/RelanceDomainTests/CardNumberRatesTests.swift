@@ -7,7 +7,7 @@ import Testing
 /// run sees the same ones): false positives on IBANs of every SEPA country and on bank
 /// references, false negatives on card numbers of every brand and printed grouping. The rates
 /// are printed and docs/domain.md quotes them. `RELANCE_RATE_SAMPLES` sets the number of
-/// IBANs per country (default 10,000; docs/domain.md quotes a run with 100,000).
+/// IBANs per country (default 10,000, the run docs/domain.md quotes).
 @Suite("Card-number detector: measured rates")
 struct CardNumberRatesTests {
     static let ibansPerCountry =
