@@ -1,6 +1,7 @@
 // Bank statement parsing and proof validation speed.
 //
 //   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R] [--instances K]
+//   swift run -c release statements-bench --evaluate [--statements S] [--entries N] [--invoices I] [--rounds R]
 //
 // 1. camt.053 entries parsed per second and MB/s, against libxml2's SAX parser (FoundationXML's
 //    XMLParser, callbacks only, no tree) reading the same bytes in the same run.
@@ -8,6 +9,11 @@
 // 3. Proofs validated per second through proof-validator, exactly-once on the mock cluster,
 //    against the same events through a worker that only echoes them (the runtime's own cost).
 // Each line gives the median of the rounds; the ratios are what to compare across machines.
+//
+// --evaluate: only `ProofValidator.evaluate`, on a large MT940 and a large camt.053 statement
+// (read once, not timed), against an account with one open invoice and with I (200); the
+// paying entry is the last one, so every entry is examined. The ratio (time with I invoices /
+// time with one) is what matters: near 1 when a proof costs its entries, not entries × invoices.
 import BankStatements
 import BenchSupport
 import Foundation
@@ -21,6 +27,91 @@ let entryCount = option("--entries", 10_000)
 let statementCount = option("--statements", 20_000)
 let proofCount = option("--proofs", 5_000)
 let rounds = option("--rounds", 5)
+
+if CommandLine.arguments.contains("--evaluate") {
+    evaluateBench(invoices: option("--invoices", 200))
+    exit(0)
+}
+
+/// An account with `count` open invoices (FAC-2026-0000…), none of whose numbers or amounts the
+/// bench statements' entries carry but the last one, which pays FAC-2026-0000 in full.
+func openInvoices(_ count: Int) -> ProofLedger {
+    var ledger = ProofLedger()
+    for k in 0..<count {
+        ledger.issued(
+            ProofInvoice(
+                id: "i-\(k)", number: "FAC-2026-\(k < 10 ? "000" : k < 100 ? "00" : "0")\(k)",
+                amount: k == 0 ? 77_700 : 1_000_000 + Int64(k) * 7, currency: "EUR", issuedOn: "2026-10-01",
+                payeeAccount: "FR7630006000011234567890189"))
+    }
+    return ledger
+}
+
+func evaluateBench(invoices invoiceCount: Int) {
+    let payingMT940 = """
+        :20:STMT-PAY
+        :25:DE89370400440532013000
+        :28C:1/1
+        :60F:C261104EUR1000,00
+        :61:2611051105D777,00NTRFNONREF//COBA-PAY
+        :86:166?00SEPA-UEBERWEISUNG?100599?20EREF+E2E-PAY?21SVWZ+Facture FAC-2026-0000?30AGRIFRPPXXX
+        ?31FR7630006000011234567890189?32Relance Demo SAS
+        :62F:C261105EUR223,00
+        -
+
+        """
+    let mt940Text = (0..<statementCount).map(mt940Statement).joined() + payingMT940
+    let payingCamt = camtEntry(0).replacingOccurrences(
+        of: "<Amt Ccy=\"EUR\">10.00</Amt>", with: "<Amt Ccy=\"EUR\">777.00</Amt>"
+    )
+    .replacingOccurrences(of: "INV-2026-0", with: "FAC-2026-0000").replacingOccurrences(of: "E2E-0", with: "E2E-PAY")
+    .replacingOccurrences(
+        of: "<Cdtr><Pty><Nm>Relance Demo SAS</Nm></Pty></Cdtr>",
+        with:
+            "<Cdtr><Pty><Nm>Relance Demo SAS</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></CdtrAcct>"
+    )
+    var camtText = String(decoding: camtDocument(entries: entryCount), as: UTF8.self)
+    camtText = camtText.replacingOccurrences(of: "</Stmt>", with: payingCamt + "</Stmt>")
+    let documents: [(name: String, bytes: Int, read: () throws -> [BankStatement])] = [
+        ("MT940", mt940Text.utf8.count, { try MT940Reader.read(mt940Text, maxBytes: 1 << 30) }),
+        (
+            "camt.053", camtText.utf8.count,
+            { try CamtReader.read(Array(camtText.utf8), limits: XMLLimits(maxBytes: 1 << 30)) }
+        ),
+    ]
+    let typed = ProofFields(payerName: "Zoé Lefèvre")
+    for document in documents {
+        let candidates: [ProofFields]
+        do {
+            candidates = ProofFields.candidates(in: try document.read())
+        } catch {
+            fail("\(document.name): \(error)")
+        }
+        var seconds: [Int: Double] = [:]
+        for count in [1, invoiceCount] {
+            let ledger = openInvoices(count)
+            var times: [Double] = []
+            for _ in 0..<rounds {
+                var copy = ledger
+                times.append(
+                    measure {
+                        let verdict = ProofValidator().evaluate(
+                            proofID: "p", candidates: candidates, typed: typed, claimedInvoices: [], ledger: &copy)
+                        guard verdict.outcome == .accepted, verdict.matches.map(\.invoiceID) == ["i-0"] else {
+                            fail("\(document.name), \(count) invoices: \(verdict.outcome) \(verdict.reasons)")
+                        }
+                    })
+            }
+            seconds[count] = median(times)
+        }
+        let one = seconds[1] ?? 0
+        let many = seconds[invoiceCount] ?? 0
+        say(
+            "evaluate \(document.name) (\(format2(Double(document.bytes) / 1_048_576)) MiB, \(candidates.count) entries): "
+                + "1 open invoice \(format2(one * 1000)) ms, \(invoiceCount) open invoices \(format2(many * 1000)) ms; "
+                + "ratio \(format2(many / one)); \(format2(many / Double(candidates.count) * 1e6)) µs per entry")
+    }
+}
 
 // MARK: camt.053
 

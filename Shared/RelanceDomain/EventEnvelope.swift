@@ -45,6 +45,8 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidTimestamp(String)
     case negativeAmount(path: String, literal: String)
     case fractionalAmount(path: String, literal: String)
+    /// A whole number above `Money.maximumMinorUnits`, or too long for 64 bits at all.
+    case amountOutOfRange(path: String, literal: String)
     case amountNotANumber(path: String)
     case unknownCurrency(path: String, code: String)
     case cardNumber(CardNumberDetector.Finding)
@@ -64,6 +66,7 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidTimestamp: "invalid_timestamp"
         case .negativeAmount: "negative_amount"
         case .fractionalAmount: "fractional_amount"
+        case .amountOutOfRange: MoneyOverflow.code
         case .amountNotANumber: "amount_not_a_number"
         case .unknownCurrency: "unknown_currency"
         case .cardNumber: "card_number"
@@ -86,6 +89,8 @@ public enum InputRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .negativeAmount(let path, let literal): "\(path) is negative (\(literal)): amounts are never negative"
         case .fractionalAmount(let path, let literal):
             "\(path) is not a whole number of minor units (\(literal))"
+        case .amountOutOfRange(let path, let literal):
+            "\(path) is out of range (\(literal)): amounts are at most \(Money.maximumMinorUnits) minor units"
         case .amountNotANumber(let path): "\(path) must be a whole number of minor units"
         case .unknownCurrency(let path, let code): "\(path) \"\(code)\" is not an ISO 4217 currency"
         case .cardNumber(let finding): "the event carries \(finding): card numbers never enter Relance"
@@ -190,7 +195,7 @@ public struct EventValidator: Sendable {
     }
 
     /// Fields named `amount` or ending in `Amount` hold minor units: a non-negative whole
-    /// number as written. Fields named `currency` or ending in `Currency` hold an ISO 4217
+    /// number as written, at most `Money.maximumMinorUnits`. Fields named `currency` or ending in `Currency` hold an ISO 4217
     /// code.
     private func checkAmountsAndCurrencies(_ value: JSONValue, path: @autoclosure () -> String) throws {
         switch value {
@@ -204,8 +209,17 @@ public struct EventValidator: Sendable {
                         if literal.utf8.first == UInt8(ascii: "-") && literal != "-0" {
                             throw InputRejection.negativeAmount(path: memberPath(), literal: literal)
                         }
-                        guard member.integerValue != nil else {
+                        guard
+                            !literal.utf8.contains(where: {
+                                $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+                            })
+                        else {
                             throw InputRejection.fractionalAmount(path: memberPath(), literal: literal)
+                        }
+                        // Whole: either it fits the bound, or it is out of range (30 digits
+                        // included: too large for 64 bits is not "fractional").
+                        guard let value = Int64(literal), value <= Money.maximumMinorUnits else {
+                            throw InputRejection.amountOutOfRange(path: memberPath(), literal: literal)
                         }
                     case .null: break
                     default: throw InputRejection.amountNotANumber(path: memberPath())

@@ -74,9 +74,10 @@ public struct JSONSchema: Sendable {
         return schema
     }
 
-    /// Money: a whole, non-negative number of minor units.
+    /// Money: a whole, non-negative number of minor units, at most `Money.maximumMinorUnits`
+    /// (exact in an IEEE 754 double, so every JSON reader reads it as written).
     public static func amount(_ description: String = "amount in minor units of the currency") -> JSONSchema {
-        integer(description, minimum: 0)
+        integer(description, minimum: 0, maximum: Money.maximumMinorUnits)
     }
 
     /// An active ISO 4217 code.

@@ -60,6 +60,67 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+/// A money computation refused because its result does not fit: reported as
+/// `amount_out_of_range` (a rejection, a verdict to review or a dead letter), never a trap.
+public struct MoneyOverflow: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The computation, e.g. `9223372036854775807 + 4900`.
+    public var operation: String
+
+    public init(_ operation: String) { self.operation = operation }
+
+    /// The stable code every refusal of an amount that does not fit carries.
+    public static let code = "amount_out_of_range"
+
+    public var description: String { "\(operation) does not fit in a 64-bit count of minor units" }
+}
+
+/// Checked money arithmetic: every sum and product of amounts in the domain goes through these,
+/// so that an overflow is a refusal with a reason and never a trap.
+extension Money {
+    /// The largest amount an event may carry: 999,999,999,999,999 minor units (just under
+    /// 10^15: 9,999,999,999,999.99 EUR). Exact in an IEEE 754 double (below 2^53), so JSON
+    /// consumers that read numbers as doubles (JavaScript) read every amount exactly; far above
+    /// any real invoice; and about 9,200 such amounts still add up within an `Int64`.
+    public static let maximumMinorUnits: Int64 = 999_999_999_999_999
+
+    /// Whether `minorUnits` is an amount an event may carry: 0...`maximumMinorUnits`.
+    public static func isWithinBound(_ minorUnits: Int64) -> Bool { (0...maximumMinorUnits).contains(minorUnits) }
+
+    /// `a + b`, or `MoneyOverflow`.
+    public static func add(_ a: Int64, _ b: Int64) throws(MoneyOverflow) -> Int64 {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw MoneyOverflow("\(a) + \(b)") }
+        return result
+    }
+
+    /// `a - b`, or `MoneyOverflow`.
+    public static func subtract(_ a: Int64, _ b: Int64) throws(MoneyOverflow) -> Int64 {
+        let (result, overflow) = a.subtractingReportingOverflow(b)
+        guard !overflow else { throw MoneyOverflow("\(a) - \(b)") }
+        return result
+    }
+
+    /// `a × b`, or `MoneyOverflow`.
+    public static func multiply(_ a: Int64, _ b: Int64) throws(MoneyOverflow) -> Int64 {
+        let (result, overflow) = a.multipliedReportingOverflow(by: b)
+        guard !overflow else { throw MoneyOverflow("\(a) × \(b)") }
+        return result
+    }
+
+    /// The sum of `amounts`, or `MoneyOverflow` as soon as a partial sum does not fit.
+    public static func total<S: Sequence<Int64>>(_ amounts: S) throws(MoneyOverflow) -> Int64 {
+        var total: Int64 = 0
+        for amount in amounts { total = try add(total, amount) }
+        return total
+    }
+
+    /// Whether `part` is at most `basisPoints` ten-thousandths of `whole` (`part × 10,000 ≤
+    /// whole × basisPoints`), computed exactly in 128 bits: no amount makes it overflow.
+    public static func isShare(_ part: Int64, of whole: Int64, atMostBasisPoints basisPoints: Int64) -> Bool {
+        Int128(part) * 10_000 <= Int128(whole) * Int128(basisPoints)
+    }
+}
+
 extension Character {
     var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

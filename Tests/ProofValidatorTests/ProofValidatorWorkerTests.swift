@@ -211,6 +211,36 @@ struct ProofValidatorWorkerTests {
         #expect(dead[0]["reason"]?["code"]?.stringValue == "schema_violation")
         try await harness.stop()
     }
+
+    @Test("an invoice of Int64.max then a proof of 49.00: dead letter, verdict, and the worker goes on")
+    func amountOutOfRange() async throws {
+        var harness = try await Self.start()
+        // 9223372036854775807: above the bound, refused before it reaches the ledger.
+        try await harness.publish(
+            "invoice.issued", to: ProofEvents.invoicesTopic, account: "acct-max", id: "inv-max",
+            data: .object([
+                "invoiceId": .string("i-max"), "number": .string("INV-2026-0777"), "amount": .integer(.max),
+                "currency": .string("EUR"), "issuedOn": .string("2026-10-01"),
+                "payeeAccount": .string(Self.merchantIBAN),
+            ]))
+        let dead = try await harness.records("relance.dead-letters", count: 1)
+        #expect(dead[0]["reason"]?["code"]?.stringValue == "amount_out_of_range")
+        #expect(dead[0]["reason"]?["message"]?.stringValue?.contains("data.amount") == true)
+        try await Self.proof(
+            harness, account: "acct-max", id: "pm-1", format: "camt.053",
+            content: Self.camt(endToEnd: "E2E-M1", amount: "49.00", invoice: "INV-2026-0777"))
+        let first = try await harness.records(ProofEvents.verdictsTopic, count: 1)[0]
+        #expect(first["verdict"]?.stringValue == "needs_review")
+        #expect(first["reasons"]?.arrayItems.first?["code"]?.stringValue == "no_open_invoice")
+        // The next records are processed as usual (the verdict wrote the account's state once).
+        try await Self.invoice(&harness, account: "acct-max", number: "INV-2026-0778", amount: 4_900, writes: 2)
+        try await Self.proof(
+            harness, account: "acct-max", id: "pm-2", format: "camt.053",
+            content: Self.camt(endToEnd: "E2E-M2", amount: "49.00", invoice: "INV-2026-0778"))
+        let second = try await harness.records(ProofEvents.verdictsTopic, count: 2)[1]
+        #expect(second["verdict"]?.stringValue == "accepted", "\(second["reasons"] ?? .null)")
+        try await harness.stop()
+    }
 }
 
 extension JSONValue {

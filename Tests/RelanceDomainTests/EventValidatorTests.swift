@@ -51,6 +51,11 @@ struct EventValidatorTests {
         ("fractional amount", #"DATA:{"amount":12.5,"currency":"EUR"}"#, "fractional_amount"),
         ("amount with exponent", #"DATA:{"amount":1e3,"currency":"EUR"}"#, "fractional_amount"),
         ("amount as a string", #"DATA:{"amount":"12.50","currency":"EUR"}"#, "amount_not_a_number"),
+        ("amount above the bound", #"DATA:{"amount":1000000000000000,"currency":"EUR"}"#, "amount_out_of_range"),
+        ("amount of Int64.max", #"DATA:{"amount":9223372036854775807,"currency":"EUR"}"#, "amount_out_of_range"),
+        ("amount of Int64.max + 1", #"DATA:{"amount":9223372036854775808,"currency":"EUR"}"#, "amount_out_of_range"),
+        ("30-digit amount", #"DATA:{"amount":123456789012345678901234567890,"currency":"EUR"}"#, "amount_out_of_range"),
+        ("nested amount too large", #"DATA:{"lines":[{"unitAmount":99999999999999999999}]}"#, "amount_out_of_range"),
         ("nested negative amount", #"DATA:{"lines":[{"unitAmount":-5,"currency":"EUR"}]}"#, "negative_amount"),
         ("unknown currency", #"DATA:{"amount":100,"currency":"EUX"}"#, "unknown_currency"),
         ("lower-case currency", #"DATA:{"amount":100,"currency":"eur"}"#, "unknown_currency"),
@@ -89,8 +94,22 @@ struct EventValidatorTests {
         let card = try #require(reject(event(data: #"{"note":"5555555555554444"}"#)))
         #expect(!card.description.contains("5555555555554444"))
         #expect(card.description.contains("555555••••••4444"))
+        let large = try #require(reject(event(data: #"{"amount":123456789012345678901234567890}"#)))
+        #expect(
+            large.description
+                == "data.amount is out of range (123456789012345678901234567890): amounts are at most 999999999999999 minor units"
+        )
         let version = try #require(reject(event(version: "3")))
         #expect(version.description == "payment.failed schema version 3 is not supported (supported: 1, 2)")
+    }
+
+    @Test("an amount at the bound is read; one minor unit more is out of range")
+    func amountBound() throws {
+        #expect(Money.maximumMinorUnits == 999_999_999_999_999)
+        let atBound = try validator.read(Array(event(data: #"{"amount":999999999999999,"currency":"EUR"}"#).utf8)).get()
+        #expect(atBound.data["amount"]?.integerValue == Money.maximumMinorUnits)
+        #expect(reject(event(data: #"{"amount":1000000000000000,"currency":"EUR"}"#))?.code == "amount_out_of_range")
+        #expect(reject(event(data: #"{"amount":-0,"currency":"EUR"}"#)) == nil)
     }
 
     @Test("twenty-five distinct kinds of bad input, twelve distinct reasons")

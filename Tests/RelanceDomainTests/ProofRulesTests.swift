@@ -1,5 +1,6 @@
 import BankStatements
 import RelanceDomain
+import RelanceTestSupport
 import Testing
 
 @Suite struct ProofRulesTests {
@@ -108,9 +109,9 @@ import Testing
         #expect(ledger.invoices[1].remaining == 4_900, "the refund case does not pay the next invoice")
     }
 
-    @Test func anInvoicePaidByCardThenByTransferIsPaidTwice() {
+    @Test func anInvoicePaidByCardThenByTransferIsPaidTwice() throws {
         var ledger = Self.ledger()
-        ledger.paid(invoiceID: "i-42", amount: 4_900)
+        try ledger.paid(invoiceID: "i-42", amount: 4_900)
         let verdict = judge(Self.complete, ledger: &ledger)
         #expect(verdict.cases == [.paidTwice] && verdict.refundAmount == 4_900)
     }
@@ -213,5 +214,243 @@ import Testing
         inexact.entries[0].amount = StatementAmount(hundredThousandths: 4_900_001)
         inexact.entries[0].transactions = []
         #expect(ProofFields.candidates(in: [inexact])[0].inexactAmount == "49.00001 EUR")
+    }
+}
+
+/// Amounts at the bound and beyond it (a state written before the bound can hold up to
+/// Int64.max): every sum and product of the validator is checked, an overflow is a verdict.
+@Suite struct ProofAmountOverflowTests {
+    static let iban = ProofRulesTests.merchantIBAN
+
+    static func ledger(_ amounts: [Int64]) -> ProofLedger {
+        var ledger = ProofLedger()
+        for (n, amount) in amounts.enumerated() {
+            ledger.issued(
+                ProofInvoice(
+                    id: "i-\(n)", number: "INV-2026-900\(n)", amount: amount, currency: "EUR", issuedOn: "2026-10-01",
+                    payeeAccount: iban))
+        }
+        return ledger
+    }
+
+    static func proof(_ amount: Int64, naming description: String) -> ProofFields {
+        var fields = ProofRulesTests.complete
+        fields.amount = amount
+        fields.description = description
+        return fields
+    }
+
+    func judge(_ fields: ProofFields, _ ledger: inout ProofLedger) -> ProofVerdict {
+        ProofValidator().evaluate(proofID: "p", candidates: [], typed: fields, claimedInvoices: [], ledger: &ledger)
+    }
+
+    @Test("the fee tolerance product: an invoice at the bound short by 1 % is bank fees, exactly")
+    func feeProductAtTheBound() {
+        var ledger = Self.ledger([Money.maximumMinorUnits])
+        let paid = Money.maximumMinorUnits - Money.maximumMinorUnits / 100
+        let verdict = judge(Self.proof(paid, naming: "INV-2026-9000"), &ledger)
+        #expect(verdict.outcome == .needsReview && verdict.cases == [.shortByBankFees])
+        #expect(verdict.difference == Money.maximumMinorUnits / 100)
+        // 4 % short is not fees.
+        let short = judge(Self.proof(Money.maximumMinorUnits / 100 * 96, naming: "INV-2026-9000"), &ledger)
+        #expect(short.cases == [.unexpectedAmount])
+        // 49.00 of it: shortfall × 10,000 is beyond Int64 (it trapped); a partial payment.
+        let partial = judge(Self.proof(4_900, naming: "INV-2026-9000"), &ledger)
+        #expect(partial.cases == [.unexpectedAmount] && partial.reasons.map(\.code) == ["partial_payment"])
+        #expect(partial.difference == Money.maximumMinorUnits - 4_900)
+    }
+
+    @Test("the fee tolerance product: an invoice of Int64.max and a proof of 49.00 is a partial payment, not a trap")
+    func feeProductAtInt64Max() {
+        var ledger = Self.ledger([.max])
+        let verdict = judge(Self.proof(4_900, naming: "INV-2026-9000"), &ledger)
+        #expect(verdict.outcome == .needsReview && verdict.cases == [.unexpectedAmount])
+        #expect(verdict.reasons.map(\.code) == ["partial_payment"])
+        #expect(verdict.difference == Int64.max - 4_900)
+    }
+
+    @Test("what is owed across invoices: two of Int64.max do not add up; review, nothing applied")
+    func owedSumOverflows() {
+        var ledger = Self.ledger([.max, .max])
+        let before = ledger
+        let verdict = judge(Self.proof(4_900, naming: "INV-2026-9000 INV-2026-9001"), &ledger)
+        #expect(verdict.outcome == .needsReview)
+        #expect(verdict.reasons.map(\.code) == ["amount_out_of_range"])
+        #expect(verdict.reasons.first?.message.contains("INV-2026-9000, INV-2026-9001") == true)
+        #expect(ledger == before)
+        // At the bound they add up and are paid exactly.
+        var bounded = Self.ledger([Money.maximumMinorUnits, Money.maximumMinorUnits])
+        var fields = Self.proof(Money.maximumMinorUnits, naming: "INV-2026-9000")
+        #expect(judge(fields, &bounded).matches.map(\.amount) == [Money.maximumMinorUnits])
+        fields.transactionID = "E2E-2"
+        fields.description = "INV-2026-9001"
+        #expect(judge(fields, &bounded).outcome == .accepted)
+        #expect(bounded.invoices.map(\.remaining) == [0, 0])
+    }
+
+    @Test("paid += amount: a payment that would overflow what an invoice received is refused, the ledger unchanged")
+    func paidOverflows() throws {
+        var ledger = Self.ledger([Money.maximumMinorUnits])
+        try ledger.paid(invoiceID: "i-0", amount: .max - 10)
+        let before = ledger
+        #expect(throws: MoneyOverflow.self) { try ledger.paid(invoiceID: "i-0", amount: 11) }
+        #expect(ledger == before)
+        try ledger.paid(invoiceID: "i-0", amount: 10)
+        #expect(ledger.invoices[0].paid == .max && ledger.invoices[0].remaining == 0)
+    }
+
+    @Test("what is still owed: a state with a negative paid does not trap")
+    func remainingDoesNotTrap() {
+        var invoice = ProofInvoice(id: "i", number: "INV-1", amount: .max, currency: "EUR", issuedOn: "2026-10-01")
+        invoice.paid = -1
+        #expect(invoice.remaining == .max)
+    }
+
+    @Test(
+        "owed − amount: a proof amount outside 0…bound is refused as amount_out_of_range",
+        arguments: [
+            Int64.min, -1, Money.maximumMinorUnits + 1, .max,
+        ])
+    func proofAmountOutOfRange(_ amount: Int64) {
+        var ledger = Self.ledger([4_900])
+        let verdict = judge(Self.proof(amount, naming: "INV-2026-9000"), &ledger)
+        #expect(verdict.outcome == .rejected)
+        #expect(verdict.reasons.map(\.code) == ["amount_out_of_range"])
+        #expect(verdict.reasons.map(\.element) == [.amount])
+    }
+
+    @Test("a statement amount beyond the bound (a 4-digit currency) is refused, not matched")
+    func statementAmountBeyondTheBound() {
+        let statement = BankStatement(
+            format: .camt053, account: StatementAccount(iban: "DE89370400440532013000", ownerName: "Zoé Lefèvre"),
+            entries: [
+                StatementEntry(
+                    amount: StatementAmount(hundredThousandths: 900_000_000_000_000_000), currency: "CLF",
+                    creditDebit: .debit, bookingDate: "2026-10-12", accountServicerReference: "BANK-1")
+            ])
+        let candidates = ProofFields.candidates(in: [statement])
+        #expect(candidates.first?.amount == 90_000_000_000_000_000)
+        var ledger = Self.ledger([4_900])
+        let verdict = ProofValidator().evaluate(
+            proofID: "p", candidates: candidates, typed: ProofRulesTests.complete, claimedInvoices: [],
+            ledger: &ledger)
+        #expect(verdict.outcome == .rejected)
+        #expect(verdict.reasons.map(\.code) == ["amount_out_of_range"])
+    }
+}
+
+/// Item 10: the invoices are indexed; verdicts stay the same, and a proof's work is bounded.
+@Suite struct ProofIndexTests {
+    @Test("a document over the entry bound goes to review with the reason, unmatched")
+    func tooManyEntries() {
+        var ledger = ProofRulesTests.ledger()
+        let before = ledger
+        let candidates = Array(repeating: ProofRulesTests.complete, count: 4)
+        let validator = ProofValidator(maximumEntries: 3)
+        let verdict = validator.evaluate(
+            proofID: "p", candidates: candidates, typed: nil, claimedInvoices: [], ledger: &ledger)
+        #expect(verdict.outcome == .needsReview)
+        #expect(verdict.reasons.map(\.code) == ["too_many_entries"])
+        #expect(verdict.reasons.first?.message.contains("4 transactions; at most 3") == true)
+        #expect(ledger == before)
+        #expect(ProofValidator.defaultMaximumEntries == 100_000)
+        let three = validator.evaluate(
+            proofID: "p", candidates: Array(candidates.prefix(3)), typed: nil, claimedInvoices: [], ledger: &ledger)
+        #expect(three.outcome == .accepted)
+    }
+
+    /// The rule the index must keep: letters and digits compared, a number of four characters
+    /// or more, not followed by a digit when it ends in one.
+    static func names(_ text: String, _ number: String) -> Bool {
+        func normal(_ s: String) -> [UInt8] {
+            s.uppercased().utf8.filter { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) }
+        }
+        let haystack = normal(text)
+        let needle = normal(number)
+        guard needle.count >= 4, haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count)
+        where Array(haystack[start..<(start + needle.count)]) == needle {
+            let after = start + needle.count
+            if after == haystack.count || !(needle[needle.count - 1] >= 0x30 && needle[needle.count - 1] <= 0x39)
+                || !(haystack[after] >= 0x30 && haystack[after] <= 0x39)
+            {
+                return true
+            }
+        }
+        return false
+    }
+
+    @Test("the invoices a text names are those a plain search finds, over 2,000 random ledgers and texts")
+    func sameAsAPlainSearch() {
+        var random = SplitMix64(seed: 2026)
+        let alphabet = Array("12A-B ")
+        func word(_ length: Int) -> String {
+            String((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        for round in 0..<2_000 {
+            var ledger = ProofLedger()
+            let numbers = (0..<Int(random.next() % 12 + 1)).map { _ in word(Int(random.next() % 7) + 2) }
+            for (n, number) in numbers.enumerated() {
+                ledger.issued(
+                    ProofInvoice(
+                        id: "i-\(n < 10 ? "0" : "")\(n)", number: number, amount: 100, currency: "EUR",
+                        issuedOn: "2026-10-01"))
+            }
+            var fields = ProofRulesTests.complete
+            fields.payeeAccount = nil
+            fields.description = word(Int(random.next() % 30))
+            fields.references = [word(Int(random.next() % 8))]
+            let text = (fields.description ?? "") + " " + fields.references.joined(separator: " ")
+            let expected = ledger.invoices.filter { Self.names(text, $0.number) }.map(\.id)
+            guard !expected.isEmpty else { continue }
+            fields.amount = 100 * Int64(expected.count)
+            var copy = ledger
+            let verdict = ProofValidator().evaluate(
+                proofID: "p", candidates: [], typed: fields, claimedInvoices: [], ledger: &copy)
+            #expect(verdict.matches.map(\.invoiceID) == expected, "round \(round): \(numbers) in \(text)")
+        }
+    }
+
+    @Test(
+        "among many entries and invoices, the first entry naming an invoice is the payment, else the first of an open amount"
+    )
+    func choiceAmongManyEntries() {
+        var ledger = ProofLedger()
+        for k in 0..<200 {
+            ledger.issued(
+                ProofInvoice(
+                    id: "i-\(1000 + k)", number: "FAC-\(1000 + k)", amount: 10_000 + Int64(k), currency: "EUR",
+                    issuedOn: "2026-10-01"))
+        }
+        func entry(_ n: Int, amount: Int64, description: String) -> ProofFields {
+            var fields = ProofRulesTests.complete
+            fields.payeeAccount = nil
+            fields.transactionID = "E2E-\(n)"
+            fields.amount = amount
+            fields.description = description
+            return fields
+        }
+        var entries = (0..<500).map { entry($0, amount: 1, description: "Rechnung FAC-\($0)") }
+        entries.append(entry(500, amount: 10_150, description: "no number"))
+        entries.append(entry(501, amount: 10_077, description: "Facture FAC-1077"))
+        var copy = ledger
+        let named = ProofValidator().evaluate(
+            proofID: "p", candidates: entries, typed: nil, claimedInvoices: [], ledger: &copy)
+        #expect(named.fields?.transactionID == "E2E-501" && named.matches.map(\.invoiceID) == ["i-1077"])
+        entries.removeLast()
+        copy = ledger
+        let ofAmount = ProofValidator().evaluate(
+            proofID: "p", candidates: entries, typed: nil, claimedInvoices: [], ledger: &copy)
+        #expect(ofAmount.fields?.transactionID == "E2E-500" && ofAmount.matches.map(\.invoiceID) == ["i-1150"])
+        entries.removeLast()
+        copy = ledger
+        let none = ProofValidator().evaluate(
+            proofID: "p", candidates: entries, typed: nil, claimedInvoices: [], ledger: &copy)
+        #expect(none.reasons.map(\.code) == ["no_matching_entry"])
+        // Claimed by the submission: every entry names it; the first one is taken.
+        copy = ledger
+        let claimed = ProofValidator().evaluate(
+            proofID: "p", candidates: entries, typed: nil, claimedInvoices: ["FAC-1002"], ledger: &copy)
+        #expect(claimed.fields?.transactionID == "E2E-0" && claimed.cases == [.unexpectedAmount])
     }
 }

@@ -30,6 +30,11 @@ struct RuntimeDeadLetterTests {
         (event(data: "\"none\""), "acct-1", [], "wrong_type", "data"),
         (event(data: #"{"amount":-5}"#), "acct-1", [], "negative_amount", "data.amount"),
         (event(data: #"{"amount":12.5}"#), "acct-1", [], "fractional_amount", "data.amount"),
+        (
+            event(data: #"{"amount":123456789012345678901234567890}"#), "acct-1", [], "amount_out_of_range",
+            "at most 999999999999999"
+        ),
+        (event(data: #"{"amount":9223372036854775808}"#), "acct-1", [], "amount_out_of_range", "data.amount"),
         (event(data: #"{"amount":"12"}"#), "acct-1", [], "amount_not_a_number", "data.amount"),
         (event(data: #"{"amount":1,"currency":"EUX"}"#), "acct-1", [], "unknown_currency", "EUX"),
         (event(data: #"{"amount":1,"note":"card 4111 1111 1111 1111"}"#), "acct-1", [], "card_number", "card numbers"),
@@ -49,7 +54,7 @@ struct RuntimeDeadLetterTests {
         ("{\"eventId\":\"\u{1}\"}", "acct-1", [], "malformed_json", "malformed JSON"),
     ]
 
-    @Test("27 kinds of bad input each land with a reason; good events around them go on")
+    @Test("29 kinds of bad input each land with a reason; good events around them go on")
     func deadLetters() async throws {
         let h = try await Harness()
         try await h.tick(Harness.start)

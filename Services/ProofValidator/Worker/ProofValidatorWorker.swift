@@ -51,7 +51,12 @@ public struct ProofValidatorWorker: Worker {
             state = ledger
         case "payment.succeeded":
             guard var ledger = state else { return }
-            ledger.paid(invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!)
+            do throws(MoneyOverflow) {
+                try ledger.paid(invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!)
+            } catch {
+                throw WorkerRejection(
+                    MoneyOverflow.code, "what invoice \(text("invoiceId")!) has received would not fit: \(error)")
+            }
             state = ledger
         case "account.status":
             var ledger = state ?? ProofLedger()

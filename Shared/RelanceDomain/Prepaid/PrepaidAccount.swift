@@ -34,7 +34,8 @@ public struct TopUpPolicy: Sendable, Codable, Equatable {
         }
     }
 
-    /// The minimum top-up by `method` in `currency`'s minor units, rounded up.
+    /// The minimum top-up by `method` in `currency`'s minor units, rounded up; nil also when
+    /// the configured minimum and rate make a product that does not fit (checked, never a trap).
     public func minimum(_ method: TopUpMethod, currency code: String) -> Int64? {
         guard let base = minimums[method.rawValue], let from = Currency(code: baseCurrency),
             let to = Currency(code: code)
@@ -42,9 +43,13 @@ public struct TopUpPolicy: Sendable, Codable, Equatable {
         if code == baseCurrency { return base }
         guard let (numerator, denominator) = rates[code].flatMap(Self.decimal) else { return nil }
         // base minor → base major → target major (× rate) → target minor, rounded up.
-        let top = base * numerator * to.minorUnitsPerMajorUnit
-        let bottom = from.minorUnitsPerMajorUnit * denominator
-        return (top + bottom - 1) / bottom
+        do throws(MoneyOverflow) {
+            let top = try Money.multiply(Money.multiply(base, numerator), to.minorUnitsPerMajorUnit)
+            let bottom = try Money.multiply(from.minorUnitsPerMajorUnit, denominator)
+            return try Money.subtract(Money.add(top, bottom), 1) / bottom
+        } catch {
+            return nil
+        }
     }
 
     /// "0.61" → (61, 100). Nil unless a positive plain decimal.
@@ -54,8 +59,10 @@ public struct TopUpPolicy: Sendable, Codable, Equatable {
         let fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= 9, fraction.allSatisfy(\.isASCIIDigit) else { return nil }
         var denominator: Int64 = 1
-        for _ in fraction { denominator *= 10 }
-        let value = whole * denominator + (Int64(fraction) ?? 0)
+        for _ in fraction { denominator *= 10 }  // at most 10^9
+        guard let scaled = try? Money.multiply(whole, denominator),
+            let value = try? Money.add(scaled, Int64(fraction) ?? 0)
+        else { return nil }
         return value > 0 ? (value, denominator) : nil
     }
 }
@@ -136,10 +143,20 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
         return topUpIfLow(policy: policy)
     }
 
-    /// Usage or a monthly fee: deducted from the balance.
+    /// Usage or a monthly fee: deducted from the balance (refused, the balance unchanged, when
+    /// the balance would not fit).
     public mutating func deduct(_ amount: Int64, policy: TopUpPolicy) -> [PrepaidEffect] {
-        balance -= amount
+        do throws(MoneyOverflow) {
+            balance = try Money.subtract(balance, amount)
+        } catch {
+            return [Self.outOfRange("deducting \(amount)", error)]
+        }
         return [.balance] + topUpIfLow(policy: policy)
+    }
+
+    /// The refusal of a change whose result does not fit in the balance.
+    static func outOfRange(_ what: String, _ error: MoneyOverflow) -> PrepaidEffect {
+        .refused("\(MoneyOverflow.code): \(what) would take the balance out of range (\(error))")
     }
 
     /// The customer asks to buy credit ("Add credit", or an invoice for a transfer).
@@ -172,9 +189,15 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
         -> [PrepaidEffect]
     {
         guard let topUp = charging, topUp.chargeRequestID == chargeRequestID else { return [] }
+        if succeeded {
+            do throws(MoneyOverflow) {
+                balance = try Money.add(balance, topUp.amount)
+            } catch {
+                return [Self.outOfRange("crediting top-up \(topUp.invoiceID)", error)]
+            }
+        }
         charging = nil
         if succeeded {
-            balance += topUp.amount
             var effects: [PrepaidEffect] = [.balance]
             if monthlyDue {
                 monthlyDue = false
@@ -190,8 +213,12 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
     /// on the way reduce it, seed 002).
     public mutating func transferReceived(invoiceID: String, amount: Int64) -> [PrepaidEffect] {
         guard let index = awaitingTransfer.firstIndex(where: { $0.invoiceID == invoiceID }) else { return [] }
+        do throws(MoneyOverflow) {
+            balance = try Money.add(balance, amount)
+        } catch {
+            return [Self.outOfRange("crediting transfer \(invoiceID)", error)]
+        }
         awaitingTransfer.remove(at: index)
-        balance += amount
         return [.balance]
     }
 
@@ -222,7 +249,10 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
             balance < settings.threshold || balance < 0
         else { return [] }
         let minimum = policy.minimum(.card, currency: currency) ?? 0
-        let amount = max(settings.amount, minimum, settings.threshold - balance)
+        guard let missing = try? Money.subtract(settings.threshold, balance) else {
+            return [.refused("\(MoneyOverflow.code): the recharge back to the threshold cannot be computed")]
+        }
+        let amount = max(settings.amount, minimum, missing)
         return start(amount, method: .card, cause: balance < 0 ? .negativeBalance : .threshold)
     }
 

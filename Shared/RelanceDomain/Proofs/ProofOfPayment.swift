@@ -153,7 +153,12 @@ public struct ProofInvoice: Sendable, Equatable, Codable {
         self.payeeName = payeeName
     }
 
-    public var remaining: Int64 { max(0, amount - paid) }
+    /// What is still owed. `paid` only grows by non-negative amounts (checked), so the
+    /// difference fits; a state holding a negative `paid` cannot make it trap either.
+    public var remaining: Int64 {
+        let (left, overflow) = amount.subtractingReportingOverflow(paid)
+        return overflow ? .max : max(0, left)
+    }
 }
 
 /// One reason in a verdict: which element, a stable code, and a sentence for the customer.
@@ -238,10 +243,11 @@ public struct ProofLedger: Sendable, Codable, Equatable {
         }
     }
 
-    /// A payment the platform reports (a card retry, a transfer it matched itself).
-    public mutating func paid(invoiceID: String, amount: Int64) {
+    /// A payment the platform reports (a card retry, a transfer it matched itself). Refused,
+    /// the ledger unchanged, when what the invoice has received would not fit.
+    public mutating func paid(invoiceID: String, amount: Int64) throws(MoneyOverflow) {
         guard let index = invoices.firstIndex(where: { $0.id == invoiceID }) else { return }
-        invoices[index].paid += amount
+        invoices[index].paid = try Money.add(invoices[index].paid, amount)
     }
 }
 
@@ -250,9 +256,16 @@ public struct ProofValidator: Sendable {
     /// A shortfall up to this share of what is owed (in basis points; 300 = 3 %) is read as bank
     /// fees deducted on the way (002), else as an unexpected amount; both go to review.
     public var feeToleranceBasisPoints: Int64 = 300
+    /// At most this many movements of a document are examined: a proof holding more goes to
+    /// review (`too_many_entries`) without being matched, so that no document makes a verdict
+    /// take long. (The largest statement accepted, 8 MiB, holds about 40,000 entries.)
+    public var maximumEntries: Int
 
-    public init(feeToleranceBasisPoints: Int64 = 300) {
+    public static let defaultMaximumEntries = 100_000
+
+    public init(feeToleranceBasisPoints: Int64 = 300, maximumEntries: Int = Self.defaultMaximumEntries) {
         self.feeToleranceBasisPoints = feeToleranceBasisPoints
+        self.maximumEntries = maximumEntries
     }
 
     /// Judges one proof against the account's ledger and, when it is accepted, applies it.
@@ -260,6 +273,19 @@ public struct ProofValidator: Sendable {
         proofID: String, candidates: [ProofFields], typed: ProofFields?, claimedInvoices: [String],
         ledger: inout ProofLedger
     ) -> ProofVerdict {
+        guard candidates.count <= maximumEntries else {
+            return ProofVerdict(
+                outcome: .needsReview,
+                reasons: [
+                    ProofReason(
+                        .document, "too_many_entries",
+                        "the document holds \(candidates.count) transactions; at most \(maximumEntries) are examined: "
+                            + "to be checked by hand")
+                ])
+        }
+        // The account's invoices by number and open amount, built once: each movement then
+        // costs its own text, however many invoices the account has.
+        let index = InvoiceIndex(ledger, claimed: claimedInvoices)
         // Pick the movement that is the payment: one naming an invoice of the account, else one
         // of an open amount, else the only one.
         var chosen: ProofFields
@@ -271,15 +297,18 @@ public struct ProofValidator: Sendable {
             }
             chosen = typed
         } else {
-            let named = candidates.filter { !Self.invoices(namedIn: $0, claimed: claimedInvoices, ledger).isEmpty }
-            let ofOpenAmount = candidates.filter { candidate in
-                ledger.invoices.contains {
-                    $0.remaining > 0 && $0.remaining == candidate.amount && $0.currency == candidate.currency
+            var firstOfOpenAmount: ProofFields?
+            var firstNaming: ProofFields?
+            for candidate in candidates {
+                if !index.invoices(namedIn: candidate).isEmpty {
+                    firstNaming = candidate
+                    break
+                }
+                if firstOfOpenAmount == nil, index.isOpenAmount(candidate.amount, candidate.currency) {
+                    firstOfOpenAmount = candidate
                 }
             }
-            if let first = named.first {
-                chosen = first
-            } else if let first = ofOpenAmount.first {
+            if let first = firstNaming ?? firstOfOpenAmount {
                 chosen = first
             } else if candidates.count == 1 {
                 chosen = candidates[0]
@@ -297,7 +326,7 @@ public struct ProofValidator: Sendable {
         }
         var verdict = ProofVerdict(outcome: .accepted, fields: chosen)
         verdict.reasons = Self.missing(chosen)
-        let named = Self.invoices(namedIn: chosen, claimed: claimedInvoices, ledger)
+        let named = index.invoices(namedIn: chosen)
 
         if let id = chosen.transactionID, let earlier = ledger.usedTransactions[id], earlier != proofID {
             verdict.reasons.append(
@@ -365,7 +394,16 @@ public struct ProofValidator: Sendable {
             return verdict
         }
 
-        let owed = targets.reduce(Int64(0)) { $0 + ledger.invoices[$1].remaining }
+        // What the invoices still ask, and the difference: checked, an overflow (only a state
+        // holding amounts beyond the bound can cause one) goes to review, never a trap.
+        let owed: Int64
+        let difference: Int64
+        do throws(MoneyOverflow) {
+            owed = try Money.total(targets.map { ledger.invoices[$0].remaining })
+            difference = try Money.subtract(owed, amount)
+        } catch {
+            return Self.outOfRange(verdict, targets.map { ledger.invoices[$0].number }, error)
+        }
         if owed == 0 {
             verdict.outcome = .needsReview
             verdict.cases = [.paidTwice]
@@ -377,14 +415,15 @@ public struct ProofValidator: Sendable {
                         + "this second payment of \(amount) is to refund"))
             return verdict
         }
-        verdict.difference = owed - amount
+        verdict.difference = difference
         if amount != owed {
             verdict.outcome = .needsReview
-            if amount < owed && (owed - amount) * 10_000 <= owed * feeToleranceBasisPoints {
+            // shortfall × 10,000 ≤ owed × tolerance, exactly (128 bits): no amount overflows it.
+            if amount < owed && Money.isShare(difference, of: owed, atMostBasisPoints: feeToleranceBasisPoints) {
                 verdict.cases = [.shortByBankFees]
                 verdict.reasons.append(
                     ProofReason(
-                        .amount, "short_by_fees", "short by \(owed - amount) of \(owed): bank fees deducted on the way?"
+                        .amount, "short_by_fees", "short by \(difference) of \(owed): bank fees deducted on the way?"
                     ))
             } else {
                 verdict.cases = [.unexpectedAmount]
@@ -395,17 +434,39 @@ public struct ProofValidator: Sendable {
             }
             return verdict
         }
-        // Accepted: apply it, oldest invoice first.
+        // Accepted: apply it, oldest invoice first. Each invoice receives at most what it still
+        // owes (so `paid` stays within its amount); the sums are checked all the same, and
+        // computed before anything changes.
         var left = amount
+        var applied: [(index: Int, paid: Int64, amount: Int64)] = []
         for index in targets where left > 0 {
-            let applied = min(left, ledger.invoices[index].remaining)
-            guard applied > 0 else { continue }
-            ledger.invoices[index].paid += applied
-            verdict.matches.append((ledger.invoices[index].id, applied))
-            left -= applied
+            let part = min(left, ledger.invoices[index].remaining)
+            guard part > 0 else { continue }
+            do throws(MoneyOverflow) {
+                applied.append((index, try Money.add(ledger.invoices[index].paid, part), part))
+                left = try Money.subtract(left, part)
+            } catch {
+                return Self.outOfRange(verdict, [ledger.invoices[index].number], error)
+            }
+        }
+        for (index, paid, part) in applied {
+            ledger.invoices[index].paid = paid
+            verdict.matches.append((ledger.invoices[index].id, part))
         }
         if let id = chosen.transactionID { ledger.usedTransactions[id] = proofID }
         if ledger.deactivation != nil { verdict.cases.append(.deactivatedDespitePayment) }
+        return verdict
+    }
+
+    /// The verdict when what the invoices ask does not fit in an amount: to review, nothing applied.
+    static func outOfRange(_ verdict: ProofVerdict, _ numbers: [String], _ error: MoneyOverflow) -> ProofVerdict {
+        var verdict = verdict
+        verdict.outcome = .needsReview
+        verdict.reasons.append(
+            ProofReason(
+                .amount, MoneyOverflow.code,
+                "what invoice \(numbers.joined(separator: ", ")) asks cannot be computed (\(error)): to be checked by hand"
+            ))
         return verdict
     }
 
@@ -425,6 +486,11 @@ public struct ProofValidator: Sendable {
             reasons.append(
                 ProofReason(.amount, "inexact_amount", "\(inexact) is not a whole number of the currency's minor units")
             )
+        } else if let amount = fields.amount, !Money.isWithinBound(amount) {
+            reasons.append(
+                ProofReason(
+                    .amount, MoneyOverflow.code,
+                    "\(amount) minor units is not an amount Relance takes (0 to \(Money.maximumMinorUnits))"))
         } else if fields.amount == nil || fields.currency == nil {
             reasons.append(ProofReason(.amount, "missing", "the amount and its currency are missing"))
         }
@@ -449,33 +515,20 @@ public struct ProofValidator: Sendable {
         return reasons
     }
 
-    /// Indices of the ledger's invoices that the proof names (in its description or
-    /// references) or that the submission claims, oldest first.
-    static func invoices(namedIn fields: ProofFields, claimed: [String], _ ledger: ProofLedger) -> [Int] {
-        let text = normalized(
-            ([fields.description] + fields.references.map { Optional($0) }).compactMap { $0 }.joined(separator: " "))
-        return ledger.invoices.indices.filter { index in
-            let invoice = ledger.invoices[index]
-            if claimed.contains(invoice.id) || claimed.contains(invoice.number) { return true }
-            return mentions(text, normalized(invoice.number))
+    /// `normalized(text)`'s UTF-8 appended to `bytes`, byte by byte when the text is ASCII (the
+    /// usual case, and the cost of every movement of a statement).
+    static func appendNormalized(_ text: String, to bytes: inout [UInt8]) {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            bytes.append(contentsOf: normalized(text).utf8)
+            return
         }
-    }
-
-    /// Whether `text` holds `number` not followed by a further digit ("INV-42" is not in
-    /// "INV-421"); both already normalized. Numbers under four characters are too ambiguous.
-    static func mentions(_ text: String, _ number: String) -> Bool {
-        let haystack = Array(text.utf8)
-        let needle = Array(number.utf8)
-        guard needle.count >= 4, haystack.count >= needle.count else { return false }
-        let endsInDigit = needle.last! >= 0x30 && needle.last! <= 0x39
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            guard haystack[start..<(start + needle.count)].elementsEqual(needle) else { continue }
-            let after = start + needle.count
-            if after == haystack.count || !endsInDigit || !(haystack[after] >= 0x30 && haystack[after] <= 0x39) {
-                return true
+        for byte in text.utf8 {
+            if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) {
+                bytes.append(byte)
+            } else if (0x61...0x7A).contains(byte) {
+                bytes.append(byte - 0x20)
             }
         }
-        return false
     }
 
     /// Letters and digits only, upper case: "inv 2026-0042" and "INV20260042" compare equal.
@@ -492,5 +545,163 @@ public struct ProofValidator: Sendable {
             }
         }
         return String(result)
+    }
+}
+
+/// A ledger's invoices indexed for one evaluation: by the numbers a proof's text may name (all
+/// of them at once, `InvoiceNumberMatcher`), by what the submission claims, and by open
+/// (currency, amount). Built in time proportional to the invoices; then a movement costs its
+/// own text, whatever the number of invoices.
+struct InvoiceIndex {
+    let matcher: InvoiceNumberMatcher
+    /// Indices of the invoices the submission claims (by id or number), sorted.
+    let claimed: [Int]
+    let openAmounts: Set<OpenAmount>
+
+    struct OpenAmount: Hashable {
+        var currency: String
+        var amount: Int64
+    }
+
+    init(_ ledger: ProofLedger, claimed claims: [String]) {
+        var numbers: [(number: [UInt8], invoice: Int)] = []
+        var claimed: [Int] = []
+        var openAmounts: Set<OpenAmount> = []
+        let claims = Set(claims)
+        for (index, invoice) in ledger.invoices.enumerated() {
+            numbers.append((Array(ProofValidator.normalized(invoice.number).utf8), index))
+            if claims.contains(invoice.id) || claims.contains(invoice.number) { claimed.append(index) }
+            let remaining = invoice.remaining
+            if remaining > 0 { openAmounts.insert(OpenAmount(currency: invoice.currency, amount: remaining)) }
+        }
+        matcher = InvoiceNumberMatcher(numbers)
+        self.claimed = claimed
+        self.openAmounts = openAmounts
+    }
+
+    /// Indices of the ledger's invoices that the proof names (in its description or references:
+    /// letters and digits compared, "INV-42" not found in "INV-421", numbers under four
+    /// characters never) or that the submission claims, oldest first.
+    func invoices(namedIn fields: ProofFields) -> [Int] {
+        var text: [UInt8] = []
+        if let description = fields.description { ProofValidator.appendNormalized(description, to: &text) }
+        for reference in fields.references { ProofValidator.appendNormalized(reference, to: &text) }
+        let found = matcher.invoices(in: text)
+        if found.isEmpty { return claimed }
+        if claimed.isEmpty { return found }
+        return Array(Set(found).union(claimed)).sorted()
+    }
+
+    func isOpenAmount(_ amount: Int64?, _ currency: String?) -> Bool {
+        guard let amount, let currency else { return false }
+        return openAmounts.contains(OpenAmount(currency: currency, amount: amount))
+    }
+}
+
+/// Finds which of a set of invoice numbers a text holds, in one pass over the text
+/// (Aho–Corasick over the normalized bytes): the cost of a search is the text's length plus
+/// what it finds, however many numbers there are. A number is found where it is not followed
+/// by a digit when it ends in one ("INV42" is not in "INV421").
+struct InvoiceNumberMatcher {
+    /// Per distinct number: the invoices carrying it, and whether it ends in a digit.
+    private var invoicesOf: [[Int]] = []
+    private var endsInDigit: [Bool] = []
+    /// Bytes that occur in some number get a class 1…; any other byte is 0 and ends every match.
+    private var byteClass = [Int32](repeating: 0, count: 256)
+    private var classes = 1
+    /// The trie: `child[state * classes + class]`, -1 for none.
+    private var child: [Int32] = []
+    /// The longest proper suffix of a state's text that is a state.
+    private var failure: [Int32] = []
+    /// The number ending at a state, -1 for none.
+    private var number: [Int32] = []
+    /// The nearest state along the failure links where a number ends, -1 for none.
+    private var nextNumber: [Int32] = []
+
+    static let minimumLength = 4
+
+    /// `numbers`: each invoice's normalized number; numbers under four characters are too
+    /// ambiguous to look for.
+    init(_ numbers: [(number: [UInt8], invoice: Int)]) {
+        var distinct: [[UInt8]] = []
+        var idOf: [[UInt8]: Int] = [:]
+        for (text, invoice) in numbers where text.count >= Self.minimumLength {
+            if let id = idOf[text] {
+                invoicesOf[id].append(invoice)
+                continue
+            }
+            idOf[text] = distinct.count
+            distinct.append(text)
+            invoicesOf.append([invoice])
+            endsInDigit.append(Self.isDigit(text[text.count - 1]))
+            for byte in text where byteClass[Int(byte)] == 0 {
+                byteClass[Int(byte)] = Int32(classes)
+                classes += 1
+            }
+        }
+        addState()
+        for (id, text) in distinct.enumerated() {
+            var state = 0
+            for byte in text {
+                let slot = state * classes + Int(byteClass[Int(byte)])
+                if child[slot] < 0 { child[slot] = Int32(addState()) }
+                state = Int(child[slot])
+            }
+            number[state] = Int32(id)
+        }
+        // Failure links, breadth first (the root's children fail to the root).
+        var queue: [Int] = (1..<classes).compactMap { child[$0] >= 0 ? Int(child[$0]) : nil }
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]
+            head += 1
+            for symbol in 1..<classes {
+                let next = Int(child[state * classes + symbol])
+                guard next >= 0 else { continue }
+                var fallback = Int(failure[state])
+                while fallback != 0 && child[fallback * classes + symbol] < 0 { fallback = Int(failure[fallback]) }
+                let target = Int(child[fallback * classes + symbol])
+                failure[next] = Int32(max(0, target))
+                let suffix = Int(failure[next])
+                nextNumber[next] = number[suffix] >= 0 ? Int32(suffix) : nextNumber[suffix]
+                queue.append(next)
+            }
+        }
+    }
+
+    @discardableResult
+    private mutating func addState() -> Int {
+        child.append(contentsOf: repeatElement(-1, count: classes))
+        failure.append(0)
+        number.append(-1)
+        nextNumber.append(-1)
+        return failure.count - 1
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// The invoices whose number `text` (normalized) holds, sorted.
+    func invoices(in text: [UInt8]) -> [Int] {
+        guard !invoicesOf.isEmpty else { return [] }
+        var found: Set<Int32> = []
+        var state = 0
+        for position in text.indices {
+            let symbol = Int(byteClass[Int(text[position])])
+            guard symbol != 0 else {
+                state = 0
+                continue
+            }
+            while state != 0 && child[state * classes + symbol] < 0 { state = Int(failure[state]) }
+            state = max(0, Int(child[state * classes + symbol]))
+            var end = number[state] >= 0 ? state : Int(nextNumber[state])
+            while end > 0 {
+                let id = number[end]
+                let after = position + 1
+                if !endsInDigit[Int(id)] || after == text.count || !Self.isDigit(text[after]) { found.insert(id) }
+                end = Int(nextNumber[end])
+            }
+        }
+        guard !found.isEmpty else { return [] }
+        return found.flatMap { invoicesOf[Int($0)] }.sorted()
     }
 }

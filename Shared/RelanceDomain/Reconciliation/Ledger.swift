@@ -134,9 +134,20 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         items.first { $0.id == id && (kind == nil || $0.kind == kind) }
     }
 
-    /// Adds a debit or credit. The same kind and id twice is refused (a duplicate payment id).
+    /// Adds a debit or credit. The same kind and id twice is refused (a duplicate payment id),
+    /// and so is an item that would take the open total of its side and currency beyond
+    /// `Money.maximumMinorUnits`: that total is published as an amount (checked sums, never a trap).
     public mutating func add(_ item: LedgerItem) throws(LedgerError) {
         guard self.item(item.id, kind: item.kind) == nil else { throw .duplicate(item.kind, item.id) }
+        let others = items.lazy.filter { $0.side == item.side && $0.currency == item.currency }.map(\.open)
+        let total = try? Money.add(Money.total(others), item.amount)
+        guard let total, total <= Money.maximumMinorUnits else {
+            throw LedgerError(
+                code: MoneyOverflow.code,
+                message:
+                    "\(item.kind.rawValue) \(item.id) of \(item.amount) would take the open \(item.side.rawValue) total in "
+                    + "\(item.currency) beyond \(Money.maximumMinorUnits) minor units")
+        }
         var item = item
         item.open = item.amount
         item.sequence = nextSequence
@@ -281,11 +292,13 @@ public struct ReconcilableEntry: Sendable, Equatable {
         items = ledger.items.filter(\.isUnreconciled).sorted(by: LedgerItem.older)
         var debits: [String: Int64] = [:]
         var credits: [String: Int64] = [:]
+        // Checked: `add` keeps each total within the bound; only a state written before that
+        // check could hold totals beyond Int64, and they are shown as Int64.max, not a trap.
         for item in items {
             if item.side == .debit {
-                debits[item.currency, default: 0] += item.open
+                debits[item.currency] = (try? Money.add(debits[item.currency, default: 0], item.open)) ?? .max
             } else {
-                credits[item.currency, default: 0] += item.open
+                credits[item.currency] = (try? Money.add(credits[item.currency, default: 0], item.open)) ?? .max
             }
         }
         debitTotals = debits
