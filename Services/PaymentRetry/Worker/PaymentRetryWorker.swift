@@ -52,6 +52,8 @@ public struct PaymentRetryWorker: Worker {
         let data = event.data
         func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
         let now = Timestamp.milliseconds(context.now)
+        // What is scheduled from this event counts from when it happened, not when it was read.
+        let occurredAt = Timestamp.milliseconds(event.occurredAt)
         let effects: [RecoveryEffect]
         switch event.type {
         case "payment.failed":
@@ -64,7 +66,7 @@ public struct PaymentRetryWorker: Worker {
                     text("declineCode"), scheme: DeclineCodeScheme(rawValue: text("declineScheme"))!))
             effects = recovery.paymentFailed(
                 failed, chargeRequestID: data["chargeRequestId"]?.stringValue,
-                policy: policies.policy(for: event.merchantID), now: now)
+                policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
         case "payment.succeeded":
             let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
             effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
@@ -116,7 +118,7 @@ public struct PaymentRetryWorker: Worker {
                 newInstallments: data["newInstallments"]?.integerValue.map { Int($0) },
                 currentInterval: text("currentInterval"), newInterval: text("newInterval"),
                 nextBillingDate: text("nextBillingDate"))
-            price(whole.prices.request(request, now: now), event: event, &context)
+            price(whole.prices.request(request, now: now, occurredAt: occurredAt), event: event, &context)
             return
         case "plan.price-update-confirmed":
             price(whole.prices.confirm(planID: text("planId"), now: now), event: event, &context)

@@ -130,15 +130,24 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             .sorted { ($0.invoiceDate, $0.paymentID) < ($1.invoiceDate, $1.paymentID) }
     }
 
+    /// When something due `milliseconds` after an event falls: counted from when the event
+    /// occurred, not from when it was read (a worker that reads a failure a week late does not
+    /// retry it a week late), and never before `now`. An `occurredAt` ahead of `now` (a
+    /// publisher's clock ahead of Relance's) counts from `now`.
+    public static func due(_ milliseconds: Int64, after occurredAt: Int64?, now: Int64) -> Int64 {
+        max(min(occurredAt ?? now, now) + milliseconds, now)
+    }
+
     static func chargeID(_ paymentID: String, attempt: Int, technicalTry: Int, cause: ChargeRequest.Cause) -> String {
         "chg_\(paymentID)_\(attempt)_\(technicalTry)_\(cause.rawValue)"
     }
 
     // MARK: Payment outcomes
 
-    /// A payment failed: a new one, or the outcome of a charge Relance requested.
+    /// A payment failed: a new one, or the outcome of a charge Relance requested. `occurredAt`
+    /// is when it failed (the event's time): the next attempt is counted from it (`due`).
     public mutating func paymentFailed(
-        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64
+        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64, occurredAt: Int64? = nil
     ) -> [RecoveryEffect] {
         var item: FailedPayment
         if var known = payments[failed.paymentID] {
@@ -166,11 +175,11 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         let firstFailure = payments[item.paymentID] == nil
         switch decision {
         case .retry(let after, _):
-            item.nextAttemptAt = now + after * 1000
+            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, now: now)
             effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
         case .technicalRetry(let after):
             item.technicalTries += 1
-            item.nextAttemptAt = now + after * 1000
+            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, now: now)
             effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
         case .waitForNewPaymentMethod:
             item.waitingForNewPaymentMethod = true
