@@ -15,9 +15,8 @@ struct Scenario {
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
 
     init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
-        harness = try await WorkerHarness(
-            PaymentRetryWorker(policies: policies), partitions: Self.partitions,
-            alsoReading: [PaymentEvents.paymentsTopic])
+        // relance.payments, an input, is read too: payment-retry writes there (payment.pending).
+        harness = try await WorkerHarness(PaymentRetryWorker(policies: policies), partitions: Self.partitions)
         sandbox = withSandbox ? try await harness.start(GatewaySandbox()) : nil
     }
 
@@ -155,6 +154,11 @@ struct PaymentRetryScenarioTests {
         let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
         #expect(charges.map { $0["paymentId"]?.stringValue } == ["old", "new"])
         #expect(charges.allSatisfy { $0["cause"]?.stringValue == "card_replaced" })
+        // Each charge in flight on relance.payments (reminder-mailer pauses those invoices' ladder).
+        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 5)
+        let pending = payments.suffix(2)
+        #expect(pending.map { $0["invoiceId"]?.stringValue } == ["inv-old", "inv-new"])
+        #expect(pending.map { $0["chargeRequestId"] } == charges.map { $0["chargeRequestId"] })
         try await s.stop()
     }
 
@@ -218,8 +222,15 @@ struct SandboxLoopTests {
         items = try await s.records(PaymentEvents.actionCentreTopic, count: 5)
         #expect(
             items[4]["state"]?.stringValue == "resolved" && items[4]["closedBecause"]?.stringValue == "retry succeeded")
-        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 3)
-        #expect(payments.map { $0["chargeRequestId"] == nil } == [true, false, false])
+        // Each charge is said to be in flight (payment.pending, written with the request) before
+        // the sandbox's answer comes on the same topic.
+        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 5)
+        func kind(_ data: JSONValue) -> String {
+            data["declineCode"] != nil ? "failed" : data["paymentMethod"] != nil ? "pending" : "succeeded"
+        }
+        #expect(payments.map(kind) == ["failed", "pending", "failed", "pending", "succeeded"])
+        #expect(payments.map { $0["chargeRequestId"] == nil } == [true, false, false, false, false])
+        #expect(payments[1]["chargeRequestId"] == payments[2]["chargeRequestId"])
         try await s.stop()
     }
 

@@ -28,6 +28,7 @@ public struct PaymentRetryWorker: Worker {
     public var outputTopics = [
         PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
         PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
+        PaymentEvents.paymentsTopic,
     ]
     public var eventTypes = [
         PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
@@ -73,7 +74,7 @@ public struct PaymentRetryWorker: Worker {
         case "card.replaced":
             effects = recovery.cardReplaced()
         case "payment.pending":
-            return  // shares relance.payments; reminder-mailer's concern
+            return  // shares relance.payments (this worker's own, for each charge); reminder-mailer's concern
         case "payment.command":
             let command: RecoveryCommand
             switch text("command") {
@@ -189,6 +190,20 @@ public struct PaymentRetryWorker: Worker {
                     out.member("paymentMethod", request.method.rawValue)
                     out.member("attempt", Int64(request.attempt))
                     out.member("cause", request.cause.rawValue)
+                    out.endObject()
+                }
+                // The charge is in flight: said on relance.payments, in the same transaction, so
+                // that a reader of that topic (reminder-mailer: no overdue notice about an invoice
+                // being charged) reads it before the charge's outcome, which the gateway writes
+                // there only after it read the request.
+                context.emit("payment.pending", to: PaymentEvents.paymentsTopic) { out in
+                    out.beginObject()
+                    out.member("paymentId", request.paymentID)
+                    out.member("invoiceId", request.invoiceID)
+                    out.member("amount", request.amount)
+                    out.member("currency", request.currency)
+                    out.member("paymentMethod", request.method.rawValue)
+                    out.member("chargeRequestId", request.chargeRequestID)
                     out.endObject()
                 }
             case .item(let item):

@@ -68,8 +68,11 @@ public struct ReminderMailerWorker: Worker {
             account.ladder.paid(
                 invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!, paymentID: text("paymentId"))
         case "payment.pending":
+            // With a chargeRequestId: a charge payment-retry requested, which pauses the invoice's
+            // ladder until its outcome (written on this topic after this event).
             account.ladder.paymentPending(
-                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy)
+                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy,
+                chargeRequestID: text("chargeRequestId"))
         case "payment.failed":
             account.ladder.paymentFailed(paymentID: text("paymentId")!)
             // For the merchant's daily digest: regrouped by merchant, on its own topic.
