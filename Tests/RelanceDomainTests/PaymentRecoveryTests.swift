@@ -209,6 +209,15 @@ struct PaymentRecoveryTests {
             occurredAt: 0)
         #expect(effects.contains(.scheduleRetry(paymentID: "tech", at: 60_000)))
         #expect(PaymentRecovery.due(60_000, after: 5 * dayMs, now: dayMs) == dayMs + 60_000)
+        // A charge's outcome never counts from before the charge (a gateway whose clock is behind).
+        var other = PaymentRecovery()
+        _ = other.paymentFailed(failure("g"), chargeRequestID: nil, policy: policy, now: 0, occurredAt: 0)
+        let retry = try #require(charges(other.retryDue(paymentID: "g", now: 7 * dayMs)).first)
+        effects = other.paymentFailed(
+            failure("g"), chargeRequestID: retry.chargeRequestID, policy: policy, now: 7 * dayMs,
+            occurredAt: 6 * dayMs)
+        #expect(effects.contains(.scheduleRetry(paymentID: "g", at: 14 * dayMs)))
+        #expect(other.payments["g"]?.chargedAt == nil, "forgotten with the outcome")
         // A price change asked 4 days before it was read lapses 10 days after it was asked.
         var prices = PriceUpdates()
         let request = PriceUpdateRequest(

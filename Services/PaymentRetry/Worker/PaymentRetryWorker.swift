@@ -72,7 +72,7 @@ public struct PaymentRetryWorker: Worker {
             let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
             effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
         case "card.replaced":
-            effects = recovery.cardReplaced()
+            effects = recovery.cardReplaced(now: now)
         case "payment.pending":
             return  // shares relance.payments (this worker's own, for each charge); reminder-mailer's concern
         case "payment.command":
@@ -90,7 +90,7 @@ public struct PaymentRetryWorker: Worker {
             }
             let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
             var carried: [RecoveryEffect] = []
-            for effect in recovery.command(command, paymentID: text("paymentId"), role: role) {
+            for effect in recovery.command(command, paymentID: text("paymentId"), role: role, now: now) {
                 guard case .refused(let name, let reason) = effect else {
                     carried.append(effect)
                     continue
@@ -170,7 +170,10 @@ public struct PaymentRetryWorker: Worker {
         guard var whole = state else { return }
         defer { state = whole }
         if timer.id.hasPrefix("retry:") {
-            apply(whole.recovery.retryDue(paymentID: String(timer.id.dropFirst("retry:".count))), to: &context)
+            apply(
+                whole.recovery.retryDue(
+                    paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now)),
+                to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), event: nil, &context)
         }
