@@ -56,7 +56,11 @@ public enum Catalog {
         Topic(
             PaymentEvents.paymentsTopic,
             summary: "Payment outcomes from the billing platform and the gateway, and card changes.",
-            key: "account id", writers: ["billing platform", "payment gateway", "gateway-sandbox", "card-expiry"],
+            key: "account id",
+            writers: [
+                "billing platform", "payment gateway", "gateway-sandbox", "card-expiry",
+                "payment-retry (payment.pending: a charge in flight)",
+            ],
             readers: ["payment-retry", "proof-validator", "reminder-mailer", "reconciliation", "prepaid"],
             messages: ["payment.failed", "payment.succeeded", "payment.pending", "card.replaced"]),
         Topic(

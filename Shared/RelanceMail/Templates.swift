@@ -73,7 +73,7 @@ public struct MailInvoice: Sendable, Codable, Equatable {
 }
 
 /// What an email is about, with what it needs to say.
-public enum MailSubject: Sendable, Equatable {
+public enum MailSubject: Sendable, Equatable, Codable {
     /// Step 1…5 of the overdue ladder; `daysToTermination` for steps 3 and 4.
     case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?)
     case paymentFailed(invoice: String, amount: Int64, currency: String, reason: String)

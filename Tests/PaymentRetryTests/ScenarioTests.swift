@@ -15,9 +15,8 @@ struct Scenario {
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
 
     init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
-        harness = try await WorkerHarness(
-            PaymentRetryWorker(policies: policies), partitions: Self.partitions,
-            alsoReading: [PaymentEvents.paymentsTopic])
+        // relance.payments, an input, is read too: payment-retry writes there (payment.pending).
+        harness = try await WorkerHarness(PaymentRetryWorker(policies: policies), partitions: Self.partitions)
         sandbox = withSandbox ? try await harness.start(GatewaySandbox()) : nil
     }
 
@@ -32,19 +31,23 @@ struct Scenario {
 
     func publish(
         _ type: String, account: String = "acct-1", topic: String = PaymentEvents.paymentsTopic, id: String,
-        data: String
+        data: String, day: Double = 0
     )
         async throws
     {
+        // occurredAt: `day` days after day 0 (what payment-retry schedules from).
+        let occurredAt = Timestamp.format(Self.day0.addingTimeInterval(day * 86_400))
         let json =
-            #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"2026-10-01T00:00:00Z","#
+            #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"\#(occurredAt)","#
             + #""accountId":"\#(account)","merchantId":"m-1","data":\#(data)}"#
         try await harness.publish(raw: Array(json.utf8), to: topic, key: account)
     }
 
     func failed(
         _ paymentID: String, id: String, code: String = "insufficient_funds", scheme: String = "stripe",
-        type: String = "installment", method: String = "card", invoiceDate: String = "2026-09-30", charge: String? = nil
+        type: String = "installment", method: String = "card", invoiceDate: String = "2026-09-30",
+        charge: String? = nil,
+        day: Double = 0
     )
         async throws
     {
@@ -53,8 +56,8 @@ struct Scenario {
             "payment.failed", id: id,
             data: #"{"paymentId":"\#(paymentID)","invoiceId":"inv-\#(paymentID)","invoiceDate":"\#(invoiceDate)","#
                 + #""transactionType":"\#(type)","paymentMethod":"\#(method)","amount":4900,"currency":"EUR","#
-                + #""declineCode":"\#(code)","declineScheme":"\#(scheme)","customerName":"Camille Martin"\#(chargeField)}"#
-        )
+                + #""declineCode":"\#(code)","declineScheme":"\#(scheme)","customerName":"Camille Martin"\#(chargeField)}"#,
+            day: day)
     }
 
     func command(_ command: String, payment: String, role: String, id: String) async throws {
@@ -96,7 +99,7 @@ struct PaymentRetryScenarioTests {
         try await s.tick(day: 7)
         var charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 1)
         #expect(charges[0]["attempt"]?.integerValue == 2 && charges[0]["cause"]?.stringValue == "schedule")
-        try await s.failed("p1", id: "f2", charge: charges[0]["chargeRequestId"]!.stringValue!)
+        try await s.failed("p1", id: "f2", charge: charges[0]["chargeRequestId"]!.stringValue!, day: 7)
         // Events and ticks travel on different topics: wait for the failure's effect (pending at
         // day 7, then open again with the next attempt on day 14) before moving the clock.
         let items = try await s.records(PaymentEvents.actionCentreTopic, count: 3)
@@ -106,7 +109,7 @@ struct PaymentRetryScenarioTests {
         try await s.tick(day: 14)
         charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
         #expect(charges[1]["attempt"]?.integerValue == 3)
-        try await s.failed("p1", id: "f3", charge: charges[1]["chargeRequestId"]!.stringValue!)
+        try await s.failed("p1", id: "f3", charge: charges[1]["chargeRequestId"]!.stringValue!, day: 14)
         let vendor = try await s.records(PaymentEvents.notificationsTopic, count: 4)
         #expect(
             vendor.map { $0["kind"]?.stringValue } == [
@@ -122,7 +125,7 @@ struct PaymentRetryScenarioTests {
         try await s.command("renew_payment_plan", payment: "p1", role: "owner", id: "c1")
         charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 3)
         #expect(charges[2]["attempt"]?.integerValue == 4 && charges[2]["cause"]?.stringValue == "renewal")
-        try await s.failed("p1", id: "f4", charge: charges[2]["chargeRequestId"]!.stringValue!)
+        try await s.failed("p1", id: "f4", charge: charges[2]["chargeRequestId"]!.stringValue!, day: 30)
 
         // Handed over to collections, the plan can no longer be renewed.
         try await s.command("hand_over_to_collections", payment: "p1", role: "admin", id: "c2")
@@ -151,6 +154,34 @@ struct PaymentRetryScenarioTests {
         let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
         #expect(charges.map { $0["paymentId"]?.stringValue } == ["old", "new"])
         #expect(charges.allSatisfy { $0["cause"]?.stringValue == "card_replaced" })
+        // Each charge in flight on relance.payments (reminder-mailer pauses those invoices' ladder).
+        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 5)
+        let pending = payments.suffix(2)
+        #expect(pending.map { $0["invoiceId"]?.stringValue } == ["inv-old", "inv-new"])
+        #expect(pending.map { $0["chargeRequestId"] } == charges.map { $0["chargeRequestId"] })
+        try await s.stop()
+    }
+
+    @Test("failures read late are retried from when they failed (occurredAt), never in the past")
+    func retriesCountFromTheFailure() async throws {
+        var s = try await Scenario()
+        // Both failures occurred on day 0 (the events' occurredAt); the worker reads the first on
+        // day 3 and the second on day 9, after the clock has moved a week.
+        try await s.tick(day: 3)
+        try await s.failed("p-late", id: "f1")
+        var items = try await s.records(PaymentEvents.actionCentreTopic, count: 1)
+        #expect(items[0]["nextAttemptAt"]?.stringValue == "2026-10-08T00:00:00.000Z", "day 0 + 7, not day 3 + 7")
+        try await s.tick(day: 9)
+        // Day 7 has passed: p-late's retry fires at the tick of day 9.
+        let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 1)
+        #expect(charges[0]["paymentId"]?.stringValue == "p-late")
+        try await s.failed("p-later", id: "f2")
+        items = try await s.records(PaymentEvents.actionCentreTopic, count: 3)
+        let later = try #require(items.last { $0["paymentId"]?.stringValue == "p-later" })
+        #expect(later["nextAttemptAt"]?.stringValue == "2026-10-10T00:00:00.000Z", "day 7 is past: now, not day 16")
+        try await s.tick(day: 9.5)
+        let both = try await s.records(PaymentEvents.chargeRequestsTopic, count: 2)
+        #expect(both[1]["paymentId"]?.stringValue == "p-later" && both[1]["attempt"]?.integerValue == 2)
         try await s.stop()
     }
 
@@ -191,8 +222,15 @@ struct SandboxLoopTests {
         items = try await s.records(PaymentEvents.actionCentreTopic, count: 5)
         #expect(
             items[4]["state"]?.stringValue == "resolved" && items[4]["closedBecause"]?.stringValue == "retry succeeded")
-        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 3)
-        #expect(payments.map { $0["chargeRequestId"] == nil } == [true, false, false])
+        // Each charge is said to be in flight (payment.pending, written with the request) before
+        // the sandbox's answer comes on the same topic.
+        let payments = try await s.records(PaymentEvents.paymentsTopic, count: 5)
+        func kind(_ data: JSONValue) -> String {
+            data["declineCode"] != nil ? "failed" : data["paymentMethod"] != nil ? "pending" : "succeeded"
+        }
+        #expect(payments.map(kind) == ["failed", "pending", "failed", "pending", "succeeded"])
+        #expect(payments.map { $0["chargeRequestId"] == nil } == [true, false, false, false, false])
+        #expect(payments[1]["chargeRequestId"] == payments[2]["chargeRequestId"])
         try await s.stop()
     }
 

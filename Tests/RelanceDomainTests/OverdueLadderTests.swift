@@ -60,7 +60,7 @@ import Testing
         #expect(ladder.standing == .suspended)
         ladder.paid(invoiceID: "i1", amount: 4_900, paymentID: "p1")
         let effects = ladder.advance(now: Self.day(22), policy: Self.policy)
-        #expect(statuses(effects) == [.active] && effects.contains(.reactivated))
+        #expect(effects == [.reactivated], "one status, reactivated: not active and then reactivated")
         #expect(ladder.advance(now: Self.day(40), policy: Self.policy).isEmpty, "nothing more after payment")
         #expect(ladder.nextMoment(now: Self.day(40), policy: Self.policy) == nil)
     }
@@ -93,6 +93,66 @@ import Testing
         ladder.paymentPending(paymentID: "dd-1", invoiceID: "i1", now: Self.day(16), policy: Self.policy)
         #expect(ladder.nextMoment(now: Self.day(26), policy: Self.policy) == Self.day(30), "16 + 14 days")
         #expect(steps(ladder.advance(now: Self.day(30), policy: Self.policy)) == [4, 5])
+    }
+
+    @Test func aChargeInFlightPausesItsInvoicesLadderAndTheAccountGoesOnceToReactivated() {
+        // 000 after card.replaced: two overdue invoices, both charged at once, oldest first.
+        var ladder = Self.ladder()
+        ladder.issued(DueInvoice(id: "i2", number: "INV-2", amount: 1_000, currency: "EUR", dueOn: "2026-10-11"))
+        _ = ladder.advance(now: Self.day(21), policy: Self.policy)
+        #expect(ladder.standing == .suspended && ladder.episode == "i1")
+        ladder.paymentPending(
+            paymentID: "p1", invoiceID: "i1", now: Self.day(21), policy: Self.policy, chargeRequestID: "chg-1")
+        ladder.paymentPending(
+            paymentID: "p2", invoiceID: "i2", now: Self.day(21), policy: Self.policy, chargeRequestID: "chg-2")
+        #expect(ladder.advance(now: Self.day(21), policy: Self.policy).isEmpty)
+        // The old invoice is paid; the newer one, overdue since day 11, is being charged: no
+        // first and second notice about it.
+        ladder.paid(invoiceID: "i1", amount: 4_900, paymentID: "p1")
+        #expect(
+            ladder.advance(now: Self.day(21), policy: Self.policy).isEmpty, "no notice while its charge is in flight")
+        ladder.paid(invoiceID: "i2", amount: 1_000, paymentID: "p2")
+        #expect(ladder.advance(now: Self.day(21), policy: Self.policy) == [.reactivated])
+        #expect(ladder.standing == .active)
+    }
+
+    @Test func aFailedChargeResumesTheLadderWhereItWas() {
+        var ladder = Self.ladder()
+        ladder.issued(DueInvoice(id: "i2", number: "INV-2", amount: 1_000, currency: "EUR", dueOn: "2026-10-11"))
+        _ = ladder.advance(now: Self.day(16), policy: Self.policy)
+        ladder.paymentPending(
+            paymentID: "p1", invoiceID: "i1", now: Self.day(16), policy: Self.policy, chargeRequestID: "chg-1")
+        // Day 21: the followed invoice is being charged: no final notice, and none about INV-2.
+        #expect(ladder.advance(now: Self.day(21), policy: Self.policy).isEmpty)
+        ladder.paymentFailed(paymentID: "p1")
+        let effects = ladder.advance(now: Self.day(21), policy: Self.policy)
+        #expect(steps(effects) == [4] && statuses(effects) == [.suspended])
+        guard case .step(_, let episode, let invoices) = effects.first else { return }
+        #expect(episode == "i1" && invoices.map(\.id) == ["i1", "i2"])
+    }
+
+    @Test func aChargeThatNeverAnswersPausesForThePendingDaysAtMost() {
+        var ladder = Self.ladder()
+        _ = ladder.advance(now: Self.day(2), policy: Self.policy)
+        ladder.paymentPending(
+            paymentID: "p1", invoiceID: "i1", now: Self.day(2), policy: Self.policy, chargeRequestID: "chg-1")
+        #expect(ladder.advance(now: Self.day(15), policy: Self.policy).isEmpty)
+        #expect(ladder.nextMoment(now: Self.day(15), policy: Self.policy) == Self.day(16), "2 + 14 days")
+        #expect(steps(ladder.advance(now: Self.day(16), policy: Self.policy)) == [2, 3])
+    }
+
+    @Test func aNewInvoiceBeingChargedStartsNoEpisodeButAnotherOverdueOneDoes() {
+        var ladder = Self.ladder()
+        ladder.issued(DueInvoice(id: "i2", number: "INV-2", amount: 1_000, currency: "EUR", dueOn: "2026-10-03"))
+        ladder.paymentPending(
+            paymentID: "p1", invoiceID: "i1", now: Self.day(0), policy: Self.policy, chargeRequestID: "chg-1")
+        // i1 is being charged: the first notice is about INV-2 only.
+        let effects = ladder.advance(now: Self.day(4), policy: Self.policy)
+        let about = effects.compactMap { effect -> String? in
+            guard case .step(let step, let episode, let invoices) = effect else { return nil }
+            return "\(step) \(episode): \(invoices.map(\.id).joined(separator: ","))"
+        }
+        #expect(about == ["1 i2: i2"])
     }
 
     @Test func theLadderFollowsTheOldestUnpaidInvoice() {

@@ -184,6 +184,50 @@ struct PaymentRecoveryTests {
         #expect(handed.contains { if case .handOver = $0 { true } else { false } })
     }
 
+    @Test("a failure read late is retried from when it failed, never in the past; backoffs too")
+    func scheduledFromTheEventsTime() throws {
+        // Read 3 days after it failed: the retry is on day 7 after the failure, not day 10.
+        var account = PaymentRecovery()
+        var effects = account.paymentFailed(
+            failure("late"), chargeRequestID: nil, policy: policy, now: 3 * dayMs, occurredAt: 0)
+        #expect(effects.contains(.scheduleRetry(paymentID: "late", at: 7 * dayMs)))
+        #expect(account.payments["late"]?.nextAttemptAt == 7 * dayMs)
+        // Read 8 days after it failed: day 7 is past, so at once (now), not a week later.
+        effects = account.paymentFailed(
+            failure("later"), chargeRequestID: nil, policy: policy, now: 8 * dayMs, occurredAt: 0)
+        #expect(effects.contains(.scheduleRetry(paymentID: "later", at: 8 * dayMs)))
+        // The next retry counts from the failed retry's own time.
+        let charge = try #require(charges(account.retryDue(paymentID: "late")).first)
+        effects = account.paymentFailed(
+            failure("late"), chargeRequestID: charge.chargeRequestID, policy: policy, now: 9 * dayMs,
+            occurredAt: 7 * dayMs)
+        #expect(effects.contains(.scheduleRetry(paymentID: "late", at: 14 * dayMs)))
+        // A technical failure's backoff (1 minute) too, and an event from a clock ahead of ours
+        // counts from now.
+        effects = account.paymentFailed(
+            failure("tech", code: "processing_error"), chargeRequestID: nil, policy: policy, now: 10_000,
+            occurredAt: 0)
+        #expect(effects.contains(.scheduleRetry(paymentID: "tech", at: 60_000)))
+        #expect(PaymentRecovery.due(60_000, after: 5 * dayMs, now: dayMs) == dayMs + 60_000)
+        // A charge's outcome never counts from before the charge (a gateway whose clock is behind).
+        var other = PaymentRecovery()
+        _ = other.paymentFailed(failure("g"), chargeRequestID: nil, policy: policy, now: 0, occurredAt: 0)
+        let retry = try #require(charges(other.retryDue(paymentID: "g", now: 7 * dayMs)).first)
+        effects = other.paymentFailed(
+            failure("g"), chargeRequestID: retry.chargeRequestID, policy: policy, now: 7 * dayMs,
+            occurredAt: 6 * dayMs)
+        #expect(effects.contains(.scheduleRetry(paymentID: "g", at: 14 * dayMs)))
+        #expect(other.payments["g"]?.chargedAt == nil, "forgotten with the outcome")
+        // A price change asked 4 days before it was read lapses 10 days after it was asked.
+        var prices = PriceUpdates()
+        let request = PriceUpdateRequest(
+            planID: "plan-1", currency: "EUR", currentAmount: 3_000, newAmount: 4_000, currentInstallments: 10,
+            newInstallments: 10, currentInterval: "monthly", newInterval: "monthly", nextBillingDate: "2026-06-01")
+        #expect(
+            prices.request(request, now: 4 * dayMs, occurredAt: 0)
+                == .awaitingConfirmation(request, expiresAt: 10 * dayMs))
+    }
+
     @Test("a repeated failure event or a stale outcome changes nothing")
     func idempotent() throws {
         var account = PaymentRecovery()

@@ -28,6 +28,7 @@ public struct PaymentRetryWorker: Worker {
     public var outputTopics = [
         PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
         PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
+        PaymentEvents.paymentsTopic,
     ]
     public var eventTypes = [
         PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
@@ -52,6 +53,8 @@ public struct PaymentRetryWorker: Worker {
         let data = event.data
         func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
         let now = Timestamp.milliseconds(context.now)
+        // What is scheduled from this event counts from when it happened, not when it was read.
+        let occurredAt = Timestamp.milliseconds(event.occurredAt)
         let effects: [RecoveryEffect]
         switch event.type {
         case "payment.failed":
@@ -64,14 +67,14 @@ public struct PaymentRetryWorker: Worker {
                     text("declineCode"), scheme: DeclineCodeScheme(rawValue: text("declineScheme"))!))
             effects = recovery.paymentFailed(
                 failed, chargeRequestID: data["chargeRequestId"]?.stringValue,
-                policy: policies.policy(for: event.merchantID), now: now)
+                policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
         case "payment.succeeded":
             let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
             effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
         case "card.replaced":
-            effects = recovery.cardReplaced()
+            effects = recovery.cardReplaced(now: now)
         case "payment.pending":
-            return  // shares relance.payments; reminder-mailer's concern
+            return  // shares relance.payments (this worker's own, for each charge); reminder-mailer's concern
         case "payment.command":
             let command: RecoveryCommand
             switch text("command") {
@@ -87,7 +90,7 @@ public struct PaymentRetryWorker: Worker {
             }
             let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
             var carried: [RecoveryEffect] = []
-            for effect in recovery.command(command, paymentID: text("paymentId"), role: role) {
+            for effect in recovery.command(command, paymentID: text("paymentId"), role: role, now: now) {
                 guard case .refused(let name, let reason) = effect else {
                     carried.append(effect)
                     continue
@@ -116,7 +119,7 @@ public struct PaymentRetryWorker: Worker {
                 newInstallments: data["newInstallments"]?.integerValue.map { Int($0) },
                 currentInterval: text("currentInterval"), newInterval: text("newInterval"),
                 nextBillingDate: text("nextBillingDate"))
-            price(whole.prices.request(request, now: now), event: event, &context)
+            price(whole.prices.request(request, now: now, occurredAt: occurredAt), event: event, &context)
             return
         case "plan.price-update-confirmed":
             price(whole.prices.confirm(planID: text("planId"), now: now), event: event, &context)
@@ -167,7 +170,10 @@ public struct PaymentRetryWorker: Worker {
         guard var whole = state else { return }
         defer { state = whole }
         if timer.id.hasPrefix("retry:") {
-            apply(whole.recovery.retryDue(paymentID: String(timer.id.dropFirst("retry:".count))), to: &context)
+            apply(
+                whole.recovery.retryDue(
+                    paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now)),
+                to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), event: nil, &context)
         }
@@ -187,6 +193,20 @@ public struct PaymentRetryWorker: Worker {
                     out.member("paymentMethod", request.method.rawValue)
                     out.member("attempt", Int64(request.attempt))
                     out.member("cause", request.cause.rawValue)
+                    out.endObject()
+                }
+                // The charge is in flight: said on relance.payments, in the same transaction, so
+                // that a reader of that topic (reminder-mailer: no overdue notice about an invoice
+                // being charged) reads it before the charge's outcome, which the gateway writes
+                // there only after it read the request.
+                context.emit("payment.pending", to: PaymentEvents.paymentsTopic) { out in
+                    out.beginObject()
+                    out.member("paymentId", request.paymentID)
+                    out.member("invoiceId", request.invoiceID)
+                    out.member("amount", request.amount)
+                    out.member("currency", request.currency)
+                    out.member("paymentMethod", request.method.rawValue)
+                    out.member("chargeRequestId", request.chargeRequestID)
                     out.endObject()
                 }
             case .item(let item):

@@ -13,6 +13,8 @@ import ReminderMailerService
 //   RELANCE_PENDING_PAYMENT_DAYS  how long a payment in flight holds suspension back, default 14
 //   RELANCE_MAIL_RETRY_CAP_SECONDS  longest wait between delivery attempts, default 60
 //   RELANCE_MAIL_GIVE_UP_HOURS      give an email up after this long undeliverable, default 24
+//   RELANCE_RECIPIENTS_WAIT_HOURS   how long an email decided before the account has invoice
+//                                   recipients waits for them, default 24
 // The daily digest runs in the same process as a second runtime ("reminder-mailer-digest").
 let environment = ProcessInfo.processInfo.environment
 func fail(_ message: String) -> Never {
@@ -25,6 +27,12 @@ do {
     if let text = environment["RELANCE_PENDING_PAYMENT_DAYS"] {
         guard let days = Int(text), days > 0 else { fail("RELANCE_PENDING_PAYMENT_DAYS=\(text): a number of days") }
         worker.policy.pendingPaymentDays = days
+    }
+    if let text = environment["RELANCE_RECIPIENTS_WAIT_HOURS"] {
+        guard let hours = Double(text), hours > 0, hours.isFinite else {
+            fail("RELANCE_RECIPIENTS_WAIT_HOURS=\(text): a number of hours")
+        }
+        worker.recipientsWait = hours * 3600
     }
     if let path = environment["RELANCE_MERCHANTS"] {
         worker.merchants = try JSONDecoder().decode(
@@ -64,7 +72,7 @@ exit(
         // The daily digest: a second runtime, over merchants instead of accounts.
         let digest = DigestWorker(
             merchants: worker.merchants, fallbackMerchant: worker.fallbackMerchant,
-            messageIDDomain: worker.messageIDDomain)
+            messageIDDomain: worker.messageIDDomain, recipientsWait: worker.recipientsWait)
         var digestConfiguration = configuration
         digestConfiguration.changelogTopic = nil
         digestConfiguration.groupID = configuration.groupID.map { "\($0)-digest" }

@@ -9,6 +9,9 @@ import RelanceRuntime
 public struct DigestWorker: Worker {
     public struct State: Codable, Sendable {
         public var items: [Item] = []
+        /// Digests decided while the merchant had no digest recipients (nil when none): sent when
+        /// the configuration names some (after a restart), given up after `recipientsWait`.
+        public var held: [HeldEmail]?
     }
 
     public struct Item: Codable, Sendable, Equatable {
@@ -26,16 +29,36 @@ public struct DigestWorker: Worker {
     public var messageIDDomain: String
     /// The hour (UTC) the digest goes out.
     public var hour: Int
+    /// How long a digest with no recipients waits for them (as reminder-mailer's emails do).
+    public var recipientsWait: TimeInterval
 
     public init(
         merchants: [String: MerchantProfile] = [:],
         fallbackMerchant: MerchantProfile = ReminderMailerWorker().fallbackMerchant,
-        messageIDDomain: String = "relance.localhost", hour: Int = 8
+        messageIDDomain: String = "relance.localhost", hour: Int = 8,
+        recipientsWait: TimeInterval = ReminderMailerWorker.defaultRecipientsWait
     ) {
         self.merchants = merchants
         self.fallbackMerchant = fallbackMerchant
         self.messageIDDomain = messageIDDomain
         self.hour = hour
+        self.recipientsWait = recipientsWait
+    }
+
+    /// The merchant's digest: who from, to whom.
+    func sender(_ merchantID: String) -> (Outbox.Sender, [MailAddress]) {
+        let merchant = merchants[merchantID] ?? fallbackMerchant
+        return (
+            Outbox.Sender(merchant: merchant, locale: merchant.locale, customerName: nil, domain: messageIDDomain),
+            merchant.digestRecipients.map { MailAddress($0) }
+        )
+    }
+
+    /// Held digests go out once the merchant has digest recipients.
+    func release(_ digest: inout State, context: inout WorkerContext) {
+        guard digest.held != nil else { return }
+        let recipients = sender(context.accountID).1
+        Outbox.release(&digest.held, to: recipients, context: &context) { sender($0.merchantID).0 }
     }
 
     static let timer = "digest"
@@ -60,6 +83,7 @@ public struct DigestWorker: Worker {
                     amount: data["amount"]!.integerValue!, currency: data["currency"]!.stringValue!,
                     transactionType: data["transactionType"]!.stringValue!, paymentID: data["paymentId"]!.stringValue!),
                 at: Timestamp.parseMilliseconds(data["failedAt"]!.stringValue!) ?? now))
+        release(&digest, context: &context)
         state = digest
         if context.timer(Self.timer) == nil {
             context.schedule(Self.timer, at: Timestamp.date(milliseconds: nextDigest(after: now)))
@@ -68,18 +92,20 @@ public struct DigestWorker: Worker {
 
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
         guard var digest = state else { return }
+        defer { state = digest }
+        release(&digest, context: &context)
+        if Outbox.expire(timer, &digest.held, context: &context, senderOf: { sender($0.merchantID).0 }) { return }
         let due = Timestamp.milliseconds(timer.dueAt)
         let lines = digest.items.filter { $0.at > due - Self.day && $0.at <= due }.map(\.line)
         digest.items.removeAll { $0.at <= due }
-        state = digest
-        let merchant = merchants[context.accountID] ?? fallbackMerchant
+        let (from, recipients) = sender(context.accountID)
         let day = String(Timestamp.format(milliseconds: due).prefix(10))
         if !lines.isEmpty {
-            Outbox.send(
+            Outbox.deliver(
                 .dailyDigest(day: day, failures: lines), kind: "daily_digest",
-                reason: "digest/\(context.accountID)/\(day)",
-                to: merchant.digestRecipients.map { MailAddress($0) }, merchant: merchant, locale: merchant.locale,
-                customerName: nil, domain: messageIDDomain, context: &context)
+                reason: "digest/\(context.accountID)/\(day)", to: recipients, sender: from,
+                merchantID: context.accountID, held: &digest.held, wait: recipientsWait, input: nil,
+                context: &context, senderOf: { sender($0.merchantID).0 })
         }
         if !digest.items.isEmpty {
             context.schedule(Self.timer, at: Timestamp.date(milliseconds: due + Self.day))

@@ -12,6 +12,9 @@ public struct ReminderMailerWorker: Worker {
         public var recipients: [MailAddress] = []
         public var customerName: String?
         public var locale: String?
+        /// Emails decided before the account had invoice recipients, waiting for them (nil when
+        /// none; see `HeldEmail`).
+        public var held: [HeldEmail]?
     }
 
     public var name = "reminder-mailer"
@@ -34,18 +37,28 @@ public struct ReminderMailerWorker: Worker {
     public var fallbackMerchant: MerchantProfile
     /// The domain part of Message-IDs.
     public var messageIDDomain: String
+    /// How long an email decided before the account had invoice recipients waits for them
+    /// (clock time) before it is given up (`RELANCE_RECIPIENTS_WAIT_HOURS`).
+    public var recipientsWait: TimeInterval
+
+    /// A day: recipients are published with the account and normally follow within seconds; a
+    /// day covers an upstream delay or an owner adding them the next morning, as an email the
+    /// server cannot take is given up after a day (`RELANCE_MAIL_GIVE_UP_HOURS`), and it is well
+    /// under the five days between the closest ladder steps.
+    public static let defaultRecipientsWait: TimeInterval = 24 * 3600
 
     public init(
         policy: LadderPolicy = .default, merchants: [String: MerchantProfile] = [:],
         fallbackMerchant: MerchantProfile = MerchantProfile(
             name: "Relance", fromAddress: "billing@relance.localhost", contactEmail: "support@relance.localhost",
             paymentURL: "https://billing.relance.localhost/accounts/{account}/payment-method"),
-        messageIDDomain: String = "relance.localhost"
+        messageIDDomain: String = "relance.localhost", recipientsWait: TimeInterval = Self.defaultRecipientsWait
     ) {
         self.policy = policy
         self.merchants = merchants
         self.fallbackMerchant = fallbackMerchant
         self.messageIDDomain = messageIDDomain
+        self.recipientsWait = recipientsWait
     }
 
     static let ladderTimer = "ladder"
@@ -68,8 +81,11 @@ public struct ReminderMailerWorker: Worker {
             account.ladder.paid(
                 invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!, paymentID: text("paymentId"))
         case "payment.pending":
+            // With a chargeRequestId: a charge payment-retry requested, which pauses the invoice's
+            // ladder until its outcome (written on this topic after this event).
             account.ladder.paymentPending(
-                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy)
+                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy,
+                chargeRequestID: text("chargeRequestId"))
         case "payment.failed":
             account.ladder.paymentFailed(paymentID: text("paymentId")!)
             // For the merchant's daily digest: regrouped by merchant, on its own topic.
@@ -90,7 +106,7 @@ public struct ReminderMailerWorker: Worker {
                     invoiceID: match["invoiceId"]!.stringValue!, amount: match["amount"]!.integerValue!, paymentID: nil)
             }
         case "notification.requested":
-            notify(event, account: account, context: &context)
+            notify(event, account: &account, context: &context)
         case "account.profile-updated":
             if let name = text("customerName") { account.customerName = name }
             if let locale = text("locale") { account.locale = locale }
@@ -112,6 +128,12 @@ public struct ReminderMailerWorker: Worker {
                 throw WorkerRejection("invalid_recipient", "\"\(bad.address)\" is not an email address")
             }
             account.recipients = recipients
+            // Emails decided while the account had none go to them now.
+            let locale = account.locale
+            let customerName = account.customerName
+            Outbox.release(&account.held, to: recipients, context: &context) {
+                sender(merchantID: $0.merchantID, locale: locale, customerName: customerName)
+            }
         default:
             return  // card.replaced: payment-retry's concern
         }
@@ -120,8 +142,13 @@ public struct ReminderMailerWorker: Worker {
 
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
         guard var account = state else { return }
-        ladder(&account, context: &context)
-        state = account
+        defer { state = account }
+        let locale = account.locale
+        let customerName = account.customerName
+        let wasHold = Outbox.expire(timer, &account.held, context: &context) {
+            sender(merchantID: $0.merchantID, locale: locale, customerName: customerName)
+        }
+        if !wasHold { ladder(&account, context: &context) }
     }
 
     /// Brings the ladder up to now, writes what it decided, and sets the timer for what is next.
@@ -139,8 +166,8 @@ public struct ReminderMailerWorker: Worker {
                     data: .object(["status": .string("reactivated"), "reason": .string("nothing overdue")]))
                 send(
                     .reactivated, kind: "reactivated",
-                    reason: "reactivated/\(context.accountID)/\(context.causeID)", to: account.recipients,
-                    account: account, context: &context)
+                    reason: "reactivated/\(context.accountID)/\(context.causeID)", to: nil, account: &account,
+                    context: &context)
             case .step(let step, let episode, let invoices):
                 let lines = invoices.map {
                     MailInvoice(number: $0.number, dueOn: $0.dueOn, amount: $0.remaining, currency: $0.currency)
@@ -148,7 +175,7 @@ public struct ReminderMailerWorker: Worker {
                 send(
                     .overdue(step: step, invoices: lines, daysToTermination: policy.daysToTermination(step: step)),
                     kind: "overdue_step_\(step)", reason: "overdue/\(context.accountID)/\(episode)/step-\(step)",
-                    to: account.recipients, account: account, context: &context)
+                    to: nil, account: &account, context: &context)
             }
         }
         if let next = account.ladder.nextMoment(now: now, policy: policy) {
@@ -158,13 +185,13 @@ public struct ReminderMailerWorker: Worker {
         }
     }
 
-    func notify(_ event: EventEnvelope, account: State, context: inout WorkerContext) {
+    func notify(_ event: EventEnvelope, account: inout State, context: inout WorkerContext) {
         let data = event.data
         func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
         let merchant = merchants[event.merchantID] ?? fallbackMerchant
         let kind = text("kind")
         let subject: MailSubject
-        var recipients = account.recipients
+        var recipients: [MailAddress]?  // nil: the account's invoice recipients
         switch kind {
         case "retries_exhausted":
             subject = .retriesExhausted(
@@ -189,19 +216,33 @@ public struct ReminderMailerWorker: Worker {
             reason = "\(kind)/\(context.accountID)/\(card)/\(year)-\(month < 10 ? "0" : "")\(month)"
         }
         send(
-            subject, kind: kind, reason: reason, to: recipients,
-            account: account, context: &context, merchantID: event.merchantID)
+            subject, kind: kind, reason: reason, to: recipients, account: &account, context: &context,
+            merchantID: event.merchantID, input: context.holdInput())
     }
 
-    /// Renders the email and puts it in the outbox; with no recipient, records why nothing went.
+    /// Renders the email and puts it in the outbox, to `recipients` or (nil) the account's invoice
+    /// recipients; while the account has none, the email waits for them (`Outbox.deliver`).
+    /// `input`: the record that asked for the email, dead-lettered if it is given up.
     func send(
-        _ subject: MailSubject, kind: String, reason: String, to recipients: [MailAddress], account: State,
-        context: inout WorkerContext, merchantID: String? = nil
+        _ subject: MailSubject, kind: String, reason: String, to recipients: [MailAddress]?, account: inout State,
+        context: inout WorkerContext, merchantID: String? = nil, input: HeldInput? = nil
     ) {
-        let merchant = merchants[merchantID ?? context.merchantID] ?? fallbackMerchant
-        Outbox.send(
-            subject, kind: kind, reason: reason, to: recipients, merchant: merchant,
-            locale: account.locale.map { MailLocale(tag: $0) } ?? merchant.locale, customerName: account.customerName,
-            domain: messageIDDomain, context: &context)
+        let merchantID = merchantID ?? context.merchantID
+        let locale = account.locale
+        let customerName = account.customerName
+        let to = recipients ?? account.recipients
+        Outbox.deliver(
+            subject, kind: kind, reason: reason, to: to,
+            sender: sender(merchantID: merchantID, locale: locale, customerName: customerName), merchantID: merchantID,
+            held: &account.held, wait: recipientsWait, input: input, context: &context
+        ) { sender(merchantID: $0.merchantID, locale: locale, customerName: customerName) }
+    }
+
+    /// Who an email of this merchant is from, in the account's language.
+    func sender(merchantID: String, locale: String?, customerName: String?) -> Outbox.Sender {
+        let merchant = merchants[merchantID] ?? fallbackMerchant
+        return Outbox.Sender(
+            merchant: merchant, locale: locale.map { MailLocale(tag: $0) } ?? merchant.locale,
+            customerName: customerName, domain: messageIDDomain)
     }
 }

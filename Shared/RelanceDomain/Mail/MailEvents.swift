@@ -24,12 +24,15 @@ public enum MailEvents {
     public static let paymentPending = EventType(
         "payment.pending",
         summary:
-            "A payment is on its way (a direct debit takes up to 10 business days): hold suspension and termination.",
+            "A payment is on its way (a direct debit takes up to 10 business days): hold suspension and termination; "
+            + "with a chargeRequestId, a charge Relance requested (payment-retry): no notice about its invoice "
+            + "until its outcome.",
         data: .object(
             [
                 "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
                 "paymentMethod": .oneOf(PaymentMethod.allCases.map(\.rawValue)),
-            ]))
+                "chargeRequestId": .string("set when the payment is a charge Relance requested (its idempotency key)"),
+            ], optional: ["chargeRequestId"]))
 
     public static let emailRequested = EventType(
         "email.requested",

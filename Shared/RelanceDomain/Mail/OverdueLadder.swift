@@ -7,7 +7,8 @@ import Foundation
 /// notice (terminated) — on days counted from that invoice's due date. The account is past due
 /// (the red banner) while anything is overdue, suspended at the final notice, terminated at the
 /// legal notice, and reactivated as soon as nothing is overdue. A payment in flight (a direct
-/// debit takes up to 10 business days) holds back the steps that suspend or terminate.
+/// debit takes up to 10 business days) holds back the steps that suspend or terminate; a charge
+/// Relance requested for an invoice pauses that invoice's ladder until its outcome.
 public struct LadderPolicy: Sendable, Codable, Equatable {
     /// Days after the due date of each of the five steps, increasing.
     public var stepDays: [Int]
@@ -90,7 +91,7 @@ public enum LadderEffect: Sendable, Equatable {
 /// One account's invoices, payments in flight, ladder progress and standing.
 public struct OverdueLadder: Sendable, Codable, Equatable {
     public var invoices: [DueInvoice] = []
-    /// Payment id → (invoice id, milliseconds when presumed lost).
+    /// Payment id → (invoice id, milliseconds when presumed lost, the charge request if it is one).
     public var pending: [String: PendingPayment] = [:]
     /// Invoice id → money received for an invoice not seen yet (optional: older states lack it).
     public var unmatchedPayments: [String: Int64]?
@@ -102,6 +103,16 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public struct PendingPayment: Sendable, Codable, Equatable {
         public var invoiceID: String
         public var expiresAt: Int64
+        /// Set for a charge Relance requested (payment-retry's retry, a new card, an operator's
+        /// retry now): it pauses its invoice's ladder. Nil for a payment the customer sent (a
+        /// direct debit), which holds back suspension and termination only.
+        public var chargeRequestID: String?
+
+        public init(invoiceID: String, expiresAt: Int64, chargeRequestID: String? = nil) {
+            self.invoiceID = invoiceID
+            self.expiresAt = expiresAt
+            self.chargeRequestID = chargeRequestID
+        }
     }
 
     public init() {}
@@ -154,9 +165,20 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         }
     }
 
-    public mutating func paymentPending(paymentID: String, invoiceID: String, now: Int64, policy: LadderPolicy) {
+    /// A payment is on its way: a direct debit (`chargeRequestID` nil) holds back the steps that
+    /// suspend or terminate; a charge Relance requested also pauses its invoice's ladder. Both
+    /// until the payment's outcome, or `pendingPaymentDays` at most.
+    public mutating func paymentPending(
+        paymentID: String, invoiceID: String, now: Int64, policy: LadderPolicy, chargeRequestID: String? = nil
+    ) {
         pending[paymentID] = PendingPayment(
-            invoiceID: invoiceID, expiresAt: now + Int64(policy.pendingPaymentDays) * Self.day)
+            invoiceID: invoiceID, expiresAt: now + Int64(policy.pendingPaymentDays) * Self.day,
+            chargeRequestID: chargeRequestID)
+    }
+
+    /// Invoices with a charge in flight: their ladder is paused.
+    public var invoicesBeingCharged: Set<String> {
+        Set(pending.values.filter { $0.chargeRequestID != nil }.map(\.invoiceID))
     }
 
     public mutating func paymentFailed(paymentID: String) {
@@ -169,12 +191,12 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         pending = pending.filter { $0.value.expiresAt > now }
         let overdue = overdue(now: now)
         var effects: [LadderEffect] = []
-        guard let oldest = overdue.first else {
+        guard !overdue.isEmpty else {
             switch standing {
             case .active: break
             case .pastDue: effects.append(.status(.active, reason: "nothing overdue"))
             case .suspended, .terminated:
-                effects.append(.status(.active, reason: "nothing overdue"))
+                // One status: `reactivated` says the account is active again.
                 effects.append(.reactivated)
             }
             standing = .active
@@ -182,6 +204,16 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             stepsSent = 0
             return effects
         }
+        // A charge in flight pauses its invoice: no notice about an invoice being paid now.
+        // While the invoice the ladder follows is being charged, the whole ladder waits (it
+        // resumes where it was if the charge fails); a new episode starts on an invoice no
+        // charge is paying.
+        let charging = invoicesBeingCharged
+        if let episode, charging.contains(episode), overdue.contains(where: { $0.id == episode }) {
+            return effects
+        }
+        let due = charging.isEmpty ? overdue : overdue.filter { !charging.contains($0.id) }
+        guard let oldest = due.first else { return effects }
         if episode != oldest.id {
             episode = oldest.id
             stepsSent = 0
@@ -196,7 +228,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             guard let at = Self.moment(oldest.dueOn, plus: policy.stepDays[step - 1]), now >= at else { break }
             // Steps 4 and 5 suspend and terminate: not while a payment is on its way.
             if held && step >= 4 { break }
-            effects.append(.step(step, episode: oldest.id, invoices: overdue))
+            effects.append(.step(step, episode: oldest.id, invoices: due))
             stepsSent = step
             if step == 4 && standing != .terminated && standing != .suspended {
                 standing = .suspended

@@ -34,6 +34,9 @@ public struct FailedPayment: Sendable, Equatable, Codable {
     public var pendingCharge: String?
     /// Why the item is resolved or dismissed, for the action centre.
     public var closedBecause: String?
+    /// When the charge in flight was requested (clock milliseconds): its outcome cannot have
+    /// happened before, whatever the answer's `occurredAt` says (a gateway whose clock is behind).
+    public var chargedAt: Int64?
 
     public init(
         paymentID: String, invoiceID: String, invoiceDate: String, type: TransactionType, method: PaymentMethod,
@@ -130,17 +133,31 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             .sorted { ($0.invoiceDate, $0.paymentID) < ($1.invoiceDate, $1.paymentID) }
     }
 
+    /// When something due `milliseconds` after an event falls: counted from when the event
+    /// occurred, not from when it was read (a worker that reads a failure a week late does not
+    /// retry it a week late), and never before `now`. An `occurredAt` ahead of `now` (a
+    /// publisher's clock ahead of Relance's) counts from `now`.
+    /// `notBefore`: what caused the event cannot have happened earlier (the charge whose outcome
+    /// it is).
+    public static func due(_ milliseconds: Int64, after occurredAt: Int64?, notBefore: Int64? = nil, now: Int64)
+        -> Int64
+    {
+        max(max(min(occurredAt ?? now, now), notBefore ?? Int64.min) + milliseconds, now)
+    }
+
     static func chargeID(_ paymentID: String, attempt: Int, technicalTry: Int, cause: ChargeRequest.Cause) -> String {
         "chg_\(paymentID)_\(attempt)_\(technicalTry)_\(cause.rawValue)"
     }
 
     // MARK: Payment outcomes
 
-    /// A payment failed: a new one, or the outcome of a charge Relance requested.
+    /// A payment failed: a new one, or the outcome of a charge Relance requested. `occurredAt`
+    /// is when it failed (the event's time): the next attempt is counted from it (`due`).
     public mutating func paymentFailed(
-        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64
+        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64, occurredAt: Int64? = nil
     ) -> [RecoveryEffect] {
         var item: FailedPayment
+        var charged: Int64?
         if var known = payments[failed.paymentID] {
             // Only the outcome of the charge in flight moves a known item.
             guard known.state != .resolved, known.state != .dismissed else { return [] }
@@ -148,6 +165,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             if chargeRequestID == nil && known.pendingCharge == nil { return [] }  // a repeat of the first failure
             known.reason = failed.reason
             known.pendingCharge = nil
+            charged = known.chargedAt
+            known.chargedAt = nil
             known.state = .open
             item = known
         } else {
@@ -166,11 +185,11 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         let firstFailure = payments[item.paymentID] == nil
         switch decision {
         case .retry(let after, _):
-            item.nextAttemptAt = now + after * 1000
+            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
             effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
         case .technicalRetry(let after):
             item.technicalTries += 1
-            item.nextAttemptAt = now + after * 1000
+            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
             effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
         case .waitForNewPaymentMethod:
             item.waitingForNewPaymentMethod = true
@@ -218,6 +237,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         guard var item = payments[paymentID], item.state == .open || item.state == .pending else { return [] }
         item.state = .resolved
         item.pendingCharge = nil
+        item.chargedAt = nil
         item.nextAttemptAt = nil
         item.closedBecause = how
         payments[paymentID] = item
@@ -226,15 +246,17 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
 
     // MARK: Time
 
-    /// The retry timer of a payment came due.
-    public mutating func retryDue(paymentID: String) -> [RecoveryEffect] {
+    /// The retry timer of a payment came due (`now`: the clock, remembered with the charge).
+    public mutating func retryDue(paymentID: String, now: Int64? = nil) -> [RecoveryEffect] {
         guard var item = payments[paymentID], item.state == .open, item.nextAttemptAt != nil else { return [] }
         let cause: ChargeRequest.Cause = item.reason.category == .technical ? .technicalRetry : .schedule
         if cause == .schedule { item.attempts += 1 }
-        return charge(&item, cause: cause)
+        return charge(&item, cause: cause, now: now)
     }
 
-    private mutating func charge(_ item: inout FailedPayment, cause: ChargeRequest.Cause) -> [RecoveryEffect] {
+    private mutating func charge(_ item: inout FailedPayment, cause: ChargeRequest.Cause, now: Int64?)
+        -> [RecoveryEffect]
+    {
         let request = ChargeRequest(
             chargeRequestID: Self.chargeID(
                 item.paymentID, attempt: item.attempts, technicalTry: item.technicalTries, cause: cause),
@@ -242,6 +264,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             method: item.method, attempt: item.attempts, cause: cause)
         item.state = .pending
         item.pendingCharge = request.chargeRequestID
+        item.chargedAt = now
         item.nextAttemptAt = nil
         payments[item.paymentID] = item
         return [.charge(request), .item(item)]
@@ -251,7 +274,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
 
     /// The customer's card was replaced: every open item is charged at once, oldest invoice
     /// first (refunds excepted: they are never retried automatically).
-    public mutating func cardReplaced() -> [RecoveryEffect] {
+    public mutating func cardReplaced(now: Int64? = nil) -> [RecoveryEffect] {
         var effects: [RecoveryEffect] = []
         for var item in openItems where item.state == .open && item.type != .refund && !item.handedToCollections {
             guard item.method == .card else { continue }
@@ -259,14 +282,16 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             item.attempts += 1
             item.technicalTries = 0
             effects.append(.cancelRetry(paymentID: item.paymentID))
-            effects += charge(&item, cause: .cardReplaced)
+            effects += charge(&item, cause: .cardReplaced, now: now)
         }
         return effects
     }
 
     // MARK: Commands
 
-    public mutating func command(_ command: RecoveryCommand, paymentID: String, role: ActorRole) -> [RecoveryEffect] {
+    public mutating func command(
+        _ command: RecoveryCommand, paymentID: String, role: ActorRole, now: Int64? = nil
+    ) -> [RecoveryEffect] {
         func refuse(_ reason: String) -> [RecoveryEffect] { [.refused(command: command.name, reason: reason)] }
         guard role.may(command) else { return refuse("the \(role.rawValue) role may not \(command.name)") }
         guard var item = payments[paymentID] else { return refuse("no failed payment \(paymentID) on this account") }
@@ -281,11 +306,12 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             }
             item.attempts += 1
             item.technicalTries = 0
-            return [.cancelRetry(paymentID: paymentID)] + charge(&item, cause: .`operator`)
+            return [.cancelRetry(paymentID: paymentID)] + charge(&item, cause: .`operator`, now: now)
         case .dismiss(let note):
             item.state = .dismissed
             item.nextAttemptAt = nil
             item.pendingCharge = nil
+            item.chargedAt = nil
             item.closedBecause = note ?? "dismissed"
             payments[paymentID] = item
             return [.cancelRetry(paymentID: paymentID), .item(item)]
@@ -311,7 +337,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             guard item.state == .open else { return refuse("a charge for payment \(paymentID) is already pending") }
             item.renewed = true
             item.attempts += 1
-            return charge(&item, cause: .renewal)
+            return charge(&item, cause: .renewal, now: now)
         case .handOverToCollections:
             guard !item.handedToCollections else { return refuse("payment \(paymentID) is already with collections") }
             item.handedToCollections = true
@@ -357,6 +383,7 @@ extension FailedPayment: StateJSONWritable {
         out.member("nextAttemptAt", nextAttemptAt)
         out.member("pendingCharge", pendingCharge)
         out.member("closedBecause", closedBecause)
+        out.member("chargedAt", chargedAt)
         out.endObject()
     }
 }

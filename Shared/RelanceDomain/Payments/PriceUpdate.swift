@@ -49,7 +49,11 @@ public struct PriceUpdates: Sendable, Equatable, Codable {
 
     public static let confirmationWindow: Int64 = 10 * 86_400_000
 
-    public mutating func request(_ request: PriceUpdateRequest, now: Int64) -> PriceUpdateEffect {
+    /// A price change asked for; the customer has `confirmationWindow` from when it was asked
+    /// (`occurredAt`, the event's time; never before `now`: `PaymentRecovery.due`).
+    public mutating func request(_ request: PriceUpdateRequest, now: Int64, occurredAt: Int64? = nil)
+        -> PriceUpdateEffect
+    {
         func refuse(_ reason: String) -> PriceUpdateEffect { .refused(planID: request.planID, reason: reason) }
         guard let currency = Currency(code: request.currency) else {
             return refuse("\(request.currency) is not an ISO 4217 currency")
@@ -69,7 +73,7 @@ public struct PriceUpdates: Sendable, Equatable, Codable {
         guard request.newInterval == request.currentInterval else {
             return refuse("the payment interval cannot change")
         }
-        let expiresAt = now + Self.confirmationWindow
+        let expiresAt = PaymentRecovery.due(Self.confirmationWindow, after: occurredAt, now: now)
         pending[request.planID] = request
         expiries[request.planID] = expiresAt
         return .awaitingConfirmation(request, expiresAt: expiresAt)
