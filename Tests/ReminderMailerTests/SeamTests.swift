@@ -103,6 +103,21 @@ struct SeamTests {
         try await s.harness.stateWritten("acct-none", count: 3)
         try await Task.sleep(for: .milliseconds(800))
         #expect(s.server.messages().isEmpty)
+        // Replayed now, the notification is new input for reminder-mailer (it had read it once):
+        // the email goes to the recipients, once; a second replay sends nothing more.
+        let kafka = KafkaConfiguration(bootstrapServers: s.harness.cluster.bootstrapServers)
+        let entries = try await DeadLetters.list(topic: "relance.dead-letters", kafka: kafka)
+        #expect(entries.map(\.letter.reason.code) == ["no_recipients"])
+        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer)
+        let mails = try await s.server.waitFor(1).map(ReceivedMail.init)
+        #expect(mails.first?.headers["subject"] == "Échec du paiement de 49,00\u{00A0}€")
+        #expect(mails.first?.headers["x-envelope-to"] == "acct-none@client.test")
+        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer)
+        let metrics = s.harness.runtime.metrics
+        try await waitUntil("the second replay read") { metrics.replays("already_replayed") == 1 }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(s.server.messages().count == 1)
+        #expect(metrics.replays("handled") == 1)
         try await s.stop()
     }
 
