@@ -1,6 +1,7 @@
 import Foundation
 import ReconciliationService
 import RelanceDomain
+import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport
 import Testing
@@ -144,6 +145,43 @@ struct ReconciliationWorkerTests {
             ]))
         let last = try await harness.records(ReconciliationEvents.allocationsTopic, count: 3)
         #expect(last[2]["debitId"]?.stringValue == "inv-a" && last[2]["amount"]?.integerValue == 500)
+        try await harness.stop()
+    }
+
+    @Test("a payment given up for want of its invoice, replayed once the invoice came, is allocated once")
+    func replayedUnknownInvoice() async throws {
+        var harness = try await WorkerHarness(ReconciliationWorker())
+        let start = Date(timeIntervalSince1970: 1_793_491_200)
+        try await harness.tick(start)
+        try await harness.publish(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-r", id: "ev-late-pay",
+            data: .object([
+                "paymentId": .string("pay-late"), "invoiceId": .string("inv-late"), "amount": .integer(700),
+                "currency": .string("EUR"),
+            ]))
+        try await waitUntil("the payment waiting") {
+            try await harness.runtime.state(of: "acct-r")?.waiting?.count == 1
+        }
+        try await harness.tick(start.addingTimeInterval(25 * 3600))
+        let dead = try await harness.records("relance.dead-letters", count: 1)
+        #expect(dead[0]["reason"]?["code"]?.stringValue == "unknown_invoice")
+        // The invoice comes after the wait; the payment is replayed from its dead letter.
+        try await Self.invoice(harness, "acct-r", "inv-late", 700)
+        let kafka = KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers)
+        var unknown = DeadLetters.Selection()
+        unknown.reasons = ["unknown_invoice"]
+        let entries = try await DeadLetters.list(topic: "relance.dead-letters", selection: unknown, kafka: kafka)
+        #expect(entries.count == 1)
+        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer)
+        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        #expect(allocations[0]["debitId"]?.stringValue == "inv-late" && allocations[0]["amount"]?.integerValue == 700)
+        // Replayed again: not applied twice.
+        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer)
+        let metrics = harness.runtime.metrics
+        try await waitUntil("the second replay read") { metrics.replays("already_replayed") == 1 }
+        #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).count == 1)
+        #expect(metrics.replays("handled") == 1)
+        #expect(metrics.duplicates == 1)
         try await harness.stop()
     }
 
