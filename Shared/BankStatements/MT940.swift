@@ -322,8 +322,17 @@ public enum MT940Reader {
             transaction.creditor = counterparty
         }
         if !transaction.isEmpty { entry.transactions = [transaction] }
-        entry.additionalInformation = [entry.additionalInformation, lines.joined(separator: "\n")]
-            .compactMap { $0 }.joined(separator: "\n")
+        // Each :86: after the same :61: adds its text in place: joining the text so far with the
+        // new one again at every :86: made many of them cost the square of their length.
+        let text = lines.joined(separator: "\n")
+        if var information = entry.additionalInformation {
+            entry.additionalInformation = nil  // `information` is now the text's only reference
+            information += "\n"
+            information += text
+            entry.additionalInformation = information
+        } else {
+            entry.additionalInformation = text
+        }
     }
 
     static let slashCodes: Set<String> = [
