@@ -267,18 +267,25 @@ public enum MT940Reader {
         if germanStyle {
             // German structured: GVC "166", then ?NN sub-fields.
             var remittance = ""
+            // The name is appended to in place: building a new string for every ?32/?33 made
+            // the cost of a :86: grow with the square of its number of name sub-fields.
+            var name = ""
+            var named = false
             for part in joined.split(separator: "?").dropFirst(joined.hasPrefix("?") ? 0 : 1) {
                 guard part.count >= 2, let code = Int(part.prefix(2)) else { continue }
-                let value = String(part.dropFirst(2))
+                let value = part.dropFirst(2)
                 switch code {
                 case 20...29, 60...63: remittance += value
-                case 30: counterparty.bic = value.isEmpty ? nil : value
-                case 31: counterparty.account = value.isEmpty ? nil : value
-                case 32, 33: counterparty.name = (counterparty.name ?? "") + value
-                case 0: entry.bankTransactionCode = entry.bankTransactionCode ?? value
+                case 30: counterparty.bic = value.isEmpty ? nil : String(value)
+                case 31: counterparty.account = value.isEmpty ? nil : String(value)
+                case 32, 33:
+                    name += value
+                    named = true
+                case 0: entry.bankTransactionCode = entry.bankTransactionCode ?? String(value)
                 default: continue
                 }
             }
+            if named { counterparty.name = name }
             sepaKeywords(remittance, into: &transaction)
         } else if joined.hasPrefix("/"), let fields = slashFields(joined) {
             for (code, value) in fields {
