@@ -380,20 +380,27 @@ public enum MT940Reader {
         return String(text).trimmingXMLSpace()
     }
 
+    static let sepaKeywordList = [
+        "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
+    ]
+    .map { Array($0.utf8) }
+
     /// SEPA keywords in German remittance text: "EREF+…MREF+…SVWZ+…"; plain text otherwise.
     static func sepaKeywords(_ text: String, into transaction: inout StatementTransaction) {
-        let keywords = ["EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+"]
         let bytes = Array(text.utf8)
+        // One pass, in the order they come: every keyword ends with its only '+', so a '+' ends
+        // at most one keyword and no two matches overlap (the same marks as searching for each
+        // keyword in turn and sorting them, without the sort).
         var marks: [(keyword: String, start: Int, end: Int)] = []
-        for keyword in keywords {
-            let needle = Array(keyword.utf8)
-            var from = 0
-            while let found = firstIndex(of: needle, in: bytes[from...]) {
-                marks.append((keyword, found, found + needle.count))
-                from = found + needle.count
+        for end in bytes.indices where bytes[end] == UInt8(ascii: "+") {
+            for keyword in sepaKeywordList where end + 1 >= keyword.count {
+                let start = end + 1 - keyword.count
+                if bytes[start...end].elementsEqual(keyword) {
+                    marks.append((String(decoding: keyword, as: UTF8.self), start, end + 1))
+                    break
+                }
             }
         }
-        marks.sort { $0.start < $1.start }
         guard !marks.isEmpty else {
             transaction.remittance.append(text)
             return
