@@ -1,4 +1,4 @@
-// `statements-bench --scaling [--rounds R] [--scale F]`: is every reader linear in its input?
+// `statements-bench --scaling [--rounds R] [--scale F] [--only TEXT]`: is every reader linear in its input?
 //
 // For each shape of input, the reader reads an input of size N and one of size 2N; the line
 // gives the time of each (median of R rounds, default 3) and the ratio t(2N)/t(N): about 2 when
@@ -6,7 +6,8 @@
 // quadratic (a camt statement list without its group header in front, many :86: fields after
 // one :61:, many ?32/?33 name sub-fields, many namespace declarations) and ordinary ones for
 // comparison. `--scale F` multiplies every N (the defaults make a quadratic reader take
-// seconds at N). Inputs are built in code before the timing.
+// seconds at N); `--only TEXT` runs the shapes whose name contains TEXT. Inputs are built in code
+// before the timing.
 import BankStatements
 import BenchSupport
 
@@ -179,8 +180,8 @@ extension String {
     }
 }
 
-func scaling(rounds: Int, scale: Double) throws {
-    for shape in scalingShapes() {
+func scaling(rounds: Int, scale: Double, only: String?) throws {
+    for shape in scalingShapes() where only.map({ shape.name.contains($0) }) ?? true {
         let n = max(2, Int(Double(shape.n) * scale))
         var seconds: [Double] = []
         var sizes: [Int] = []

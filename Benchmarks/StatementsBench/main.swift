@@ -1,7 +1,7 @@
 // Bank statement parsing and proof validation speed.
 //
 //   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R] [--instances K]
-//   swift run -c release statements-bench --scaling [--rounds R] [--scale F]
+//   swift run -c release statements-bench --scaling [--rounds R] [--scale F] [--only TEXT]
 //
 // `--scaling` (Scaling.swift) only times each reader on inputs of size N and 2N, shape by shape,
 // and prints the ratio (2 when linear, 4 when quadratic). Otherwise:
@@ -25,7 +25,8 @@ if CommandLine.arguments.contains("--scaling") {
     let scale = arguments.firstIndex(of: "--scale").flatMap {
         $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil
     }
-    try scaling(rounds: option("--rounds", 3), scale: scale ?? 1)
+    let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    try scaling(rounds: option("--rounds", 3), scale: scale ?? 1, only: only)
     exit(0)
 }
 
