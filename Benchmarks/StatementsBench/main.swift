@@ -2,7 +2,10 @@
 //
 //   swift run -c release statements-bench [--entries N] [--statements S] [--proofs P] [--rounds R] [--instances K]
 //   swift run -c release statements-bench --evaluate [--statements S] [--entries N] [--invoices I] [--rounds R]
+//   swift run -c release statements-bench --scaling [--rounds R] [--scale F] [--only TEXT]
 //
+// `--scaling` (Scaling.swift) only times each reader on inputs of size N and 2N, shape by shape,
+// and prints the ratio (2 when linear, 4 when quadratic). Otherwise:
 // 1. camt.053 entries parsed per second and MB/s, against libxml2's SAX parser (FoundationXML's
 //    XMLParser, callbacks only, no tree) reading the same bytes in the same run.
 // 2. MT940 statements per second and MB/s, against splitting the same text into lines.
@@ -22,6 +25,16 @@ import ProofValidatorService
 import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
+
+if CommandLine.arguments.contains("--scaling") {
+    let arguments = CommandLine.arguments
+    let scale = arguments.firstIndex(of: "--scale").flatMap {
+        $0 + 1 < arguments.count ? Double(arguments[$0 + 1]) : nil
+    }
+    let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    try scaling(rounds: option("--rounds", 3), scale: scale ?? 1, only: only)
+    exit(0)
+}
 
 let entryCount = option("--entries", 10_000)
 let statementCount = option("--statements", 20_000)

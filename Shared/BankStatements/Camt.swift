@@ -57,7 +57,12 @@ public enum CamtReader {
         guard let root = document.root.child(body) else {
             throw StatementError("missing_element", "camt.\(message) has no <\(body)>")
         }
-        let messageID = root.value("GrpHdr/MsgId")
+        // The group header is looked up once, not for each statement: the schema puts it first,
+        // but a document with it after the statements, or without one, made every statement
+        // without a creation time of its own scan all of its siblings for it.
+        let groupHeader = root.child("GrpHdr")
+        let messageID = groupHeader?.value("MsgId")
+        let groupCreatedAt = groupHeader?.value("CreDtTm")
         let statements = root.all(item)
         guard !statements.isEmpty else {
             throw StatementError("missing_element", "<\(body)> has no <\(item)>")
@@ -68,7 +73,7 @@ public enum CamtReader {
             var statement = BankStatement(
                 format: format, version: version, messageID: messageID, id: node.value("Id"),
                 sequenceNumber: node.value("ElctrncSeqNb") ?? node.value("LglSeqNb"),
-                createdAt: node.value("CreDtTm") ?? root.value("GrpHdr/CreDtTm"))
+                createdAt: node.value("CreDtTm") ?? groupCreatedAt)
             guard let account = node.child("Acct") else {
                 throw StatementError("missing_element", "\(place) has no <Acct>")
             }

@@ -267,18 +267,25 @@ public enum MT940Reader {
         if germanStyle {
             // German structured: GVC "166", then ?NN sub-fields.
             var remittance = ""
+            // The name is appended to in place: building a new string for every ?32/?33 made
+            // the cost of a :86: grow with the square of its number of name sub-fields.
+            var name = ""
+            var named = false
             for part in joined.split(separator: "?").dropFirst(joined.hasPrefix("?") ? 0 : 1) {
                 guard part.count >= 2, let code = Int(part.prefix(2)) else { continue }
-                let value = String(part.dropFirst(2))
+                let value = part.dropFirst(2)
                 switch code {
                 case 20...29, 60...63: remittance += value
-                case 30: counterparty.bic = value.isEmpty ? nil : value
-                case 31: counterparty.account = value.isEmpty ? nil : value
-                case 32, 33: counterparty.name = (counterparty.name ?? "") + value
-                case 0: entry.bankTransactionCode = entry.bankTransactionCode ?? value
+                case 30: counterparty.bic = value.isEmpty ? nil : String(value)
+                case 31: counterparty.account = value.isEmpty ? nil : String(value)
+                case 32, 33:
+                    name += value
+                    named = true
+                case 0: entry.bankTransactionCode = entry.bankTransactionCode ?? String(value)
                 default: continue
                 }
             }
+            if named { counterparty.name = name }
             sepaKeywords(remittance, into: &transaction)
         } else if joined.hasPrefix("/"), let fields = slashFields(joined) {
             for (code, value) in fields {
@@ -322,8 +329,17 @@ public enum MT940Reader {
             transaction.creditor = counterparty
         }
         if !transaction.isEmpty { entry.transactions = [transaction] }
-        entry.additionalInformation = [entry.additionalInformation, lines.joined(separator: "\n")]
-            .compactMap { $0 }.joined(separator: "\n")
+        // Each :86: after the same :61: adds its text in place: joining the text so far with the
+        // new one again at every :86: made many of them cost the square of their length.
+        let text = lines.joined(separator: "\n")
+        if var information = entry.additionalInformation {
+            entry.additionalInformation = nil  // `information` is now the text's only reference
+            information += "\n"
+            information += text
+            entry.additionalInformation = information
+        } else {
+            entry.additionalInformation = text
+        }
     }
 
     static let slashCodes: Set<String> = [
@@ -364,20 +380,27 @@ public enum MT940Reader {
         return String(text).trimmingXMLSpace()
     }
 
+    static let sepaKeywordList = [
+        "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
+    ]
+    .map { Array($0.utf8) }
+
     /// SEPA keywords in German remittance text: "EREF+…MREF+…SVWZ+…"; plain text otherwise.
     static func sepaKeywords(_ text: String, into transaction: inout StatementTransaction) {
-        let keywords = ["EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+"]
         let bytes = Array(text.utf8)
+        // One pass, in the order they come: every keyword ends with its only '+', so a '+' ends
+        // at most one keyword and no two matches overlap (the same marks as searching for each
+        // keyword in turn and sorting them, without the sort).
         var marks: [(keyword: String, start: Int, end: Int)] = []
-        for keyword in keywords {
-            let needle = Array(keyword.utf8)
-            var from = 0
-            while let found = firstIndex(of: needle, in: bytes[from...]) {
-                marks.append((keyword, found, found + needle.count))
-                from = found + needle.count
+        for end in bytes.indices where bytes[end] == UInt8(ascii: "+") {
+            for keyword in sepaKeywordList where end + 1 >= keyword.count {
+                let start = end + 1 - keyword.count
+                if bytes[start...end].elementsEqual(keyword) {
+                    marks.append((String(decoding: keyword, as: UTF8.self), start, end + 1))
+                    break
+                }
             }
         }
-        marks.sort { $0.start < $1.start }
         guard !marks.isEmpty else {
             transaction.remittance.append(text)
             return

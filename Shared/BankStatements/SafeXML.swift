@@ -251,7 +251,14 @@ private struct XMLByteReader {
         advance()  // <
         let qualified = try name()
         var attributes: [String: String] = [:]
-        var scoped = namespaces
+        // The prefixes in scope are one dictionary for the whole document: an element's
+        // declarations go into it and are undone when the element ends. (A copy of the scope for
+        // each element that declares one cost the number of prefixes in scope, so a document with
+        // many declarations on the root and one on each of many elements took quadratic time.)
+        var undo: [(prefix: String, previous: String?)] = []
+        defer {
+            for (prefix, previous) in undo.reversed() { namespaces[prefix] = previous }
+        }
         while true {
             skipSpace()
             guard !atEnd else { throw fail(.malformed, "unterminated start tag <\(qualified)>") }
@@ -286,14 +293,15 @@ private struct XMLByteReader {
             advance()
             let text = String(decoding: value, as: UTF8.self)
             if attribute == "xmlns" {
-                scoped[""] = text
+                undo.append(("", namespaces.updateValue(text, forKey: "")))
             } else if attribute.hasPrefix("xmlns:") {
-                scoped[String(attribute.dropFirst(6))] = text
+                let prefix = String(attribute.dropFirst(6))
+                undo.append((prefix, namespaces.updateValue(text, forKey: prefix)))
             }
             attributes[Self.local(attribute).local] = text
         }
         let (prefix, local) = Self.local(qualified)
-        let namespace = scoped[prefix]
+        let namespace = namespaces[prefix]
         if peek("/>") {
             advance(2)
             return (XElement(name: local, attributes: attributes), namespace)
@@ -331,7 +339,7 @@ private struct XMLByteReader {
                 } else if peek("<!") {
                     throw fail(.doctypeRefused, "markup declarations are refused inside a document")
                 } else {
-                    children.append(try element(depth: depth + 1, namespaces: &scoped).element)
+                    children.append(try element(depth: depth + 1, namespaces: &namespaces).element)
                 }
             } else if byte == UInt8(ascii: "&") {
                 flush(&pendingSpace, into: &text)
