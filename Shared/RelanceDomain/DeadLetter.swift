@@ -81,17 +81,25 @@ public struct DeadLetter: Sendable, Equatable, Codable {
     }
 
     /// The JSON written to the dead-letter topic (bytes in base64, dates in ISO 8601).
-    public func encoded() throws -> Data {
+    public func encoded() throws -> Data { try RecordJSON.encode(self) }
+
+    public static func decode(_ data: Data) throws -> DeadLetter { try RecordJSON.decode(data) }
+}
+
+/// The JSON of the records outside the envelope (dead letters, replay outcomes): members
+/// sorted, bytes in base64, dates in ISO 8601.
+enum RecordJSON {
+    static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        return try encoder.encode(value)
     }
 
-    public static func decode(_ data: Data) throws -> DeadLetter {
+    static func decode<T: Decodable>(_ data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(DeadLetter.self, from: data)
+        return try decoder.decode(T.self, from: data)
     }
 }
 
@@ -136,16 +144,7 @@ public struct ReplayOutcome: Sendable, Equatable, Codable {
         self.at = at
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func encoded() throws -> Data { try RecordJSON.encode(self) }
 
-    public static func decode(_ data: Data) throws -> ReplayOutcome {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(ReplayOutcome.self, from: data)
-    }
+    public static func decode(_ data: Data) throws -> ReplayOutcome { try RecordJSON.decode(data) }
 }

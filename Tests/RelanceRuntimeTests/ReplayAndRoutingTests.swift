@@ -141,24 +141,10 @@ struct LedgerCluster {
         }
     }
 
-    /// Reads `topic` from the start for `settle` after `count` records have come.
+    /// Every committed record of `topic` so far, once `count` are there.
     func read(_ topic: String, count: Int, partitions n: Int32 = partitions) async throws -> [KafkaMessage] {
-        var configuration = ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil)
-        configuration.isolationLevel = .readCommitted
-        let consumer = try KafkaConsumer(configuration: configuration)
-        defer { Task { try? await consumer.close() } }
-        try await consumer.assign(
-            (0..<n).map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
-        var received: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while received.count < count {
-            guard ContinuousClock.now < deadline else {
-                throw Failure("timed out waiting for \(count) records on \(topic), got \(received.count)")
-            }
-            received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
-        }
-        received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500))
-        return received
+        try await readRecords(
+            topic, partitions: n, count: count, bootstrap: cluster.bootstrapServers, readCommitted: true)
     }
 }
 

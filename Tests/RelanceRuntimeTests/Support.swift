@@ -104,24 +104,35 @@ struct Harness {
 
     /// Every record of `topic` so far, once `count` are there.
     func read(_ topic: String, count: Int, within limit: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
-        defer { Task { try? await consumer.close() } }
-        let topicPartitions = topic == "relance.dead-letters" ? 1 : partitions
-        try await consumer.assign(
-            (0..<topicPartitions).map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
-        var received: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + limit
-        while received.count < count {
-            guard ContinuousClock.now < deadline else {
-                throw Failure("timed out waiting for \(count) records on \(topic), got \(received.count)")
-            }
-            received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
-        }
-        // Anything beyond the expected count that is already there.
-        received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(300))
-        return received
+        try await readRecords(
+            topic, partitions: topic == "relance.dead-letters" ? 1 : partitions, count: count,
+            bootstrap: cluster.bootstrapServers, within: limit)
     }
+}
+
+/// Every record of `partitions` of `topic` from their start, once `count` are there, and any
+/// beyond them already there.
+func readRecords(
+    _ topic: String, partitions: Int32, count: Int, bootstrap: String, readCommitted: Bool = false,
+    within limit: Duration = .seconds(30)
+) async throws -> [KafkaMessage] {
+    var configuration = ConsumerConfiguration(bootstrapServers: bootstrap, groupID: nil)
+    if readCommitted { configuration.isolationLevel = .readCommitted }
+    let consumer = try KafkaConsumer(configuration: configuration)
+    defer { Task { try? await consumer.close() } }
+    try await consumer.assign(
+        (0..<partitions).map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
+    var received: [KafkaMessage] = []
+    let deadline = ContinuousClock.now + limit
+    while received.count < count {
+        guard ContinuousClock.now < deadline else {
+            throw Failure("timed out waiting for \(count) records on \(topic), got \(received.count)")
+        }
+        received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+    }
+    // Anything beyond the expected count that is already there.
+    received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(300))
+    return received
 }
 
 struct Failure: Error, CustomStringConvertible {
