@@ -94,11 +94,12 @@ struct KeysCommand: AsyncParsableCommand {
             let signer = CommandSigner(
                 generating: algorithm, keyID: kid, subject: subject, roles: roles, merchants: merchants,
                 issuer: issuer)
+            // The key set first: a kid already there stops before a key file is written.
+            if let jwks { try Self.add(signer.publicJWK, to: jwks) }
             guard
                 FileManager.default.createFile(
                     atPath: out, contents: Data(signer.keyFile.jsonBytes), attributes: [.posixPermissions: 0o600])
             else { throw CommandFailure("cannot write \(out)") }
-            if let jwks { try Self.add(signer.publicJWK, to: jwks) }
             FileHandle.standardError.write(
                 Data(
                     ("wrote \(out) (\(algorithm.rawValue), kid \(kid), \(subject): \(roles.joined(separator: ",")) "
