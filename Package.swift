@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -55,7 +56,9 @@ let package = Package(
         ),
         .target(
             name: "RelanceRuntime",
-            dependencies: ["RelanceKafka", "RelanceDomain"],
+            dependencies: [
+                "RelanceKafka", "RelanceDomain", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Shared/RelanceRuntime"
         ),
         .testTarget(

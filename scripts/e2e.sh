@@ -33,6 +33,10 @@ else
         || { cat "$work/topics.log"; exit 1; }
     echo "broker: $bootstrap"
 fi
+# Commands are signed: a key for the demo's owner, its public half in the workers' key set.
+"$bin/relance" keys generate --kid e2e --subject e2e-owner \
+    --roles owner,admin,billing,manage_reconciliations,billing-platform,dead-letter-replay \
+    --merchants m-demo --out "$work/e2e.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
 base=$((19000 + (RANDOM % 90) * 10))
 metrics=()
 port=$base
@@ -41,13 +45,14 @@ for worker in $workers; do
     RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="e2e-$worker" \
         RELANCE_SESSION_TIMEOUT_MS=6000 RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 \
         RELANCE_ABORTED_RECORDS_VISIBLE="$visible" RELANCE_LOG_LEVEL=warning RELANCE_MAIL_DIR="$work/mail" \
+        RELANCE_COMMAND_KEYS="$work/command-keys.json" \
         "$bin/$worker" >"$work/$worker.log" 2>&1 &
     pids+=($!)
     metrics+=(--metrics "$worker=127.0.0.1:$port")
 done
 mkdir -p "$work/mail"
 status=0
-"$bin/relance" demo --bootstrap "$bootstrap" "${metrics[@]}" --mail-dir "$work/mail" 2>&1 | grep -v '^%' \
+"$bin/relance" demo --bootstrap "$bootstrap" --key "$work/e2e.key.json" "${metrics[@]}" --mail-dir "$work/mail" 2>&1 | grep -v '^%' \
     || status=$?
 if [ "$status" -ne 0 ]; then
     for worker in $workers; do

@@ -39,6 +39,13 @@ struct DemoCommand: AsyncParsableCommand {
         name: .customLong("metrics"),
         help: "With --bootstrap: each worker's metrics address, as name=host:port (repeatable).")
     var metrics: [String] = []
+    @Option(
+        name: .customLong("key"),
+        help: """
+            With --bootstrap: the key file that signs the demo's commands (its public key in the workers' \
+            RELANCE_COMMAND_KEYS). Without --bootstrap the demo makes its own key.
+            """)
+    var keyFile: String?
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -62,7 +69,20 @@ struct DemoCommand: AsyncParsableCommand {
             cluster = embedded
         }
 
-        let demo = try Demo(bootstrap: address, verbose: verbose)
+        // Commands are signed: a key made now (its public half given to the workers below), or
+        // the one the workers already trust (end-to-end, --key).
+        let signer: CommandSigner
+        if let keyFile {
+            do {
+                signer = try CommandSigner.load(path: keyFile)
+            } catch {
+                throw CommandFailure(error.description)
+            }
+        } else {
+            signer = Demo.makeSigner()
+        }
+        let demo = try Demo(bootstrap: address, verbose: verbose, signer: signer)
+        say("  commands signed by \(signer.subject) (\(signer.algorithm.rawValue) key \(signer.keyID))")
         let timeline = Task { try await demo.follow(plan.map(\.name)) }
         let services = bootstrap == nil ? try demo.services(mailFolder: folder) : []
         for entry in metrics {
@@ -136,13 +156,22 @@ final class Demo: Sendable {
     let bootstrap: String
     let verbose: Bool
     let producer: KafkaProducer
+    /// Signs the demo's commands; the workers in this process trust its public key.
+    let signer: CommandSigner
+    let commandKeys: CommandKeySet
     /// Records seen (topic, event), and when the last one arrived.
     let seen = Mutex<(records: [(topic: String, event: JSONValue)], last: ContinuousClock.Instant, day: Int)>(
         ([], .now, 0))
 
-    init(bootstrap: String, verbose: Bool) throws {
+    init(bootstrap: String, verbose: Bool, signer: CommandSigner) throws {
         self.bootstrap = bootstrap
         self.verbose = verbose
+        self.signer = signer
+        do {
+            commandKeys = try CommandKeySet(jwks: JSONValue.object([("keys", .array([signer.publicJWK]))]).jsonBytes)
+        } catch {
+            throw CommandFailure("the demo's key: \(error.description)")
+        }
         var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
         configuration.lingerMilliseconds = 1
         producer = try KafkaProducer(configuration: configuration)
@@ -165,6 +194,15 @@ final class Demo: Sendable {
 
     func records() -> [(topic: String, event: JSONValue)] { seen.withLock { $0.records } }
 
+    /// The demo's own key: the merchant's owner, with every role its stories use.
+    static func makeSigner() -> CommandSigner {
+        CommandSigner(
+            generating: .eddsa, keyID: "demo-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
+            subject: "demo-owner",
+            roles: ["owner", "admin", "billing", "manage_reconciliations", "billing-platform", "dead-letter-replay"],
+            merchants: ["m-demo"])
+    }
+
     func configuration(_ name: String) -> RuntimeConfiguration {
         var configuration = RuntimeConfiguration(bootstrapServers: bootstrap)
         configuration.instanceID = "demo"
@@ -173,6 +211,7 @@ final class Demo: Sendable {
         configuration.sessionTimeoutMilliseconds = 6000
         configuration.httpPort = 0
         configuration.logLevel = .error
+        configuration.commandKeys = commandKeys
         // A fetch returns as soon as there is data: hops between workers take milliseconds.
         configuration.kafkaProperties["fetch.wait.max.ms"] = "10"
         return configuration
@@ -322,7 +361,14 @@ final class Demo: Sendable {
         let event = EventEnvelope(
             eventID: id, type: type, schemaVersion: 1, occurredAt: Self.time(day), accountID: account,
             merchantID: "m-demo", data: data)
-        try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
+        let value = event.jsonBytes
+        // Commands carry a token over their bytes (wall-clock lifetime: the demo's days are simulated).
+        let headers =
+            Catalog.commandTypes.contains(type)
+            ? [KafkaHeader(CommandHeaders.authorization, signer.token(for: value, eventID: id, audience: "relance"))]
+            : []
+        try await producer.enqueue(
+            ProducerMessage(topic: topic, key: Array(account.utf8), value: value, headers: headers))
         try await producer.flush()
         published.withLock { $0[topic, default: 0] += 1 }
     }

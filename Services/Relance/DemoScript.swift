@@ -64,8 +64,7 @@ struct DemoScript {
                 "account.recipients-change-requested", MailEvents.accountsTopic, account,
                 "ev-\(account)-recipients", day: 0,
                 .object([
-                    "recipients": .array([.object(["email": .string("\(account)@client.test")])]),
-                    "actor": .object(["id": .string("owner-\(account)"), "role": .string("owner")]),
+                    "recipients": .array([.object(["email": .string("\(account)@client.test")])])
                 ]))
         }
     }

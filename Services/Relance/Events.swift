@@ -21,8 +21,10 @@ struct PublishCommand: AsyncParsableCommand {
     var files: [String] = []
     @Option(help: "Send every event to this topic instead of its type's topic.") var topic: String?
     @Flag(help: "Send the valid events and report the others, instead of sending none.") var partial = false
+    @OptionGroup var signing: SigningOptions
 
     func run() async throws {
+        let signer = try signing.signer()
         var valid: [(envelope: EventEnvelope, topic: String, bytes: [UInt8])] = []
         var invalid: [String] = []
         for file in files.isEmpty ? ["-"] : files {
@@ -46,10 +48,33 @@ struct PublishCommand: AsyncParsableCommand {
                 "\(invalid.count) invalid event(s) of \(invalid.count + valid.count): nothing sent (--partial sends the valid ones)"
             )
         }
+        // Commands are signed over their exact bytes; facts travel unsigned.
+        let commands = valid.filter { Catalog.commandTypes.contains($0.envelope.type) }
+        if let signer {
+            let foreign = commands.filter {
+                !signer.merchants.contains("*") && !signer.merchants.contains($0.envelope.merchantID)
+            }
+            if let first = foreign.first {
+                throw CommandFailure(
+                    "\(foreign.count) command(s) for merchants key \(signer.keyID) does not act for "
+                        + "(\(first.envelope.merchantID)): nothing sent")
+            }
+        } else if !commands.isEmpty {
+            FileHandle.standardError.write(
+                Data(
+                    ("\(commands.count) command(s) unsigned (no --key or RELANCE_SIGNING_KEY): workers refuse them "
+                        + "unless RELANCE_UNSIGNED_COMMANDS=warn\n").utf8))
+        }
         let producer = try cluster.producer()
         for event in valid {
+            var headers: [KafkaHeader] = []
+            if let signer, Catalog.commandTypes.contains(event.envelope.type) {
+                headers.append(signing.header(signer, value: event.bytes, eventID: event.envelope.eventID))
+            }
             try await producer.enqueue(
-                ProducerMessage(topic: event.topic, key: event.envelope.accountID, value: event.bytes))
+                ProducerMessage(
+                    topic: event.topic, key: Array(event.envelope.accountID.utf8), value: event.bytes,
+                    headers: headers))
         }
         try await producer.flush()
         let counts = Dictionary(grouping: valid, by: \.topic).map { "\($0.key) \($0.value.count)" }.sorted()

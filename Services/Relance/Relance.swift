@@ -12,7 +12,8 @@ struct Relance: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self,
             ActionCentreCommand.self,
-            DeadLettersCommand.self, ClockCommand.self,
+            DeadLettersCommand.self, ClockCommand.self, KeysCommand.self, PaymentCommandCommand.self,
+            ReconcileCommand.self,
         ])
 }
 
@@ -103,6 +104,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var filter: Filter
+        @OptionGroup var signing: SigningOptions
         @Flag(help: "Say what would be replayed, send nothing.") var dryRun = false
         @Option(help: "Seconds to wait for the workers' outcomes (0: do not wait).") var wait = 60
         @Option(name: .customLong("outcome-topic"), help: "Where workers report what they did with a replay.")
@@ -128,7 +130,16 @@ struct DeadLettersCommand: AsyncParsableCommand {
             }
             let start =
                 wait > 0 ? try await DeadLetters.outcomeStart(topic: outcomeTopic, kafka: cluster.kafka) : nil
-            try await DeadLetters.replay(entries, deadLetterTopic: filter.topic, producer: try cluster.producer())
+            let signer = try signing.signer()
+            if signer == nil {
+                FileHandle.standardError.write(
+                    Data(
+                        ("no key (--key or RELANCE_SIGNING_KEY): the replays are unsigned, and workers refuse them "
+                            + "unless RELANCE_UNSIGNED_COMMANDS=warn\n").utf8))
+            }
+            try await DeadLetters.replay(
+                entries, deadLetterTopic: filter.topic, producer: try cluster.producer(), signer: signer,
+                audience: signing.resolvedAudience, lifetime: TimeInterval(signing.ttl))
             print("replayed \(entries.count) dead letter(s)")
             guard wait > 0, !entries.isEmpty else { return }
             guard let start else {

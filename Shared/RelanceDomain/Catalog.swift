@@ -35,6 +35,14 @@ public enum Catalog {
 
     public static let everyWorker = "every worker"
 
+    /// The event types that are commands: a worker acts on one only when it carries a token
+    /// signed by a configured key whose claims give the role its rule needs, for the event's
+    /// merchant (`relance publish --key` signs these). A new command type goes here.
+    public static let commandTypes: Set<String> = [
+        "payment.command", "plan.price-update-requested", "plan.price-update-confirmed",
+        "account.recipients-change-requested", "reconciliation.requested",
+    ]
+
     public static let topics: [Topic] = [
         Topic(
             "relance.clock",

@@ -77,7 +77,15 @@ public enum DeadLetters {
     /// once (a second replay of the same dead letter is not applied again). A redacted one
     /// (it carried a card number, now masked) is refused: the source must send a corrected
     /// event instead.
-    public static func replay(_ entries: [Entry], deadLetterTopic: String, producer: KafkaProducer) async throws {
+    ///
+    /// `signer` signs each replayed record (`relance-replay-authorization`: a token over its
+    /// value and the dead letter's position, with the `dead-letter-replay` role): workers
+    /// refuse unsigned replays unless RELANCE_UNSIGNED_COMMANDS=warn. A replayed command keeps
+    /// its own token, which must still be valid.
+    public static func replay(
+        _ entries: [Entry], deadLetterTopic: String, producer: KafkaProducer, signer: CommandSigner?,
+        audience: String = "relance", lifetime: TimeInterval = 300
+    ) async throws {
         for entry in entries where entry.letter.redacted {
             throw NotReplayable(
                 description: "dead letter \(entry.partition):\(entry.offset) carried a card number, masked when it was "
@@ -85,6 +93,7 @@ public enum DeadLetters {
         }
         let routing: Set = [
             replayedFromHeader, replayForHeader, InputRouting.reroutedFromHeader, InputRouting.reroutedForHeader,
+            CommandHeaders.replayAuthorization,
         ]
         for entry in entries {
             let letter = entry.letter
@@ -93,6 +102,12 @@ public enum DeadLetters {
             headers.removeAll { routing.contains($0.key) || $0.key == Changelog.transactionHeader }
             headers.append(KafkaHeader(replayedFromHeader, position(entry, topic: deadLetterTopic)))
             headers.append(KafkaHeader(replayForHeader, letter.worker))
+            if let signer {
+                let token = signer.token(
+                    for: letter.value.map { Array($0) } ?? [], eventID: nil, audience: audience, lifetime: lifetime,
+                    replayOf: position(entry, topic: deadLetterTopic))
+                headers.append(KafkaHeader(CommandHeaders.replayAuthorization, token))
+            }
             try await producer.enqueue(
                 ProducerMessage(
                     topic: letter.source.topic, key: letter.key.map { Array($0) },

@@ -12,6 +12,8 @@ public final class RuntimeMetrics: Sendable {
         /// Replayed dead letters read, by result (`ReplayOutcome.Result`).
         var replays: [String: Int] = [:]
         var deadLetters: [String: Int] = [:]
+        /// Commands and replays checked, by result.
+        var commandAuth: [String: Int] = [:]
         var transactionsCommitted = 0
         var transactionsAborted = 0
         var timersFired = 0
@@ -53,6 +55,10 @@ public final class RuntimeMetrics: Sendable {
     public var rerouted: Int { values.withLock { $0.rerouted } }
     public func replays(_ result: String) -> Int { values.withLock { $0.replays[result, default: 0] } }
     public var timersFired: Int { values.withLock { $0.timersFired } }
+    /// Commands (and replays) checked with this result: `verified`, `unsigned_accepted`,
+    /// `unauthenticated`, `forbidden`.
+    public func commandAuth(_ result: String) -> Int { values.withLock { $0.commandAuth[result, default: 0] } }
+    public func deadLetters(_ code: String) -> Int { values.withLock { $0.deadLetters[code, default: 0] } }
 
     /// The `/metrics` page.
     public func render() -> String {
@@ -80,6 +86,11 @@ public final class RuntimeMetrics: Sendable {
         metric(
             "relance_dead_letters_total", "counter", "Inputs sent to the dead-letter topic, by reason.",
             v.deadLetters.sorted { $0.key < $1.key }.map { (",reason=\"\($0.key)\"", "\($0.value)") })
+        metric(
+            "relance_command_auth_total", "counter",
+            "Commands and replayed dead letters checked, by result: verified, unsigned_accepted, unauthenticated, "
+                + "forbidden.",
+            v.commandAuth.sorted { $0.key < $1.key }.map { (",result=\"\($0.key)\"", "\($0.value)") })
         metric(
             "relance_transactions_total", "counter", "Kafka transactions, by outcome.",
             [

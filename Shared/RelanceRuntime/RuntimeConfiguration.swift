@@ -50,6 +50,15 @@ public struct RuntimeConfiguration: Sendable {
     /// Further librdkafka properties: every `RELANCE_KAFKA_PROP_<name with _ for .>`, e.g.
     /// `RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl`.
     public var kafkaProperties: [String: String] = [:]
+    /// `RELANCE_COMMAND_KEYS`: path of the JSON Web Key Set of the keys that sign commands
+    /// (public keys, or HS256 secrets), read at start. No default: a worker that reads commands
+    /// will not start without it unless `unsignedCommands` is `warn`.
+    public var commandKeys: CommandKeySet?
+    /// `RELANCE_COMMAND_AUDIENCE`, default `relance`: the `aud` a command token must name.
+    public var commandAudience = "relance"
+    /// `RELANCE_UNSIGNED_COMMANDS`: `refuse` (default) or `warn` (accept unsigned commands
+    /// with a warning, while a deployment moves over).
+    public var unsignedCommands = UnsignedCommands.refuse
 
     public init(bootstrapServers: String = "localhost:9092") {
         self.bootstrapServers = bootstrapServers
@@ -105,6 +114,23 @@ public struct RuntimeConfiguration: Sendable {
             }
             c.logLevel = level
         }
+        if let v = environment["RELANCE_COMMAND_KEYS"], !v.isEmpty {
+            do {
+                c.commandKeys = try CommandKeySet.load(path: v)
+            } catch {
+                throw Invalid(description: "RELANCE_COMMAND_KEYS: \(error.description)")
+            }
+        }
+        if let v = environment["RELANCE_COMMAND_AUDIENCE"] {
+            guard !v.isEmpty else { throw Invalid(description: "RELANCE_COMMAND_AUDIENCE is empty") }
+            c.commandAudience = v
+        }
+        if let v = environment["RELANCE_UNSIGNED_COMMANDS"] {
+            guard let mode = UnsignedCommands(rawValue: v) else {
+                throw Invalid(description: "RELANCE_UNSIGNED_COMMANDS=\(v): expected refuse or warn")
+            }
+            c.unsignedCommands = mode
+        }
         for (key, value) in environment where key.hasPrefix("RELANCE_KAFKA_PROP_") {
             let name = key.dropFirst("RELANCE_KAFKA_PROP_".count).lowercased().replacingOccurrences(of: "_", with: ".")
             c.kafkaProperties[name] = value
@@ -118,6 +144,22 @@ public struct RuntimeConfiguration: Sendable {
         kafka.properties = kafkaProperties
         kafka.logLevel = 3
         return kafka
+    }
+
+    /// Why `worker` cannot start with these settings: it reads commands, no key set is
+    /// configured, and unsigned commands are refused: it could act on none of them. Never
+    /// an open door: it does not start instead.
+    public func commandProblem<W: Worker>(_ worker: W) -> String? {
+        guard !worker.commandRoles.isEmpty, commandKeys == nil, unsignedCommands == .refuse else { return nil }
+        return "\(worker.name) reads commands (\(worker.commandRoles.keys.sorted().joined(separator: ", "))) "
+            + "and no key verifies them: set RELANCE_COMMAND_KEYS to the JSON Web Key Set of the keys that sign "
+            + "commands (docs/deploy.md, \"Command keys\"), or RELANCE_UNSIGNED_COMMANDS=warn while moving over"
+    }
+
+    var commandGate: CommandGate {
+        CommandGate(
+            verifier: commandKeys.map { CommandVerifier(keys: $0, audience: commandAudience) },
+            unsigned: unsignedCommands)
     }
 
     func changelog(for worker: String) -> String { changelogTopic ?? "relance.\(worker).changelog" }

@@ -20,6 +20,14 @@ public protocol Worker: Sendable {
     var eventTypes: [EventType] { get }
     /// Topics written besides the changelog and the dead-letter topic (default none).
     var outputTopics: [String] { get }
+    /// The command types read, each with the roles that may issue it (one is enough). A
+    /// command is handled only with a token signed by a configured key whose claims give the
+    /// event's merchant and one of these roles; the handler finds the actor in
+    /// `context.actor`. Default: none (every input is a fact, read unsigned).
+    var commandRoles: [String: Set<String>] { get }
+    /// The roles one command needs, when they depend on more than its type (which payment
+    /// command it is); nil: not a command. Default: `commandRoles[event.type]`.
+    func requiredRoles(for event: EventEnvelope) -> Set<String>?
 
     /// One valid, not yet seen event of `event.accountID`. Throwing a `WorkerRejection`
     /// discards every change the call made and sends the event to the dead-letter topic.
@@ -126,6 +134,10 @@ public struct WorkerContext: Sendable {
     public private(set) var deadLetters: [(input: HeldInput, reason: DeadLetter.Reason)] = []
     /// The record being handled (nil in a timer).
     let input: KafkaMessage?
+    /// Who issued the command being handled, from its verified token's claims (nil for an
+    /// event that is not a command, and in a timer). `verified` is false only for an unsigned
+    /// command accepted with RELANCE_UNSIGNED_COMMANDS=warn.
+    public internal(set) var actor: CommandActor?
 
     init(
         now: Date, accountID: String, merchantID: String, causeID: String, timers: [TimerEntry],

@@ -43,6 +43,10 @@ public enum WorkerMain {
             Logger(worker: worker.name, level: .info).error("bad configuration", ["error": error.description])
             return 2
         }
+        if let problem = configuration.commandProblem(worker) {
+            Logger(worker: worker.name, level: .info).error("bad configuration", ["error": problem])
+            return 2
+        }
         let runtime = WorkerRuntime(worker: worker, configuration: configuration)
         let services: [any BackgroundService]
         do {

@@ -43,6 +43,7 @@ public actor WorkerRuntime<W: Worker> {
     nonisolated let log: Logger
 
     private let validator: EventValidator
+    private let gate: CommandGate
     private let changelogTopic: String
     private let generation = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
@@ -97,6 +98,9 @@ public actor WorkerRuntime<W: Worker> {
         var replays: [String: Int] = [:]
         var timersFired = 0
         var deadLetters: [String: Int] = [:]
+        /// Commands and replays checked, by result (`verified`, `unsigned_accepted`,
+        /// `unauthenticated`, `forbidden`).
+        var commandAuth: [String: Int] = [:]
     }
 
     public init(worker: W, configuration: RuntimeConfiguration) {
@@ -106,6 +110,7 @@ public actor WorkerRuntime<W: Worker> {
         self.log = Logger(worker: worker.name, level: configuration.logLevel)
         self.validator = EventValidator(types: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
         self.changelogTopic = configuration.changelog(for: worker.name)
+        self.gate = configuration.commandGate
     }
 
     /// One partition's accounts changed by a batch, for its changelog records.
@@ -127,6 +132,14 @@ public actor WorkerRuntime<W: Worker> {
 
     /// Runs until `stop()`; throws on a fatal error (the process should exit and restart).
     public func run() async throws {
+        if let problem = configuration.commandProblem(worker) {
+            throw RuntimeConfiguration.Invalid(description: problem)
+        }
+        if !worker.commandRoles.isEmpty && configuration.unsignedCommands == .warn {
+            log.warning(
+                "RELANCE_UNSIGNED_COMMANDS=warn: unsigned commands are accepted, their actor taken from the event",
+                ["commands": worker.commandRoles.keys.sorted().joined(separator: ",")])
+        }
         let kafka = configuration.kafka
         var producerConfiguration = TransactionalProducerConfiguration(
             producer: ProducerConfiguration(kafka: kafka), transactionalID: "\(worker.name)-\(configuration.instanceID)"
@@ -318,14 +331,28 @@ public actor WorkerRuntime<W: Worker> {
             handled = try await handle(message, store, replayedFrom: nil)
         case .replay(let from):
             counts.eventsIn += 1
-            handled = try await handle(message, store, replayedFrom: from)
+            // Only a signed replay is one: anyone who can write the topic can add the headers.
+            switch gate.check(replayOf: from, message: message, now: Date()) {
+            case .refused(let failure):
+                counts.commandAuth[failure.code, default: 0] += 1
+                handled = try await reject(message, code: failure.code, reason: failure.message)
+            case .unsignedAccepted:
+                counts.commandAuth["unsigned_accepted", default: 0] += 1
+                log.warning(
+                    "unsigned replay accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
+                    ["deadLetter": from, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
+                handled = try await handle(message, store, replayedFrom: from, replayer: nil)
+            case .verified(let replayer):
+                counts.commandAuth["verified", default: 0] += 1
+                handled = try await handle(message, store, replayedFrom: from, replayer: replayer)
+            }
             try await report(handled, replayedFrom: from, store: store, partition: message.partition)
         }
     }
 
-    private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>, replayedFrom: String?)
-        async throws -> Handled
-    {
+    private func handle(
+        _ message: KafkaMessage, _ store: PartitionStore<W.State>, replayedFrom: String?, replayer: CommandActor? = nil
+    ) async throws -> Handled {
         guard let value = message.value, !value.isEmpty else {
             return try await reject(
                 message, code: "empty_record",
@@ -360,6 +387,29 @@ public actor WorkerRuntime<W: Worker> {
         if partitionCount > 0 && home != message.partition {
             return try await reroute(message, to: home, eventID: event.eventID)
         }
+        if let replayer, !replayer.actsFor(merchant: event.merchantID) {
+            counts.commandAuth[CommandAuthFailure.forbidden, default: 0] += 1
+            return try await reject(
+                message, eventID: event.eventID, code: CommandAuthFailure.forbidden,
+                reason: "\(replayer.id) may not replay dead letters of merchant \(event.merchantID)")
+        }
+        var actor: CommandActor?
+        if let roles = worker.requiredRoles(for: event) {
+            switch gate.check(command: event, message: message, roles: roles, now: Date()) {
+            case .refused(let failure):
+                counts.commandAuth[failure.code, default: 0] += 1
+                return try await reject(message, eventID: event.eventID, code: failure.code, reason: failure.message)
+            case .unsignedAccepted(let legacy):
+                counts.commandAuth["unsigned_accepted", default: 0] += 1
+                log.warning(
+                    "unsigned command accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
+                    ["eventId": event.eventID, "type": event.type, "actor": legacy.id, "merchant": event.merchantID])
+                actor = legacy
+            case .verified(let verified):
+                counts.commandAuth["verified", default: 0] += 1
+                actor = verified
+            }
+        }
         // A replayed dead letter is new input once: its own id is the event's with the dead
         // letter's position, so the event's earlier handling does not hide it, and a second
         // replay of the same dead letter is a duplicate.
@@ -376,6 +426,7 @@ public actor WorkerRuntime<W: Worker> {
             now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID,
             causeID: replayedFrom.map { "\(event.eventID)|replay:\($0)" } ?? event.eventID,
             timers: record.timers, input: message)
+        context.actor = actor
         do {
             try worker.handle(event, state: &state, context: &context)
         } catch {
@@ -682,6 +733,7 @@ public actor WorkerRuntime<W: Worker> {
             for (result, n) in counts.replays { v.replays[result, default: 0] += n }
             v.timersFired += counts.timersFired
             for (code, n) in counts.deadLetters { v.deadLetters[code, default: 0] += n }
+            for (result, n) in counts.commandAuth { v.commandAuth[result, default: 0] += n }
         }
         metrics.observeBatch(seconds: (ContinuousClock.now - started) / .seconds(1))
     }

@@ -29,9 +29,10 @@ struct Scenario {
         try await harness.tick(Self.day0.addingTimeInterval(day * 86_400))
     }
 
+    /// Publishes an event; a command signed by `signer` (a token over its bytes), when given.
     func publish(
         _ type: String, account: String = "acct-1", topic: String = PaymentEvents.paymentsTopic, id: String,
-        data: String, day: Double = 0
+        data: String, day: Double = 0, signer: CommandSigner? = nil
     )
         async throws
     {
@@ -40,7 +41,10 @@ struct Scenario {
         let json =
             #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"\#(occurredAt)","#
             + #""accountId":"\#(account)","merchantId":"m-1","data":\#(data)}"#
-        try await harness.publish(raw: Array(json.utf8), to: topic, key: account)
+        let value = Array(json.utf8)
+        try await harness.publish(
+            raw: value, to: topic, key: account,
+            headers: signer.map { [TestSigners.header($0, value: value, eventID: id)] } ?? [])
     }
 
     func failed(
@@ -60,10 +64,16 @@ struct Scenario {
             day: day)
     }
 
-    func command(_ command: String, payment: String, role: String, id: String) async throws {
+    /// A payment command signed by the test key of `role` (`signer` instead, when given; nil
+    /// `role` and `signer`: unsigned).
+    func command(
+        _ command: String, payment: String, role: String?, id: String, signer: CommandSigner? = nil,
+        extra: String = ""
+    ) async throws {
         try await publish(
             "payment.command", topic: PaymentEvents.commandsTopic, id: id,
-            data: #"{"command":"\#(command)","paymentId":"\#(payment)","actor":{"id":"u-\#(role)","role":"\#(role)"}}"#)
+            data: #"{"command":"\#(command)","paymentId":"\#(payment)"\#(extra)}"#,
+            signer: signer ?? role.map(TestSigners.role))
     }
 
     /// Reads until `topic` has `count` records in all (since the start), returns their data.
@@ -81,6 +91,44 @@ struct Scenario {
 
 @Suite("payment-retry scenarios on simulated time", .serialized)
 struct PaymentRetryScenarioTests {
+    @Test("signed payment commands: applied by a role that may; wrong role, merchant or no token: dead letters")
+    func signedCommands() async throws {
+        var s = try await Scenario()
+        try await s.tick(day: 0)
+        try await s.failed("p1", id: "f1", type: "subscription")
+        _ = try await s.records(PaymentEvents.actionCentreTopic, count: 1)
+        // billing may retry now: a charge by the operator.
+        try await s.command("retry_now", payment: "p1", role: "billing", id: "c1")
+        let charges = try await s.records(PaymentEvents.chargeRequestsTopic, count: 1)
+        #expect(charges[0]["cause"]?.stringValue == "operator")
+        // support may not dismiss; an owner of another merchant may not hand over; unsigned is nobody.
+        try await s.command("dismiss", payment: "p1", role: "support", id: "c2")
+        try await s.command(
+            "hand_over_to_collections", payment: "p1", role: nil, id: "c3", signer: TestSigners.otherMerchantOwner)
+        try await s.command("renew_payment_plan", payment: "p1", role: nil, id: "c4")
+        // admin changes the method; a refund's method cannot change: refused by the rule, not the token.
+        try await s.command(
+            "change_payment_method", payment: "p1", role: "admin", id: "c5", extra: #","paymentMethod":"sepa_debit""#)
+        try await s.failed("r1", id: "f2", type: "refund")
+        try await s.command(
+            "change_payment_method", payment: "r1", role: "owner", id: "c6", extra: #","paymentMethod":"card""#)
+        let refused = try await s.records(PaymentEvents.commandResultsTopic, count: 1)
+        #expect(refused[0]["reason"]?.stringValue?.contains("refund") == true)
+        #expect(refused[0]["actor"]?.stringValue == "u-owner")
+        let letters = try await s.records("relance.dead-letters", count: 3)
+        #expect(
+            letters.map { $0["reason"]?["code"]?.stringValue } == ["forbidden", "forbidden", "unauthenticated"])
+        #expect(letters[0]["reason"]?["message"]?.stringValue?.contains("u-support has support") == true)
+        #expect(letters[1]["reason"]?["message"]?.stringValue?.contains("does not act for merchant m-1") == true)
+        let items = try await s.settle(PaymentEvents.actionCentreTopic)
+        #expect(
+            items.contains {
+                $0["paymentId"]?.stringValue == "p1" && $0["paymentMethod"]?.stringValue == "sepa_debit"
+            })
+        #expect(s.harness.runtime.metrics.commandAuth("verified") == 3)
+        try await s.stop()
+    }
+
     @Test("003: retried on day 7 and 14, vendor told after the third failure, renewed once, refused after hand-over")
     func installmentStory() async throws {
         var s = try await Scenario()
@@ -262,11 +310,13 @@ enum SandboxRules {
 
 @Suite("Plan price updates on simulated time", .serialized)
 struct PriceUpdateScenarioTests {
-    static func request(_ plan: String, role: String = "owner") -> String {
+    static func request(_ plan: String) -> String {
         #"{"planId":"\#(plan)","currency":"EUR","currentAmount":3000,"newAmount":4000,"currentInstallments":10,"#
-            + #""newInstallments":10,"currentInterval":"monthly","newInterval":"monthly","nextBillingDate":"2026-11-01","#
-            + #""actor":{"id":"u-1","role":"\#(role)"}}"#
+            + #""newInstallments":10,"currentInterval":"monthly","newInterval":"monthly","nextBillingDate":"2026-11-01"}"#
     }
+    static let owner = TestSigners.role("owner")
+    /// The billing platform signs the customer's confirmation.
+    static let platform = TestSigners.role("billing-platform")
 
     @Test(
         "confirmed within 10 days it applies from the next billing date; unconfirmed it lapses on day 10; support may not ask"
@@ -275,15 +325,18 @@ struct PriceUpdateScenarioTests {
         var s = try await Scenario()
         try await s.tick(day: 0)
         try await s.publish(
-            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u1", data: Self.request("plan-a"))
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u1", data: Self.request("plan-a"),
+            signer: Self.owner)
         try await s.publish(
-            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u2", data: Self.request("plan-b"))
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u2", data: Self.request("plan-b"),
+            signer: Self.owner)
         var updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 2)
         #expect(updates.map { $0["status"]?.stringValue } == ["pending", "pending"])
         #expect(updates[0]["expiresAt"]?.stringValue == "2026-10-11T00:00:00.000Z")
         try await s.tick(day: 9)
         try await s.publish(
-            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c1", data: #"{"planId":"plan-a"}"#)
+            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c1", data: #"{"planId":"plan-a"}"#,
+            signer: Self.platform)
         updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 3)
         #expect(
             updates[2]["status"]?.stringValue == "applied" && updates[2]["effectiveFrom"]?.stringValue == "2026-11-01")
@@ -292,22 +345,25 @@ struct PriceUpdateScenarioTests {
         updates = try await s.records(PaymentEvents.planUpdatesTopic, count: 4)
         #expect(updates[3]["planId"]?.stringValue == "plan-b" && updates[3]["status"]?.stringValue == "lapsed")
         #expect(try await s.settle(PaymentEvents.planUpdatesTopic).count == 4)
-        // A confirmation after the lapse, and a request from a support agent, are refused.
+        // A confirmation after the lapse is refused by the rules; a request signed by a support
+        // agent, and a confirmation signed by the vendor rather than the platform, never reach them.
         try await s.publish(
-            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c2", data: #"{"planId":"plan-b"}"#)
+            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c2", data: #"{"planId":"plan-b"}"#,
+            signer: Self.platform)
         try await s.publish(
-            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u3",
-            data: Self.request("plan-c", role: "support"))
-        let refused = try await s.records(PaymentEvents.commandResultsTopic, count: 2)
-        #expect(
-            refused.contains {
-                $0["planId"]?.stringValue == "plan-b"
-                    && $0["reason"]?.stringValue?.contains("awaits confirmation") == true
-            })
-        #expect(
-            refused.contains {
-                $0["planId"]?.stringValue == "plan-c" && $0["reason"]?.stringValue?.contains("support") == true
-            })
+            "plan.price-update-requested", topic: PaymentEvents.commandsTopic, id: "u3", data: Self.request("plan-c"),
+            signer: TestSigners.role("support"))
+        try await s.publish(
+            "plan.price-update-confirmed", topic: PaymentEvents.commandsTopic, id: "c3", data: #"{"planId":"plan-a"}"#,
+            signer: Self.owner)
+        let refused = try await s.records(PaymentEvents.commandResultsTopic, count: 1)
+        #expect(refused[0]["planId"]?.stringValue == "plan-b")
+        #expect(refused[0]["reason"]?.stringValue?.contains("awaits confirmation") == true)
+        #expect(refused[0]["actor"]?.stringValue == "u-billing-platform")
+        let letters = try await s.records("relance.dead-letters", count: 2)
+        #expect(letters.map { $0["reason"]?["code"]?.stringValue } == ["forbidden", "forbidden"])
+        #expect(letters[0]["reason"]?["message"]?.stringValue?.contains("u-support has support") == true)
+        #expect(letters[1]["reason"]?["message"]?.stringValue?.contains("billing-platform") == true)
         try await s.stop()
     }
 }

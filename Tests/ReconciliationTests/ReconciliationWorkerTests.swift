@@ -23,17 +23,13 @@ struct ReconciliationWorkerTests {
     }
 
     static func reconcile(
-        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ permissions: [String]
+        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ signer: CommandSigner?
     )
         async throws
     {
-        try await harness.publish(
+        try await harness.publishCommand(
             "reconciliation.requested", to: ReconciliationEvents.commandsTopic, account: account, id: id,
-            data: .object([
-                "actor": .object([
-                    "id": .string("user-\(id)"), "permissions": .array(permissions.map { .string($0) }),
-                ])
-            ]))
+            data: .object([:]), signedBy: signer)
     }
 
     @Test(
@@ -58,12 +54,16 @@ struct ReconciliationWorkerTests {
                 == .array([.object(["currency": .string("EUR"), "amount": .integer(4_900)])]))
         #expect(listed[0]["openItems"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["inv-1", "cn-1"])
 
-        try await Self.reconcile(harness, "acct-1", id: "cmd-1", ["view_reports"])
-        let refused = try await harness.records(PaymentEvents.commandResultsTopic, count: 1)
-        #expect(refused[0]["reason"]?.stringValue?.contains("manage_reconciliations") == true)
+        // An owner without the permission, the permission for another merchant, no token: refused.
+        try await Self.reconcile(harness, "acct-1", id: "cmd-1", TestSigners.role("owner"))
+        try await Self.reconcile(harness, "acct-1", id: "cmd-1b", TestSigners.otherMerchantOwner)
+        try await Self.reconcile(harness, "acct-1", id: "cmd-1c", nil)
+        let letters = try await harness.records("relance.dead-letters", count: 3)
+        #expect(letters.map { $0["reason"]?["code"]?.stringValue } == ["forbidden", "forbidden", "unauthenticated"])
+        #expect(letters[0]["reason"]?["message"]?.stringValue?.contains("manage_reconciliations") == true)
         #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).isEmpty)
 
-        try await Self.reconcile(harness, "acct-1", id: "cmd-2", [ReconciliationEvents.permission])
+        try await Self.reconcile(harness, "acct-1", id: "cmd-2", TestSigners.role(ReconciliationEvents.permission))
         let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
         #expect(allocations[0]["creditId"]?.stringValue == "cn-1" && allocations[0]["debitId"]?.stringValue == "inv-1")
         #expect(allocations[0]["amount"]?.integerValue == 4_900 && allocations[0]["trigger"]?.stringValue == "command")

@@ -140,7 +140,8 @@ struct DeadLetterReplayTests {
         var fixed = LedgerWorker()
         fixed.eventTypes.append(EventType("test.bonus", summary: "a bonus credited"))
         let after = RunningWorker(fixed, h.configuration())
-        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: h.producer)
+        try await DeadLetters.replay(
+            entries, deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
         let outputs = try await h.read("t.balances", count: 2)
         try await after.stop()
         #expect(outputs.map { $0.data["cause"]?.stringValue } == ["d1", "b1"])
@@ -151,7 +152,8 @@ struct DeadLetterReplayTests {
         let masked = try await DeadLetters.list(topic: "relance.dead-letters", selection: cards, kafka: kafka)
         #expect(masked.count == 1)
         await #expect(throws: DeadLetters.NotReplayable.self) {
-            try await DeadLetters.replay(masked, deadLetterTopic: "relance.dead-letters", producer: h.producer)
+            try await DeadLetters.replay(
+                masked, deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
         }
     }
 }

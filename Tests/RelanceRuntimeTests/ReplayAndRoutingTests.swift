@@ -112,6 +112,7 @@ struct LedgerCluster {
         c.abortedRecordsVisible = true
         c.batchMaxMilliseconds = 20
         c.sessionTimeoutMilliseconds = 6000
+        c.commandKeys = Harness.replayKeys
         return c
     }
 
@@ -182,7 +183,8 @@ struct ReplayOnceTests {
         for expected in [ReplayOutcome.Result.handled, .alreadyReplayed] {
             let start = try #require(
                 try await DeadLetters.outcomeStart(topic: "relance.replay-outcomes", kafka: h.kafka))
-            try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: h.producer)
+            try await DeadLetters.replay(
+                entries, deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
             let position = DeadLetters.position(try #require(entries.first), topic: "relance.dead-letters")
             let outcomes = try await DeadLetters.awaitOutcomes(
                 [position], topic: "relance.replay-outcomes", start: start, kafka: h.kafka, timeout: .seconds(30))
@@ -205,6 +207,45 @@ struct ReplayOnceTests {
         #expect(counter.runtime.metrics.eventsIn == 2)
     }
 
+    @Test("an unsigned replay is refused as unauthenticated and applies nothing; the signed one is handled")
+    func unsignedReplay() async throws {
+        let h = try await LedgerCluster()
+        try await h.tick(Harness.start)
+        let matcher = RunningWorker(InvoiceMatcher(), h.configuration())
+        try await h.publish("test.payment", id: "pay-5", account: "acct-5", invoice: "inv-5")
+        try await eventually { matcher.runtime.metrics.eventsIn == 1 }
+        try await h.tick(Harness.start.addingTimeInterval(2 * 86_400))
+        _ = try await h.read("relance.dead-letters", count: 1, partitions: 1)
+        try await h.publish("test.invoice", id: "inv-ev-5", account: "acct-5", invoice: "inv-5")
+        try await eventually { matcher.runtime.metrics.eventsIn == 2 }
+        let entry = try #require(try await DeadLetters.list(topic: "relance.dead-letters", kafka: h.kafka).first)
+        let position = DeadLetters.position(entry, topic: "relance.dead-letters")
+        // Anyone who can write the topic can add the replay headers: without a token, refused.
+        let notReplayer = CommandSigner(
+            generating: .eddsa, keyID: "test-replay", subject: "mallory", roles: ["dead-letter-replay"],
+            merchants: ["*"])
+        var results: [ReplayOutcome] = []
+        for signer in [nil, notReplayer, Harness.replayer] {
+            let start = try #require(
+                try await DeadLetters.outcomeStart(topic: "relance.replay-outcomes", kafka: h.kafka))
+            try await DeadLetters.replay(
+                [entry], deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: signer)
+            let outcomes = try await DeadLetters.awaitOutcomes(
+                [position], topic: "relance.replay-outcomes", start: start, kafka: h.kafka, timeout: .seconds(30))
+            results.append(try #require(outcomes[position]))
+        }
+        let matches = try await h.read("t.matches", count: 1)
+        try await matcher.stop()
+        #expect(results.map(\.result) == [.deadLettered, .deadLettered, .handled])
+        #expect(results[0].reason?.code == "unauthenticated")
+        #expect(results[0].reason?.message.contains("relance-replay-authorization") == true)
+        #expect(results[1].reason?.code == "unauthenticated")
+        #expect(results[1].reason?.message.contains("signature does not verify") == true)
+        #expect(matches.map { $0.data["payment"]?.stringValue } == ["pay-5"])
+        #expect(matcher.runtime.metrics.commandAuth("unauthenticated") == 2)
+        #expect(matcher.runtime.metrics.commandAuth("verified") == 1)
+    }
+
     @Test("a replay refused again is reported with its reason")
     func refusedAgain() async throws {
         let h = try await LedgerCluster()
@@ -218,7 +259,8 @@ struct ReplayOnceTests {
         let entry = try #require(entries.first)
         // Replayed while the invoice is still unknown: held again, handled.
         let start = try #require(try await DeadLetters.outcomeStart(topic: "relance.replay-outcomes", kafka: h.kafka))
-        try await DeadLetters.replay([entry], deadLetterTopic: "relance.dead-letters", producer: h.producer)
+        try await DeadLetters.replay(
+            [entry], deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
         let position = DeadLetters.position(entry, topic: "relance.dead-letters")
         let first = try await DeadLetters.awaitOutcomes(
             [position], topic: "relance.replay-outcomes", start: start, kafka: h.kafka, timeout: .seconds(30))
@@ -233,7 +275,8 @@ struct ReplayOnceTests {
             try await DeadLetters.list(topic: "relance.dead-letters", selection: malformed, kafka: h.kafka).first)
         let again = try #require(
             try await DeadLetters.outcomeStart(topic: "relance.replay-outcomes", kafka: h.kafka))
-        try await DeadLetters.replay([bad], deadLetterTopic: "relance.dead-letters", producer: h.producer)
+        try await DeadLetters.replay(
+            [bad], deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
         let badPosition = DeadLetters.position(bad, topic: "relance.dead-letters")
         let second = try await DeadLetters.awaitOutcomes(
             [badPosition], topic: "relance.replay-outcomes", start: again, kafka: h.kafka, timeout: .seconds(30))
@@ -384,9 +427,13 @@ struct ReplayCommandTests {
         try await h.publish("test.invoice", id: "inv-ev-7", account: "acct-7", invoice: "inv-7")
         try await eventually { matcher.runtime.metrics.eventsIn == 2 }
 
+        // Signed with the replayer's key file, as an operator runs it.
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID()).key.json").path
+        #expect(FileManager.default.createFile(atPath: keyFile, contents: Data(Harness.replayer.keyFile.jsonBytes)))
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
         let replay = [
             "dead-letters", "replay", "--bootstrap", h.cluster.bootstrapServers, "--reason", "unknown_invoice",
-            "--wait", "30",
+            "--key", keyFile, "--wait", "30",
         ]
         let first = try CommandLineTests.run(replay)
         let second = try CommandLineTests.run(replay)

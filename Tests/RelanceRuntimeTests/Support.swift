@@ -77,8 +77,21 @@ struct Harness {
         c.batchMaxMilliseconds = 20
         c.sessionTimeoutMilliseconds = 6000
         c.logLevel = .info
+        c.commandKeys = Harness.replayKeys
         return c
     }
+
+    /// Who replays dead letters in the tests: any merchant, the replay role.
+    static let replayer = CommandSigner(
+        generating: .eddsa, keyID: "test-replay", subject: "ops", roles: [CommandHeaders.replayRole], merchants: ["*"])
+    /// The key set the tests' workers trust: the replayer's public key.
+    static let replayKeys: CommandKeySet = {
+        do {
+            return try CommandKeySet(jwks: JSONValue.object([("keys", .array([replayer.publicJWK]))]).jsonBytes)
+        } catch {
+            preconditionFailure("the test key set does not read: \(error)")
+        }
+    }()
 
     static let start = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21
 

@@ -65,16 +65,15 @@ struct MailerScenario {
             "account.profile-updated", to: MailEvents.accountsTopic, account: account, id: "\(account)-profile",
             .object(["customerName": .string(name), "locale": .string(locale)]))
         try await harness.stateWritten(account, count: 1)
-        try await send(
+        try await harness.publishCommand(
             "account.recipients-change-requested", to: MailEvents.accountsTopic, account: account,
             id: "\(account)-recipients",
-            .object([
+            data: .object([
                 "recipients": .array([
                     .object(["email": .string("\(account)@client.test"), "name": .string(name)]),
                     .object(["email": .string("compta-\(account)@client.test")]),
-                ]),
-                "actor": .object(["id": .string("u-owner"), "role": .string("owner")]),
-            ]))
+                ])
+            ]), signedBy: TestSigners.role("owner"))
         try await harness.stateWritten(account, count: 2)
         try await send(
             "invoice.issued", to: ProofEvents.invoicesTopic, account: account, id: "\(account)-inv",
@@ -178,16 +177,28 @@ struct MailerScenarioTests {
     func recipientsByANonOwnerAreRefused() async throws {
         var s = try await MailerScenario(server: try SMTPTestServer())
         try await s.day(0)
-        try await s.send(
-            "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-1", id: "r1",
-            .object([
-                "recipients": .array([.object(["email": .string("me@evil.test")])]),
-                "actor": .object(["id": .string("u-7"), "role": .string("admin")]),
-            ]))
-        let refused = try await s.harness.records(PaymentEvents.commandResultsTopic, count: 1)
-        #expect(
-            refused[0]["reason"]?.stringValue == "only an owner may change the invoice recipients; the actor is admin")
-        #expect(refused[0]["actor"]?.stringValue == "u-7")
+        let change = JSONValue.object([
+            "recipients": .array([.object(["email": .string("me@evil.test")])]),
+            // Claimed in the event: ignored, the actor is the token's.
+            "actor": .object(["id": .string("u-7"), "role": .string("owner")]),
+        ])
+        for (id, signer) in [
+            ("r1", TestSigners.role("admin")), ("r2", TestSigners.otherMerchantOwner), ("r3", nil),
+        ] {
+            try await s.harness.publishCommand(
+                "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-1", id: id,
+                data: change, signedBy: signer)
+        }
+        try await s.harness.publishCommand(
+            "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-2", id: "r4",
+            data: .object(["recipients": .array([.object(["email": .string("owner@client.test")])])]),
+            signedBy: TestSigners.role("owner"))
+        let letters = try await s.harness.records("relance.dead-letters", count: 3)
+        #expect(letters.map { $0["reason"]?["code"]?.stringValue } == ["forbidden", "forbidden", "unauthenticated"])
+        #expect(letters[0]["reason"]?["message"]?.stringValue?.contains("needs one of the roles owner") == true)
+        try await s.harness.stateWritten("acct-2")
+        #expect(try await s.harness.runtime.state(of: "acct-1")?.recipients == nil)
+        #expect(try await s.harness.runtime.state(of: "acct-2")?.recipients.map(\.address) == ["owner@client.test"])
         try await s.stop()
     }
 

@@ -40,6 +40,8 @@ public struct WorkerHarness<W: Worker> {
         configuration.batchMaxMilliseconds = 20
         configuration.sessionTimeoutMilliseconds = 6000
         configuration.logLevel = .warning
+        // Commands are signed by the tests' keys (`TestSigners`).
+        configuration.commandKeys = TestSigners.keySet
         configure(&configuration)
         self.configuration = configuration
         let runtime = WorkerRuntime(worker: worker, configuration: configuration)
@@ -99,8 +101,23 @@ public struct WorkerHarness<W: Worker> {
         try await publish(raw: envelope.jsonBytes, to: topic, key: account)
     }
 
-    public func publish(raw: [UInt8], to topic: String, key: String) async throws {
-        try await producer.send(ProducerMessage(topic: topic, key: key, value: raw))
+    public func publish(raw: [UInt8], to topic: String, key: String, headers: [KafkaHeader] = []) async throws {
+        try await producer.send(ProducerMessage(topic: topic, key: Array(key.utf8), value: raw, headers: headers))
+    }
+
+    /// Publishes a command signed by `signer` (its token bound to these bytes and this event
+    /// id), or unsigned when `signer` is nil.
+    public func publishCommand(
+        _ type: String, to topic: String, account: String, id: String, merchant: String = "m-1", data: JSONValue,
+        signedBy signer: CommandSigner?
+    ) async throws {
+        let envelope = EventEnvelope(
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),
+            accountID: account, merchantID: merchant, data: data)
+        let value = envelope.jsonBytes
+        try await publish(
+            raw: value, to: topic, key: account,
+            headers: signer.map { [TestSigners.header($0, value: value, eventID: id)] } ?? [])
     }
 
     /// Reads until `topic` has `count` records in all (since the start); returns each one's

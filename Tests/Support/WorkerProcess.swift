@@ -29,6 +29,10 @@ public final class WorkerProcess {
         environment["RELANCE_HTTP_PORT"] = "0"
         environment["RELANCE_BATCH_MAX_MS"] = "100"
         environment["RELANCE_LOG_LEVEL"] = environment["RELANCE_LOG_LEVEL"] ?? "info"
+        // The tests' keys sign the commands the driver publishes (`publish` signs command types).
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("relance-keys-\(getpid()).json")
+        _ = FileManager.default.createFile(atPath: keys.path, contents: Data(TestSigners.jwks(TestSigners.all)))
+        environment["RELANCE_COMMAND_KEYS"] = keys.path
         environment.merge(extra) { $1 }
         self.environment = environment
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("relance-\(name)-\(getpid()).log")
@@ -90,7 +94,13 @@ public struct ChaosDriver: Sendable {
         let event = EventEnvelope(
             eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_790_812_800),
             accountID: account, merchantID: merchant, data: data)
-        try await producer.enqueue(ProducerMessage(topic: topic, key: account, value: event.jsonBytes))
+        let value = event.jsonBytes
+        // Commands are signed by the merchant's owner (the tests' key; workers get its key set).
+        let headers =
+            Catalog.commandTypes.contains(type)
+            ? [TestSigners.header(TestSigners.role("owner"), value: value, eventID: id)] : []
+        try await producer.enqueue(
+            ProducerMessage(topic: topic, key: Array(account.utf8), value: value, headers: headers))
     }
 
     /// "Now" is `date` on every partition of the clock topic.

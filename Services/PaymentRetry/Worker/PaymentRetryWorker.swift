@@ -36,6 +36,37 @@ public struct PaymentRetryWorker: Worker {
         MailEvents.paymentPending,
     ]
     public var policies: RetryPolicies
+    /// Commands need a signed token (docs/payment-retry.md, "Commands"): the runtime checks the
+    /// role before `handle`; a vendor is the merchant's owner or admin.
+    public var commandRoles: [String: Set<String>] {
+        let vendor: Set = [ActorRole.owner.rawValue, ActorRole.admin.rawValue]
+        return [
+            "payment.command": Set(ActorRole.allCases.map(\.rawValue)), "plan.price-update-requested": vendor,
+            "plan.price-update-confirmed": [PaymentEvents.billingPlatformRole],
+        ]
+    }
+
+    /// A payment command's roles depend on the command: retry and dismiss for billing too.
+    public func requiredRoles(for event: EventEnvelope) -> Set<String>? {
+        guard event.type == "payment.command" else { return commandRoles[event.type] }
+        let command = Self.command(named: event.data["command"]?.stringValue ?? "")
+        return Set(ActorRole.allCases.filter { $0.may(command) }.map(\.rawValue))
+    }
+
+    static func command(named name: String) -> RecoveryCommand {
+        switch name {
+        case "retry_now": .retryNow
+        case "dismiss": .dismiss(note: nil)
+        case "change_payment_method": .changePaymentMethod(.card)
+        case "renew_payment_plan": .renewPaymentPlan
+        default: .handOverToCollections
+        }
+    }
+
+    /// The actor's role that may give `command` (the runtime checked there is one).
+    static func role(of actor: CommandActor?, for command: RecoveryCommand) -> ActorRole? {
+        ActorRole.allCases.first { actor?.roles.contains($0.rawValue) == true && $0.may(command) }
+    }
 
     public init(policies: RetryPolicies = RetryPolicies()) {
         self.policies = policies
@@ -88,7 +119,10 @@ public struct PaymentRetryWorker: Worker {
             case "renew_payment_plan": command = .renewPaymentPlan
             default: command = .handOverToCollections
             }
-            let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
+            let actorID = context.actor?.id ?? ""
+            guard let role = Self.role(of: context.actor, for: command) else {
+                throw WorkerRejection(CommandAuthFailure.forbidden, "no role of the actor may \(command.name)")
+            }
             var carried: [RecoveryEffect] = []
             for effect in recovery.command(command, paymentID: text("paymentId"), role: role, now: now) {
                 guard case .refused(let name, let reason) = effect else {
@@ -99,18 +133,15 @@ public struct PaymentRetryWorker: Worker {
                     "command.refused", to: PaymentEvents.commandResultsTopic,
                     data: .object([
                         "command": .string(name), "paymentId": .string(text("paymentId")),
-                        "actor": .string(data["actor"]?["id"]?.stringValue ?? ""), "reason": .string(reason),
+                        "actor": .string(actorID), "reason": .string(reason),
                     ]))
             }
             effects = carried
         case "plan.price-update-requested":
-            let role = ActorRole(rawValue: data["actor"]?["role"]?.stringValue ?? "")!
             let planID = text("planId")
-            guard role == .owner || role == .admin else {
-                refuse(
-                    "plan.price-update-requested", planID: planID, event: event,
-                    "the \(role.rawValue) role may not change a plan's price", &context)
-                return
+            guard context.actor?.holdsAny(of: [ActorRole.owner.rawValue, ActorRole.admin.rawValue]) == true else {
+                throw WorkerRejection(
+                    CommandAuthFailure.forbidden, "only an owner or an admin may change a plan's price")
             }
             let request = PriceUpdateRequest(
                 planID: planID, currency: text("currency"), currentAmount: data["currentAmount"]!.integerValue!,
@@ -137,8 +168,8 @@ public struct PaymentRetryWorker: Worker {
         context.emit(
             "command.refused", to: PaymentEvents.commandResultsTopic,
             data: .object([
-                "command": .string(command), "planId": .string(planID),
-                "actor": .string(event.data["actor"]?["id"]?.stringValue ?? ""), "reason": .string(reason),
+                "command": .string(command), "planId": .string(planID), "actor": .string(context.actor?.id ?? ""),
+                "reason": .string(reason),
             ]))
     }
 

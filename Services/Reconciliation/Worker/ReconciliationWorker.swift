@@ -49,6 +49,9 @@ public struct ReconciliationWorker: Worker {
         ReconciliationEvents.creditNoteIssued, ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived,
         ReconciliationEvents.invoiceScheduled, ReconciliationEvents.reconcileRequested,
     ]
+    /// Only an actor with the manage-reconciliations permission reconciles (004): the runtime
+    /// checks the signed token.
+    public var commandRoles: [String: Set<String>] { ["reconciliation.requested": [ReconciliationEvents.permission]] }
     /// Merchants whose accounts are reconciled automatically after every change ("*": all).
     public var automaticMerchants: Set<String>
     /// How long an event naming an unknown invoice waits for it (clock time).
@@ -77,6 +80,14 @@ public struct ReconciliationWorker: Worker {
         // (No copy: `state` holds the same storage until `account` changes.)
         let before = account.ledger
         var change = Change()
+        // A command's actor comes from its verified token (the runtime checked the permission).
+        if event.type == "reconciliation.requested",
+            context.actor?.roles.contains(ReconciliationEvents.permission) != true
+        {
+            throw WorkerRejection(
+                CommandAuthFailure.forbidden,
+                "reconciling an account needs the \(ReconciliationEvents.permission) permission")
+        }
         do throws(LedgerError) {
             guard try apply(event, to: &account.ledger, change: &change, context: &context) else { return }
         } catch {
@@ -157,18 +168,6 @@ public struct ReconciliationWorker: Worker {
         case "invoice.schedule-covered":
             try ledger.cover(invoice: text("invoiceId")!, schedule: text("scheduleId"))
         case "reconciliation.requested":
-            let actor = data["actor"]!
-            let permissions = (actor["permissions"]?.arrayValue ?? []).compactMap(\.stringValue)
-            guard permissions.contains(ReconciliationEvents.permission) else {
-                context.emit(
-                    "command.refused", to: PaymentEvents.commandResultsTopic,
-                    data: .object([
-                        "command": .string("reconcile"), "actor": .string(actor["id"]?.stringValue ?? ""),
-                        "reason": .string(
-                            "reconciling an account needs the \(ReconciliationEvents.permission) permission"),
-                    ]))
-                return false
-            }
             change.allocations += ledger.reconcile().map { ($0, "command") }
         default:
             // payment.failed, payment.pending, card.replaced: nothing to reconcile.

@@ -31,6 +31,10 @@ public struct ReminderMailerWorker: Worker {
         PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
         ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
     ]
+    /// Only an owner changes the invoice recipients (000): the runtime checks the signed token.
+    public var commandRoles: [String: Set<String>] {
+        ["account.recipients-change-requested": [ActorRole.owner.rawValue]]
+    }
     public var policy: LadderPolicy
     /// Merchant id → who writes; `fallbackMerchant` for any other.
     public var merchants: [String: MerchantProfile]
@@ -111,16 +115,9 @@ public struct ReminderMailerWorker: Worker {
             if let name = text("customerName") { account.customerName = name }
             if let locale = text("locale") { account.locale = locale }
         case "account.recipients-change-requested":
-            let role = data["actor"]?["role"]?.stringValue ?? ""
-            guard role == ActorRole.owner.rawValue else {
-                context.emit(
-                    "command.refused", to: PaymentEvents.commandResultsTopic,
-                    data: .object([
-                        "command": .string("change_invoice_recipients"),
-                        "actor": .string(data["actor"]?["id"]?.stringValue ?? ""),
-                        "reason": .string("only an owner may change the invoice recipients; the actor is \(role)"),
-                    ]))
-                return
+            // The actor comes from the command's verified token (checked by the runtime).
+            guard let actor = context.actor, actor.roles.contains(ActorRole.owner.rawValue) else {
+                throw WorkerRejection(CommandAuthFailure.forbidden, "only an owner may change the invoice recipients")
             }
             guard case .array(let items)? = data["recipients"] else { return }
             let recipients = items.map { MailAddress($0["email"]!.stringValue!, name: $0["name"]?.stringValue) }

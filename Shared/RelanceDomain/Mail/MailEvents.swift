@@ -7,7 +7,7 @@ public enum MailEvents {
     /// Failed transactions regrouped by merchant (the envelope's accountId is the merchant id).
     public static let digestItemsTopic = "relance.digest-items"
 
-    static let actor = JSONSchema.object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))])
+    static let actor = PaymentEvents.legacyActor
     static let recipient = JSONSchema.object(
         ["email": .string("an email address"), "name": .string()], optional: ["name"])
 
@@ -19,7 +19,7 @@ public enum MailEvents {
     public static let recipientsChangeRequested = EventType(
         "account.recipients-change-requested",
         summary: "Set the account's invoice recipients (the reminder emails' addressees); only an owner may.",
-        data: .object(["recipients": .array(of: recipient, minItems: 1), "actor": actor]))
+        data: .object(["recipients": .array(of: recipient, minItems: 1), "actor": actor], optional: ["actor"]))
 
     public static let paymentPending = EventType(
         "payment.pending",

@@ -10,6 +10,15 @@ public enum PaymentEvents {
     public static let planUpdatesTopic = "relance.plan-updates"
 
     static let methods = PaymentMethod.allCases.map(\.rawValue)
+    /// Who asks, as commands said before they were signed: read only for an unsigned command
+    /// accepted in migration mode (RELANCE_UNSIGNED_COMMANDS=warn); a signed command's actor is
+    /// its token's claims.
+    static let legacyActor = JSONSchema.object(
+        ["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))],
+        description: "unsigned commands only (migration): a signed command's actor comes from its token")
+    /// The role whose key signs a customer's confirmation of a price update: the billing
+    /// platform that showed the customer the new price and recorded the confirmation.
+    public static let billingPlatformRole = "billing-platform"
     static let types = TransactionType.allCases.map(\.rawValue)
 
     public static let paymentFailed = EventType(
@@ -53,9 +62,9 @@ public enum PaymentEvents {
                     ["retry_now", "dismiss", "change_payment_method", "renew_payment_plan", "hand_over_to_collections"]
                 ),
                 "paymentId": .string(),
-                "actor": .object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))]),
+                "actor": legacyActor,
                 "note": .string(), "paymentMethod": .oneOf(methods),
-            ], optional: ["note", "paymentMethod"]))
+            ], optional: ["note", "paymentMethod", "actor"]))
 
     public static let chargeRequested = EventType(
         "charge.requested", summary: "Charge this payment again; the idempotency key makes a repeat harmless.",
@@ -117,8 +126,8 @@ public enum PaymentEvents {
                 "planId": .string(), "currency": .currency(), "currentAmount": .amount(), "newAmount": .amount(),
                 "currentInstallments": .integer(minimum: 1), "newInstallments": .integer(minimum: 1),
                 "currentInterval": .string(), "newInterval": .string(), "nextBillingDate": .date(),
-                "actor": .object(["id": .string(), "role": .oneOf(ActorRole.allCases.map(\.rawValue))]),
-            ], optional: ["currentInstallments", "newInstallments"]))
+                "actor": legacyActor,
+            ], optional: ["currentInstallments", "newInstallments", "actor"]))
 
     public static let priceUpdateConfirmed = EventType(
         "plan.price-update-confirmed", summary: "The customer confirmed the plan's new price.",

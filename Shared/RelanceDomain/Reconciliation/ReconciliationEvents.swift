@@ -50,9 +50,11 @@ public enum ReconciliationEvents {
             + "permission may.",
         data: .object(
             [
-                "actor": .object(["id": .string(), "permissions": .array(of: .string())]),
+                "actor": .object(
+                    ["id": .string(), "permissions": .array(of: .string())],
+                    description: "unsigned commands only (migration): a signed command's actor comes from its token"),
                 "requestId": .string(),
-            ], optional: ["requestId"]))
+            ], optional: ["requestId", "actor"]))
 
     static let item = JSONSchema.object(
         [
