@@ -172,11 +172,15 @@ struct ReconciliationWorkerTests {
         unknown.reasons = ["unknown_invoice"]
         let entries = try await DeadLetters.list(topic: "relance.dead-letters", selection: unknown, kafka: kafka)
         #expect(entries.count == 1)
-        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer)
+        try await DeadLetters.replay(
+            entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer,
+            signer: TestSigners.role("dead-letter-replay"))
         let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
         #expect(allocations[0]["debitId"]?.stringValue == "inv-late" && allocations[0]["amount"]?.integerValue == 700)
         // Replayed again: not applied twice.
-        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer)
+        try await DeadLetters.replay(
+            entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer,
+            signer: TestSigners.role("dead-letter-replay"))
         let metrics = harness.runtime.metrics
         try await waitUntil("the second replay read") { metrics.replays("already_replayed") == 1 }
         #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).count == 1)

@@ -14,8 +14,7 @@ import Testing
 struct SeamTests {
     static func recipients(_ account: String) -> JSONValue {
         .object([
-            "recipients": .array([.object(["email": .string("\(account)@client.test"), "name": .string("Ana")])]),
-            "actor": .object(["id": .string("u-owner"), "role": .string("owner")]),
+            "recipients": .array([.object(["email": .string("\(account)@client.test"), "name": .string("Ana")])])
         ])
     }
 
@@ -52,9 +51,9 @@ struct SeamTests {
         #expect(try await s.harness.settle(MailEvents.emailLogTopic).isEmpty, "nothing given up, nothing sent")
         #expect(s.server.messages().isEmpty)
 
-        try await s.send(
+        try await s.harness.publishCommand(
             "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-new",
-            id: "recipients", Self.recipients("acct-new"))
+            id: "recipients", data: Self.recipients("acct-new"), signedBy: TestSigners.role("owner"))
         let mails = try await s.server.waitFor(2).map(ReceivedMail.init)
         #expect(
             Set(mails.compactMap { $0.headers["subject"] }) == [
@@ -97,9 +96,9 @@ struct SeamTests {
         #expect(try await s.harness.settle(MailEvents.emailLogTopic).count == 1, "given up once")
         #expect(try await s.harness.settle("relance.dead-letters").count == 1)
         // Recipients after the wait: nothing is sent on its own (the dead letter is replayed for that).
-        try await s.send(
+        try await s.harness.publishCommand(
             "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-none",
-            id: "recipients", Self.recipients("acct-none"))
+            id: "recipients", data: Self.recipients("acct-none"), signedBy: TestSigners.role("owner"))
         try await s.harness.stateWritten("acct-none", count: 3)
         try await Task.sleep(for: .milliseconds(800))
         #expect(s.server.messages().isEmpty)
@@ -108,11 +107,15 @@ struct SeamTests {
         let kafka = KafkaConfiguration(bootstrapServers: s.harness.cluster.bootstrapServers)
         let entries = try await DeadLetters.list(topic: "relance.dead-letters", kafka: kafka)
         #expect(entries.map(\.letter.reason.code) == ["no_recipients"])
-        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer)
+        try await DeadLetters.replay(
+            entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer,
+            signer: TestSigners.role("dead-letter-replay"))
         let mails = try await s.server.waitFor(1).map(ReceivedMail.init)
         #expect(mails.first?.headers["subject"] == "Échec du paiement de 49,00\u{00A0}€")
         #expect(mails.first?.headers["x-envelope-to"] == "acct-none@client.test")
-        try await DeadLetters.replay(entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer)
+        try await DeadLetters.replay(
+            entries, deadLetterTopic: "relance.dead-letters", producer: s.harness.producer,
+            signer: TestSigners.role("dead-letter-replay"))
         let metrics = s.harness.runtime.metrics
         try await waitUntil("the second replay read") { metrics.replays("already_replayed") == 1 }
         try await Task.sleep(for: .milliseconds(500))
