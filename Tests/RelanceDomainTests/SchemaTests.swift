@@ -87,6 +87,7 @@ struct SchemaFilesTests {
         var expected: [String: String] = [:]
         for file in Catalog.schemaFiles { expected[file.path] = file.document.prettyText }
         expected["../docs/asyncapi.json"] = Catalog.asyncAPI.prettyText
+        expected["../docs/kafka-acls.md"] = KafkaACLs.markdown
         if write {
             try? FileManager.default.removeItem(at: schemas)
             for (path, text) in expected {

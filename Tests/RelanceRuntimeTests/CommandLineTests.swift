@@ -104,6 +104,23 @@ struct CommandLineTests {
         #expect(try JSONReader.read(Array(json.output.utf8))["eventId"]?.stringValue == "e1")
     }
 
+    @Test("acls: kafka-acls.sh commands by default, Strimzi users with --format strimzi, the page docs/kafka-acls.md")
+    func acls() throws {
+        let script = try run(["acls"])
+        #expect(script.status == 0)
+        #expect(script.output.contains("--allow-principal User:relance-reconciliation --operation Read"))
+        let strimzi = try run(["acls", "--format", "strimzi", "--cluster", "prod", "--authentication", "tls"])
+        #expect(strimzi.status == 0)
+        #expect(strimzi.output.contains("kind: KafkaUser") && strimzi.output.contains("strimzi.io/cluster: prod"))
+        #expect(strimzi.output.contains("    type: tls\n"))
+        let page = try run(["acls", "--format", "markdown"])
+        let onDisk = try String(
+            contentsOf: Self.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/kafka-acls.md"), encoding: .utf8)
+        // `run` drops empty lines.
+        #expect(page.output == onDisk.split(separator: "\n").joined(separator: "\n"))
+    }
+
     @Test("topics --dry-run: every catalog topic and every changelog, state and status topics compacted")
     func topicsPlan() throws {
         let plan = try run(["topics", "--dry-run", "--partitions", "6", "--replication", "3"])
