@@ -98,15 +98,17 @@ struct DeadLettersCommand: AsyncParsableCommand {
             abstract: "Send the matching dead letters' original records back to their source topics.",
             discussion: """
                 Each record goes back to the worker that refused it, which handles it as new input, once: \
-                replaying the same dead letter again does not apply it again. The command then waits for \
-                each worker's outcome (handled, already replayed, or refused again and why) on the \
-                replay-outcome topic and prints one line per dead letter.
+                replaying the same dead letter again does not apply it again. Dead letters whose content a \
+                worker already handled from a replay (per the replay-outcome topic) are skipped unless \
+                --again. The command then waits for each worker's outcome (handled, already replayed, or \
+                refused again and why) and prints one line per dead letter.
                 """)
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var filter: Filter
         @OptionGroup var signing: SigningOptions
         @Flag(help: "Say what would be replayed, send nothing.") var dryRun = false
         @Option(help: "Seconds to wait for the workers' outcomes (0: do not wait).") var wait = 60
+        @Flag(help: "Send dead letters whose content was already handled from a replay too.") var again = false
         @Option(name: .customLong("outcome-topic"), help: "Where workers report what they did with a replay.")
         var outcomeTopic = "relance.replay-outcomes"
 
@@ -118,8 +120,19 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let entries = try await DeadLetters.list(
+            let listed = try await DeadLetters.list(
                 topic: filter.topic, selection: filter.selection, kafka: cluster.kafka)
+            let done = again ? [] : try await DeadLetters.handledOrigins(topic: outcomeTopic, kafka: cluster.kafka)
+            var entries: [DeadLetters.Entry] = []
+            for entry in listed {
+                guard done.contains(DeadLetters.origin(entry, topic: filter.topic)) else {
+                    entries.append(entry)
+                    continue
+                }
+                print(
+                    "\(entry.partition):\(entry.offset)  \(entry.letter.worker)  \(entry.letter.reason.code)  already "
+                        + "handled from an earlier replay: skipped (--again sends it anyway)")
+            }
             if dryRun {
                 for entry in entries {
                     print(

@@ -222,12 +222,13 @@ public enum Catalog {
     public static let replayOutcome: JSONSchema = .object(
         [
             "deadLetter": .string("the dead letter replayed: <topic>/<partition>@<offset>"),
+            "origin": .string("the first dead letter of the replayed content, when another"),
             "worker": .string("the worker that read the replayed record"),
             "eventId": .string("the event's id, when the record could be read as an event"),
             "result": .oneOf(ReplayOutcome.Result.allCases.map(\.rawValue)),
             "reason": .object(["code": .string("stable reason code"), "message": .string("what is wrong and where")]),
             "at": .timestamp(),
-        ], optional: ["eventId", "reason"],
+        ], optional: ["origin", "eventId", "reason"],
         description: "What a worker did with a replayed dead letter.")
 
     /// Schema files: `schemas/<path>` → document.

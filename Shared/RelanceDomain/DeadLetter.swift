@@ -120,6 +120,9 @@ public struct ReplayOutcome: Sendable, Equatable, Codable {
     /// `<dead-letter topic>/<partition>@<offset>`: the dead letter that was replayed.
     public var deadLetter: String
     public var worker: String
+    /// The first dead letter of the replayed content (`relance-replay-origin`), when it is not
+    /// `deadLetter` itself.
+    public var origin: String?
     /// The event's id when the record could be read as an event.
     public var eventID: String?
     public var result: Result
@@ -127,16 +130,17 @@ public struct ReplayOutcome: Sendable, Equatable, Codable {
     public var at: Date
 
     enum CodingKeys: String, CodingKey {
-        case deadLetter, worker
+        case deadLetter, origin, worker
         case eventID = "eventId"
         case result, reason, at
     }
 
     public init(
-        deadLetter: String, worker: String, eventID: String?, result: Result, reason: DeadLetter.Reason? = nil,
-        at: Date
+        deadLetter: String, origin: String? = nil, worker: String, eventID: String?, result: Result,
+        reason: DeadLetter.Reason? = nil, at: Date
     ) {
         self.deadLetter = deadLetter
+        self.origin = origin
         self.worker = worker
         self.eventID = eventID
         self.result = result

@@ -93,6 +93,13 @@ extension Money {
         return result
     }
 
+    /// `a + b` of two non-negative amounts, held at `Int64.max`: for money received against a
+    /// due amount, where anything past the amount due means "paid" (the overdue ladder).
+    public static func addReceived(_ a: Int64, _ b: Int64) -> Int64 {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b < 0 ? Int64.min : Int64.max) : result
+    }
+
     /// `a - b`, or `MoneyOverflow`.
     public static func subtract(_ a: Int64, _ b: Int64) throws(MoneyOverflow) -> Int64 {
         let (result, overflow) = a.subtractingReportingOverflow(b)

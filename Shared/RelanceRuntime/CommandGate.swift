@@ -71,9 +71,14 @@ struct CommandGate: Sendable {
         case .failure(let failure):
             return .refused(failure)
         case .success(let (claims, keyID)):
-            if let tokenID = claims.tokenID, tokenID != event.eventID {
+            // A replay token (over the same bytes) is not a command's: it names no event.
+            guard claims.replayOf == nil else {
+                return .refused(.unauthenticated("a dead-letter replay token cannot authorize a command"))
+            }
+            guard claims.tokenID == event.eventID else {
                 return .refused(
-                    .unauthenticated("the token was signed for event \(tokenID), not \(event.eventID)"))
+                    .unauthenticated(
+                        "the token was signed for event \(claims.tokenID ?? "(no jti)"), not \(event.eventID)"))
             }
             let actor = CommandActor(
                 id: claims.subject, roles: Set(claims.roles), merchants: Set(claims.merchants), keyID: keyID,

@@ -66,6 +66,18 @@ public enum DeadLetters {
     /// Header on a replayed record: the worker it is for, the one that refused it. The other
     /// workers reading the source topic skip it (they handled the original already).
     public static let replayForHeader = "relance-replay-for"
+    /// Header on a replayed record: the first dead letter of its content. A dead letter the
+    /// runtime writes when it refuses a replayed record (before any handling) keeps it, so
+    /// replaying that one and the first one applies the content once; a held input a handler
+    /// gives up starts a new origin (it was handled).
+    public static let replayOriginHeader = "relance-replay-origin"
+
+    /// The first dead letter of this one's content: its `relance-replay-origin`, else its own
+    /// position.
+    public static func origin(_ entry: Entry, topic: String) -> String {
+        entry.letter.headers.first { $0.key == replayOriginHeader }?.value
+            .map { String(decoding: $0, as: UTF8.self) } ?? position(entry, topic: topic)
+    }
 
     /// `<topic>/<partition>@<offset>` of a dead letter: how replay outcomes name it.
     public static func position(_ entry: Entry, topic: String) -> String {
@@ -92,8 +104,8 @@ public enum DeadLetters {
                     + "kept: it cannot be replayed; the source must send a corrected event")
         }
         let routing: Set = [
-            replayedFromHeader, replayForHeader, InputRouting.reroutedFromHeader, InputRouting.reroutedForHeader,
-            CommandHeaders.replayAuthorization,
+            replayedFromHeader, replayForHeader, replayOriginHeader, InputRouting.reroutedFromHeader,
+            InputRouting.reroutedForHeader, CommandHeaders.replayAuthorization,
         ]
         for entry in entries {
             let letter = entry.letter
@@ -101,6 +113,7 @@ public enum DeadLetters {
             // Where the record was before is history: the replay has its own routing.
             headers.removeAll { routing.contains($0.key) || $0.key == Changelog.transactionHeader }
             headers.append(KafkaHeader(replayedFromHeader, position(entry, topic: deadLetterTopic)))
+            headers.append(KafkaHeader(replayOriginHeader, origin(entry, topic: deadLetterTopic)))
             headers.append(KafkaHeader(replayForHeader, letter.worker))
             if let signer {
                 let token = signer.token(
@@ -127,6 +140,25 @@ public enum DeadLetters {
         let partitions = described.partitions.map(\.id)
         let watermarks = try await consumer.watermarks(partitions.map { TopicPartition(topic, $0) })
         return Dictionary(uniqueKeysWithValues: zip(partitions, watermarks.map(\.1)))
+    }
+
+    /// The origins (`origin(_:topic:)`) of the dead letters whose content a worker has already
+    /// handled from a replay, from the whole replay-outcome topic: `relance dead-letters
+    /// replay` does not send those again (unless told to), however long ago that was.
+    public static func handledOrigins(topic: String, kafka: KafkaConfiguration) async throws -> Set<String> {
+        let admin = try KafkaAdmin(configuration: kafka)
+        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else { return [] }
+        var origins: Set<String> = []
+        try await TopicReading.readToEnd(topic, partitions: described.partitions.map(\.id), kafka: kafka, log: nil) {
+            batch in
+            for record in batch {
+                guard let value = record.value, let outcome = try? ReplayOutcome.decode(Data(value)),
+                    outcome.result == .handled
+                else { continue }
+                origins.insert(outcome.origin ?? outcome.deadLetter)
+            }
+        }
+        return origins
     }
 
     /// Reads `topic` from `start` until an outcome has come for every dead letter in

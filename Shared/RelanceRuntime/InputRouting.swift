@@ -7,8 +7,10 @@ enum InputRouting: Equatable {
     /// An event as its publisher wrote it: every reader handles it.
     case ordinary
     /// A dead letter of this worker sent back (`relance-replay-for` names it); `from` is the
-    /// dead letter's position, `<topic>/<partition>@<offset>`.
-    case replay(from: String)
+    /// dead letter's position, `<topic>/<partition>@<offset>`; `origin` the first dead letter of
+    /// its content (`relance-replay-origin`): replays of dead letters that only refused a replay
+    /// share it, so that the content is applied once however many of them are replayed.
+    case replay(from: String, origin: String)
     /// A replay for another worker, or a copy another consumer group sent to its key's
     /// partition: that worker or group handles it; for this one it is done.
     case notForThisWorker
@@ -17,6 +19,8 @@ enum InputRouting: Equatable {
     static let replayedFromHeader = DeadLetters.replayedFromHeader
     /// The worker a replayed record is for: the one that dead-lettered it.
     static let replayForHeader = DeadLetters.replayForHeader
+    /// The first dead letter of a replayed record's content.
+    static let replayOriginHeader = DeadLetters.replayOriginHeader
     /// Where a record sent to its key's partition was read first.
     static let reroutedFromHeader = "relance-rerouted-from"
     /// The consumer group that sent a record to its key's partition, and handles that copy.
@@ -26,6 +30,7 @@ enum InputRouting: Equatable {
         self = .ordinary
         guard !message.headers.isEmpty else { return }
         var replayedFrom: String?
+        var origin: String?
         var replayFor: String?
         var reroutedFor: String?
         for header in message.headers {
@@ -33,6 +38,7 @@ enum InputRouting: Equatable {
             switch header.key {
             case Self.replayedFromHeader: replayedFrom = String(decoding: value, as: UTF8.self)
             case Self.replayForHeader: replayFor = String(decoding: value, as: UTF8.self)
+            case Self.replayOriginHeader: origin = String(decoding: value, as: UTF8.self)
             case Self.reroutedForHeader: reroutedFor = String(decoding: value, as: UTF8.self)
             default: continue
             }
@@ -42,7 +48,9 @@ enum InputRouting: Equatable {
         } else if let replayFor {
             // A replay written before replays were addressed (no `relance-replay-for`) stays
             // ordinary: handled by every reader, its event id deciding duplicates as before.
-            self = replayFor == worker ? replayedFrom.map { .replay(from: $0) } ?? .ordinary : .notForThisWorker
+            self =
+                replayFor == worker
+                ? replayedFrom.map { .replay(from: $0, origin: origin ?? $0) } ?? .ordinary : .notForThisWorker
         }
     }
 }

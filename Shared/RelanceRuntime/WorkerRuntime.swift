@@ -328,8 +328,8 @@ public actor WorkerRuntime<W: Worker> {
             return
         case .ordinary:
             counts.eventsIn += 1
-            handled = try await handle(message, store, replayedFrom: nil)
-        case .replay(let from):
+            handled = try await handle(message, store, replayOrigin: nil)
+        case .replay(let from, let origin):
             counts.eventsIn += 1
             // Only a signed replay is one: anyone who can write the topic can add the headers.
             switch gate.check(replayOf: from, message: message, now: Date()) {
@@ -341,17 +341,17 @@ public actor WorkerRuntime<W: Worker> {
                 log.warning(
                     "unsigned replay accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
                     ["deadLetter": from, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
-                handled = try await handle(message, store, replayedFrom: from, replayer: nil)
+                handled = try await handle(message, store, replayOrigin: origin, replayer: nil)
             case .verified(let replayer):
                 counts.commandAuth["verified", default: 0] += 1
-                handled = try await handle(message, store, replayedFrom: from, replayer: replayer)
+                handled = try await handle(message, store, replayOrigin: origin, replayer: replayer)
             }
-            try await report(handled, replayedFrom: from, store: store, partition: message.partition)
+            try await report(handled, replayedFrom: from, origin: origin, store: store, partition: message.partition)
         }
     }
 
     private func handle(
-        _ message: KafkaMessage, _ store: PartitionStore<W.State>, replayedFrom: String?, replayer: CommandActor? = nil
+        _ message: KafkaMessage, _ store: PartitionStore<W.State>, replayOrigin: String?, replayer: CommandActor? = nil
     ) async throws -> Handled {
         guard let value = message.value, !value.isEmpty else {
             return try await reject(
@@ -410,11 +410,12 @@ public actor WorkerRuntime<W: Worker> {
                 actor = verified
             }
         }
-        // A replayed dead letter is new input once: its own id is the event's with the dead
-        // letter's position, so the event's earlier handling does not hide it, and a second
-        // replay of the same dead letter is a duplicate.
+        // A replayed dead letter is new input once: its own id is the event's with the position of
+        // the first dead letter of its content (`InputRouting.replay`), so the event's earlier
+        // handling does not hide it, and a second replay of it — or of a dead letter that only
+        // refused a replay of it — is a duplicate.
         let hash =
-            replayedFrom.map { EventIDs.hash(Array("|replay:\($0)".utf8), seed: EventIDs.hash(event.eventID)) }
+            replayOrigin.map { EventIDs.hash(Array("|replay:\($0)".utf8), seed: EventIDs.hash(event.eventID)) }
             ?? EventIDs.hash(event.eventID)
         var record = store.accounts[event.accountID] ?? AccountRecord()
         if record.hasSeen(hash) {
@@ -424,7 +425,7 @@ public actor WorkerRuntime<W: Worker> {
         var state = try decodeState(record.slot)
         var context = WorkerContext(
             now: clockDate(store), accountID: event.accountID, merchantID: event.merchantID,
-            causeID: replayedFrom.map { "\(event.eventID)|replay:\($0)" } ?? event.eventID,
+            causeID: replayOrigin.map { "\(event.eventID)|replay:\($0)" } ?? event.eventID,
             timers: record.timers, input: message)
         context.actor = actor
         do {
@@ -491,21 +492,24 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     /// The outcome of a replayed dead letter, on the replay-outcome topic in this transaction.
-    private func report(_ handled: Handled, replayedFrom: String, store: PartitionStore<W.State>, partition: Int32)
-        async throws
-    {
+    private func report(
+        _ handled: Handled, replayedFrom: String, origin: String, store: PartitionStore<W.State>, partition: Int32
+    ) async throws {
+        let origin = origin == replayedFrom ? nil : origin
         let outcome: ReplayOutcome
         let at = clockDate(store)
         switch handled {
         case .applied(let eventID):
             outcome = ReplayOutcome(
-                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .handled, at: at)
+                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID, result: .handled,
+                at: at)
         case .duplicate(let eventID):
             outcome = ReplayOutcome(
-                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .alreadyReplayed, at: at)
+                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID,
+                result: .alreadyReplayed, at: at)
         case .deadLettered(let eventID, let reason):
             outcome = ReplayOutcome(
-                deadLetter: replayedFrom, worker: worker.name, eventID: eventID, result: .deadLettered,
+                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID, result: .deadLettered,
                 reason: reason, at: at)
         case .rerouted, .notForThisWorker:
             return
@@ -633,9 +637,15 @@ public actor WorkerRuntime<W: Worker> {
         try await deadLetter(HeldInput(message), .init(code: code, message: reason), partition: message.partition)
     }
 
-    /// Inputs a handler held and gave up on (`WorkerContext.deadLetter`).
+    /// Inputs a handler held and gave up on (`WorkerContext.deadLetter`). A held input was
+    /// handled: its dead letter is the first of a new content (no replay origin carried over),
+    /// so replaying it applies it again.
     private func deadLetter(_ held: [(input: HeldInput, reason: DeadLetter.Reason)], partition: Int32) async throws {
-        for (input, reason) in held { try await deadLetter(input, reason, partition: partition) }
+        for (input, reason) in held {
+            var input = input
+            input.headers.removeAll { $0.key == InputRouting.replayOriginHeader }
+            try await deadLetter(input, reason, partition: partition)
+        }
     }
 
     /// The record as read (card numbers masked), why, and where it came from, in the open

@@ -47,6 +47,22 @@ import Testing
         #expect(ladder.unmatchedPayments?.isEmpty == true)
     }
 
+    @Test func paymentsPastInt64DoNotTrapAndPayTheInvoice() {
+        // Each amount is within the bound; thousands of them on one invoice would overflow a
+        // plain sum: held at the largest amount, the invoice is paid.
+        var ladder = Self.ladder()
+        ladder.paid(invoiceID: "i1", amount: Int64.max - 10, paymentID: "p1")
+        ladder.paid(invoiceID: "i1", amount: Money.maximumMinorUnits, paymentID: "p2")
+        #expect(ladder.invoices[0].paid == Int64.max)
+        #expect(ladder.invoices[0].remaining == 0)
+        var early = OverdueLadder()
+        early.paid(invoiceID: "i2", amount: Int64.max, paymentID: "p3")
+        early.paid(invoiceID: "i2", amount: Int64.max, paymentID: "p4")
+        early.issued(DueInvoice(id: "i2", number: "INV-2", amount: 4_900, currency: "EUR", dueOn: "2026-10-01"))
+        #expect(early.invoices[0].remaining == 0)
+        #expect(DueInvoice(id: "n", number: "N", amount: 0, currency: "EUR", dueOn: "2026-10-01").remaining == 0)
+    }
+
     @Test func aTimeJumpSendsEveryMissedStepInOrderNoneSkipped() {
         var ladder = Self.ladder()
         let effects = ladder.advance(now: Self.day(16), policy: Self.policy)

@@ -327,9 +327,17 @@ struct SignedCommandRuntimeTests {
         let unknown = CommandSigner(
             generating: .eddsa, keyID: "ops-9", subject: "dave", roles: ["approver"], merchants: ["m-1"])
         try await h.command("unknown-kid", signer: unknown)
+        // A replay token over the same bytes (it names a dead letter, no event) is not a command's.
+        try await h.command("replay-token", signer: Self.everywhere) { signer, value in
+            signer.token(for: value, eventID: nil, audience: "relance", replayOf: "relance.dead-letters/0@3")
+        }
+        // Nor is a token that names no event.
+        try await h.command("no-jti", signer: Self.approver) { signer, value in
+            signer.token(for: value, eventID: nil, audience: "relance")
+        }
 
         let approved = try await h.read("t.approved", count: 3)
-        let letters = try await h.deadLetters(count: 8)
+        let letters = try await h.deadLetters(count: 10)
         try await worker.stop()
 
         let byEvent = Dictionary(
@@ -353,11 +361,13 @@ struct SignedCommandRuntimeTests {
         expect("merchant", "forbidden", "carol does not act for merchant m-1")
         expect("role", "forbidden", "needs one of the roles approver; bob has viewer")
         expect("unknown-kid", "unauthenticated", "unknown key id ops-9")
+        expect("replay-token", "unauthenticated", "a dead-letter replay token cannot authorize a command")
+        expect("no-jti", "unauthenticated", "signed for event (no jti), not no-jti")
         let metrics = worker.runtime.metrics
         #expect(metrics.commandAuth("verified") == 2)
-        #expect(metrics.commandAuth("unauthenticated") == 6)
+        #expect(metrics.commandAuth("unauthenticated") == 8)
         #expect(metrics.commandAuth("forbidden") == 2)
-        #expect(metrics.deadLetters("unauthenticated") == 6)
+        #expect(metrics.deadLetters("unauthenticated") == 8)
         #expect(metrics.render().contains(#"relance_command_auth_total{worker="approver",result="forbidden"} 2"#))
     }
 

@@ -287,6 +287,39 @@ struct ReplayOnceTests {
     }
 }
 
+@Suite("A replay refused before handling shares its content's origin", .serialized)
+struct ReplayOriginTests {
+    @Test("replayed unsigned (refused), then the first dead letter and the refusal's replayed signed: applied once")
+    func refusedReplayThenBoth() async throws {
+        let h = try await LedgerCluster()
+        try await h.tick(Harness.start)
+        let matcher = RunningWorker(InvoiceMatcher(), h.configuration())
+        try await h.publish("test.payment", id: "pay-o", account: "acct-o", invoice: "inv-o")
+        try await eventually { matcher.runtime.metrics.eventsIn == 1 }
+        try await h.tick(Harness.start.addingTimeInterval(2 * 86_400))
+        _ = try await h.read("relance.dead-letters", count: 1, partitions: 1)
+        try await h.publish("test.invoice", id: "inv-ev-o", account: "acct-o", invoice: "inv-o")
+        try await eventually { matcher.runtime.metrics.eventsIn == 2 }
+        let first = try await DeadLetters.list(topic: "relance.dead-letters", kafka: h.kafka)
+        // Unsigned: refused at the gate, a second dead letter of the same content.
+        try await DeadLetters.replay(
+            first, deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: nil)
+        _ = try await h.read("relance.dead-letters", count: 2, partitions: 1)
+        let both = try await DeadLetters.list(topic: "relance.dead-letters", kafka: h.kafka)
+        #expect(both.count == 2)
+        #expect(Set(both.map { DeadLetters.origin($0, topic: "relance.dead-letters") }).count == 1)
+        try await DeadLetters.replay(
+            both, deadLetterTopic: "relance.dead-letters", producer: h.producer, signer: Harness.replayer)
+        let metrics = matcher.runtime.metrics
+        try await eventually { metrics.replays("handled") + metrics.replays("already_replayed") == 2 }
+        let matches = try await h.read("t.matches", count: 1)
+        try await matcher.stop()
+        #expect(matches.count == 1)
+        #expect(metrics.replays("handled") == 1)
+        #expect(metrics.replays("already_replayed") == 1)
+    }
+}
+
 @Suite("Listing dead letters", .serialized)
 struct DeadLetterListingTests {
     @Test("two workers refusing the same record: both dead letters are listed, and each under --worker")
@@ -436,17 +469,23 @@ struct ReplayCommandTests {
             "--key", keyFile, "--wait", "30",
         ]
         let first = try CommandLineTests.run(replay)
+        // Run again: skipped by the command (its outcome says it was handled); with --again, sent
+        // and not applied again by the worker.
         let second = try CommandLineTests.run(replay)
+        let third = try CommandLineTests.run(replay + ["--again"])
         let matches = try await h.read("t.matches", count: 1)
         try await matcher.stop()
         // Without a worker, the command says no outcome came and exits non-zero.
-        let unanswered = try CommandLineTests.run(replay.dropLast(2) + ["--wait", "2"])
+        let unanswered = try CommandLineTests.run(replay.dropLast(2) + ["--wait", "2", "--again"])
 
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains("replayed 1 dead letter(s)"))
         #expect(first.output.contains("0:0  matcher  unknown_invoice  handled as new input (event pay-7)"))
         #expect(second.status == 0, "\(second.output)")
-        #expect(second.output.contains("already replayed and handled before: not applied again"))
+        #expect(second.output.contains("already handled from an earlier replay: skipped"))
+        #expect(second.output.contains("replayed 0 dead letter(s)"))
+        #expect(third.status == 0, "\(third.output)")
+        #expect(third.output.contains("already replayed and handled before: not applied again"))
         #expect(matches.count == 1)
         #expect(unanswered.status == 3, "\(unanswered.output)")
         #expect(unanswered.output.contains("no outcome within 2 s: is matcher running?"))

@@ -75,7 +75,7 @@ public struct DueInvoice: Sendable, Codable, Equatable {
         self.paid = paid
     }
 
-    public var remaining: Int64 { max(0, amount - paid) }
+    public var remaining: Int64 { max(0, amount.subtractingReportingOverflow(paid).overflow ? 0 : amount - paid) }
 }
 
 /// What the ladder asks for: an email step, a status change.
@@ -142,7 +142,9 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         } else {
             var invoice = invoice
             // Paid before it was seen: payments and invoices travel on different topics.
-            if let early = unmatchedPayments?.removeValue(forKey: invoice.id) { invoice.paid += early }
+            if let early = unmatchedPayments?.removeValue(forKey: invoice.id) {
+                invoice.paid = Money.addReceived(invoice.paid, early)
+            }
             invoices.append(invoice)
         }
     }
@@ -151,11 +153,11 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public mutating func paid(invoiceID: String, amount: Int64, paymentID: String?) {
         if let paymentID { pending[paymentID] = nil }
         if let index = invoices.firstIndex(where: { $0.id == invoiceID }) {
-            invoices[index].paid += amount
+            invoices[index].paid = Money.addReceived(invoices[index].paid, amount)
         } else {
             // Kept for when the invoice arrives (at most 16 invoices waited for).
             var early = unmatchedPayments ?? [:]
-            early[invoiceID, default: 0] += amount
+            early[invoiceID] = Money.addReceived(early[invoiceID, default: 0], amount)
             if early.count > 16, let any = early.keys.sorted().first { early[any] = nil }
             unmatchedPayments = early
         }
