@@ -168,7 +168,7 @@ public enum CardNumberDetector {
                     pendingSeparator = false
                 }
                 if digits.isEmpty { segmentStart = index }
-                if digits.count < 64 { digits.append(byte - 0x30) }
+                if digits.count < 256 { digits.append(byte - 0x30) }
                 currentGroup += 1
                 currentEnd = index + 1
                 return false
@@ -210,20 +210,33 @@ public enum CardNumberDetector {
                 position += length + 1
             }
             var candidates: [Candidate] = []
-            // The longest head in a card's printed groups that passes Luhn.
-            for heads in [
-                lengths.count > 5 ? [[4, 4, 4, 4, lengths[4]]] : [], [[4, 4, 4, 4], [4, 6, 5], [4, 6, 4]],
-            ] {
-                guard
-                    let head = heads.first(where: { head in
-                        lengths.count > head.count && lengths.starts(with: head) && isCardGrouping(head)
-                            && luhnValid(Array(digits.prefix(head.reduce(0, +))))
-                    })
-                else { continue }
-                let number = Array(digits.prefix(head.reduce(0, +)))
-                candidates.append(
-                    Candidate(offset: starts[0], end: ends[head.count - 1], digits: number, compact: false))
-                break
+            // The longest run in a card's printed groups that passes Luhn, at the head of the
+            // segment (a card followed by its expiry) or after other groups (`qty 2 4111 1111 1111
+            // 1111`): from each group on.
+            var digitStart = 0
+            for (index, length) in lengths.enumerated() {
+                defer { digitStart += length }
+                let rest = lengths[index...]
+                // At the head, the whole segment was read above.
+                let minimumAfter = index == 0 ? 1 : 0
+                for heads in [
+                    rest.count > 5 ? [[4, 4, 4, 4, rest[index + 4]]] : [], [[4, 4, 4, 4], [4, 6, 5], [4, 6, 4]],
+                ] {
+                    guard
+                        let head = heads.first(where: { head in
+                            let count = head.reduce(0, +)
+                            return rest.count >= head.count + minimumAfter && rest.starts(with: head)
+                                && isCardGrouping(head) && digitStart + count <= digits.count
+                                && luhnValid(Array(digits[digitStart..<(digitStart + count)]))
+                        })
+                    else { continue }
+                    let count = head.reduce(0, +)
+                    candidates.append(
+                        Candidate(
+                            offset: starts[index], end: ends[index + head.count - 1],
+                            digits: Array(digits[digitStart..<(digitStart + count)]), compact: false))
+                    break
+                }
             }
             var first = 0
             for (position, length) in lengths.enumerated() {

@@ -87,6 +87,11 @@ struct CardNumberDetectorTests {
             ("2027133100181", 0),  // month 13: not a date
             ("4111 1111 1111 1111 12/28 123", 0), ("4111111111111111 123", 0),  // expiry, security code
             ("ref 12 4111111111111111", 7), ("3782 822463 10005 1234", 0),
+            // Printed groups after another group of digits.
+            ("order 12345 4111 1111 1111 1111", 12), ("qty 2 4111-1111-1111-1111", 6),
+            ("n 1 2 3782 822463 10005", 6), ("12 34 4111 1111 1111 1111 12/28", 6),
+            // Past the 64th digit of one segment.
+            (String(repeating: "1234 ", count: 17) + "4111 1111 1111 1111", 85),
         ])
     func stillFound(_ text: String, _ offset: Int) {
         #expect(find(text)?.offset == offset, "\(text)")
