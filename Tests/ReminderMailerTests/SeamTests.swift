@@ -71,6 +71,39 @@ struct SeamTests {
         try await s.stop()
     }
 
+    @Test("a held overdue notice about an invoice paid since is dropped when the recipients come")
+    func heldNoticePaidSince() async throws {
+        var s = try await MailerScenario(server: try SMTPTestServer())
+        try await s.day(0)
+        try await s.send(
+            "invoice.issued", to: ProofEvents.invoicesTopic, account: "acct-paid", id: "inv",
+            .object([
+                "invoiceId": .string("INV-9"), "number": .string("INV-9"), "amount": .integer(4_900),
+                "currency": .string("EUR"), "issuedOn": .string("2026-09-15"), "dueOn": .string("2026-10-01"),
+            ]))
+        try await s.harness.stateWritten("acct-paid", count: 1)
+        // Day 1: the first notice is decided and held (no recipients yet); then the invoice is paid.
+        try await s.day(1)
+        try await s.harness.stateWritten("acct-paid", count: 2)
+        try await s.send(
+            "payment.succeeded", to: PaymentEvents.paymentsTopic, account: "acct-paid", id: "paid",
+            .object([
+                "paymentId": .string("p-9"), "invoiceId": .string("INV-9"), "amount": .integer(4_900),
+                "currency": .string("EUR"),
+            ]))
+        try await s.harness.stateWritten("acct-paid", count: 3)
+        try await s.harness.publishCommand(
+            "account.recipients-change-requested", to: MailEvents.accountsTopic, account: "acct-paid",
+            id: "recipients", data: Self.recipients("acct-paid"), signedBy: TestSigners.role("owner"))
+        try await s.harness.stateWritten("acct-paid", count: 4)
+        try await s.day(3)
+        try await Task.sleep(for: .milliseconds(800))
+        // Nothing about a paid invoice, nothing given up either.
+        #expect(s.server.messages().isEmpty)
+        #expect(try await s.harness.settle(MailEvents.emailLogTopic).isEmpty)
+        try await s.stop()
+    }
+
     @Test("no recipients within the wait: email.failed on the log and the notification dead-lettered, once")
     func noRecipientsInTime() async throws {
         var s = try await MailerScenario(server: try SMTPTestServer())

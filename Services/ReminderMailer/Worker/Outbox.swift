@@ -75,15 +75,18 @@ enum Outbox {
         held = emails
     }
 
-    /// Recipients came: every held email goes to them now, in the order decided.
+    /// Recipients came: every held email that still applies goes to them now, in the order
+    /// decided; one that no longer does (`applies` false: an overdue notice about an invoice
+    /// paid or being charged since) is dropped, its timer with it.
     static func release(
         _ held: inout [HeldEmail]?, to recipients: [MailAddress], context: inout WorkerContext,
-        senderOf: (HeldEmail) -> Sender
+        applies: (HeldEmail) -> Bool = { _ in true }, senderOf: (HeldEmail) -> Sender
     ) {
         guard let emails = held, !recipients.isEmpty else { return }
         held = nil
         for email in emails {
             context.cancelTimer(email.timerID)
+            guard applies(email) else { continue }
             send(
                 email.subject, kind: email.kind, reason: email.reason, to: recipients, sender: senderOf(email),
                 context: &context)

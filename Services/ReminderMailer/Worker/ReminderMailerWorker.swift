@@ -128,9 +128,18 @@ public struct ReminderMailerWorker: Worker {
             // Emails decided while the account had none go to them now.
             let locale = account.locale
             let customerName = account.customerName
-            Outbox.release(&account.held, to: recipients, context: &context) {
-                sender(merchantID: $0.merchantID, locale: locale, customerName: customerName)
-            }
+            let ladder = account.ladder
+            let now = Timestamp.milliseconds(context.now)
+            Outbox.release(
+                &account.held, to: recipients, context: &context,
+                applies: { email in
+                    // An overdue notice's reason is overdue/<account>/<episode invoice>/step-<n>.
+                    guard email.kind.hasPrefix("overdue_step_") else { return true }
+                    let parts = email.reason.split(separator: "/")
+                    guard parts.count == 4 else { return true }
+                    return ladder.noticeApplies(episode: String(parts[2]), now: now)
+                },
+                senderOf: { sender(merchantID: $0.merchantID, locale: locale, customerName: customerName) })
         default:
             return  // card.replaced: payment-retry's concern
         }

@@ -179,6 +179,13 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     }
 
     /// Invoices with a charge in flight: their ladder is paused.
+    /// Whether a notice about the episode of invoice `invoiceID` still applies at `now`: the
+    /// invoice is overdue and no charge is paying it. A notice decided earlier and held (no
+    /// recipients yet) is dropped when it no longer does.
+    public func noticeApplies(episode invoiceID: String, now: Int64) -> Bool {
+        overdue(now: now).contains { $0.id == invoiceID } && !invoicesBeingCharged.contains(invoiceID)
+    }
+
     public var invoicesBeingCharged: Set<String> {
         Set(pending.values.filter { $0.chargeRequestID != nil }.map(\.invoiceID))
     }
