@@ -4,6 +4,17 @@ import RelanceRuntime
 
 // card-expiry: runtime configuration from RELANCE_* variables (docs/runtime.md);
 // RELANCE_MERCHANT_TIME_ZONES: a JSON file {"merchant id": "Europe/Paris", …} (UTC otherwise).
+if let code = WorkerHelp.answer(
+    worker: "card-expiry",
+    summary:
+        "lists the wallet cards that pay scheduled payments and expire next month, and asks for the customer reminders",
+    settings: [
+        Setting(
+            "RELANCE_MERCHANT_TIME_ZONES", "(none)", "JSON file {\"merchant id\": \"Europe/Paris\", …}; UTC otherwise")
+    ], docs: "docs/card-expiry.md")
+{
+    exit(code)
+}
 var worker = CardExpiryWorker()
 if let path = ProcessInfo.processInfo.environment["RELANCE_MERCHANT_TIME_ZONES"] {
     do {

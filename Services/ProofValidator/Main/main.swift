@@ -7,6 +7,16 @@ import RelanceRuntime
 // proof-validator: runtime configuration from RELANCE_* variables (docs/runtime.md); CSV
 // column mappings from the JSON file named by RELANCE_CSV_MAPPINGS (added to the presets);
 // RELANCE_PROOF_FEE_TOLERANCE_BP: a shortfall read as bank fees, in basis points (default 300).
+if let code = WorkerHelp.answer(
+    worker: "proof-validator",
+    summary: "judges proofs of payment, typed or read from camt, MT940 and CSV statements",
+    settings: [
+        Setting("RELANCE_CSV_MAPPINGS", "(presets)", "JSON file of CSV column mappings, added to the presets"),
+        Setting("RELANCE_PROOF_FEE_TOLERANCE_BP", "300", "a shortfall read as bank fees, in basis points"),
+    ], docs: "docs/proof-validator.md")
+{
+    exit(code)
+}
 let environment = ProcessInfo.processInfo.environment
 var worker = ProofValidatorWorker()
 func fail(_ message: String) -> Never {

@@ -7,6 +7,17 @@ import RelanceRuntime
 // comma-separated, or "*" for every merchant (none by default: the reconcile command only).
 // RELANCE_INVOICE_WAIT_HOURS: how long a payment naming an invoice not read yet waits for it
 // before it is a dead letter (24 by default).
+if let code = WorkerHelp.answer(
+    worker: "reconciliation",
+    summary: "keeps unreconciled debits and credits, lists reconcilable accounts, allocates oldest first",
+    settings: [
+        Setting(
+            "RELANCE_AUTO_RECONCILE", "(none)", "merchant ids reconciled after every change, comma-separated, or *"),
+        Setting("RELANCE_INVOICE_WAIT_HOURS", "24", "how long a payment naming an invoice not read yet waits for it"),
+    ], docs: "docs/reconciliation.md")
+{
+    exit(code)
+}
 let environment = ProcessInfo.processInfo.environment
 let automatic = (environment["RELANCE_AUTO_RECONCILE"] ?? "")
     .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -4,18 +4,28 @@ import RelanceMail
 import RelanceRuntime
 import ReminderMailerService
 
-// reminder-mailer: runtime configuration from RELANCE_* variables (docs/runtime.md), and
-// (docs/reminder-mailer.md):
-//   RELANCE_SMTP_URL       smtp://user:password@host:587?security=starttls — deliver over SMTP
-//   RELANCE_MAIL_DIR       a folder to write .eml files to instead (the demo); one of the two
-//   RELANCE_MERCHANTS      JSON file {"merchant id": {name, fromAddress, contactEmail, logoURL, paymentURL, locale}}
-//   RELANCE_LADDER_DAYS    days after the due date of the five steps, default 1,8,15,20,25
-//   RELANCE_PENDING_PAYMENT_DAYS  how long a payment in flight holds suspension back, default 14
-//   RELANCE_MAIL_RETRY_CAP_SECONDS  longest wait between delivery attempts, default 60
-//   RELANCE_MAIL_GIVE_UP_HOURS      give an email up after this long undeliverable, default 24
-//   RELANCE_RECIPIENTS_WAIT_HOURS   how long an email decided before the account has invoice
-//                                   recipients waits for them, default 24
-// The daily digest runs in the same process as a second runtime ("reminder-mailer-digest").
+// reminder-mailer: runtime configuration from RELANCE_* variables (docs/runtime.md), and its
+// own, listed below (`reminder-mailer --help`; docs/reminder-mailer.md). The daily digest runs
+// in the same process as a second runtime ("reminder-mailer-digest").
+if let code = WorkerHelp.answer(
+    worker: "reminder-mailer",
+    summary: "the overdue ladder, account status, and every email to customers and merchants",
+    settings: [
+        Setting("RELANCE_SMTP_URL", "(none)", "smtp://user:password@host:587?security=starttls: deliver over SMTP"),
+        Setting("RELANCE_MAIL_DIR", "(none)", "a folder to write .eml files to instead; one of the two"),
+        Setting(
+            "RELANCE_MERCHANTS", "(none)",
+            "JSON file {\"merchant id\": {name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients}}"
+        ),
+        Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
+        Setting("RELANCE_PENDING_PAYMENT_DAYS", "14", "how long a payment or charge in flight holds the ladder"),
+        Setting("RELANCE_MAIL_RETRY_CAP_SECONDS", "60", "longest wait between delivery attempts"),
+        Setting("RELANCE_MAIL_GIVE_UP_HOURS", "24", "give an email up after this long undeliverable"),
+        Setting("RELANCE_RECIPIENTS_WAIT_HOURS", "24", "how long an email waits for the account's invoice recipients"),
+    ], docs: "docs/reminder-mailer.md")
+{
+    exit(code)
+}
 let environment = ProcessInfo.processInfo.environment
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("reminder-mailer: \(message)\n".utf8))
