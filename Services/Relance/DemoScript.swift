@@ -197,12 +197,12 @@ struct DemoScript {
             ),
             (
                 ladderEmails == Set((1...5).map { "overdue_step_\($0)" }) && ladderStatus.contains("terminated"),
-                "001 the five-email overdue ladder, ending in termination"
+                "000 the five-email overdue ladder, ending in termination"
             ),
             (
                 ladderStatus.last == "reactivated" && events("card.replaced", "acct-ladder").count == 1
                     && events("payment.succeeded", "acct-ladder").count == 1,
-                "001 a new card: retried at once, paid, account reactivated"
+                "000 a new card: retried at once, paid, account reactivated"
             ),
             (
                 events("charge.requested", "acct-sepa").count == 1
