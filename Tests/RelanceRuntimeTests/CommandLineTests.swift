@@ -92,9 +92,21 @@ struct CommandLineTests {
         #expect(refused.output.contains("line 5: malformed_json"))
         #expect(refused.output.contains("2 invalid event(s) of 4: nothing sent"))
 
+        // --partial: the valid ones sent, as asked: exit code 0, the others listed.
         let partial = try run(["publish", "--partial", file.path] + bootstrap)
+        #expect(partial.status == 0, "\(partial.output)")
+        #expect(partial.output.contains("sent 2 event(s): relance.invoices 1, relance.payments 1"))
         #expect(
-            partial.status != 0 && partial.output.contains("sent 2 event(s): relance.invoices 1, relance.payments 1"))
+            partial.output.contains("line 2: negative_amount") && partial.output.contains("2 invalid event(s) not sent")
+        )
+
+        // --until-end: the topic so far, then the command ends.
+        let started = ContinuousClock.now
+        let ended = try run(
+            ["tail", ProofEvents.invoicesTopic, "--from-beginning", "--until-end", "--json"] + bootstrap)
+        #expect(ended.status == 0)
+        #expect(ended.output.split(separator: "\n").count == 1 && ended.output.contains("\"e1\""), "\(ended.output)")
+        #expect(ContinuousClock.now - started < .seconds(20))
 
         let tailed = try run(["tail", PaymentEvents.paymentsTopic, "--from-beginning", "--count", "1"] + bootstrap)
         #expect(tailed.status == 0)
