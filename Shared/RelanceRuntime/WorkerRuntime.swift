@@ -8,6 +8,9 @@ public final class RuntimeStatus: Sendable {
     let started = Atomic(false)
     let stopping = Atomic(false)
     let restoring = Atomic(false)
+    /// The group gave this instance its partitions (possibly none) and they are restored;
+    /// false again while a rebalance takes them away.
+    let assigned = Atomic(false)
     /// Monotonic milliseconds of the loop's last turn.
     let heartbeat = Atomic<Int64>(0)
 
@@ -23,9 +26,11 @@ public final class RuntimeStatus: Sendable {
             || Self.nowMilliseconds() - heartbeat.load(ordering: .relaxed) < 60_000
     }
 
-    /// Subscribed, state restored, not shutting down.
+    /// Subscribed, its partitions assigned by the group and their state restored, not shutting
+    /// down.
     public var isReady: Bool {
-        started.load(ordering: .relaxed) && !stopping.load(ordering: .relaxed) && !restoring.load(ordering: .relaxed)
+        started.load(ordering: .relaxed) && assigned.load(ordering: .relaxed) && !stopping.load(ordering: .relaxed)
+            && !restoring.load(ordering: .relaxed)
     }
 }
 
@@ -818,6 +823,7 @@ public actor WorkerRuntime<W: Worker> {
         do {
             switch event {
             case .revoked(let partitions, let lost):
+                status.assigned.store(false, ordering: .relaxed)
                 // Everything handled so far is committed (or, partitions lost, dropped) before
                 // the partitions go: their next owner restores from the changelog.
                 if lost {
@@ -840,6 +846,7 @@ public actor WorkerRuntime<W: Worker> {
                     stores[tp.partition]?.offsets[tp.topic].map { TopicPartitionOffset(tp, offset: $0) }
                 }
                 try await consumer?.startAssignedPartitions(at: starts)
+                status.assigned.store(true, ordering: .relaxed)
             }
         } catch {
             log.error("rebalance failed", ["error": "\(error)"])
@@ -863,8 +870,11 @@ public actor WorkerRuntime<W: Worker> {
         let accounts = stores.values.reduce(0) { $0 + $1.accounts.count }
         let timers = stores.values.reduce(0) { $0 + $1.pendingTimers }
         let partitions = stores.count
+        // The clock comes back with the state: a restarted instance shows how far it had come.
+        let clock = minimumClock ?? 0
         metrics.update { v in
             v.lag = lag
+            v.clock = clock
             v.accounts = accounts
             v.timersPending = timers
             v.assignedPartitions = partitions
