@@ -71,6 +71,13 @@ public enum WorkerMain {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                // Still starting (connecting, initialising transactions, subscribing): nothing is
+                // begun that a stop must finish, and the start-up calls may wait for a broker for
+                // tens of seconds. End now.
+                guard runtime.status.started.load(ordering: .relaxed) else {
+                    runtime.log.info("signal received during start-up: stopping now", ["signal": "\(number)"])
+                    exit(0)
+                }
                 runtime.log.info("signal received: stopping", ["signal": "\(number)"])
                 Task {
                     for service in services { await service.stop() }

@@ -60,6 +60,29 @@ struct WorkerHelpTests {
         }
     }
 
+    @Test("SIGTERM while the worker is still starting (no broker answers) ends it within a second or two")
+    func stopDuringStartUp() async throws {
+        let process = Process()
+        process.executableURL = CommandLineTests.binary.deletingLastPathComponent().appendingPathComponent(
+            "card-expiry")
+        process.environment = ["RELANCE_KAFKA_BOOTSTRAP": "127.0.0.1:1", "RELANCE_HTTP_PORT": "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(process.isRunning, "still starting: no broker answers")
+        let signalled = ContinuousClock.now
+        process.terminate()
+        while process.isRunning && ContinuousClock.now - signalled < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let took = ContinuousClock.now - signalled
+        #expect(!process.isRunning)
+        #expect(took < .seconds(3), "ended \(took) after SIGTERM")
+        if !process.isRunning { #expect(process.terminationStatus == 0) }
+        if process.isRunning { process.interrupt() }
+    }
+
     @Test("docs/runtime.md's table lists exactly the runtime's variables")
     func documented() throws {
         let root = CommandLineTests.binary.deletingLastPathComponent().deletingLastPathComponent()
