@@ -64,10 +64,7 @@ struct CommandGate: Sendable {
             if let refusal = authorize(actor, event: event, roles: roles) { return .refused(refusal) }
             return .unsignedAccepted(actor)
         }
-        guard let verifier else {
-            return .refused(.unauthenticated("no command keys are configured (RELANCE_COMMAND_KEYS): cannot verify"))
-        }
-        switch verifier.verify(token, value: value, now: now) {
+        switch verify(token, value: value, now: now) {
         case .failure(let failure):
             return .refused(failure)
         case .success(let (claims, keyID)):
@@ -86,6 +83,16 @@ struct CommandGate: Sendable {
             if let refusal = authorize(actor, event: event, roles: roles) { return .refused(refusal) }
             return .verified(actor)
         }
+    }
+
+    /// The token checked with the configured keys; without keys nothing verifies.
+    private func verify(_ token: String, value: [UInt8], now: Date) -> Result<
+        (CommandClaims, keyID: String), CommandAuthFailure
+    > {
+        guard let verifier else {
+            return .failure(.unauthenticated("no command keys are configured (RELANCE_COMMAND_KEYS): cannot verify"))
+        }
+        return verifier.verify(token, value: value, now: now)
     }
 
     private func authorize(_ actor: CommandActor, event: EventEnvelope, roles: Set<String>) -> CommandAuthFailure? {
@@ -120,10 +127,7 @@ struct CommandGate: Sendable {
             return .unsignedAccepted(
                 CommandActor(id: "", roles: [], merchants: ["*"], keyID: nil, issuer: nil, verified: false))
         }
-        guard let verifier else {
-            return .refused(.unauthenticated("no command keys are configured (RELANCE_COMMAND_KEYS): cannot verify"))
-        }
-        switch verifier.verify(token, value: value, now: now) {
+        switch verify(token, value: value, now: now) {
         case .failure(let failure):
             return .refused(failure)
         case .success(let (claims, keyID)):

@@ -255,23 +255,9 @@ struct CommandCluster {
     }
 
     func read(_ topic: String, count: Int) async throws -> [KafkaMessage] {
-        var configuration = ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil)
-        configuration.isolationLevel = .readCommitted
-        let consumer = try KafkaConsumer(configuration: configuration)
-        defer { Task { try? await consumer.close() } }
-        let partitions: Int32 = topic == "t.approved" ? Self.partitions : 1
-        try await consumer.assign(
-            (0..<partitions).map { TopicPartitionOffset(topic, $0, offset: TopicPartitionOffset.beginning) })
-        var received: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while received.count < count {
-            guard ContinuousClock.now < deadline else {
-                throw Failure("timed out waiting for \(count) records on \(topic), got \(received.count)")
-            }
-            received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
-        }
-        received += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(300))
-        return received
+        try await readRecords(
+            topic, partitions: topic == "t.approved" ? Self.partitions : 1, count: count,
+            bootstrap: cluster.bootstrapServers, readCommitted: true)
     }
 
     /// Dead letters by the id of the event they carry: code and message.

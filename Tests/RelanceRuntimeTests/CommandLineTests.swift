@@ -12,10 +12,15 @@ struct CommandLineTests {
 
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try Self.run(arguments) }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `executable` (beside `relance` in the build folder) with `arguments`, and
+    /// `environment` when given (else this process's).
+    static func run(
+        _ arguments: [String], executable: String = "relance", environment: [String: String]? = nil
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent(executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -24,18 +24,10 @@ struct WorkerHelpTests {
     ]
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = CommandLineTests.binary.deletingLastPathComponent().appendingPathComponent(executable)
-        process.arguments = arguments
         // Settings that would fail at start: --help must not read them.
-        process.environment = ["RELANCE_KAFKA_BOOTSTRAP": "127.0.0.1:1", "RELANCE_BATCH_MAX_EVENTS": "not a number"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try CommandLineTests.run(
+            arguments, executable: executable,
+            environment: ["RELANCE_KAFKA_BOOTSTRAP": "127.0.0.1:1", "RELANCE_BATCH_MAX_EVENTS": "not a number"])
     }
 
     @Test(
@@ -53,7 +45,7 @@ struct WorkerHelpTests {
             }
             #expect(help.output.contains("RELANCE_KAFKA_BOOTSTRAP          localhost:9092"))
             let version = try Self.run(worker, ["--version"])
-            #expect(version.status == 0 && version.output == "\(worker) \(RelanceVersion.current)\n")
+            #expect(version.status == 0 && version.output == "\(worker) \(RelanceVersion.current)")
             let stray = try Self.run(worker, ["--bootstrap", "x"])
             #expect(stray.status == 2)
             #expect(stray.output.contains("unexpected argument --bootstrap"))
