@@ -23,10 +23,12 @@ public protocol Worker: Sendable {
     /// The command types read, each with the roles that may issue it (one is enough). A
     /// command is handled only with a token signed by a configured key whose claims give the
     /// event's merchant and one of these roles; the handler finds the actor in
-    /// `context.actor`. Default: none (every input is a fact, read unsigned).
+    /// `context.actor`. Default: none (every input is a fact, read unsigned). The runtime reads
+    /// it once, at start.
     var commandRoles: [String: Set<String>] { get }
     /// The roles one command needs, when they depend on more than its type (which payment
-    /// command it is); nil: not a command. Default: `commandRoles[event.type]`.
+    /// command it is); asked only for the types of `commandRoles`. Default:
+    /// `commandRoles[event.type]`.
     func requiredRoles(for event: EventEnvelope) -> Set<String>?
 
     /// One valid, not yet seen event of `event.accountID`. Throwing a `WorkerRejection`

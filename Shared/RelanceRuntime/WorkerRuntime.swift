@@ -49,6 +49,11 @@ public actor WorkerRuntime<W: Worker> {
 
     private let validator: EventValidator
     private let gate: CommandGate
+    /// The worker's command types (`commandRoles`), read once: most events are not commands,
+    /// and a worker's `commandRoles` may build its table on every call.
+    private let commandTypes: Set<String>
+    /// This worker's consumer group, named once (replays and rerouted copies are addressed by it).
+    private let group: String
     private let changelogTopic: String
     private let generation = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
@@ -116,6 +121,8 @@ public actor WorkerRuntime<W: Worker> {
         self.validator = EventValidator(types: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
         self.changelogTopic = configuration.changelog(for: worker.name)
         self.gate = configuration.commandGate
+        self.commandTypes = Set(worker.commandRoles.keys)
+        self.group = configuration.group(for: worker.name)
     }
 
     /// One partition's accounts changed by a batch, for its changelog records.
@@ -326,7 +333,7 @@ public actor WorkerRuntime<W: Worker> {
     }
 
     private func handle(_ message: KafkaMessage, _ store: PartitionStore<W.State>) async throws {
-        let routing = InputRouting(message, worker: worker.name, group: configuration.group(for: worker.name))
+        let routing = InputRouting(message, worker: worker.name, group: group)
         let handled: Handled
         switch routing {
         case .notForThisWorker:
@@ -337,18 +344,17 @@ public actor WorkerRuntime<W: Worker> {
         case .replay(let from, let origin):
             counts.eventsIn += 1
             // Only a signed replay is one: anyone who can write the topic can add the headers.
-            switch gate.check(replayOf: from, message: message, now: Date()) {
+            let check = gate.check(replayOf: from, message: message, now: Date())
+            tally(check)
+            switch check {
             case .refused(let failure):
-                counts.commandAuth[failure.code, default: 0] += 1
                 handled = try await reject(message, code: failure.code, reason: failure.message)
             case .unsignedAccepted:
-                counts.commandAuth["unsigned_accepted", default: 0] += 1
                 log.warning(
                     "unsigned replay accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
                     ["deadLetter": from, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
                 handled = try await handle(message, store, replayOrigin: origin, replayer: nil)
             case .verified(let replayer):
-                counts.commandAuth["verified", default: 0] += 1
                 handled = try await handle(message, store, replayOrigin: origin, replayer: replayer)
             }
             try await report(handled, replayedFrom: from, origin: origin, store: store, partition: message.partition)
@@ -399,19 +405,18 @@ public actor WorkerRuntime<W: Worker> {
                 reason: "\(replayer.id) may not replay dead letters of merchant \(event.merchantID)")
         }
         var actor: CommandActor?
-        if let roles = worker.requiredRoles(for: event) {
-            switch gate.check(command: event, message: message, roles: roles, now: Date()) {
+        if commandTypes.contains(event.type), let roles = worker.requiredRoles(for: event) {
+            let check = gate.check(command: event, message: message, roles: roles, now: Date())
+            tally(check)
+            switch check {
             case .refused(let failure):
-                counts.commandAuth[failure.code, default: 0] += 1
                 return try await reject(message, eventID: event.eventID, code: failure.code, reason: failure.message)
             case .unsignedAccepted(let legacy):
-                counts.commandAuth["unsigned_accepted", default: 0] += 1
                 log.warning(
                     "unsigned command accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
                     ["eventId": event.eventID, "type": event.type, "actor": legacy.id, "merchant": event.merchantID])
                 actor = legacy
             case .verified(let verified):
-                counts.commandAuth["verified", default: 0] += 1
                 actor = verified
             }
         }
@@ -450,6 +455,17 @@ public actor WorkerRuntime<W: Worker> {
         return .applied(eventID: event.eventID)
     }
 
+    /// Counts a command's or replay's check by result (`relance_command_auth_total`).
+    private func tally(_ check: CommandGate.Outcome) {
+        let result =
+            switch check {
+            case .refused(let failure): failure.code
+            case .unsignedAccepted: "unsigned_accepted"
+            case .verified: "verified"
+            }
+        counts.commandAuth[result, default: 0] += 1
+    }
+
     /// Dead-letters the record; says so.
     private func reject(_ message: KafkaMessage, eventID: String? = nil, code: String, reason: String) async throws
         -> Handled
@@ -472,7 +488,6 @@ public actor WorkerRuntime<W: Worker> {
                 reason: "the record was already sent to its key's partition once and is still on partition "
                     + "\(message.partition), not \(home) (have the topic's partitions changed?)")
         }
-        let group = configuration.group(for: worker.name)
         var headers = message.headers
         headers.append(
             KafkaHeader(InputRouting.reroutedFromHeader, "\(message.topic)/\(message.partition)@\(message.offset)"))
@@ -500,25 +515,16 @@ public actor WorkerRuntime<W: Worker> {
     private func report(
         _ handled: Handled, replayedFrom: String, origin: String, store: PartitionStore<W.State>, partition: Int32
     ) async throws {
-        let origin = origin == replayedFrom ? nil : origin
-        let outcome: ReplayOutcome
-        let at = clockDate(store)
+        let (result, eventID, reason): (ReplayOutcome.Result, String?, DeadLetter.Reason?)
         switch handled {
-        case .applied(let eventID):
-            outcome = ReplayOutcome(
-                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID, result: .handled,
-                at: at)
-        case .duplicate(let eventID):
-            outcome = ReplayOutcome(
-                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID,
-                result: .alreadyReplayed, at: at)
-        case .deadLettered(let eventID, let reason):
-            outcome = ReplayOutcome(
-                deadLetter: replayedFrom, origin: origin, worker: worker.name, eventID: eventID, result: .deadLettered,
-                reason: reason, at: at)
-        case .rerouted, .notForThisWorker:
-            return
+        case .applied(let id): (result, eventID, reason) = (.handled, id, nil)
+        case .duplicate(let id): (result, eventID, reason) = (.alreadyReplayed, id, nil)
+        case .deadLettered(let id, let why): (result, eventID, reason) = (.deadLettered, id, why)
+        case .rerouted, .notForThisWorker: return
         }
+        let outcome = ReplayOutcome(
+            deadLetter: replayedFrom, origin: origin == replayedFrom ? nil : origin, worker: worker.name,
+            eventID: eventID, result: result, reason: reason, at: clockDate(store))
         counts.replays[outcome.result.rawValue, default: 0] += 1
         log.info(
             "replayed dead letter",
