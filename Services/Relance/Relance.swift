@@ -195,11 +195,10 @@ struct ClockCommand: AsyncParsableCommand {
         subcommands: [Tick.self, Advance.self, Now.self])
 
     static func partitions(_ topic: String, kafka: KafkaConfiguration) async throws -> [Int32] {
-        let admin = try KafkaAdmin(configuration: kafka)
-        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else {
+        guard let partitions = try await TopicReading.partitions(of: topic, kafka: kafka) else {
             throw CommandFailure("topic \(topic) does not exist")
         }
-        return described.partitions.map(\.id)
+        return partitions
     }
 
     /// Writes `date` to every partition of the clock topic.

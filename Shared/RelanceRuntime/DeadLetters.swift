@@ -33,14 +33,13 @@ public enum DeadLetters {
     public static func list(topic: String, selection: Selection = Selection(), kafka: KafkaConfiguration)
         async throws -> [Entry]
     {
-        let admin = try KafkaAdmin(configuration: kafka)
-        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else {
+        guard let partitions = try await TopicReading.partitions(of: topic, kafka: kafka) else {
             throw RuntimeConfiguration.Invalid(description: "topic \(topic) does not exist")
         }
         var entries: [Entry] = []
         var seen: Set<String> = []
         _ = try await TopicReading.readToEnd(
-            topic, partitions: described.partitions.map(\.id), kafka: kafka, log: nil
+            topic, partitions: partitions, kafka: kafka, log: nil
         ) { batch in
             for record in batch {
                 guard let value = record.value, let letter = try? DeadLetter.decode(Data(value)) else { continue }
@@ -133,11 +132,9 @@ public enum DeadLetters {
     /// The end offsets of `topic`'s partitions now: where outcomes of replays sent after
     /// this start.
     public static func outcomeStart(topic: String, kafka: KafkaConfiguration) async throws -> [Int32: Int64]? {
-        let admin = try KafkaAdmin(configuration: kafka)
-        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else { return nil }
+        guard let partitions = try await TopicReading.partitions(of: topic, kafka: kafka) else { return nil }
         let consumer = try KafkaConsumer(configuration: ConsumerConfiguration(kafka: kafka, groupID: nil))
         defer { Task { try? await consumer.close() } }
-        let partitions = described.partitions.map(\.id)
         let watermarks = try await consumer.watermarks(partitions.map { TopicPartition(topic, $0) })
         return Dictionary(uniqueKeysWithValues: zip(partitions, watermarks.map(\.1)))
     }
@@ -146,10 +143,9 @@ public enum DeadLetters {
     /// handled from a replay, from the whole replay-outcome topic: `relance dead-letters
     /// replay` does not send those again (unless told to), however long ago that was.
     public static func handledOrigins(topic: String, kafka: KafkaConfiguration) async throws -> Set<String> {
-        let admin = try KafkaAdmin(configuration: kafka)
-        guard let described = try await admin.listTopics().first(where: { $0.name == topic }) else { return [] }
+        guard let partitions = try await TopicReading.partitions(of: topic, kafka: kafka) else { return [] }
         var origins: Set<String> = []
-        try await TopicReading.readToEnd(topic, partitions: described.partitions.map(\.id), kafka: kafka, log: nil) {
+        try await TopicReading.readToEnd(topic, partitions: partitions, kafka: kafka, log: nil) {
             batch in
             for record in batch {
                 guard let value = record.value, let outcome = try? ReplayOutcome.decode(Data(value)),

@@ -3,6 +3,12 @@ import RelanceKafka
 
 /// Reading partitions up to their end as it was when reading started.
 public enum TopicReading {
+    /// The partitions of `topic`, or nil when the cluster has no such topic.
+    public static func partitions(of topic: String, kafka: KafkaConfiguration) async throws -> [Int32]? {
+        let admin = try KafkaAdmin(configuration: kafka)
+        return try await admin.listTopics().first(where: { $0.name == topic })?.partitions.map(\.id)
+    }
+
     /// Calls `body` with every batch of records of `partitions` of `topic`, from the
     /// beginning (or from the last `lastOffsets` offsets of each partition) up to the end
     /// offsets read back from the broker at the start. In a transactionally written topic
