@@ -21,7 +21,7 @@ public struct CardExpiryWorker: Worker {
     }
 
     static let monthTimer = "month"
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = TimeZone.gmt
 
     func month(_ context: WorkerContext) -> (YearMonth, TimeZone) {
         let zone = timeZones[context.merchantID] ?? Self.utc
@@ -34,21 +34,32 @@ public struct CardExpiryWorker: Worker {
         var watch = state ?? CardWatch()
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }
+        // The schemas require these members; a record that lacks one anyway is a dead letter.
+        func required(_ field: String) throws(WorkerRejection) -> String {
+            guard let value = text(field) else { throw missing(field) }
+            return value
+        }
+        func integer(_ field: String) throws(WorkerRejection) -> Int {
+            guard let value = data[field]?.integerValue else { throw missing(field) }
+            return Int(value)
+        }
+        func missing(_ field: String) -> WorkerRejection {
+            WorkerRejection("missing_field", "\(event.type): data.\(field) is required")
+        }
         let (now, _) = month(context)
         let effects: [CardExpiryEffect]
         switch event.type {
         case "card.saved":
             let card = SavedCard(
-                id: text("cardId")!, brand: text("brand")!, last4: text("last4")!,
-                expires: YearMonth(
-                    year: Int(data["expYear"]!.integerValue!), month: Int(data["expMonth"]!.integerValue!)),
+                id: try required("cardId"), brand: try required("brand"), last4: try required("last4"),
+                expires: YearMonth(year: try integer("expYear"), month: try integer("expMonth")),
                 inWallet: data["inWallet"] == .bool(true))
             effects = watch.save(card, replacing: text("replaces"), now: now)
         case "card.removed":
-            effects = watch.remove(cardID: text("cardId")!, now: now)
+            effects = watch.remove(cardID: try required("cardId"), now: now)
         default:
             let active = text("status") == "active"
-            effects = watch.schedule(text("scheduleId")!, cardID: active ? text("cardId") : nil, now: now)
+            effects = watch.schedule(try required("scheduleId"), cardID: active ? text("cardId") : nil, now: now)
         }
         state = watch
         apply(effects, watch: watch, context: &context)

@@ -97,7 +97,7 @@ public struct PrepaidWorker: Worker {
         apply(effects, account: account, context: &context)
     }
 
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = TimeZone.gmt
 
     /// The start of the last day of the month (UTC) after `now`: "at the end of each month".
     static func nextMonthEnd(after now: Date) -> Date {
