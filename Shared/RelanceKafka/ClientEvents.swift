@@ -148,7 +148,8 @@ final class KafkaStatistics: Sendable {
         "relance_kafka_broker_sent_bytes_total": "Bytes sent to the broker.",
         "relance_kafka_broker_received_bytes_total": "Bytes received from the broker.",
         "relance_kafka_broker_errors_total": "Request errors and timeouts with the broker.",
-        "relance_kafka_partition_consumer_lag": "Messages between the committed position and the partition's end, as the consumer sees them.",
+        "relance_kafka_partition_consumer_lag":
+            "Messages between the committed position and the partition's end, as the consumer sees them.",
     ]
 
     func record(_ data: Data) {
@@ -165,15 +166,17 @@ final class KafkaStatistics: Sendable {
             Gauge(label: "relance_kafka_reply_queue", dimensions: base).record(replies)
         }
         var totals: [(String, [(String, String)], Int64)] = []
-        for case let (name, broker as [String: Any]) in root["brokers"] as? [String: Any] ?? [:] {
+        for case (let name, let broker as [String: Any]) in root["brokers"] as? [String: Any] ?? [:] {
             // Bootstrap entries ("sasl_ssl://host:port/bootstrap") stand for no broker.
             guard let id = number(broker["nodeid"]), id >= 0 else { continue }
             let labels = base + [("broker", name)]
-            Gauge(label: "relance_kafka_broker_up", dimensions: labels).record(broker["state"] as? String == "UP" ? 1 : 0)
+            Gauge(label: "relance_kafka_broker_up", dimensions: labels).record(
+                broker["state"] as? String == "UP" ? 1 : 0)
             if let rtt = (broker["rtt"] as? [String: Any]).flatMap({ number($0["avg"]) }) {
                 Gauge(label: "relance_kafka_broker_rtt_seconds", dimensions: labels).record(Double(rtt) / 1_000_000)
             }
-            let errors = (number(broker["txerrs"]) ?? 0) + (number(broker["rxerrs"]) ?? 0)
+            let errors =
+                (number(broker["txerrs"]) ?? 0) + (number(broker["rxerrs"]) ?? 0)
                 + (number(broker["req_timeouts"]) ?? 0)
             totals += [
                 ("relance_kafka_broker_requests_total", labels, number(broker["tx"]) ?? 0),
@@ -184,7 +187,7 @@ final class KafkaStatistics: Sendable {
             ]
         }
         if kind == "consumer" {
-            for case let (topic, entry as [String: Any]) in root["topics"] as? [String: Any] ?? [:] {
+            for case (let topic, let entry as [String: Any]) in root["topics"] as? [String: Any] ?? [:] {
                 for case let (partition, p as [String: Any]) in entry["partitions"] as? [String: Any] ?? [:] {
                     // Partition -1 is librdkafka's unassigned placeholder; -1 lag means unknown.
                     guard partition != "-1", let lag = number(p["consumer_lag"]), lag >= 0 else { continue }

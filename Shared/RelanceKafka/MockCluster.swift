@@ -1,6 +1,6 @@
 import CRdKafka
-import Logging
 import Glibc
+import Logging
 
 /// librdkafka's mock cluster: N Kafka brokers on loopback TCP, in this process, in memory.
 ///
