@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelanceRuntimeTests",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
             path: "Tests/RelanceRuntimeTests"
         ),
         .testTarget(

@@ -188,7 +188,7 @@ final class KafkaStatistics: Sendable {
         }
         if kind == "consumer" {
             for case (let topic, let entry as [String: Any]) in root["topics"] as? [String: Any] ?? [:] {
-                for case let (partition, p as [String: Any]) in entry["partitions"] as? [String: Any] ?? [:] {
+                for case (let partition, let p as [String: Any]) in entry["partitions"] as? [String: Any] ?? [:] {
                     // Partition -1 is librdkafka's unassigned placeholder; -1 lag means unknown.
                     guard partition != "-1", let lag = number(p["consumer_lag"]), lag >= 0 else { continue }
                     Gauge(

@@ -93,7 +93,8 @@ public final class RuntimeMetrics: Sendable {
             func count(_ name: String, _ total: Int, _ labels: [(String, String)] = []) {
                 let key = name + labels.map { "|\($0.1)" }.joined()
                 let delta = total - (e.exported[key] ?? 0)
-                guard delta > 0 else { return }
+                // Made at once, so that the page shows 0 rather than nothing.
+                guard delta > 0 || e.counters[key] == nil else { return }
                 e.exported[key] = total
                 let counter =
                     e.counters[key]
@@ -102,7 +103,7 @@ public final class RuntimeMetrics: Sendable {
                         e.counters[key] = made
                         return made
                     }()
-                counter.increment(by: delta)
+                if delta > 0 { counter.increment(by: delta) }
             }
             func gauge(_ name: String, _ value: Double, _ labels: [(String, String)] = []) {
                 let key = name + labels.map { "|\($0.1)" }.joined()
