@@ -130,7 +130,7 @@ struct NativeConfiguration: ~Copyable {
         case RD_KAFKA_CONF_UNKNOWN:
             throw .configuration("unknown property \"\(name)\": \(cString(errstr))")
         default:
-            let shown = name.contains("password") ? "(hidden)" : "\"\(value)\""
+            let shown = name.contains("password") || name.contains("secret") ? "(hidden)" : "\"\(value)\""
             throw .configuration(
                 "invalid value \(shown) for \"\(name)\": \(cString(errstr))")
         }
