@@ -264,6 +264,9 @@ public actor WorkerRuntime<W: Worker>: Service {
                 let wait = inTransaction ? max(.zero, limit - (ContinuousClock.now - batchStart)) : .milliseconds(100)
                 let batch = try await consumer.poll(
                     maxMessages: max(1, configuration.batchMaxEvents - batchEvents), timeout: wait)
+                // Cancelled while waiting (the shutdown deadline passed): nothing more is handled
+                // or committed.
+                if Task.isCancelled { break }
                 if !batch.isEmpty { try await process(batch) }
                 if configuration.wallClock { try await advanceWallClock() }
                 if inTransaction,
