@@ -200,12 +200,22 @@ public actor WorkerRuntime<W: Worker>: Service {
         guard started else {
             if stopRequested {
                 log.info("stopped during start-up")
+                // The start-up goes on until its call returns; then its clients are closed.
+                Task {
+                    _ = try? await starting.value
+                    await self.closeClients()
+                }
                 return
             }
             try await starting.value  // its error
             return
         }
         try await loop()
+    }
+
+    private func closeClients() async {
+        try? await consumer?.close()
+        await producer?.close()
     }
 
     private func startUpEnded(_ ok: Bool) {
