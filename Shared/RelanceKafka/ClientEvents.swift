@@ -62,8 +62,12 @@ final class ClientEvents: Sendable {
     }
 
     func log(level: Int32, facility: String, message: String, client: String) {
+        // A broker connection failing (facility FAIL) is something the client retries on its
+        // own, and the error callback reports it too: a warning, not an error.
+        var mapped = Self.level(syslog: level)
+        if facility == "FAIL" && mapped > .warning { mapped = .warning }
         logger.log(
-            level: Self.level(syslog: level), "\(message)",
+            level: mapped, "\(message)",
             metadata: ["facility": .string(facility), "client": .string(client)], source: "librdkafka")
     }
 
