@@ -257,10 +257,10 @@ public enum MT940Reader {
         return dayOf(year: year, month: number / 100 % 100, day: number % 100)
     }
 
-    /// A checked date, where the 29th or 30th of February is read as February's last day:
-    /// German banks date interest and charges by the 30/360 day count (every month has 30
-    /// days), and write value dates such as "270230" for the end of February. Any other day
-    /// beyond its month's end (31 April, 32 May) is no date.
+    /// A checked date, where the 29th or 30th of February is read as February's last day: some
+    /// banks write value dates such as "270230" for the end of February, as the 30/360 day
+    /// count (every month counted as 30 days) dates interest and charges. Any other day beyond
+    /// its month's end (31 April, 32 May) is no date.
     static func dayOf(year: Int, month: Int, day: Int) -> String? {
         if month == 2, day == 29 || day == 30, !ISODate.valid(year: year, month: month, day: day) {
             return ISODate.format(year: year, month: 2, day: ISODate.leap(year) ? 29 : 28)
