@@ -121,20 +121,15 @@ public enum MT940Reader {
         var counterparty = StatementParty()
         var closed = false  // after :62F:/:62M:, a :86: is about the whole statement
         var statementInformation: [String] = []
-        func finishEntry() {
-            guard !statement.entries.isEmpty, !information.isEmpty || !counterparty.isEmpty else { return }
-            Self.information(
-                information, counterparty: counterparty, into: &statement.entries[statement.entries.count - 1])
-            information = []
-            counterparty = StatementParty()
-        }
         for var field in fields {
             let at = "\(place), line \(field.line), :\(field.tag):"
             // A space after the tag (":86: 020?00…") is no part of the value.
             if let first = field.lines.first, first.hasPrefix(" ") {
                 field.lines[0] = String(first.drop(while: { $0 == " " }))
             }
-            if field.tag != "86" { finishEntry() }
+            if field.tag != "86", !information.isEmpty || !counterparty.isEmpty {
+                finishEntry(&statement, &information, &counterparty)
+            }
             switch field.tag {
             case "20": statement.id = field.value.trimmingXMLSpace()
             case "25":
@@ -176,12 +171,16 @@ public enum MT940Reader {
                     if !text.isEmpty { statementInformation.append(text) }
                     continue
                 }
-                information.append(contentsOf: field.lines)
+                if information.isEmpty {
+                    information = field.lines
+                } else {
+                    information.append(contentsOf: field.lines)
+                }
             default:
                 throw StatementError("unknown_tag", "\(place), line \(field.line): :\(field.tag): is no MT940 field")
             }
         }
-        finishEntry()
+        finishEntry(&statement, &information, &counterparty)
         if !statementInformation.isEmpty {
             statement.additionalInformation = statementInformation.joined(separator: "\n")
         }
@@ -193,6 +192,17 @@ public enum MT940Reader {
             throw StatementError("missing_field", "\(place) has no :60F: or :60M: opening balance")
         }
         return statement
+    }
+
+    /// Reads the entry's :86: lines and what its :61: said of the counterparty into the last
+    /// entry, and empties them for the next.
+    static func finishEntry(
+        _ statement: inout BankStatement, _ information: inout [String], _ counterparty: inout StatementParty
+    ) {
+        guard !statement.entries.isEmpty, !information.isEmpty || !counterparty.isEmpty else { return }
+        Self.information(information, counterparty: counterparty, into: &statement.entries[statement.entries.count - 1])
+        information = []
+        counterparty = StatementParty()
     }
 
     static func isCurrencyCode(_ text: some StringProtocol) -> Bool {
@@ -213,8 +223,8 @@ public enum MT940Reader {
         if let space = text.lastIndex(of: " "), isCurrencyCode(text[text.index(after: space)...]) {
             account.currency = String(text[text.index(after: space)...])
             text = String(text[..<space]).trimmingXMLSpace()
-        } else if text.utf8.count > 3, let length = ibanLengths[String(text.prefix(2))],
-            text.utf8.count == length + 3, isCurrencyCode(text.suffix(3))
+        } else if text.utf8.count >= 18, isCurrencyCode(text.suffix(3)),
+            let length = ibanLengths[String(text.prefix(2))], text.utf8.count == length + 3
         {
             account.currency = String(text.suffix(3))
             text = String(text.dropLast(3))
@@ -409,8 +419,7 @@ public enum MT940Reader {
             // the cost of a :86: grow with the square of its number of name sub-fields.
             var name = ""
             var named = false
-            let mark = Character(Unicode.Scalar(separator))
-            for part in joined.split(separator: mark).dropFirst(joined.first == mark ? 0 : 1) {
+            for part in subfields(of: joined, separator: separator) {
                 guard part.utf8.count >= 2, let code = Int(part.prefix(2)) else { continue }
                 let value = part.dropFirst(2)
                 switch code {
@@ -425,7 +434,10 @@ public enum MT940Reader {
                 default: continue
                 }
             }
-            if named { counterparty.name = name.trimmingXMLSpace() }
+            if named {
+                let padded = name.utf8.first == UInt8(ascii: " ") || name.utf8.last == UInt8(ascii: " ")
+                counterparty.name = padded ? name.trimmingXMLSpace() : name
+            }
             sepaKeywords(remittance, continuation: continuation, into: &transaction)
         } else if joined.hasPrefix("/"), let fields = slashFields(joined) {
             for (code, value) in fields {
@@ -492,6 +504,24 @@ public enum MT940Reader {
         } else {
             entry.additionalInformation = text
         }
+    }
+
+    /// The sub-fields after each separator ("166?00A?20B" → "00A", "20B"), found byte by byte:
+    /// the separator is ASCII, so every cut is on a character boundary.
+    static func subfields(of text: String, separator: UInt8) -> [Substring] {
+        let utf8 = text.utf8
+        var parts: [Substring] = []
+        var start: String.Index? = nil
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            if utf8[index] == separator {
+                if let start, start < index { parts.append(text[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if let start, start < utf8.endIndex { parts.append(text[start..<utf8.endIndex]) }
+        return parts
     }
 
     /// "?" when :86: is in the German structured style ("166?00…", "?20…"), ">" in Triodos's
