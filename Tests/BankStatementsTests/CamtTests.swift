@@ -162,6 +162,20 @@ import Testing
         #expect(transaction.remittance == ["Facture INV-2026-0042"])
     }
 
+    /// Still refused (issue 23): bytes that are not UTF-8 in a document that declares no other
+    /// charset, with the line.
+    @Test func invalidUTF8WithoutADeclaredCharsetIsRefused() {
+        let text = Samples.camt053v08.replacingOccurrences(of: "Zoé", with: "Zo#")
+        // "Zoé" in ISO-8859-1, undeclared.
+        let bytes = Array(text.utf8).map { $0 == UInt8(ascii: "#") ? 0xE9 : $0 }
+        do {
+            _ = try CamtReader.read(bytes)
+            Issue.record("read")
+        } catch {
+            #expect(error.code == "invalid_utf8" && error.message.contains("line"), "\(error.code): \(error)")
+        }
+    }
+
     @Test func wrongDocumentsAreRefusedWithTheRuleTheyBreak() {
         func code(_ text: String) -> String? {
             do {
