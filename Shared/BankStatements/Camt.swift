@@ -124,7 +124,8 @@ public enum CamtReader {
             bankTransactionCode: transactionCode(node.child("BkTxCd")),
             additionalInformation: node.value("AddtlNtryInf"))
         // .001.02 on: Ntry/NtryDtls/TxDtls; .001.01: Ntry/TxDtls.
-        for details in node.all("NtryDtls") + [node] {
+        let entryDetails = node.all("NtryDtls")
+        for details in entryDetails.isEmpty ? [node] : entryDetails {
             for (index, transaction) in details.all("TxDtls").enumerated() {
                 entry.transactions.append(try readTransaction(transaction, at: "\(place)/TxDtls[\(index + 1)]"))
             }

@@ -187,7 +187,13 @@ private struct XMLByteReader {
         let count = bytes.count
         let bad: Int? = bytes.withUnsafeBufferPointer { buffer in
             var i = 0
+            let raw = UnsafeRawBufferPointer(buffer)
             while i < count {
+                // Eight ASCII bytes at a time.
+                if i + 8 <= count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
                 let byte = buffer[i]
                 if byte < 0x80 {
                     i += 1
