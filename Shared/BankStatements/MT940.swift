@@ -7,8 +7,11 @@ import Foundation
 /// :60F:/:60M: opening balance, :61: statement line, :86: information to the account owner
 /// (several lines), :62F:/:62M: closing balance, :64: closing available, :65: forward available.
 /// The :86: field is read in the structured styles banks use — the German "?20…?63" sub-fields
-/// with SEPA keywords (EREF+, SVWZ+, …), and the "/EREF/…/REMI/…" style of Dutch and Belgian
-/// banks — and as plain text otherwise.
+/// with SEPA keywords (EREF+, SVWZ+, …), Triodos's ">20…>32", and the "/EREF/…/REMI/…" style of
+/// Dutch and Belgian banks — in the Dutch banks' text habits (Knab "REK:/NAAM:", SNS's account
+/// and name first), and as plain text otherwise. The banks' other habits read (header blocks,
+/// ETX, a space before the type, 30 February…) and what is refused: docs/bank-statements.md,
+/// "MT940 as banks write it".
 public enum MT940Reader {
     public static func read(_ text: String, maxBytes: Int = 8 << 20) throws(StatementError) -> [BankStatement] {
         guard text.utf8.count <= maxBytes else {
