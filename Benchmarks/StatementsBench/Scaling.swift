@@ -110,7 +110,9 @@ func scalingShapes() -> [ScalingShape] {
             "MT940, many :86: fields after one :61:", unit: ":86: fields", n: 60_000,
             body: { count in (0..<count).map { ":86:Zahlung Rechnung INV-2026-\($0)\n" }.joined() },
             check: { count, entry in
-                entry.transactions.first?.remittance == ["Zahlung Rechnung INV-2026-\(count - 1)"]
+                // Every :86: of the entry is read: one text, from the first to the last.
+                entry.transactions.first?.remittance.first?.hasPrefix("Zahlung Rechnung INV-2026-0 Zahlung") == true
+                    && entry.transactions.first?.remittance.first?.hasSuffix("INV-2026-\(count - 1)") == true
                     && entry.additionalInformation?.hasSuffix("INV-2026-\(count - 1)") == true
             }),
         mt940Shape(
@@ -138,6 +140,32 @@ func scalingShapes() -> [ScalingShape] {
                     + (0..<count).map { "\n?2\($0 % 10)\($0 % 2 == 0 ? "EREF+E" : "SVWZ+Rechnung ")\($0)" }.joined()
             },
             check: { count, entry in entry.transactions.first?.remittance.count == count / 2 }),
+        mt940Shape(
+            "MT940, one :86: of many Dutch text lines (Knab REK:/NAAM:)", unit: "lines", n: 100_000,
+            body: { count in
+                ":86:REK: NL91ABNA0417164300/NAAM: Energie BV"
+                    + (0..<count).map { "\nFactuur INV-2026-\($0) termijn" }.joined()
+            },
+            check: { count, entry in
+                entry.transactions.first?.debtor.name == "Energie BV"
+                    && entry.transactions.first?.remittance.first?.hasSuffix("INV-2026-\(count - 1) termijn") == true
+            }),
+        ScalingShape(name: "MT940, many :86: fields after the closing balance", unit: ":86: fields", n: 60_000) {
+            count in
+            let text =
+                mt940Head + ":86:Zahlung" + mt940Tail.dropLast(2)
+                + (0..<count).map { ":86:Hinweis \($0)\n" }.joined() + "-\n"
+            return (
+                text.utf8.count,
+                {
+                    let statements = try MT940Reader.read(text, maxBytes: 1 << 30)
+                    guard statements.count == 1,
+                        statements[0].additionalInformation?.hasSuffix("Hinweis \(count - 1)") == true,
+                        statements[0].entries[0].transactions.first?.remittance == ["Zahlung"]
+                    else { fail("MT940 statement information: not read as expected") }
+                }
+            )
+        },
         ScalingShape(name: "MT940, many statements", unit: "statements", n: 40_000) { count in
             let text = (0..<count).map { n in
                 mt940Head.replacingFirst(":20:SCALING", with: ":20:S\(n)")

@@ -3,9 +3,13 @@
 /// version from .001.02 on. The versions differ in small ways this reader absorbs:
 /// BIC became BICFI in .001.04; in .001.08 the entry status became a choice (`<Sts><Cd>BOOK`)
 /// and related parties gained a `Pty` level (`<Dbtr><Pty><Nm>`); transaction details carry
-/// their own `Amt` from .001.03 on.
+/// their own `Amt` from .001.03 on. Version .001.01 (2008) names its message element with
+/// the version (`BkToCstmrAcctRptV01`), types its balances by `Tp/Cd` (not `Tp/CdOrPrtry/Cd`),
+/// puts `TxDtls` straight in `Ntry` (no `NtryDtls`), and identifies accounts and institutions
+/// by more choices (`BBAN`, `UPIC`, `PrtryAcct`; `CmbndId`, `NmAndAdr`). The versions after
+/// .001.08 (to .001.13, the newest published) change nothing this reader reads.
 public enum CamtReader {
-    public static let oldestVersion = 2
+    public static let oldestVersion = 1
 
     /// Reads every statement (notification, report) in a camt document.
     public static func read(_ bytes: [UInt8], limits: XMLLimits = XMLLimits()) throws(StatementError)
@@ -52,9 +56,9 @@ public enum CamtReader {
             number >= oldestVersion
         else {
             throw StatementError(
-                "unsupported_version", "camt.\(message) version \"\(version)\" is not supported (001.02 and later are)")
+                "unsupported_version", "camt.\(message) version \"\(version)\" is not supported (001.01 and later are)")
         }
-        guard let root = document.root.child(body) else {
+        guard let root = document.root.child(body) ?? document.root.child(body + "V" + versionParts[1]) else {
             throw StatementError("missing_element", "camt.\(message) has no <\(body)>")
         }
         // The group header is looked up once, not for each statement: the schema puts it first,
@@ -64,6 +68,7 @@ public enum CamtReader {
         let messageID = groupHeader?.value("MsgId")
         let groupCreatedAt = groupHeader?.value("CreDtTm")
         let statements = root.all(item)
+        let information = ["Stmt": "AddtlStmtInf", "Ntfctn": "AddtlNtfctnInf", "Rpt": "AddtlRptInf"][item]!
         guard !statements.isEmpty else {
             throw StatementError("missing_element", "<\(body)> has no <\(item)>")
         }
@@ -73,12 +78,13 @@ public enum CamtReader {
             var statement = BankStatement(
                 format: format, version: version, messageID: messageID, id: node.value("Id"),
                 sequenceNumber: node.value("ElctrncSeqNb") ?? node.value("LglSeqNb"),
-                createdAt: node.value("CreDtTm") ?? groupCreatedAt)
+                createdAt: node.value("CreDtTm") ?? groupCreatedAt, additionalInformation: node.value(information))
             guard let account = node.child("Acct") else {
                 throw StatementError("missing_element", "\(place) has no <Acct>")
             }
             statement.account = StatementAccount(
-                iban: account.value("Id/IBAN"), other: account.value("Id/Othr/Id"), currency: account.value("Ccy"),
+                iban: account.value("Id/IBAN"), other: otherAccount(account.child("Id")),
+                currency: account.value("Ccy"),
                 ownerName: account.value("Ownr/Nm") ?? account.value("Ownr/Pty/Nm"),
                 servicerBIC: bic(account.at("Svcr/FinInstnId")))
             for (balanceIndex, balance) in node.all("Bal").enumerated() {
@@ -86,10 +92,11 @@ public enum CamtReader {
                 let (amount, currency) = try amountAndCurrency(balance.child("Amt"), at: balancePlace)
                 statement.balances.append(
                     StatementBalance(
-                        type: balance.value("Tp/CdOrPrtry/Cd") ?? balance.value("Tp/CdOrPrtry/Prtry") ?? "",
+                        type: balance.value("Tp/CdOrPrtry/Cd") ?? balance.value("Tp/CdOrPrtry/Prtry")
+                            ?? balance.value("Tp/Cd") ?? balance.value("Tp/Prtry") ?? "",
                         amount: amount, currency: currency,
                         creditDebit: try creditDebit(balance.value("CdtDbtInd"), at: balancePlace),
-                        date: try date(balance.child("Dt"), at: balancePlace + "/Dt") ?? ""))
+                        date: try date(balance.child("Dt"), at: balancePlace + "/Dt")))
             }
             for (entryIndex, entry) in node.all("Ntry").enumerated() {
                 statement.entries.append(try readEntry(entry, at: "\(place)/Ntry[\(entryIndex + 1)]"))
@@ -116,7 +123,9 @@ public enum CamtReader {
             accountServicerReference: node.value("AcctSvcrRef"),
             bankTransactionCode: transactionCode(node.child("BkTxCd")),
             additionalInformation: node.value("AddtlNtryInf"))
-        for details in node.all("NtryDtls") {
+        // .001.02 on: Ntry/NtryDtls/TxDtls; .001.01: Ntry/TxDtls.
+        let entryDetails = node.all("NtryDtls")
+        for details in entryDetails.isEmpty ? [node] : entryDetails {
             for (index, transaction) in details.all("TxDtls").enumerated() {
                 entry.transactions.append(try readTransaction(transaction, at: "\(place)/TxDtls[\(index + 1)]"))
             }
@@ -154,6 +163,8 @@ public enum CamtReader {
         if let agents = node.child("RltdAgts") {
             transaction.debtor.bic = bic(agents.at("DbtrAgt/FinInstnId"))
             transaction.creditor.bic = bic(agents.at("CdtrAgt/FinInstnId"))
+            transaction.debtor.bankName = institutionName(agents.at("DbtrAgt/FinInstnId"))
+            transaction.creditor.bankName = institutionName(agents.at("CdtrAgt/FinInstnId"))
         }
         if let remittance = node.child("RmtInf") {
             transaction.remittance = remittance.all("Ustrd").compactMap { line in
@@ -179,12 +190,26 @@ public enum CamtReader {
     static func party(_ parties: XElement, _ role: String, account: String) -> StatementParty {
         StatementParty(
             name: parties.value("\(role)/Nm") ?? parties.value("\(role)/Pty/Nm"),
-            account: parties.value("\(account)/Id/IBAN") ?? parties.value("\(account)/Id/Othr/Id"))
+            account: parties.value("\(account)/Id/IBAN") ?? otherAccount(parties.at("\(account)/Id")))
+    }
+
+    /// An account identifier other than an IBAN: `Othr/Id`; in .001.01 `BBAN`, `UPIC` or
+    /// `PrtryAcct/Id`.
+    static func otherAccount(_ identification: XElement?) -> String? {
+        guard let identification else { return nil }
+        return identification.value("Othr/Id") ?? identification.value("BBAN") ?? identification.value("UPIC")
+            ?? identification.value("PrtryAcct/Id")
     }
 
     static func bic(_ institution: XElement?) -> String? {
         guard let institution else { return nil }
-        return institution.value("BICFI") ?? institution.value("BIC")
+        return institution.value("BICFI") ?? institution.value("BIC") ?? institution.value("CmbndId/BIC")
+    }
+
+    /// `FinInstnId/Nm` (.001.02 on); in .001.01 `NmAndAdr/Nm` or `CmbndId/Nm`.
+    static func institutionName(_ institution: XElement?) -> String? {
+        guard let institution else { return nil }
+        return institution.value("Nm") ?? institution.value("NmAndAdr/Nm") ?? institution.value("CmbndId/Nm")
     }
 
     static func transactionCode(_ node: XElement?) -> String? {

@@ -67,6 +67,7 @@ public struct XMLReadError: Error, Sendable, Equatable, CustomStringConvertible 
         case malformed = "malformed_xml"
         case undefinedEntity = "undefined_entity"
         case unsupportedEncoding = "unsupported_encoding"
+        case invalidUTF8 = "invalid_utf8"
     }
 
     public var kind: Kind
@@ -118,6 +119,7 @@ private struct XMLByteReader {
     let limits: XMLLimits
     var index = 0
     var line = 1
+    var reencoded = false
 
     init(bytes: [UInt8], limits: XMLLimits) {
         self.bytes = bytes
@@ -169,6 +171,7 @@ private struct XMLByteReader {
             let declaration = String(decoding: bytes[start..<index], as: UTF8.self)
             try checkEncoding(declaration)
         }
+        if !reencoded { try checkUTF8() }
         try misc()
         guard !atEnd, bytes[index] == UInt8(ascii: "<") else { throw fail(.malformed, "no root element") }
         var namespaces: [String: String] = [:]
@@ -176,6 +179,53 @@ private struct XMLByteReader {
         try misc()
         guard atEnd else { throw fail(.malformed, "content after the root element") }
         return XDocument(root: root.element, namespace: root.namespace)
+    }
+
+    /// A document in UTF-8 (no other charset declared) must be UTF-8: the first byte that is
+    /// not is refused with its line, never read as a replacement character.
+    mutating func checkUTF8() throws(XMLReadError) {
+        let count = bytes.count
+        let bad: Int? = bytes.withUnsafeBufferPointer { buffer in
+            var i = 0
+            let raw = UnsafeRawBufferPointer(buffer)
+            while i < count {
+                // Eight ASCII bytes at a time.
+                if i + 8 <= count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+                let byte = buffer[i]
+                if byte < 0x80 {
+                    i += 1
+                    continue
+                }
+                // Well-formed sequences (Unicode, table 3-7).
+                let length: Int
+                var low: UInt8 = 0x80
+                var high: UInt8 = 0xBF
+                switch byte {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: (length, low) = (3, 0xA0)
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: (length, high) = (3, 0x9F)
+                case 0xF0: (length, low) = (4, 0x90)
+                case 0xF1...0xF3: length = 4
+                case 0xF4: (length, high) = (4, 0x8F)
+                default: return i
+                }
+                guard i + length <= count, (low...high).contains(buffer[i + 1]) else { return i }
+                for k in 2..<max(length, 2) where !(0x80...0xBF).contains(buffer[i + k]) { return i }
+                i += length
+            }
+            return nil
+        }
+        guard let bad else { return }
+        let lineNumber = 1 + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        throw XMLReadError(
+            kind: .invalidUTF8,
+            message:
+                "byte 0x\(String(bytes[bad], radix: 16, uppercase: true)) is not UTF-8, and the document declares no other encoding",
+            line: lineNumber)
     }
 
     mutating func checkEncoding(_ declaration: String) throws(XMLReadError) {
@@ -200,6 +250,7 @@ private struct XMLByteReader {
             let consumed = index
             bytes = utf8
             index = consumed  // the declaration was ASCII, so the offset is unchanged
+            reencoded = true
         default:
             throw fail(.unsupportedEncoding, "encoding \"\(name)\" is not accepted; send UTF-8 or ISO-8859-1")
         }

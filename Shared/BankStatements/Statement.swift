@@ -50,7 +50,7 @@ public struct StatementAmount: Sendable, Hashable, Comparable, Codable, CustomSt
 
     /// Reads "1234.56", "1234,56", "0.12345", "1 234,56" with the given decimal separator;
     /// `grouping` characters (thousands separators) are skipped. Nil for anything else: a sign,
-    /// more than five decimals, no digits, or more than 13 integer digits.
+    /// more than five decimals, no digits, or more than 13 integer digits (leading zeros apart).
     public static func parse(
         _ text: some StringProtocol, decimalSeparator: Character = ".", grouping: Set<Character> = []
     ) -> StatementAmount? {
@@ -59,6 +59,7 @@ public struct StatementAmount: Sendable, Hashable, Comparable, Codable, CustomSt
         var fractionDigits = 0
         var integerDigits = 0
         var seenSeparator = false
+        var sawDigit = false
         let separator = decimalSeparator.unicodeScalars.first!
         for scalar in text.unicodeScalars {
             if scalar == separator {
@@ -71,9 +72,12 @@ public struct StatementAmount: Sendable, Hashable, Comparable, Codable, CustomSt
                     guard fractionDigits <= 5 else { return nil }
                     fraction = fraction * 10 + digit
                 } else {
-                    integerDigits += 1
+                    // Leading zeros are no digits of the amount: banks pad amounts with them
+                    // ("000000000012,00", Rabobank's 15-character amounts).
+                    if integerDigits > 0 || digit != 0 { integerDigits += 1 }
                     guard integerDigits <= 13 else { return nil }
                     integer = integer * 10 + digit
+                    sawDigit = true
                 }
             } else if !seenSeparator, !grouping.isEmpty, grouping.contains(Character(scalar)) {
                 continue
@@ -81,7 +85,7 @@ public struct StatementAmount: Sendable, Hashable, Comparable, Codable, CustomSt
                 return nil
             }
         }
-        guard integerDigits + fractionDigits > 0 else { return nil }
+        guard sawDigit || fractionDigits > 0 else { return nil }
         for _ in fractionDigits..<5 { fraction *= 10 }
         return StatementAmount(hundredThousandths: integer * scale + fraction)
     }
@@ -118,14 +122,17 @@ public struct StatementParty: Sendable, Equatable, Codable {
     public var name: String?
     public var account: String?
     public var bic: String?
+    /// The name of the party's bank (camt `RltdAgts/DbtrAgt|CdtrAgt/FinInstnId/Nm`).
+    public var bankName: String?
 
-    public init(name: String? = nil, account: String? = nil, bic: String? = nil) {
+    public init(name: String? = nil, account: String? = nil, bic: String? = nil, bankName: String? = nil) {
         self.name = name
         self.account = account
         self.bic = bic
+        self.bankName = bankName
     }
 
-    public var isEmpty: Bool { name == nil && account == nil && bic == nil }
+    public var isEmpty: Bool { name == nil && account == nil && bic == nil && bankName == nil }
 }
 
 /// The account a statement is about.
@@ -157,10 +164,10 @@ public struct StatementBalance: Sendable, Equatable, Codable {
     public var amount: StatementAmount
     public var currency: String
     public var creditDebit: CreditDebit
-    /// ISO date, yyyy-MM-dd.
-    public var date: String
+    /// ISO date, yyyy-MM-dd; nil when the file gives none (an MT940 balance dated "000000").
+    public var date: String?
 
-    public init(type: String, amount: StatementAmount, currency: String, creditDebit: CreditDebit, date: String) {
+    public init(type: String, amount: StatementAmount, currency: String, creditDebit: CreditDebit, date: String?) {
         self.type = type
         self.amount = amount
         self.currency = currency
@@ -207,7 +214,8 @@ public struct StatementEntry: Sendable, Equatable, Codable {
     public var creditDebit: CreditDebit
     public var reversal: Bool
     public var status: EntryStatus
-    /// The date the bank booked the entry (yyyy-MM-dd).
+    /// The date the bank booked the entry (yyyy-MM-dd); nil when the file does not give it (an
+    /// MT940 :61: without its entry date): never copied from the value date.
     public var bookingDate: String?
     /// The date the funds are available or cease to be (yyyy-MM-dd).
     public var valueDate: String?
@@ -253,12 +261,16 @@ public struct BankStatement: Sendable, Equatable, Codable {
     public var account: StatementAccount
     public var balances: [StatementBalance]
     public var entries: [StatementEntry]
+    /// Information about the whole statement: MT940 :86: after the closing balance (or before
+    /// any :61:); camt `AddtlStmtInf` (`AddtlNtfctnInf`, `AddtlRptInf`).
+    public var additionalInformation: String?
 
     public init(
         format: StatementFormat, version: String? = nil, messageID: String? = nil, id: String? = nil,
         sequenceNumber: String? = nil, createdAt: String? = nil, account: StatementAccount = StatementAccount(),
-        balances: [StatementBalance] = [], entries: [StatementEntry] = []
+        balances: [StatementBalance] = [], entries: [StatementEntry] = [], additionalInformation: String? = nil
     ) {
+        self.additionalInformation = additionalInformation
         self.format = format
         self.version = version
         self.messageID = messageID

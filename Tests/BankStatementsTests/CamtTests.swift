@@ -92,7 +92,10 @@ import Testing
         #expect(transaction.debtor.account == "DE89370400440532013000")
         #expect(
             transaction.creditor
-                == StatementParty(name: "Relance Demo SAS", account: "FR7630006000011234567890189", bic: "AGRIFRPPXXX"))
+                == StatementParty(
+                    name: "Relance Demo SAS", account: "FR7630006000011234567890189", bic: "AGRIFRPPXXX",
+                    bankName: "Crédit Agricole"),
+            "the creditor agent's name: Cdtr/Agt/FinInstnId/Nm")
         #expect(transaction.remittance == ["Invoice INV-2026-0042 <October>"], "CDATA text is kept verbatim")
     }
 
@@ -111,12 +114,66 @@ import Testing
         #expect(entry.transactions[0].creditor.account == "NL91ABNA0417164300")
     }
 
-    @Test(arguments: ["02", "03", "04", "05", "06", "07", "08"])
-    func everyVersionFromTwoToEightIsRead(version: String) throws {
-        let document = Samples.camt053v08.replacingOccurrences(of: "camt.053.001.08", with: "camt.053.001.\(version)")
-        let statements = try CamtReader.read(Array(document.utf8))
-        #expect(statements[0].version == "001.\(version)")
-        #expect(statements[0].entries[0].transactions[0].creditor.name == "Relance Demo SAS")
+    /// .001.09 to .001.13 (the newest published) change nothing the reader reads: the .001.08
+    /// document is read the same in each, in the three messages.
+    @Test(arguments: ["02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13"])
+    func everyVersionFromTwoToThirteenIsRead(version: String) throws {
+        for (message, body, item) in [
+            ("053", "BkToCstmrStmt", "Stmt"), ("052", "BkToCstmrAcctRpt", "Rpt"),
+            ("054", "BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+        ] {
+            let document = Samples.camt053v08.replacingOccurrences(
+                of: "camt.053.001.08", with: "camt.\(message).001.\(version)"
+            )
+            .replacingOccurrences(of: "c:BkToCstmrStmt>", with: "c:\(body)>").replacingOccurrences(
+                of: "c:Stmt>", with: "c:\(item)>")
+            let statements = try CamtReader.read(Array(document.utf8))
+            #expect(statements[0].format.rawValue == "camt.\(message)")
+            #expect(statements[0].version == "001.\(version)")
+            #expect(statements[0].entries[0].transactions[0].creditor.name == "Relance Demo SAS")
+            #expect(statements[0].entries[0].transactions[0].creditor.bankName == "Crédit Agricole")
+        }
+    }
+
+    /// camt.052.001.01 (2008): the message element named with its version, balances typed by
+    /// Tp/Cd, transactions straight in the entry, a proprietary account id, institutions named
+    /// in NmAndAdr or CmbndId.
+    @Test func camt052Version01ReadsTheFirstSchema() throws {
+        let statements = try CamtReader.read(Array(Samples.camt052v01.utf8))
+        let report = try #require(statements.first)
+        #expect(report.format == .camt052)
+        #expect(report.version == "001.01")
+        #expect(report.id == "RPT-2026-11-05-1")
+        #expect(report.account.other == "0532013000")
+        #expect(report.account.servicerBIC == "COBADEFFXXX")
+        #expect(report.balances.map(\.type) == ["ITBD"])
+        #expect(report.additionalInformation == "Zwischenbericht 14:00")
+        let entry = try #require(report.entries.first)
+        #expect(entry.status == .booked)
+        #expect(entry.bookingDate == "2026-11-05")
+        let transaction = try #require(entry.transactions.first)
+        #expect(transaction.endToEndID == "E2E-V01-1")
+        #expect(
+            transaction.debtor
+                == StatementParty(
+                    name: "Zoé Lefèvre", account: "DE89370400440532013000", bic: "COBADEFFXXX",
+                    bankName: "Commerzbank"))
+        #expect(transaction.creditor.bankName == "Crédit Agricole")
+        #expect(transaction.remittance == ["Facture INV-2026-0042"])
+    }
+
+    /// Still refused (issue 23): bytes that are not UTF-8 in a document that declares no other
+    /// charset, with the line.
+    @Test func invalidUTF8WithoutADeclaredCharsetIsRefused() {
+        let text = Samples.camt053v08.replacingOccurrences(of: "Zoé", with: "Zo#")
+        // "Zoé" in ISO-8859-1, undeclared.
+        let bytes = Array(text.utf8).map { $0 == UInt8(ascii: "#") ? 0xE9 : $0 }
+        do {
+            _ = try CamtReader.read(bytes)
+            Issue.record("read")
+        } catch {
+            #expect(error.code == "invalid_utf8" && error.message.contains("line"), "\(error.code): \(error)")
+        }
     }
 
     @Test func wrongDocumentsAreRefusedWithTheRuleTheyBreak() {
@@ -130,7 +187,7 @@ import Testing
         }
         #expect(code(#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>"#) == "not_camt")
         #expect(code(#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.056.001.01"/>"#) == "unsupported_message")
-        #expect(code(#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.01"/>"#) == "unsupported_version")
+        #expect(code(#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.00"/>"#) == "unsupported_version")
         #expect(code(#"<Invoice/>"#) == "not_camt")
         #expect(
             code(Samples.camt053v08.replacingOccurrences(of: "<c:CdtDbtInd>DBIT</c:CdtDbtInd>\n", with: ""))

@@ -118,7 +118,7 @@ enum Samples {
                       <c:Cdtr><c:Pty><c:Nm>Relance Demo SAS</c:Nm></c:Pty></c:Cdtr>
                       <c:CdtrAcct><c:Id><c:IBAN>FR7630006000011234567890189</c:IBAN></c:Id></c:CdtrAcct>
                     </c:RltdPties>
-                    <c:RltdAgts><c:CdtrAgt><c:FinInstnId><c:BICFI>AGRIFRPPXXX</c:BICFI></c:FinInstnId></c:CdtrAgt></c:RltdAgts>
+                    <c:RltdAgts><c:CdtrAgt><c:FinInstnId><c:BICFI>AGRIFRPPXXX</c:BICFI><c:Nm>Crédit Agricole</c:Nm></c:FinInstnId></c:CdtrAgt></c:RltdAgts>
                     <c:RmtInf><c:Ustrd><![CDATA[Invoice INV-2026-0042 <October>]]></c:Ustrd></c:RmtInf>
                   </c:TxDtls>
                 </c:NtryDtls>
@@ -150,6 +150,52 @@ enum Samples {
         </Ntry>
         </Ntfctn>
         </BkToCstmrDbtCdtNtfctn>
+        </Document>
+        """
+
+    /// camt.052.001.01 (2008 schema): BkToCstmrAcctRptV01, Bal/Tp/Cd, Ntry/TxDtls without
+    /// NtryDtls, Acct/Id/PrtryAcct, agents by CmbndId and NmAndAdr.
+    static let camt052v01 = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.01">
+          <BkToCstmrAcctRptV01>
+            <GrpHdr><MsgId>RPT-2026-11-05</MsgId><CreDtTm>2026-11-05T14:00:00+01:00</CreDtTm></GrpHdr>
+            <Rpt>
+              <Id>RPT-2026-11-05-1</Id>
+              <CreDtTm>2026-11-05T14:00:00+01:00</CreDtTm>
+              <Acct>
+                <Id><PrtryAcct><Id>0532013000</Id></PrtryAcct></Id>
+                <Ccy>EUR</Ccy>
+                <Svcr><FinInstnId><BIC>COBADEFFXXX</BIC></FinInstnId></Svcr>
+              </Acct>
+              <Bal>
+                <Tp><Cd>ITBD</Cd></Tp>
+                <Amt Ccy="EUR">1049.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+                <Dt><DtTm>2026-11-05T14:00:00+01:00</DtTm></Dt>
+              </Bal>
+              <Ntry>
+                <Amt Ccy="EUR">49.00</Amt>
+                <CdtDbtInd>CRDT</CdtDbtInd>
+                <Sts>BOOK</Sts>
+                <BookgDt><Dt>2026-11-05</Dt></BookgDt>
+                <ValDt><Dt>2026-11-05</Dt></ValDt>
+                <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+                <TxDtls>
+                  <Refs><EndToEndId>E2E-V01-1</EndToEndId></Refs>
+                  <RltdPties>
+                    <Dbtr><Nm>Zoé Lefèvre</Nm></Dbtr>
+                    <DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct>
+                  </RltdPties>
+                  <RltdAgts>
+                    <DbtrAgt><FinInstnId><CmbndId><BIC>COBADEFFXXX</BIC><Nm>Commerzbank</Nm></CmbndId></FinInstnId></DbtrAgt>
+                    <CdtrAgt><FinInstnId><NmAndAdr><Nm>Crédit Agricole</Nm><PstlAdr><Ctry>FR</Ctry></PstlAdr></NmAndAdr></FinInstnId></CdtrAgt>
+                  </RltdAgts>
+                  <RmtInf><Ustrd>Facture INV-2026-0042</Ustrd></RmtInf>
+                </TxDtls>
+              </Ntry>
+              <AddtlRptInf>Zwischenbericht 14:00</AddtlRptInf>
+            </Rpt>
+          </BkToCstmrAcctRptV01>
         </Document>
         """
 

@@ -189,6 +189,27 @@ import Testing
         #expect(verdict.outcome == .accepted && verdict.cases == [.deactivatedDespitePayment])
     }
 
+    /// A Dutch bank's MT940 (Rabobank's layout): the payee's account on the second :61: line,
+    /// its name in :86:, no entry date — the transaction's date is the value date.
+    @Test func anMT940FromADutchBankGivesThePayeeAndTheValueDate() throws {
+        let text = """
+            :940:
+            :20:940S261106
+            :25:NL68RABO0123456789 EUR
+            :28C:0
+            :60F:C261105EUR000000001000,00
+            :61:261106D000000000049,00N541NONREF
+            \(Self.merchantIBAN)
+            :86:/BENM//NAME/Relance Demo SAS/REMI/Facture INV-2026-0042
+            :62F:C261106EUR000000000951,00
+            """
+        let fields = try #require(ProofFields.candidates(in: MT940Reader.read(text)).first)
+        #expect(fields.transactionDate == "2026-11-06")
+        #expect(fields.payeeName == "Relance Demo SAS" && fields.payeeAccount == Self.merchantIBAN)
+        #expect(fields.payerAccount == "NL68RABO0123456789")
+        #expect(fields.amount == 4_900 && fields.currency == "EUR" && fields.description == "Facture INV-2026-0042")
+    }
+
     @Test func statementMovementsBecomeProofFieldsFromEitherSide() throws {
         let payerSide = BankStatement(
             format: .camt053, account: StatementAccount(iban: "DE89370400440532013000", ownerName: "Zoé Lefèvre"),
