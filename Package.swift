@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +41,10 @@ let package = Package(
         ),
         .target(
             name: "RelanceKafka",
-            dependencies: ["CRdKafka"],
+            dependencies: [
+                "CRdKafka", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Shared/RelanceKafka"
         ),
         .target(
@@ -58,12 +65,15 @@ let package = Package(
             name: "RelanceRuntime",
             dependencies: [
                 "RelanceKafka", "RelanceDomain", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/RelanceRuntime"
         ),
         .testTarget(
             name: "RelanceRuntimeTests",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
             path: "Tests/RelanceRuntimeTests"
         ),
         .testTarget(

@@ -11,6 +11,7 @@
 //    logged and committed by MailDelivery, one by one.
 import BenchSupport
 import Foundation
+import Logging
 import RelanceDomain
 import RelanceKafka
 import RelanceMail
@@ -132,7 +133,7 @@ try await producer.close()
 let delivery = MailDelivery(
     configuration: MailDelivery.Configuration(
         kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "bench"),
-    transport: SMTPTransport(configuration: smtp), log: Logger(worker: "mail-bench", level: .error))
+    transport: SMTPTransport(configuration: smtp), log: Logger(label: "mail-bench", level: .error))
 let task = Task { try await delivery.run() }
 var start: ContinuousClock.Instant?
 while delivery.delivered.sent < deliverCount {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CardExpiryService
 import Foundation
 import GatewaySandboxService
+import Logging
 import PaymentRetryService
 import PrepaidService
 import ProofValidatorService
@@ -281,22 +282,22 @@ final class Demo: Sendable {
                     progress: {
                         guard let metrics = await Self.metrics(at: address),
                             let eventsIn = metrics["relance_events_in_total"],
-                            let clock = metrics["relance_clock_milliseconds"], clock > 0
+                            let clock = metrics["relance_clock_seconds"], clock > 0
                         else { return nil }
-                        return (Int(eventsIn), clock)
+                        return (Int(eventsIn), Int64((clock * 1000).rounded()))
                     }))
         }
     }
 
     /// A worker's /metrics page, read once: metric name → value of its first sample.
-    static func metrics(at address: String) async -> [String: Int64]? {
+    static func metrics(at address: String) async -> [String: Double]? {
         guard let url = URL(string: "http://\(address)/metrics"),
             let (data, _) = try? await URLSession.shared.data(from: url)
         else { return nil }
-        var values: [String: Int64] = [:]
+        var values: [String: Double] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
             let name = String(line.prefix { $0 != "{" && $0 != " " })
-            if values[name] == nil, let value = line.split(separator: " ").last.flatMap({ Int64($0) }) {
+            if values[name] == nil, let value = line.split(separator: " ").last.flatMap({ Double($0) }) {
                 values[name] = value
             }
         }
@@ -327,7 +328,7 @@ final class Demo: Sendable {
                         messageIDDomain: mailer.messageIDDomain), configuration: digest)),
             MailDelivery(
                 configuration: delivery, transport: try DirectoryTransport(folder: mailFolder),
-                log: Logger(worker: "reminder-mailer-delivery", level: .error)),
+                log: Logger(label: "relance.reminder-mailer-delivery", level: .error)),
             watch(RuntimeService(CardExpiryWorker(), configuration: configuration("card-expiry"))),
             watch(RuntimeService(ProofValidatorWorker(), configuration: configuration("proof-validator"))),
             watch(RuntimeService(ReconciliationWorker(), configuration: configuration("reconciliation"))),
@@ -340,7 +341,7 @@ final class Demo: Sendable {
         let deadline = ContinuousClock.now + .seconds(120)
         for address in addresses {
             while true {
-                if await Self.metrics(at: address)?["relance_assigned_partitions"] == Int64(Self.partitions) { break }
+                if await Self.metrics(at: address)?["relance_assigned_partitions"] == Double(Self.partitions) { break }
                 guard ContinuousClock.now < deadline else {
                     throw CommandFailure("the worker at \(address) is not ready")
                 }

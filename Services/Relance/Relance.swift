@@ -15,6 +15,26 @@ struct Relance: AsyncParsableCommand {
             DeadLettersCommand.self, ClockCommand.self, KeysCommand.self, PaymentCommandCommand.self,
             ReconcileCommand.self, AclsCommand.self,
         ])
+
+    /// Logs (this command's, its Kafka clients', and the demo's in-process workers') go to
+    /// standard error, as text unless `RELANCE_LOG_FORMAT=json`: standard output is the
+    /// command's answer (`tail` prints events there).
+    static func main() async {
+        let environment = ProcessInfo.processInfo.environment
+        RelanceLogging.bootstrap(
+            format: environment["RELANCE_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:)) ?? .text,
+            level: environment["RELANCE_LOG_LEVEL"].flatMap(RelanceLogging.level) ?? .info, stream: .standardError)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Where the cluster is and how to reach it, as the workers read it

@@ -27,6 +27,10 @@ final class ClientHandle: @unchecked Sendable {
 
     var isDestroyed: Bool { state.withLock { $0.destroyed } }
 
+    /// The last error librdkafka reported for this client outside any call (a broker
+    /// unreachable, a TLS handshake or authentication that failed).
+    var lastClientError: KafkaError? { ClientEvents.of(rk).lastError }
+
     /// Runs a blocking librdkafka call on the client's thread.
     func blocking<T: Sendable>(
         _ operation: String, _ body: @escaping (OpaquePointer) throws(KafkaError) -> T
@@ -88,6 +92,7 @@ final class ClientHandle: @unchecked Sendable {
                 state.lastTopic = nil
             }
             rd_kafka_destroy(rk)
+            ClientEvents.unregister(rk)
             afterDestroy()
         }
     }

@@ -37,7 +37,7 @@ public final class KafkaAdmin: Sendable {
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
         let conf = try NativeConfiguration(
             configuration.librdkafkaProperties(), extra: configuration.properties)
-        let rk = try conf.makeClient(RD_KAFKA_PRODUCER)
+        let rk = try conf.makeClient(RD_KAFKA_PRODUCER, logger: configuration.logger)
         let thread = ClientThread(name: "kafka-admin")
         handle = ClientHandle(rk: rk, thread: thread)
         thread.start()

@@ -1,4 +1,5 @@
 import CRdKafka
+import Logging
 
 /// Settings every Kafka client shares: where the brokers are and how to reach them.
 ///
@@ -63,8 +64,15 @@ public struct KafkaConfiguration: Sendable {
     public var logLevel: Int?
     /// `debug` contexts, e.g. `["broker", "cgrp"]`. Default: none.
     public var debugContexts: [String] = []
+    /// `statistics.interval.ms`: how often the client reports its statistics, which become
+    /// metrics (`relance_kafka_*`, docs/runtime.md). Default: librdkafka's (0, off).
+    public var statisticsIntervalMilliseconds: Int?
     /// Any other librdkafka property, applied after the typed fields.
     public var properties: [String: String] = [:]
+    /// Where the client's log lines and errors go (librdkafka's own, levels mapped; nothing is
+    /// printed on stderr). Default: a logger labelled `relance.kafka` on whatever backend the
+    /// process bootstrapped.
+    public var logger = Logger(label: "relance.kafka")
 
     public init(bootstrapServers: String) {
         self.bootstrapServers = bootstrapServers
@@ -91,6 +99,7 @@ public struct KafkaConfiguration: Sendable {
         if let v = socketTimeoutMilliseconds { result.append(("socket.timeout.ms", String(v))) }
         if let v = logLevel { result.append(("log_level", String(v))) }
         if !debugContexts.isEmpty { result.append(("debug", debugContexts.joined(separator: ","))) }
+        if let v = statisticsIntervalMilliseconds { result.append(("statistics.interval.ms", String(v))) }
         return result
     }
 }
@@ -102,6 +111,7 @@ struct NativeConfiguration: ~Copyable {
 
     init(_ properties: [(String, String)], extra: [String: String]) throws(KafkaError) {
         pointer = rd_kafka_conf_new()
+        ClientEvents.install(on: pointer)
         for (name, value) in properties { try set(name, value) }
         // Sorted so that errors are reported in a stable order.
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) { try set(name, value) }
@@ -128,13 +138,16 @@ struct NativeConfiguration: ~Copyable {
         }
     }
 
-    /// Creates the client; the configuration belongs to it from then on.
-    consuming func makeClient(_ type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
+    /// Creates the client; the configuration belongs to it from then on. Its log lines, errors
+    /// and statistics go to `logger` and the metrics (`ClientEvents`).
+    consuming func makeClient(_ type: rd_kafka_type_t, logger: Logger) throws(KafkaError) -> OpaquePointer {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(type, pointer, &errstr, errstr.count) else {
             throw .configuration(cString(errstr))
         }
         pointer = nil  // rd_kafka_new took ownership
+        let kind = type == RD_KAFKA_CONSUMER ? "consumer" : "producer"
+        ClientEvents.register(rk, ClientEvents(logger: logger, kind: kind))
         return rk
     }
 }

@@ -429,7 +429,7 @@ final class ConsumerCore: @unchecked Sendable {
         let box = WeakCore()
         rd_kafka_conf_set_rebalance_cb(conf.pointer, rebalanceCallback)
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passUnretained(box).toOpaque())
-        let rk = try conf.makeClient(RD_KAFKA_CONSUMER)
+        let rk = try conf.makeClient(RD_KAFKA_CONSUMER, logger: configuration.kafka.logger)
         callbackContext = box
         rd_kafka_poll_set_consumer(rk)
         waker = QueueWaker(queue: rd_kafka_queue_get_consumer(rk))

@@ -1,4 +1,5 @@
 import CRdKafka
+import Logging
 import Synchronization
 
 /// Producer settings. Defaults are chosen for Relance's outputs: idempotent, `acks=all`.
@@ -50,7 +51,7 @@ public final class KafkaProducer: Sendable {
     public init(configuration: ProducerConfiguration) throws(KafkaError) {
         core = try ProducerCore(
             properties: configuration.librdkafkaProperties(), extra: configuration.kafka.properties,
-            threadName: "kafka-producer")
+            threadName: "kafka-producer", logger: configuration.kafka.logger)
     }
 
     deinit { core.shutdown() }
@@ -113,14 +114,14 @@ final class ProducerCore: Sendable {
     let tracker: DeliveryTracker
     private let waker: QueueWaker
 
-    init(properties: [(String, String)], extra: [String: String], threadName: String)
+    init(properties: [(String, String)], extra: [String: String], threadName: String, logger: Logger)
         throws(KafkaError)
     {
         let conf = try NativeConfiguration(properties, extra: extra)
         let tracker = DeliveryTracker()
         rd_kafka_conf_set_dr_msg_cb(conf.pointer, deliveryReportCallback)
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passUnretained(tracker).toOpaque())
-        let rk = try conf.makeClient(RD_KAFKA_PRODUCER)
+        let rk = try conf.makeClient(RD_KAFKA_PRODUCER, logger: logger)
         // Delivery reports arrive on the main queue, which rd_kafka_poll serves.
         let waker = QueueWaker(queue: rd_kafka_queue_get_main(rk))
         let thread = ClientThread(name: threadName, idle: { waker.whileBlocked { _ = rd_kafka_poll(rk, 100) } })

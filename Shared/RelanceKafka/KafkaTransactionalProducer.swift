@@ -43,7 +43,8 @@ public final class KafkaTransactionalProducer: Sendable {
     public init(configuration: TransactionalProducerConfiguration) throws(KafkaError) {
         core = try ProducerCore(
             properties: configuration.librdkafkaProperties(),
-            extra: configuration.producer.kafka.properties, threadName: "kafka-txn-producer")
+            extra: configuration.producer.kafka.properties, threadName: "kafka-txn-producer",
+            logger: configuration.producer.kafka.logger)
     }
 
     deinit { core.shutdown() }

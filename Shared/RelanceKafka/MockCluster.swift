@@ -1,5 +1,6 @@
 import CRdKafka
 import Glibc
+import Logging
 
 /// librdkafka's mock cluster: N Kafka brokers on loopback TCP, in this process, in memory.
 ///
@@ -21,7 +22,7 @@ public final class MockCluster: Sendable {
     public init(brokers: Int = 3) throws(KafkaError) {
         // The cluster lives inside a client handle of its own, which only hosts it.
         let conf = try NativeConfiguration([("log_level", "3")], extra: [:])
-        let rk = try conf.makeClient(RD_KAFKA_PRODUCER)
+        let rk = try conf.makeClient(RD_KAFKA_PRODUCER, logger: Logger(label: "relance.kafka.mock"))
         guard let mc = rd_kafka_mock_cluster_new(rk, Int32(brokers)) else {
             rd_kafka_destroy(rk)
             throw KafkaError(

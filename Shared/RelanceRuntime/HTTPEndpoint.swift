@@ -1,13 +1,18 @@
+import Dispatch
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A minimal HTTP/1.1 server on its own thread for `/metrics`, `/health/live` and
-/// `/health/ready`. One request per connection; bodies are built by the caller.
-public final class HTTPEndpoint: Sendable {
+/// A minimal HTTP/1.1 server for `/metrics`, `/health/live` and `/health/ready`: one thread
+/// accepts, each connection is served on its own (a slow or idle client never delays a probe).
+/// One request per connection; bodies are built by the caller. As a `Service` it stops on the
+/// group's graceful shutdown. Written here rather than on SwiftNIO: three GET routes do not
+/// justify a NIO build (docs/benchmarks.md, "Build cost").
+public final class HTTPEndpoint: Service, Sendable {
     public typealias Route = @Sendable (_ path: String) -> (status: Int, contentType: String, body: String)
 
     public let port: Int
@@ -45,15 +50,24 @@ public final class HTTPEndpoint: Sendable {
             while !stopped.load(ordering: .acquiring) {
                 let client = accept(fd, nil, nil)
                 if client < 0 { continue }
-                HTTPEndpoint.serve(client, route: route)
+                HTTPEndpoint.connections.async { HTTPEndpoint.serve(client, route: route) }
             }
         }
         thread.name = "relance-http"
         thread.start()
     }
 
+    /// Connections are served concurrently, each until its request is read (2 s at most).
+    private static let connections = DispatchQueue(label: "relance-http", attributes: .concurrent)
+
+    /// Serves until the service group shuts down gracefully (or the task is cancelled).
+    public func run() async throws {
+        try? await gracefulShutdown()
+        stop()
+    }
+
     public func stop() {
-        stopped.store(true, ordering: .releasing)
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(socket, Int32(SHUT_RDWR))
         close(socket)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelanceKafka
 
 /// Rebuilds partitions' state from the changelog before they are processed.

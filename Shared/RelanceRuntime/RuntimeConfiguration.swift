@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelanceKafka
 
 /// How a worker runs, read from environment variables (every key has a default; see
@@ -43,8 +44,18 @@ public struct RuntimeConfiguration: Sendable {
     /// `read_committed` readers still see records of aborted transactions (librdkafka's mock
     /// cluster): restores then apply only checkpointed transactions.
     public var abortedRecordsVisible = false
-    /// `RELANCE_LOG_LEVEL`: `debug`, `info` (default), `warning`, `error`.
-    public var logLevel = LogLevel.info
+    /// `RELANCE_LOG_LEVEL`: `trace`, `debug`, `info` (default), `notice`, `warning`, `error`,
+    /// `critical`.
+    public var logLevel = Logger.Level.info
+    /// `RELANCE_LOG_FORMAT`: `json` (default: one JSON object per line on stdout) or `text`.
+    public var logFormat = LogFormat.json
+    /// `RELANCE_SHUTDOWN_SECONDS`, default 30: after SIGTERM or SIGINT, how long the open batch
+    /// has to commit and the services to stop before they are cancelled (the open transaction
+    /// is then aborted). Keep it below the orchestrator's grace period (deploy/k8s: 60 s).
+    public var shutdownSeconds = 30
+    /// `RELANCE_KAFKA_STATISTICS_MS`, default 30000: how often librdkafka's statistics are
+    /// turned into metrics (`relance_kafka_*`); 0 turns them off.
+    public var kafkaStatisticsMilliseconds = 30_000
     /// `RELANCE_MAX_EVENT_BYTES`, default 1048576: larger events are dead letters.
     public var maximumEventBytes = 1 << 20
     /// Further librdkafka properties: every `RELANCE_KAFKA_PROP_<name with _ for .>`, e.g.
@@ -117,11 +128,21 @@ public struct RuntimeConfiguration: Sendable {
         if let v = try int("RELANCE_MAX_EVENT_BYTES", 1024...(64 << 20)) { c.maximumEventBytes = v }
         if let v = try bool("RELANCE_ABORTED_RECORDS_VISIBLE") { c.abortedRecordsVisible = v }
         if let v = environment["RELANCE_LOG_LEVEL"] {
-            guard let level = LogLevel(rawValue: v) else {
-                throw Invalid(description: "RELANCE_LOG_LEVEL=\(v): expected debug, info, warning or error")
+            guard let level = RelanceLogging.level(v) else {
+                throw Invalid(
+                    description:
+                        "RELANCE_LOG_LEVEL=\(v): expected trace, debug, info, notice, warning, error or critical")
             }
             c.logLevel = level
         }
+        if let v = environment["RELANCE_LOG_FORMAT"] {
+            guard let format = LogFormat(rawValue: v) else {
+                throw Invalid(description: "RELANCE_LOG_FORMAT=\(v): expected json or text")
+            }
+            c.logFormat = format
+        }
+        if let v = try int("RELANCE_SHUTDOWN_SECONDS", 1...3600) { c.shutdownSeconds = v }
+        if let v = try int("RELANCE_KAFKA_STATISTICS_MS", 0...3_600_000) { c.kafkaStatisticsMilliseconds = v }
         if let v = environment["RELANCE_COMMAND_KEYS"], !v.isEmpty {
             do {
                 c.commandKeys = try CommandKeySet.load(path: v)
@@ -147,6 +168,7 @@ public struct RuntimeConfiguration: Sendable {
         var kafka = KafkaConfiguration(bootstrapServers: bootstrapServers)
         kafka.properties = kafkaProperties
         kafka.logLevel = 3
+        if kafkaStatisticsMilliseconds > 0 { kafka.statisticsIntervalMilliseconds = kafkaStatisticsMilliseconds }
         return kafka
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelanceKafka
 
 /// Reading partitions up to their end as it was when reading started.
@@ -48,7 +49,7 @@ public enum TopicReading {
                 // cluster at 5 MiB).
                 log?.warning(
                     "the topic's first records were deleted: what is read may be incomplete",
-                    ["topic": topic, "partition": "\(partition)", "firstOffset": "\(low)"])
+                    metadata: ["topic": "\(topic)", "partition": "\(partition)", "firstOffset": "\(low)"])
             }
         }
         guard !targets.isEmpty else { return 0 }
@@ -72,7 +73,9 @@ public enum TopicReading {
                 lastReport = .now
                 log.info(
                     "reading",
-                    ["topic": topic, "records": "\(records)", "partitionsLeft": "\(targets.count - done.count)"])
+                    metadata: [
+                        "topic": "\(topic)", "records": "\(records)", "partitionsLeft": "\(targets.count - done.count)",
+                    ])
             }
         }
         return records

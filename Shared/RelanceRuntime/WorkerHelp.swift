@@ -34,7 +34,10 @@ extension RuntimeConfiguration {
         Setting("RELANCE_ABORTED_RECORDS_VISIBLE", "false", "true on librdkafka's mock cluster"),
         Setting("RELANCE_MAX_EVENT_BYTES", "1048576", "larger events are dead letters"),
         Setting("RELANCE_HTTP_PORT", "9400", "metrics and health; 0 turns it off"),
-        Setting("RELANCE_LOG_LEVEL", "info", "debug, info, warning or error"),
+        Setting("RELANCE_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
+        Setting("RELANCE_LOG_FORMAT", "json", "json (one object per line on stdout) or text"),
+        Setting("RELANCE_SHUTDOWN_SECONDS", "30", "after SIGTERM, time to commit and stop before cancelling"),
+        Setting("RELANCE_KAFKA_STATISTICS_MS", "30000", "librdkafka statistics as metrics every so often; 0: off"),
         Setting(
             "RELANCE_COMMAND_KEYS", "(none)",
             "JSON Web Key Set file of the keys that sign commands; required by a worker that reads commands"),

@@ -1,14 +1,12 @@
-import Dispatch
 import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Something a worker process runs beside its runtime (reminder-mailer's email delivery):
-/// started with it, stopped with it on SIGTERM.
-public protocol BackgroundService: Sendable {
-    func run() async throws
+/// Something a worker process runs beside its runtime (reminder-mailer's email delivery), as a
+/// swift-service-lifecycle `Service`; `stop()` ends it the way a graceful shutdown does, for a
+/// caller that runs it without a `ServiceGroup` (the demo).
+public protocol BackgroundService: Service {
     func stop() async
 }
 
@@ -16,23 +14,26 @@ public protocol BackgroundService: Sendable {
 public struct RuntimeService<W: Worker>: BackgroundService {
     public let runtime: WorkerRuntime<W>
 
-    public init(_ worker: W, configuration: RuntimeConfiguration) {
-        runtime = WorkerRuntime(worker: worker, configuration: configuration)
+    public init(_ worker: W, configuration: RuntimeConfiguration, logger: Logger? = nil) {
+        runtime = WorkerRuntime(worker: worker, configuration: configuration, logger: logger)
     }
 
     public func run() async throws { try await runtime.run() }
     public func stop() async { await runtime.stop() }
 }
 
-/// The `main` of a worker executable: configuration from the environment, the HTTP
-/// endpoint, SIGTERM/SIGINT for a graceful stop, and the runtime loop.
+/// The `main` of a worker executable: configuration from the environment, swift-log and
+/// swift-metrics bootstrapped (JSON lines on stdout, Prometheus on `/metrics`), and the
+/// runtime, the services beside it and the HTTP endpoint in one `ServiceGroup` that SIGTERM
+/// and SIGINT shut down gracefully within `RELANCE_SHUTDOWN_SECONDS`, then cancel.
 public enum WorkerMain {
     /// Returns the process exit code: 0 after a graceful stop, 1 on a fatal error, 2 on bad
-    /// configuration. `alongside` makes a service to run beside the runtime, from the same
-    /// configuration; if either fails, both stop.
+    /// configuration. `alongside` makes services to run beside the runtime, from the same
+    /// configuration (a library user adds its own, e.g. a tracing exporter); when any of them
+    /// ends or fails, all are shut down.
     public static func run<W: Worker>(
         _ worker: W, environment: [String: String] = ProcessInfo.processInfo.environment,
-        alongside: ((RuntimeConfiguration, Logger) throws -> [any BackgroundService])? = nil
+        alongside: ((RuntimeConfiguration, Logger) throws -> [any Service])? = nil
     )
         async -> Int32
     {
@@ -40,83 +41,75 @@ public enum WorkerMain {
         do {
             configuration = try RuntimeConfiguration.fromEnvironment(environment)
         } catch {
-            Logger(worker: worker.name, level: .info).error("bad configuration", ["error": error.description])
+            bootstrap(environment)
+            Logger.runtime(worker: worker.name, group: "relance-\(worker.name)")
+                .error("bad configuration", metadata: ["error": "\(error.description)"])
             return 2
         }
+        RelanceLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+        let registry = PrometheusBackend.bootstrap()
+        let log = Logger.runtime(worker: worker.name, group: configuration.group(for: worker.name))
         if let problem = configuration.commandProblem(worker) {
-            Logger(worker: worker.name, level: .info).error("bad configuration", ["error": problem])
+            log.error("bad configuration", metadata: ["error": "\(problem)"])
             return 2
         }
-        let runtime = WorkerRuntime(worker: worker, configuration: configuration)
-        let services: [any BackgroundService]
+        let runtime = WorkerRuntime(worker: worker, configuration: configuration, logger: log)
+        let services: [any Service]
         do {
-            services = try alongside?(configuration, runtime.log) ?? []
+            services = try alongside?(configuration, log) ?? []
         } catch {
-            runtime.log.error("bad configuration", ["error": "\(error)"])
+            log.error("bad configuration", metadata: ["error": "\(error)"])
             return 2
         }
-        var endpoint: HTTPEndpoint?
+        var all: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if configuration.httpPort != 0 {
             do {
-                endpoint = try HTTPEndpoint(port: configuration.httpPort) { path in
-                    route(path, runtime: runtime)
+                // First in the group, so shut down last: probes and scrapes answer while the
+                // runtimes finish.
+                let endpoint = try HTTPEndpoint(port: configuration.httpPort) { path in
+                    route(path, runtime: runtime, registry: registry)
                 }
+                all.append(.init(service: endpoint, serviceName: "http"))
             } catch {
-                runtime.log.error("cannot listen for HTTP", ["port": "\(configuration.httpPort)", "error": "\(error)"])
+                log.error(
+                    "cannot listen for HTTP", metadata: ["port": "\(configuration.httpPort)", "error": "\(error)"])
                 return 2
             }
         }
-        defer { endpoint?.stop() }
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                // Still starting (connecting, initialising transactions, subscribing): nothing is
-                // begun that a stop must finish, and the start-up calls may wait for a broker for
-                // tens of seconds. End now.
-                guard runtime.status.started.load(ordering: .relaxed) else {
-                    runtime.log.info("signal received during start-up: stopping now", ["signal": "\(number)"])
-                    exit(0)
-                }
-                runtime.log.info("signal received: stopping", ["signal": "\(number)"])
-                Task {
-                    for service in services { await service.stop() }
-                    await runtime.stop()
-                }
-            }
-            source.resume()
-            return source
+        for service in [runtime as any Service] + services {
+            all.append(
+                .init(
+                    service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        defer { for source in signals { source.cancel() } }
+        var group = ServiceGroupConfiguration(
+            services: all, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: log)
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownSeconds)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await runtime.run() }
-                for service in services { group.addTask { try await service.run() } }
-                do {
-                    // The first to end (a graceful stop or a failure) stops the others.
-                    try await group.next()
-                    for service in services { await service.stop() }
-                    await runtime.stop()
-                    try await group.waitForAll()
-                } catch {
-                    for service in services { await service.stop() }
-                    await runtime.stop()
-                    throw error
-                }
-            }
+            try await ServiceGroup(configuration: group).run()
             return 0
         } catch {
-            runtime.log.error("fatal", ["error": "\(error)"])
+            log.error("fatal", metadata: ["error": "\(error)"])
             return 1
         }
     }
 
+    /// Logging before the configuration could be read: the format and level asked for if
+    /// they are readable, else the defaults.
+    static func bootstrap(_ environment: [String: String]) {
+        RelanceLogging.bootstrap(
+            format: environment["RELANCE_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:)) ?? .json,
+            level: environment["RELANCE_LOG_LEVEL"].flatMap(RelanceLogging.level) ?? .info)
+    }
+
     /// The answer of the HTTP endpoint to a GET of `path`.
-    public static func route<W: Worker>(_ path: String, runtime: WorkerRuntime<W>) -> (
+    public static func route<W: Worker>(
+        _ path: String, runtime: WorkerRuntime<W>, registry: PrometheusCollectorRegistry?
+    ) -> (
         status: Int, contentType: String, body: String
     ) {
         switch path {
-        case "/metrics": (200, "text/plain; version=0.0.4", runtime.metrics.render())
+        case "/metrics": (200, "text/plain; version=0.0.4", registry?.emitToString() ?? "")
         case "/health/live": runtime.status.isLive ? (200, "text/plain", "live\n") : (503, "text/plain", "stalled\n")
         case "/health/ready":
             runtime.status.isReady ? (200, "text/plain", "ready\n") : (503, "text/plain", "not ready\n")

@@ -1,6 +1,9 @@
 import Foundation
+import Logging
+import Metrics
 import RelanceDomain
 import RelanceKafka
+import ServiceLifecycle
 import Synchronization
 
 /// Liveness and readiness, read by the HTTP endpoint from any thread.
@@ -40,7 +43,11 @@ extension ContinuousClock.Instant {
 
 /// Runs a `Worker` exactly once: consume → handle → publish outputs, changelog and input
 /// positions in one Kafka transaction per batch. See docs/runtime.md.
-public actor WorkerRuntime<W: Worker> {
+///
+/// A `Service` (swift-service-lifecycle): in a `ServiceGroup`, a graceful shutdown finishes and
+/// commits the open batch and leaves the group; cancellation (the group's deadline passed)
+/// aborts the open transaction instead, which the next owner of the partitions reads again.
+public actor WorkerRuntime<W: Worker>: Service {
     public nonisolated let worker: W
     public nonisolated let configuration: RuntimeConfiguration
     public nonisolated let metrics: RuntimeMetrics
@@ -113,11 +120,23 @@ public actor WorkerRuntime<W: Worker> {
         var commandAuth: [String: Int] = [:]
     }
 
-    public init(worker: W, configuration: RuntimeConfiguration) {
+    /// `logger`: where the runtime and its Kafka clients log (default: a logger labelled
+    /// `relance.<worker>` with the worker and group as metadata, on the process's backend).
+    /// `metricsFactory`: where its metrics go (default: the process's swift-metrics backend).
+    public init(
+        worker: W, configuration: RuntimeConfiguration, logger: Logger? = nil,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) {
         self.worker = worker
         self.configuration = configuration
-        self.metrics = RuntimeMetrics(worker: worker.name)
-        self.log = Logger(worker: worker.name, level: configuration.logLevel)
+        self.metrics = RuntimeMetrics(worker: worker.name, factory: metricsFactory)
+        self.log =
+            logger
+            ?? {
+                var log = Logger.runtime(worker: worker.name, group: configuration.group(for: worker.name))
+                log.logLevel = configuration.logLevel
+                return log
+            }()
         self.validator = EventValidator(types: worker.eventTypes, maximumBytes: configuration.maximumEventBytes)
         self.changelogTopic = configuration.changelog(for: worker.name)
         self.gate = configuration.commandGate
@@ -132,27 +151,78 @@ public actor WorkerRuntime<W: Worker> {
         var records: [(String, AccountRecord<W.State>?)]
     }
 
-    /// Asks the loop to finish its batch, commit, leave the group and return.
+    /// Asks the loop to finish its batch, commit, leave the group and return. During start-up
+    /// (connecting, initialising transactions, subscribing: calls that may wait tens of seconds
+    /// for a broker) nothing is begun yet: `run()` returns at once.
     public func stop() {
         stopRequested = true
         status.stopping.store(true, ordering: .relaxed)
+        startUp?.resume(returning: false)
+        startUp = nil
+    }
+
+    /// Waits for the start-up running in its own task, or for `stop()`.
+    private var startUp: CheckedContinuation<Bool, Never>?
+
+    /// The Kafka settings of this runtime's clients: the configuration's, logging here.
+    private var kafka: KafkaConfiguration {
+        var kafka = configuration.kafka
+        kafka.logger = log
+        return kafka
     }
 
     private var consumedTopics: [String] {
         worker.inputTopics + (configuration.wallClock ? [] : [configuration.clockTopic])
     }
 
-    /// Runs until `stop()`; throws on a fatal error (the process should exit and restart).
+    /// Runs until `stop()` or a graceful shutdown of its service group; throws on a fatal
+    /// error (the process should exit and restart).
     public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await self.runUntilStopped()
+        } onGracefulShutdown: {
+            Task { await self.stop() }
+        }
+    }
+
+    private func runUntilStopped() async throws {
+        guard !stopRequested else { return }
+        // Start-up runs in a task of its own, raced by `stop()`: a stop must not wait for a
+        // broker that does not answer.
+        let starting = Task { try await self.start() }
+        let started = await withCheckedContinuation { continuation in
+            startUp = continuation
+            Task {
+                let ok = (try? await starting.value) != nil
+                self.startUpEnded(ok)
+            }
+        }
+        guard started else {
+            if stopRequested {
+                log.info("stopped during start-up")
+                return
+            }
+            try await starting.value  // its error
+            return
+        }
+        try await loop()
+    }
+
+    private func startUpEnded(_ ok: Bool) {
+        startUp?.resume(returning: ok)
+        startUp = nil
+    }
+
+    private func start() async throws {
         if let problem = configuration.commandProblem(worker) {
             throw RuntimeConfiguration.Invalid(description: problem)
         }
         if !worker.commandRoles.isEmpty && configuration.unsignedCommands == .warn {
             log.warning(
                 "RELANCE_UNSIGNED_COMMANDS=warn: unsigned commands are accepted, their actor taken from the event",
-                ["commands": worker.commandRoles.keys.sorted().joined(separator: ",")])
+                metadata: ["commands": "\(worker.commandRoles.keys.sorted().joined(separator: ","))"])
         }
-        let kafka = configuration.kafka
+        let kafka = self.kafka
         var producerConfiguration = TransactionalProducerConfiguration(
             producer: ProducerConfiguration(kafka: kafka), transactionalID: "\(worker.name)-\(configuration.instanceID)"
         )
@@ -167,6 +237,7 @@ public actor WorkerRuntime<W: Worker> {
             await self?.rebalance(event)
         }
         self.consumer = consumer
+        guard !stopRequested else { return }
         try await checkTopics(consumer)
         try await producer.prepare(
             topics: [changelogTopic, configuration.deadLetterTopic] + worker.outputTopics
@@ -175,12 +246,16 @@ public actor WorkerRuntime<W: Worker> {
         status.started.store(true, ordering: .relaxed)
         log.info(
             "started",
-            [
-                "group": configuration.group(for: worker.name), "inputs": consumedTopics.joined(separator: ","),
-                "changelog": changelogTopic,
+            metadata: [
+                "group": "\(configuration.group(for: worker.name))",
+                "inputs": "\(consumedTopics.joined(separator: ","))", "changelog": "\(changelogTopic)",
             ])
+    }
+
+    private func loop() async throws {
+        guard let consumer, let producer else { return }
         defer { status.stopping.store(true, ordering: .relaxed) }
-        while !stopRequested {
+        while !stopRequested && !Task.isCancelled {
             status.heartbeat.store(RuntimeStatus.nowMilliseconds(), ordering: .relaxed)
             if let failure { throw failure }
             do {
@@ -201,12 +276,19 @@ public actor WorkerRuntime<W: Worker> {
                 try await recover(from: error)
             }
         }
-        log.info("stopping: finishing the batch")
-        do {
-            if inTransaction { try await commitBatch() }
-            try await finishPendingCommit()
-        } catch {
-            try await abort(error)
+        if Task.isCancelled {
+            // Past the shutdown deadline: nothing more is committed. The open transaction is
+            // aborted; the next owner of these partitions reads its records again.
+            log.warning("cancelled: aborting the open batch")
+            try? await abort(CancellationError())
+        } else {
+            log.info("stopping: finishing the batch")
+            do {
+                if inTransaction { try await commitBatch() }
+                try await finishPendingCommit()
+            } catch {
+                try await abort(error)
+            }
         }
         try await consumer.close()
         await producer.close()
@@ -233,9 +315,8 @@ public actor WorkerRuntime<W: Worker> {
         reportsReplays = metadata.contains { $0.name == configuration.replayOutcomeTopic && $0.error == nil }
         if !reportsReplays {
             log.warning(
-                "the replay-outcome topic does not exist: replayed dead letters are handled, but their outcomes "
-                    + "are not reported (create it with relance topics)",
-                ["topic": configuration.replayOutcomeTopic])
+                "the replay-outcome topic does not exist: replayed dead letters are handled, but their outcomes are not reported (create it with relance topics)",
+                metadata: ["topic": "\(configuration.replayOutcomeTopic)"])
         }
     }
 
@@ -352,7 +433,9 @@ public actor WorkerRuntime<W: Worker> {
             case .unsignedAccepted:
                 log.warning(
                     "unsigned replay accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
-                    ["deadLetter": from, "source": "\(message.topic)[\(message.partition)]@\(message.offset)"])
+                    metadata: [
+                        "deadLetter": "\(from)", "source": "\(message.topic)[\(message.partition)]@\(message.offset)",
+                    ])
                 handled = try await handle(message, store, replayOrigin: origin, replayer: nil)
             case .verified(let replayer):
                 handled = try await handle(message, store, replayOrigin: origin, replayer: replayer)
@@ -414,7 +497,10 @@ public actor WorkerRuntime<W: Worker> {
             case .unsignedAccepted(let legacy):
                 log.warning(
                     "unsigned command accepted (RELANCE_UNSIGNED_COMMANDS=warn)",
-                    ["eventId": event.eventID, "type": event.type, "actor": legacy.id, "merchant": event.merchantID])
+                    metadata: [
+                        "eventId": "\(event.eventID)", "type": "\(event.type)", "actor": "\(legacy.id)",
+                        "merchant": "\(event.merchantID)",
+                    ])
                 actor = legacy
             case .verified(let verified):
                 actor = verified
@@ -501,12 +587,13 @@ public actor WorkerRuntime<W: Worker> {
         let crc = message.key.map { KeyPartitioner.crc32($0, partitions: partitionCount) }
         log.warning(
             "record on another partition than its key's: sent to the key's partition",
-            [
+            metadata: [
                 "source": "\(message.topic)[\(message.partition)]@\(message.offset)", "keyPartition": "\(home)",
-                "eventId": eventID,
-                "hint": crc == message.partition
-                    ? "the publisher uses librdkafka's default partitioner (CRC32): set partitioner=murmur2_random"
-                    : "publish with the Java client's partitioner (murmur2): see docs/kafka.md",
+                "eventId": "\(eventID)",
+                "hint": .string(
+                    crc == message.partition
+                        ? "the publisher uses librdkafka's default partitioner (CRC32): set partitioner=murmur2_random"
+                        : "publish with the Java client's partitioner (murmur2): see docs/kafka.md"),
             ])
         return .rerouted
     }
@@ -528,7 +615,10 @@ public actor WorkerRuntime<W: Worker> {
         counts.replays[outcome.result.rawValue, default: 0] += 1
         log.info(
             "replayed dead letter",
-            ["deadLetter": replayedFrom, "result": outcome.result.rawValue, "eventId": outcome.eventID ?? ""])
+            metadata: [
+                "deadLetter": "\(replayedFrom)", "result": "\(outcome.result.rawValue)",
+                "eventId": "\(outcome.eventID ?? "")",
+            ])
         guard reportsReplays else { return }
         outbox.append(
             ProducerMessage(
@@ -557,7 +647,9 @@ public actor WorkerRuntime<W: Worker> {
         guard waitingForClock[tp] == nil, let consumer else { return }
         waitingForClock[tp] = message.offset
         try consumer.pause([tp])
-        log.info("waiting for the clock", ["partition": tp.description, "clockTopic": configuration.clockTopic])
+        log.info(
+            "waiting for the clock",
+            metadata: ["partition": "\(tp.description)", "clockTopic": "\(configuration.clockTopic)"])
     }
 
     private func resumeAfterClock(_ partition: Int32) async throws {
@@ -672,8 +764,8 @@ public actor WorkerRuntime<W: Worker> {
         counts.deadLetters[letter.reason.code, default: 0] += 1
         log.warning(
             "dead letter",
-            [
-                "code": letter.reason.code, "reason": letter.reason.message,
+            metadata: [
+                "code": "\(letter.reason.code)", "reason": "\(letter.reason.message)",
                 "source": "\(letter.source.topic)[\(letter.source.partition)]@\(letter.source.offset)",
             ])
     }
@@ -775,7 +867,7 @@ public actor WorkerRuntime<W: Worker> {
         endTransaction()
         outbox.removeAll(keepingCapacity: true)
         guard hadBatch || producerInTransaction, let producer else { return }
-        log.warning("aborting the transaction", ["txn": transactionID, "error": "\(error)"])
+        log.warning("aborting the transaction", metadata: ["txn": "\(transactionID)", "error": "\(error)"])
         metrics.update { $0.transactionsAborted += 1 }
         if producerInTransaction {
             producerInTransaction = false
@@ -807,7 +899,7 @@ public actor WorkerRuntime<W: Worker> {
         defer { status.restoring.store(false, ordering: .relaxed) }
         let started = ContinuousClock.now
         let (restored, records) = try await Restore.partitions(
-            partitions, topic: changelogTopic, kafka: configuration.kafka,
+            partitions, topic: changelogTopic, kafka: kafka,
             abortedRecordsVisible: configuration.abortedRecordsVisible, as: W.State.self, log: log)
         for (partition, store) in restored { stores[partition] = store }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -816,10 +908,10 @@ public actor WorkerRuntime<W: Worker> {
         updateGauges()
         log.info(
             "restored",
-            [
-                "partitions": partitions.map(String.init).joined(separator: ","), "records": "\(records)",
+            metadata: [
+                "partitions": "\(partitions.map(String.init).joined(separator: ","))", "records": "\(records)",
                 "accounts": "\(restored.values.reduce(0) { $0 + $1.accounts.count })",
-                "seconds": String(format: "%.3f", seconds),
+                "seconds": .string(String(format: "%.3f", seconds)),
             ])
     }
 
@@ -844,7 +936,10 @@ public actor WorkerRuntime<W: Worker> {
                 for tp in partitions { waitingForClock[tp] = nil }
                 updateGauges()
                 log.info(
-                    "revoked", ["partitions": partitions.map(\.description).joined(separator: ","), "lost": "\(lost)"])
+                    "revoked",
+                    metadata: [
+                        "partitions": "\(partitions.map(\.description).joined(separator: ","))", "lost": "\(lost)",
+                    ])
             case .assigned(let partitions):
                 let ids = Set(partitions.map(\.partition)).sorted()
                 try await restore(ids)
@@ -855,7 +950,7 @@ public actor WorkerRuntime<W: Worker> {
                 status.assigned.store(true, ordering: .relaxed)
             }
         } catch {
-            log.error("rebalance failed", ["error": "\(error)"])
+            log.error("rebalance failed", metadata: ["error": "\(error)"])
             failure = error
         }
     }

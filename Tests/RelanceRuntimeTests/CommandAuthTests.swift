@@ -288,7 +288,8 @@ struct SignedCommandRuntimeTests {
         let h = try await CommandCluster()
         try await h.tick()
         let keys = [Self.approver, Self.viewer, Self.otherMerchant, Self.everywhere]
-        let worker = RunningWorker(Approver(), try h.configuration(keys: keys))
+        let backend = PrometheusBackend()
+        let worker = RunningWorker(Approver(), try h.configuration(keys: keys), metrics: backend)
         try await h.command("ok", signer: Self.approver)
         try await h.command("ok-star", merchant: "m-7", signer: Self.everywhere)
         // A fact needs no token.
@@ -354,7 +355,9 @@ struct SignedCommandRuntimeTests {
         #expect(metrics.commandAuth("unauthenticated") == 8)
         #expect(metrics.commandAuth("forbidden") == 2)
         #expect(metrics.deadLetters("unauthenticated") == 8)
-        #expect(metrics.render().contains(#"relance_command_auth_total{worker="approver",result="forbidden"} 2"#))
+        #expect(
+            backend.registry.emitToString().contains(
+                #"relance_command_auth_total{worker="approver",result="forbidden"} 2"#))
     }
 
     @Test("a rotated key: old and new both accepted while both are listed; the old refused once removed")

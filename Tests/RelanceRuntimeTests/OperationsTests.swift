@@ -77,8 +77,11 @@ struct EndpointTests {
     func endpoint() async throws {
         let h = try await Harness()
         try await h.tick(Harness.start)
-        let worker = RunningWorker(LedgerWorker(), h.configuration())
-        let endpoint = try HTTPEndpoint(port: 0) { path in WorkerMain.route(path, runtime: worker.runtime) }
+        let backend = PrometheusBackend()
+        let worker = RunningWorker(LedgerWorker(), h.configuration(), metrics: backend)
+        let endpoint = try HTTPEndpoint(port: 0) { path in
+            WorkerMain.route(path, runtime: worker.runtime, registry: backend.registry)
+        }
         defer { endpoint.stop() }
         try await worker.waitForPartitions(Int(partitions))
         #expect(try httpGet(port: endpoint.port, path: "/health/ready").status == 200)

@@ -158,8 +158,8 @@ struct RunningWorker<W: Worker> {
     let runtime: WorkerRuntime<W>
     let task: Task<Void, any Error>
 
-    init(_ worker: W, _ configuration: RuntimeConfiguration) {
-        let runtime = WorkerRuntime(worker: worker, configuration: configuration)
+    init(_ worker: W, _ configuration: RuntimeConfiguration, metrics: PrometheusBackend? = nil) {
+        let runtime = WorkerRuntime(worker: worker, configuration: configuration, metricsFactory: metrics)
         self.runtime = runtime
         task = Task { try await runtime.run() }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelanceDomain
 import RelanceKafka
 import RelanceMail
@@ -37,7 +38,7 @@ struct MailerScenario {
             transport: SMTPTransport(
                 configuration: SMTPConfiguration(
                     host: "127.0.0.1", port: server.port, security: .none, connectTimeout: .seconds(2))),
-            log: Logger(worker: "delivery", level: .error))
+            log: Logger(label: "delivery", level: .error))
         self.delivery = delivery
         deliveryTask = Task { try await delivery.run() }
     }

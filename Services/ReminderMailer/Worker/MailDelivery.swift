@@ -1,9 +1,12 @@
 import Dispatch
 import Foundation
+import Logging
+import Metrics
 import RelanceDomain
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime
+import ServiceLifecycle
 import Synchronization
 
 /// Sends the emails of the outbox topic (`relance.emails`), in order, one at a time, and
@@ -52,11 +55,33 @@ public final class MailDelivery: BackgroundService, Sendable {
 
     public var delivered: Counts { counts.withLock { $0 } }
 
-    /// `transport` is used from one thread only, the delivery's own.
-    public init(configuration: Configuration, transport: any MailTransport, log: Logger) {
+    /// The same counts through swift-metrics (`relance_emails_*`, docs/reminder-mailer.md).
+    private let sentCounter: Counter
+    private let failedCounter: Counter
+    private let retriedCounter: Counter
+    private let skippedCounter: Counter
+
+    static let help: [String: String] = [
+        "relance_emails_sent_total": "Emails the mail server accepted.",
+        "relance_emails_failed_total": "Emails given up: refused for good (5xx) or undeliverable for too long.",
+        "relance_email_delivery_retries_total": "Delivery attempts that failed and will be tried again.",
+        "relance_emails_skipped_total": "Outbox records whose Message-ID was already sent: not sent again.",
+    ]
+    private static let described: Void = MetricDescriptions.describe(help)
+
+    /// `transport` is used from one thread only, the delivery's own. `worker` labels the metrics.
+    public init(
+        configuration: Configuration, transport: any MailTransport, log: Logger, worker: String = "reminder-mailer"
+    ) {
+        _ = Self.described
         self.configuration = configuration
         self.transport = TransportBox(transport)
         self.log = log
+        let dimensions = [("worker", worker)]
+        sentCounter = Counter(label: "relance_emails_sent_total", dimensions: dimensions)
+        failedCounter = Counter(label: "relance_emails_failed_total", dimensions: dimensions)
+        retriedCounter = Counter(label: "relance_email_delivery_retries_total", dimensions: dimensions)
+        skippedCounter = Counter(label: "relance_emails_skipped_total", dimensions: dimensions)
     }
 
     public func stop() async { stopped.store(true, ordering: .relaxed) }
@@ -98,7 +123,17 @@ public final class MailDelivery: BackgroundService, Sendable {
         }
     }
 
+    /// Delivers until `stop()` or a graceful shutdown of its service group; the email being
+    /// retried waits for the next start.
     public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await deliverUntilStopped()
+        } onGracefulShutdown: {
+            self.stopped.store(true, ordering: .relaxed)
+        }
+    }
+
+    private func deliverUntilStopped() async throws {
         var consumerConfiguration = ConsumerConfiguration(kafka: configuration.kafka, groupID: configuration.groupID)
         consumerConfiguration.isolationLevel = .readCommitted
         consumerConfiguration.offsetReset = .earliest
@@ -112,7 +147,7 @@ public final class MailDelivery: BackgroundService, Sendable {
         let producer = try KafkaProducer(configuration: producerConfiguration)
         try await consumer.subscribe([configuration.emailsTopic])
         defer { transport.close() }
-        while !stopped.load(ordering: .relaxed) {
+        while !stopped.load(ordering: .relaxed) && !Task.isCancelled {
             for message in try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200)) {
                 guard try await deliver(message, producer: producer) else { break }
                 try await consumer.commit([TopicPartitionOffset(message.topicPartition, offset: message.offset + 1)])
@@ -129,12 +164,14 @@ public final class MailDelivery: BackgroundService, Sendable {
             let messageID = data["messageId"]?.stringValue, let from = data["from"]?.stringValue,
             case .array(let to)? = data["to"], let body = data["message"]?.stringValue
         else {
-            log.error("unreadable outbox record skipped", ["offset": "\(message.offset)"])
+            log.error("unreadable outbox record skipped", metadata: ["offset": "\(message.offset)"])
             return true
         }
         if sentIDs.withLock({ $0.set.contains(messageID) }) {
             counts.withLock { $0.skipped += 1 }
-            log.info("already sent: not sent again", ["messageId": messageID, "offset": "\(message.offset)"])
+            skippedCounter.increment()
+            log.info(
+                "already sent: not sent again", metadata: ["messageId": "\(messageID)", "offset": "\(message.offset)"])
             return true
         }
         let envelope = SMTPEnvelope(from: from, recipients: to.compactMap { $0.stringValue }, message: Array(body.utf8))
@@ -145,6 +182,7 @@ public final class MailDelivery: BackgroundService, Sendable {
             switch outcome {
             case .success(let reply):
                 counts.withLock { $0.sent += 1 }
+                sentCounter.increment()
                 remember(messageID)
                 try await record(
                     "email.sent", data,
@@ -157,7 +195,9 @@ public final class MailDelivery: BackgroundService, Sendable {
                 let tooLong = configuration.retry.giveUpAfter.map { ContinuousClock.now - started >= $0 } ?? false
                 if error.permanent || tooLong {
                     counts.withLock { $0.failed += 1 }
-                    log.warning("email given up", ["messageId": messageID, "error": error.description])
+                    failedCounter.increment()
+                    log.warning(
+                        "email given up", metadata: ["messageId": "\(messageID)", "error": "\(error.description)"])
                     try await record(
                         "email.failed", data,
                         extra: [
@@ -172,11 +212,12 @@ public final class MailDelivery: BackgroundService, Sendable {
                     return true
                 }
                 counts.withLock { $0.retries += 1 }
+                retriedCounter.increment()
                 let delay = configuration.retry.delay(afterAttempt: attempt)
                 log.warning(
                     "email delivery failed, will retry",
-                    [
-                        "messageId": messageID, "error": error.description, "attempt": "\(attempt)",
+                    metadata: [
+                        "messageId": "\(messageID)", "error": "\(error.description)", "attempt": "\(attempt)",
                         "retryIn": "\(delay)",
                     ])
                 let until = ContinuousClock.now + delay
