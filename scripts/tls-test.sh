@@ -28,7 +28,8 @@ work=$(mktemp -d)
 pids=()
 ok=false
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # Clients first, then stunnel and the brokers (started first).
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if $ok; then rm -rf "$work"; else echo "(logs kept in $work)" >&2; fi
 }
