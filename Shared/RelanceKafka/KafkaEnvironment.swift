@@ -58,8 +58,9 @@ extension KafkaConfiguration {
             servers = defaultBootstrapServers
         }
         var configuration = KafkaConfiguration(bootstrapServers: servers)
-        // Sorted: with two variables for one property (RELANCE_KAFKA_PROP_A_B and …_A__B are
-        // distinct), the outcome and the error reported do not depend on the environment's order.
+        // Sorted: with two variables for one property (…_PROP_SSL_CA_LOCATION and
+        // …_PROP_ssl_ca_location), the outcome and the error reported do not depend on the
+        // environment's order.
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) {
             guard let name = propertyName(forVariable: variable) else { continue }
             let given = "\(variable)=\(shown(value, of: name))"
