@@ -73,7 +73,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RelanceRuntimeTests",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
+            dependencies: [
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/RelanceRuntimeTests"
         ),
         .testTarget(

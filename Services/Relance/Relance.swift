@@ -17,13 +17,14 @@ struct Relance: AsyncParsableCommand {
         ])
 
     /// Logs (this command's, its Kafka clients', and the demo's in-process workers') go to
-    /// standard error, as text unless `RELANCE_LOG_FORMAT=json`: standard output is the
-    /// command's answer (`tail` prints events there).
+    /// standard error, as text unless `RELANCE_LOG_FORMAT=json`, errors only unless
+    /// `RELANCE_LOG_LEVEL` says otherwise (a broker reconnecting is not the user's business):
+    /// standard output is the command's answer (`tail` prints events there).
     static func main() async {
         let environment = ProcessInfo.processInfo.environment
         RelanceLogging.bootstrap(
             format: environment["RELANCE_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:)) ?? .text,
-            level: environment["RELANCE_LOG_LEVEL"].flatMap(RelanceLogging.level) ?? .info, stream: .standardError)
+            level: environment["RELANCE_LOG_LEVEL"].flatMap(RelanceLogging.level) ?? .error, stream: .standardError)
         do {
             var command = try parseAsRoot()
             if var command = command as? AsyncParsableCommand {

@@ -13,6 +13,11 @@ public struct JSONSchema: Sendable {
     public var properties: [(name: String, schema: JSONSchema)] = []
     public var required: [String] = []
     public var additionalProperties = true
+    /// The schema of members not in `properties` (a map such as `{"merchant id": …}`); empty:
+    /// `additionalProperties` alone decides.
+    public var values: [JSONSchema] = []
+    /// What a violation says of a member the object does not know.
+    public var unknownMember = "is not a field of this event"
     public var items: [JSONSchema] = []
     public var minItems: Int?
     public var allowed: [String]?
@@ -40,6 +45,24 @@ public struct JSONSchema: Sendable {
         schema.properties = members.map { ($0.key, $0.value) }
         schema.required = members.map(\.key).filter { !optional.contains($0) }
         schema.additionalProperties = false
+        return schema
+    }
+
+    /// A map: an object whose members, named freely, all follow `value` (`{"m-1": …, "m-2": …}`).
+    public static func map(of value: JSONSchema, _ description: String? = nil) -> JSONSchema {
+        var schema = JSONSchema(kind: .object, description: description)
+        schema.values = [value]
+        return schema
+    }
+
+    /// The same schema with `problem` as what a violation says of an unknown member, in
+    /// every object it holds (a configuration file's wording rather than an event's).
+    public func unknownMembers(_ problem: String) -> JSONSchema {
+        var schema = self
+        schema.unknownMember = problem
+        schema.properties = properties.map { ($0.name, $0.schema.unknownMembers(problem)) }
+        schema.values = values.map { $0.unknownMembers(problem) }
+        schema.items = items.map { $0.unknownMembers(problem) }
         return schema
     }
 
@@ -128,7 +151,11 @@ public struct JSONSchema: Sendable {
             members.append(("properties", .object(properties.map { ($0.name, $0.schema.document) })))
             members.append(("required", .array(required.map(JSONValue.string))))
         }
-        if kind == .object && !additionalProperties { members.append(("additionalProperties", .bool(false))) }
+        if let value = values.first {
+            members.append(("additionalProperties", value.document))
+        } else if kind == .object && !additionalProperties {
+            members.append(("additionalProperties", .bool(false)))
+        }
         if let item = items.first { members.append(("items", item.document)) }
         if let minItems { members.append(("minItems", .integer(Int64(minItems)))) }
         return .object(members)
@@ -160,6 +187,8 @@ public struct JSONSchema: Sendable {
         /// properties, or a required name that is not a property): then `required` is searched.
         let requiredMask: UInt64?
         let additionalProperties: Bool
+        let valueChecker: Checker?
+        let unknownMember: String
         let item: Checker?
         let minItems: Int?
         let allowed: [String]?
@@ -186,6 +215,8 @@ public struct JSONSchema: Sendable {
             }
             requiredMask = mask
             additionalProperties = schema.additionalProperties
+            valueChecker = schema.values.first.map(Checker.init)
+            unknownMember = schema.unknownMember
             item = schema.items.first.map(Checker.init)
             minItems = schema.minItems
             allowed = schema.allowed
@@ -219,8 +250,10 @@ public struct JSONSchema: Sendable {
                 for member in members {
                     if let index = names.firstIndex(of: member.key) {
                         try checkers[index].check(member.value, path: "\(path()).\(member.key)")
+                    } else if let valueChecker {
+                        try valueChecker.check(member.value, path: "\(path()).\(member.key)")
                     } else if !additionalProperties {
-                        throw Violation(path: "\(path()).\(member.key)", problem: "is not a field of this event")
+                        throw Violation(path: "\(path()).\(member.key)", problem: unknownMember)
                     }
                 }
             case (.string, .string(let text)):

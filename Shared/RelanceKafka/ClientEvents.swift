@@ -69,8 +69,12 @@ final class ClientEvents: Sendable {
         if level <= 4, let code = SecurityFailures.classify(code: nil, message: message) {
             securityFailures.record(code: code, message: message)
         }
+        // A broker connection failing (facility FAIL) is something the client retries on its
+        // own, and the error callback reports it too: a warning, not an error.
+        var mapped = Self.level(syslog: level)
+        if facility == "FAIL" && mapped > .warning { mapped = .warning }
         logger.log(
-            level: Self.level(syslog: level), "\(message)",
+            level: mapped, "\(message)",
             metadata: ["facility": .string(facility), "client": .string(client)], source: "librdkafka")
     }
 

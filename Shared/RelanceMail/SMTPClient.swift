@@ -50,11 +50,19 @@ public struct SMTPConfiguration: Sendable, Equatable {
 
     /// `smtp://[user[:password]@]host[:port][?security=none|starttls|tls&verify=false&ca=/path&timeout=30]`;
     /// `smtps://` means security=tls and port 465 by default. User and password are percent-decoded.
+    /// `text` with the password of its `user:password@` part hidden, for messages and logs.
+    public static func redacted(_ text: String) -> String {
+        guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at,
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return text }
+        return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
+    }
+
     public static func parse(_ text: String) throws(MailConfigurationError) -> SMTPConfiguration {
         guard let url = URLComponents(string: text), let scheme = url.scheme, scheme == "smtp" || scheme == "smtps",
             let host = url.host, !host.isEmpty
         else {
-            throw MailConfigurationError("\(text) is not an smtp:// or smtps:// URL with a host")
+            throw MailConfigurationError("\(redacted(text)) is not an smtp:// or smtps:// URL with a host")
         }
         var configuration = SMTPConfiguration(
             host: host, port: url.port ?? (scheme == "smtps" ? 465 : 587),

@@ -18,6 +18,9 @@ extension RuntimeConfiguration {
     /// two in step).
     public static let settings: [Setting] = [
         Setting("RELANCE_KAFKA_BOOTSTRAP", "localhost:9092", "bootstrap servers"),
+        Setting(
+            "RELANCE_CONFIG_FILE", "(none)",
+            "a file of NAME=value lines under the environment (the environment wins); unknown names refused"),
         Setting("RELANCE_INSTANCE_ID", "host name", "with the worker name, the transactional id; stable per instance"),
         Setting("RELANCE_GROUP_ID", "relance-<worker>", "consumer group"),
         Setting("RELANCE_CHANGELOG_TOPIC", "relance.<worker>.changelog", "compacted state topic"),

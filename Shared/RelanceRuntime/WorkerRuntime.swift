@@ -200,12 +200,22 @@ public actor WorkerRuntime<W: Worker>: Service {
         guard started else {
             if stopRequested {
                 log.info("stopped during start-up")
+                // The start-up goes on until its call returns; then its clients are closed.
+                Task {
+                    _ = try? await starting.value
+                    await self.closeClients()
+                }
                 return
             }
             try await starting.value  // its error
             return
         }
         try await loop()
+    }
+
+    private func closeClients() async {
+        try? await consumer?.close()
+        await producer?.close()
     }
 
     private func startUpEnded(_ ok: Bool) {
@@ -264,6 +274,9 @@ public actor WorkerRuntime<W: Worker>: Service {
                 let wait = inTransaction ? max(.zero, limit - (ContinuousClock.now - batchStart)) : .milliseconds(100)
                 let batch = try await consumer.poll(
                     maxMessages: max(1, configuration.batchMaxEvents - batchEvents), timeout: wait)
+                // Cancelled while waiting (the shutdown deadline passed): nothing more is handled
+                // or committed.
+                if Task.isCancelled { break }
                 if !batch.isEmpty { try await process(batch) }
                 if configuration.wallClock { try await advanceWallClock() }
                 if inTransaction,

@@ -86,6 +86,7 @@ struct SchemaFilesTests {
         let schemas = Self.root.appendingPathComponent("schemas")
         var expected: [String: String] = [:]
         for file in Catalog.schemaFiles { expected[file.path] = file.document.prettyText }
+        for file in ConfigurationFiles.all { expected[file.path] = file.document.prettyText }
         expected["../docs/asyncapi.json"] = Catalog.asyncAPI.prettyText
         expected["../docs/kafka-acls.md"] = KafkaACLs.markdown
         if write {

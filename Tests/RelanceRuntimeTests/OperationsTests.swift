@@ -112,6 +112,38 @@ struct EndpointTests {
     }
 }
 
+@Suite("The HTTP endpoint under slow clients")
+struct EndpointConcurrencyTests {
+    @Test("a client that connects and sends nothing does not hold up /health/live")
+    func idleClient() throws {
+        let endpoint = try HTTPEndpoint(port: 0) { path in
+            path == "/health/live" ? (200, "text/plain", "live\n") : (404, "text/plain", "not found\n")
+        }
+        defer { endpoint.stop() }
+        // An idle connection: the server waits up to 2 s for its request.
+        let idle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(idle) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(endpoint.port).bigEndian)
+        address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(idle, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(connected == 0)
+        usleep(100_000)  // accepted before the probe connects
+        let probe = try httpGet(port: endpoint.port, path: "/health/live")
+        #expect(probe.status == 200)
+        // Served while the idle connection was still waiting: the server has not given up on it
+        // (a server serving one connection at a time answers the probe only after closing it).
+        var byte: UInt8 = 0
+        let n = recv(idle, &byte, 1, Int32(MSG_DONTWAIT))
+        #expect(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "the idle connection was closed before the probe")
+    }
+}
+
 /// Sets a timer already due: with the wall clock it fires on the next turn of the loop.
 struct AlarmWorker: Worker {
     struct State: Codable, Sendable {}

@@ -1,10 +1,11 @@
 import CardExpiryService
 import Foundation
+import RelanceDomain
 import RelanceRuntime
 
 // card-expiry: runtime configuration from RELANCE_* variables (docs/runtime.md);
 // RELANCE_MERCHANT_TIME_ZONES: a JSON file {"merchant id": "Europe/Paris", …} (UTC otherwise).
-if let code = WorkerHelp.answer(
+let setup = WorkerSetup.start(
     worker: "card-expiry",
     summary:
         "lists the wallet cards that pay scheduled payments and expire next month, and asks for the customer reminders",
@@ -12,23 +13,11 @@ if let code = WorkerHelp.answer(
         Setting(
             "RELANCE_MERCHANT_TIME_ZONES", "(none)", "JSON file {\"merchant id\": \"Europe/Paris\", …}; UTC otherwise")
     ], docs: "docs/card-expiry.md")
-{
-    exit(code)
-}
 var worker = CardExpiryWorker()
-if let path = ProcessInfo.processInfo.environment["RELANCE_MERCHANT_TIME_ZONES"] {
-    do {
-        let names = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        for (merchant, name) in names {
-            guard let zone = TimeZone(identifier: name) else {
-                throw CocoaError(
-                    .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "unknown time zone \(name)"])
-            }
-            worker.timeZones[merchant] = zone
-        }
-    } catch {
-        FileHandle.standardError.write(Data("card-expiry: RELANCE_MERCHANT_TIME_ZONES=\(path): \(error)\n".utf8))
-        exit(2)
+for (merchant, name) in setup.jsonFile(ConfigurationFiles.merchantTimeZones, as: [String: String].self) ?? [:] {
+    guard let zone = TimeZone(identifier: name) else {
+        setup.fail("RELANCE_MERCHANT_TIME_ZONES: $.\(merchant) \"\(name)\" is not a time zone (Europe/Paris, say)")
     }
+    worker.timeZones[merchant] = zone
 }
-exit(await WorkerMain.run(worker))
+await setup.run(worker)

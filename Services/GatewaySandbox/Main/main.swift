@@ -1,14 +1,10 @@
-import Foundation
 import GatewaySandboxService
 import RelanceRuntime
 
 // gateway-sandbox: a pretend gateway (it moves no money); configuration from RELANCE_*
 // variables (docs/runtime.md), rules in docs/gateway-sandbox.md.
-if let code = WorkerHelp.answer(
+let setup = WorkerSetup.start(
     worker: "gateway-sandbox",
     summary: "a pretend payment gateway for tests and the demo: answers charge requests (it moves no money)",
     settings: [], docs: "docs/gateway-sandbox.md")
-{
-    exit(code)
-}
-exit(await WorkerMain.run(GatewaySandbox()))
+await setup.run(GatewaySandbox())

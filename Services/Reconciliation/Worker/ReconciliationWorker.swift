@@ -286,12 +286,12 @@ public struct ReconciliationWorker: Worker {
         var out = JSONOutput(capacity: 256 + 128 * entry.items.count)
         func totals(_ values: [String: Int64]) {
             out.beginArray()
-            for currency in values.keys.sorted() {
+            for (currency, amount) in values.sorted(by: { $0.key < $1.key }) {
                 out.beginObject()
                 out.key("currency")
                 out.string(currency)
                 out.key("amount")
-                out.integer(values[currency]!)
+                out.integer(amount)
                 out.endObject()
             }
             out.endArray()

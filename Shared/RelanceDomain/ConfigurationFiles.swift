@@ -1,0 +1,139 @@
+/// The JSON files the workers read at start, each named by a variable, with its schema: a
+/// worker checks its file against the schema before reading it, so that a member it does not
+/// know (a typo: `"cardSoftDeclines"`) or a value of the wrong type stops the start with its
+/// path instead of being ignored. The schemas are also in `schemas/config/` (generated; a test
+/// keeps them in step), for editors and CI checks of a deployment's files.
+public enum ConfigurationFiles {
+    public struct File: Sendable {
+        /// The environment variable that names the file.
+        public var variable: String
+        /// The worker that reads it.
+        public var worker: String
+        public var title: String
+        public var schema: JSONSchema
+
+        /// Its file under `schemas/`.
+        public var path: String { "config/\(variable.dropFirst("RELANCE_".count).lowercased()).schema.json" }
+
+        /// The JSON Schema document.
+        public var document: JSONValue {
+            guard case .object(let members) = schema.document else { return schema.document }
+            return .object(
+                [
+                    ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                    ("$id", .string("https://relance.dev/schemas/\(path)")),
+                    ("title", .string(title)),
+                ] + members)
+        }
+    }
+
+    static let unknown = "is not a setting of this file"
+
+    /// A retry schedule: delays after the failure before each retry.
+    static let schedule = JSONSchema.string(
+        "delays between attempts, comma-separated, each counted from the failure before it: 7d,7d or 8,8,8 (days) "
+            + "or 12h, 30m, 45s")
+
+    static let retryPolicy = JSONSchema.object(
+        [
+            "cardSoftDecline": schedule, "debitInsufficientFunds": schedule,
+            "directDebitRetries": .boolean("retry SEPA AM04/MS03 failures (false: hand the order to collections)"),
+            "eCheckInsufficientFunds": schedule,
+            "technical": .object(
+                [
+                    "firstSeconds": .integer("first wait", minimum: 1),
+                    "factor": .integer("each wait is the previous one times this", minimum: 1),
+                    "capSeconds": .integer("longest wait", minimum: 1),
+                    "maxTries": .integer("tries before the failure is kept", minimum: 0),
+                ], optional: ["firstSeconds", "factor", "capSeconds", "maxTries"],
+                description: "backoff of technical failures (not counted as attempts)"),
+        ],
+        optional: [
+            "cardSoftDecline", "debitInsufficientFunds", "directDebitRetries", "eCheckInsufficientFunds", "technical",
+        ],
+        description: "a retry policy; members left out keep their defaults (docs/payment-retry.md)")
+
+    public static let retryPolicies = File(
+        variable: "RELANCE_RETRY_POLICIES", worker: "payment-retry", title: "payment-retry's retry policies",
+        schema: JSONSchema.object(
+            ["default": retryPolicy, "merchants": .map(of: retryPolicy, "policies by merchant id")],
+            optional: ["default", "merchants"]
+        ).unknownMembers(unknown))
+
+    public static let topUpPolicy = File(
+        variable: "RELANCE_TOPUP_POLICY", worker: "prepaid", title: "prepaid's top-up policy",
+        schema: JSONSchema.object(
+            [
+                "baseCurrency": .currency("the currency of the minimums"),
+                "minimums": .map(
+                    of: .integer("minor units of baseCurrency", minimum: 0),
+                    "minimum top-up by method: card, bank_transfer"),
+                "rates": .map(
+                    of: .string("units of the currency one unit of baseCurrency buys, a decimal: \"0.61\""),
+                    "conversion rates by ISO 4217 code"),
+                "transferDueDays": .integer(
+                    "days a bank-transfer top-up invoice leaves to pay", minimum: 0, maximum: 365),
+            ], optional: ["baseCurrency", "minimums", "rates", "transferDueDays"]
+        ).unknownMembers(unknown))
+
+    public static let merchantTimeZones = File(
+        variable: "RELANCE_MERCHANT_TIME_ZONES", worker: "card-expiry", title: "card-expiry's merchant time zones",
+        schema: JSONSchema.map(
+            of: .string("an IANA time zone: Europe/Paris"), "time zone by merchant id (UTC otherwise)"
+        ).unknownMembers(unknown))
+
+    public static let merchants = File(
+        variable: "RELANCE_MERCHANTS", worker: "reminder-mailer", title: "reminder-mailer's merchant profiles",
+        schema: JSONSchema.map(
+            of: .object(
+                [
+                    "name": .string("the merchant's name, as customers know it"),
+                    "fromAddress": .string("the address emails come from"),
+                    "contactEmail": .string("where customers write to"),
+                    "logoURL": .string("a logo shown at the top of emails"),
+                    "paymentURL": .string("where a customer pays; {account} stands for the account id"),
+                    "locale": .string("the language of the emails: fr, en, …"),
+                    "digestRecipients": .array(
+                        of: .string("an email address"), "who gets the daily digest of failed transactions"),
+                ], optional: ["logoURL", "locale", "digestRecipients"]),
+            "merchant profiles by merchant id"
+        ).unknownMembers(unknown))
+
+    static let column = JSONSchema.string("a column header of the file")
+
+    public static let csvMappings = File(
+        variable: "RELANCE_CSV_MAPPINGS", worker: "proof-validator", title: "proof-validator's CSV statement mappings",
+        schema: JSONSchema.map(
+            of: .object(
+                [
+                    "columns": .object(
+                        [
+                            "bookingDate": column, "valueDate": column, "amount": column, "debit": column,
+                            "credit": column, "creditDebit": column, "currency": column, "reference": column,
+                            "endToEndID": column, "counterpartyName": column, "counterpartyAccount": column,
+                            "counterpartyBIC": column, "description": column, "status": column,
+                        ],
+                        optional: [
+                            "valueDate", "amount", "debit", "credit", "creditDebit", "currency", "reference",
+                            "endToEndID", "counterpartyName", "counterpartyAccount", "counterpartyBIC", "description",
+                            "status",
+                        ], description: "which column holds what"),
+                    "delimiter": .string("the field separator (default ,)"),
+                    "decimalSeparator": .string("default ."),
+                    "thousandsSeparator": .string(),
+                    "dateFormat": .string("default yyyy-MM-dd"),
+                    "currency": .currency("when the file has no currency column"),
+                    "account": .string("the statement's account (IBAN)"),
+                    "accountOwner": .string(),
+                    "creditValues": .array(of: .string(), "values of creditDebit that mean a credit"),
+                    "bookedValues": .array(of: .string(), "values of status that mean booked"),
+                ],
+                optional: [
+                    "delimiter", "decimalSeparator", "thousandsSeparator", "dateFormat", "currency", "account",
+                    "accountOwner", "creditValues", "bookedValues",
+                ]),
+            "CSV mappings by name, added to the presets"
+        ).unknownMembers(unknown))
+
+    public static let all = [retryPolicies, topUpPolicy, merchantTimeZones, merchants, csvMappings]
+}
