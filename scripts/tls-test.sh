@@ -31,7 +31,7 @@ cleanup() {
     # Clients first, then stunnel and the brokers (started first).
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    if $ok; then rm -rf "$work"; else echo "(logs kept in $work)" >&2; fi
+    if $ok && [ -z "${KEEP_LOGS:-}" ]; then rm -rf "$work"; else echo "(logs kept in $work)" >&2; fi
 }
 trap cleanup EXIT
 fail() {
@@ -230,13 +230,15 @@ echo "  stunnel negotiated $handshakes TLS sessions"
 limit=8
 # must_fail_with NAME PATTERN ENV... -- COMMAND...: fails within $limit seconds (a time limit of 90)
 # with an error of its own that matches PATTERN: relance's "Error: …" line or a worker's error log
-# line, not one of librdkafka's log lines (facility=…), which name the cause in any case.
+# line, not one of librdkafka's log lines or errors (they carry the client, relance#…, and name
+# the cause in any case).
 must_fail_with() {
     local name=$1 pattern=$2
     shift 2
     run "$name" 90 "$@"
     local error
-    error=$(grep -v 'facility' "$work/$name.log" | grep -E '^Error: |"level":"(error|critical)"' | tail -1 || true)
+    error=$(grep -v -e 'facility' -e 'relance#' "$work/$name.log" | grep -E '^Error: |"level":"(error|critical)"' \
+        | tail -1 || true)
     if [ "$status" -eq 0 ] || [ "$status" -eq 124 ] || ! awk -v e="$elapsed" -v l="$limit" 'BEGIN { exit !(e < l) }' \
         || ! grep -Eqi "$pattern" <<<"$error"; then
         echo "FAIL: $name: exit $status after $elapsed s (expected a failure within $limit s naming /$pattern/)" >&2
