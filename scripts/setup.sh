@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
 # librdkafka's, OpenSSL's and jemalloc's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
-# openssl, python3-aiosmtpd, promtool).
+# openssl, python3-aiosmtpd, promtool, stunnel4 and iproute2's ss for the TLS test).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 missing=()
@@ -16,6 +16,10 @@ command -v openssl >/dev/null || missing+=(openssl)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 # FoundationXML (statements-bench's libxml2 baseline) links libxml2; Swift's own tools need it too.
 ldconfig -p | grep -q 'libxml2\.so\.2' || missing+=(libxml2)
+# scripts/tls-test.sh: a TLS listener in front of the test broker (stunnel), and `ss` to check that
+# every client connection went through it.
+command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
+command -v ss >/dev/null || missing+=(iproute2)
 command -v pip >/dev/null || command -v pip3 >/dev/null || missing+=(python3-pip)
 # promtool (Debian's prometheus package) checks every worker's /metrics page in the tests.
 command -v promtool >/dev/null || missing+=(prometheus)

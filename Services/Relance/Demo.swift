@@ -47,6 +47,22 @@ struct DemoCommand: AsyncParsableCommand {
             RELANCE_COMMAND_KEYS). Without --bootstrap the demo makes its own key.
             """)
     var keyFile: String?
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp(
+            """
+            With --bootstrap: a librdkafka property for the demo's clients, e.g. security.protocol=ssl \
+            (repeatable; replaces the same property's $RELANCE_KAFKA_PROP_<NAME>, which the demo reads \
+            with --bootstrap only).
+            """, valueName: "name=value"))
+    var kafkaProperties: [String] = []
+
+    func validate() throws {
+        if bootstrap == nil && !kafkaProperties.isEmpty {
+            throw ValidationError("--kafka-property is for a cluster named by --bootstrap, not the embedded one")
+        }
+        if bootstrap != nil { _ = try ClusterOptions.kafka(bootstrap: bootstrap, properties: kafkaProperties) }
+    }
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -56,17 +72,17 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
         let plan = TopicsCommand.plan(partitions: Demo.partitions, replication: 1)
-        let address: String
+        let kafka: KafkaConfiguration
         var cluster: MockCluster?
         if let bootstrap {
             say("Relance demo — on \(bootstrap), workers in their own processes, \(days) simulated days")
-            address = bootstrap
+            kafka = try ClusterOptions.kafka(bootstrap: bootstrap, properties: kafkaProperties)
         } else {
             say("Relance demo — an embedded Kafka (librdkafka's mock cluster), every worker, \(days) simulated days")
             let embedded = try MockCluster(brokers: 3)
             for topic in plan { try await embedded.createTopic(topic.name, partitions: topic.partitions) }
             say("  cluster \(embedded.bootstrapServers), \(plan.count) topics")
-            address = embedded.bootstrapServers
+            kafka = KafkaConfiguration(bootstrapServers: embedded.bootstrapServers)
             cluster = embedded
         }
 
@@ -82,7 +98,7 @@ struct DemoCommand: AsyncParsableCommand {
         } else {
             signer = Demo.makeSigner()
         }
-        let demo = try Demo(bootstrap: address, verbose: verbose, signer: signer)
+        let demo = try Demo(kafka: kafka, verbose: verbose, signer: signer)
         say("  commands signed by \(signer.subject) (\(signer.algorithm.rawValue) key \(signer.keyID))")
         let timeline = Task { try await demo.follow(plan.map(\.name)) }
         let services = bootstrap == nil ? try demo.services(mailFolder: folder) : []
@@ -154,7 +170,8 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 final class Demo: Sendable {
     static let partitions: Int32 = 4
     static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
-    let bootstrap: String
+    /// The cluster: the embedded one, or the one named by --bootstrap with its properties.
+    let kafka: KafkaConfiguration
     let verbose: Bool
     let producer: KafkaProducer
     /// Signs the demo's commands; the workers in this process trust its public key.
@@ -164,8 +181,8 @@ final class Demo: Sendable {
     let seen = Mutex<(records: [(topic: String, event: JSONValue)], last: ContinuousClock.Instant, day: Int)>(
         ([], .now, 0))
 
-    init(bootstrap: String, verbose: Bool, signer: CommandSigner) throws {
-        self.bootstrap = bootstrap
+    init(kafka: KafkaConfiguration, verbose: Bool, signer: CommandSigner) throws {
+        self.kafka = kafka
         self.verbose = verbose
         self.signer = signer
         do {
@@ -173,7 +190,7 @@ final class Demo: Sendable {
         } catch {
             throw CommandFailure("the demo's key: \(error.description)")
         }
-        var configuration = ProducerConfiguration(bootstrapServers: bootstrap)
+        var configuration = ProducerConfiguration(kafka: kafka)
         configuration.lingerMilliseconds = 1
         producer = try KafkaProducer(configuration: configuration)
     }
@@ -205,7 +222,8 @@ final class Demo: Sendable {
     }
 
     func configuration(_ name: String) -> RuntimeConfiguration {
-        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap)
+        var configuration = RuntimeConfiguration(bootstrapServers: kafka.bootstrapServers)
+        configuration.kafkaProperties = kafka.properties
         configuration.instanceID = "demo"
         configuration.abortedRecordsVisible = true
         configuration.batchMaxMilliseconds = 10
@@ -295,7 +313,7 @@ final class Demo: Sendable {
                 digestRecipients: ["facturation@camping-des-pins.test"]))
         var digest = configuration("reminder-mailer-digest")
         digest.groupID = "relance-reminder-mailer-digest"
-        var deliveryKafka = KafkaConfiguration(bootstrapServers: bootstrap)
+        var deliveryKafka = kafka
         deliveryKafka.properties["fetch.wait.max.ms"] = "10"
         var delivery = MailDelivery.Configuration(kafka: deliveryKafka, groupID: "relance-reminder-mailer-delivery")
         delivery.sessionTimeoutMilliseconds = 6000
@@ -424,7 +442,7 @@ final class Demo: Sendable {
 
     /// Reads every topic (read committed) and prints the workers' decisions as they come.
     func follow(_ topics: [String]) async throws {
-        var kafka = KafkaConfiguration(bootstrapServers: bootstrap)
+        var kafka = self.kafka
         kafka.properties["fetch.wait.max.ms"] = "10"
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
         configuration.isolationLevel = .readCommitted

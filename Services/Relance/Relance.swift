@@ -38,21 +38,45 @@ struct Relance: AsyncParsableCommand {
     }
 }
 
-/// Where the cluster is: `--bootstrap`, else `RELANCE_KAFKA_BOOTSTRAP`, else localhost:9092.
+/// Where the cluster is and how to reach it, as the workers read it
+/// (`KafkaConfiguration.fromEnvironment`): `--bootstrap`, else `RELANCE_KAFKA_BOOTSTRAP`, else
+/// localhost:9092; the librdkafka properties of `RELANCE_KAFKA_PROP_<NAME>`, then of
+/// `--kafka-property` (TLS, SASL).
 struct ClusterOptions: ParsableArguments {
     @Option(help: "Kafka bootstrap servers (default: $RELANCE_KAFKA_BOOTSTRAP or localhost:9092).")
     var bootstrap: String?
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp(
+            """
+            A librdkafka property for every Kafka client, e.g. security.protocol=ssl (repeatable; \
+            replaces the same property's $RELANCE_KAFKA_PROP_<NAME>).
+            """, valueName: "name=value"))
+    var kafkaProperties: [String] = []
+
+    /// A bad setting stops the command before anything connects, naming the variable or option.
+    func validate() throws { _ = try kafka }
 
     var kafka: KafkaConfiguration {
-        var configuration = KafkaConfiguration(
-            bootstrapServers: bootstrap ?? ProcessInfo.processInfo.environment["RELANCE_KAFKA_BOOTSTRAP"]
-                ?? "localhost:9092")
-        configuration.logLevel = 3
-        return configuration
+        get throws { try Self.kafka(bootstrap: bootstrap, properties: kafkaProperties) }
+    }
+
+    /// The settings of the command's Kafka clients: `bootstrap` or the environment's, the
+    /// environment's properties and then `properties` (`name=value`).
+    static func kafka(bootstrap: String?, properties: [String]) throws -> KafkaConfiguration {
+        do {
+            var configuration = try KafkaConfiguration.fromEnvironment(bootstrap: bootstrap, overrides: properties)
+            configuration.logLevel = 3
+            return configuration
+        } catch {
+            // A bad option is a usage error (with the usage text); a bad variable is not.
+            if error.isOption { throw ValidationError(error.description) }
+            throw CommandFailure(error.description)
+        }
     }
 
     func producer() throws -> KafkaProducer {
-        var configuration = ProducerConfiguration(kafka: kafka)
+        var configuration = ProducerConfiguration(kafka: try kafka)
         configuration.lingerMilliseconds = 1
         return try KafkaProducer(configuration: configuration)
     }

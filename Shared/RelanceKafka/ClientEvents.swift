@@ -13,6 +13,9 @@ final class ClientEvents: Sendable {
     let logger: Logger
     let statistics: KafkaStatistics
     private let errors = Mutex<KafkaError?>(nil)
+    /// TLS and authentication failures, which make the client's calls fail at once
+    /// (SecurityFailures.swift).
+    let securityFailures = SecurityFailures()
 
     init(logger: Logger, kind: String) {
         self.logger = logger
@@ -62,6 +65,10 @@ final class ClientEvents: Sendable {
     }
 
     func log(level: Int32, facility: String, message: String, client: String) {
+        // From the broker thread, as it happens: the quickest news of a refused handshake.
+        if level <= 4, let code = SecurityFailures.classify(code: nil, message: message) {
+            securityFailures.record(code: code, message: message)
+        }
         // A broker connection failing (facility FAIL) is something the client retries on its
         // own, and the error callback reports it too: a warning, not an error.
         var mapped = Self.level(syslog: level)
@@ -73,6 +80,9 @@ final class ClientEvents: Sendable {
 
     func error(_ error: KafkaError, client: String) {
         errors.withLock { $0 = error }
+        if let code = SecurityFailures.classify(code: error.code, message: error.message) {
+            securityFailures.record(code: code, message: error.message)
+        }
         // A broker going away and coming back is an ordinary event a client recovers from;
         // TLS, authentication and fatal errors are not.
         let level: Logger.Level =

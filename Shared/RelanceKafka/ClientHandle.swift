@@ -100,8 +100,10 @@ final class ClientHandle: @unchecked Sendable {
     /// The cluster's topics, asked on the client's thread; fails when no broker answers within
     /// `timeout`. Serves every client's `checkConnection` and the admin's `listTopics`.
     func topics(timeout: Duration, operation: String) async throws(KafkaError) -> [TopicMetadata] {
-        try await blocking(operation) { rk throws(KafkaError) in
-            try ClientHandle.metadata(rk, timeout: timeout, operation: operation)
+        try await failingFast(operation) { [self] () throws(KafkaError) in
+            try await blocking(operation) { rk throws(KafkaError) in
+                try ClientHandle.metadata(rk, timeout: timeout, operation: operation)
+            }
         }
     }
 

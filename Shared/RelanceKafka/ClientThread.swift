@@ -15,6 +15,8 @@ final class ClientThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopping = false
+    /// A job was abandoned by its caller (`detach()`): `shutdown` does not wait for it.
+    private var detached = false
     private var finalizer: (() -> Void)?
     private let finished = DispatchSemaphore(value: 0)
     private let idle: (() -> Void)?
@@ -98,7 +100,7 @@ final class ClientThread: @unchecked Sendable {
     }
 
     /// Stops the thread after the queued jobs, runs `finalizer` on it (destroy the client
-    /// there), and waits for the end unless called from the thread itself.
+    /// there), and waits for the end unless called from the thread itself or detached.
     func shutdown(finalizer: @escaping () -> Void) {
         condition.lock()
         if stopping {
@@ -109,8 +111,18 @@ final class ClientThread: @unchecked Sendable {
         self.finalizer = finalizer
         condition.signal()
         wake?()
+        let wait = !detached
         condition.unlock()
-        if !isCurrent { finished.wait() }
+        if wait && !isCurrent { finished.wait() }
+    }
+
+    /// The caller gave up waiting on the job in progress (a call that cannot succeed, e.g. a
+    /// TLS handshake refused: `ClientHandle.failingFast`): closing the client no longer waits
+    /// for that job to time out. The thread still ends it, then destroys the client.
+    func detach() {
+        condition.lock()
+        detached = true
+        condition.unlock()
     }
 
     private func main() {

@@ -59,8 +59,10 @@ public final class KafkaAdmin: Sendable {
     )
         async throws(KafkaError)
     {
-        try await handle.blocking("create_topics") { rk throws(KafkaError) in
-            try createTopicsNow(rk, topics, ignoreExisting: ignoreExisting, timeout: timeout)
+        try await handle.failingFast("create_topics") { [handle] () throws(KafkaError) in
+            try await handle.blocking("create_topics") { rk throws(KafkaError) in
+                try createTopicsNow(rk, topics, ignoreExisting: ignoreExisting, timeout: timeout)
+            }
         }
     }
 }

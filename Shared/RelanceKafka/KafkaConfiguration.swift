@@ -130,9 +130,11 @@ struct NativeConfiguration: ~Copyable {
         case RD_KAFKA_CONF_UNKNOWN:
             throw .configuration("unknown property \"\(name)\": \(cString(errstr))")
         default:
-            let shown = name.contains("password") || name.contains("secret") ? "(hidden)" : "\"\(value)\""
-            throw .configuration(
-                "invalid value \(shown) for \"\(name)\": \(cString(errstr))")
+            // Secrets (KafkaConfiguration.isSecret) are never shown, not even quoted by librdkafka.
+            let secret = KafkaConfiguration.isSecret(name)
+            let shown = secret ? "(hidden)" : "\"\(value)\""
+            let message = secret ? KafkaConfiguration.redacting(cString(errstr), secret: value) : cString(errstr)
+            throw .configuration("invalid value \(shown) for \"\(name)\": \(message)")
         }
     }
 

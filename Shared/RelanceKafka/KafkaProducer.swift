@@ -151,7 +151,11 @@ final class ProducerCore: Sendable {
             let promise = DeliveryPromise()
             let opaque = Unmanaged.passRetained(promise).toOpaque()
             let err = try produce(message, opaque: opaque)
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return try await promise.value }
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                // A record no broker can take (a TLS or login failure) would wait out
+                // message.timeout.ms (5 minutes).
+                return try await handle.failingFast("produce") { () throws(KafkaError) in try await promise.value }
+            }
             Unmanaged<DeliveryPromise>.fromOpaque(opaque).release()
             if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 await tracker.waitForDelivery(after: generation)
@@ -185,6 +189,12 @@ final class ProducerCore: Sendable {
     /// Makes the topics' handles and fetches their metadata now, so that the first record of
     /// each is not held until librdkafka's next periodic metadata scan (up to a second).
     func prepare(topics: [String], timeout: Duration) async throws(KafkaError) {
+        try await handle.failingFast("prepare") { [handle] () throws(KafkaError) in
+            try await Self.prepare(topics: topics, timeout: timeout, handle: handle)
+        }
+    }
+
+    private static func prepare(topics: [String], timeout: Duration, handle: ClientHandle) async throws(KafkaError) {
         try await handle.blocking("prepare") { [handle] rk throws(KafkaError) in
             for topic in topics {
                 // Only this thread destroys topic handles, so the handle stays valid here.
@@ -203,7 +213,9 @@ final class ProducerCore: Sendable {
     }
 
     func flush(timeout: Duration) async throws(KafkaError) {
-        let undelivered = try await deliverQueued(timeout: timeout, operation: "flush")
+        let undelivered = try await handle.failingFast("flush") { [self] () throws(KafkaError) in
+            try await deliverQueued(timeout: timeout, operation: "flush")
+        }
         if let failure = tracker.takeFailures() { throw failure }
         if let undelivered { throw undelivered }
     }

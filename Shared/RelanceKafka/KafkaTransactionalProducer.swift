@@ -52,11 +52,14 @@ public final class KafkaTransactionalProducer: Sendable {
     /// Registers the transactional id with the coordinator and fences older producers with
     /// the same id. Call once, before the first transaction.
     public func initTransactions(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await core.handle.blocking("init_transactions") { rk throws(KafkaError) in
-            if let error = KafkaError.consume(
-                rd_kafka_init_transactions(rk, timeout.milliseconds), operation: "init_transactions")
-            {
-                throw error
+        let handle = core.handle
+        try await handle.failingFast("init_transactions") { () throws(KafkaError) in
+            try await handle.blocking("init_transactions") { rk throws(KafkaError) in
+                if let error = KafkaError.consume(
+                    rd_kafka_init_transactions(rk, timeout.milliseconds), operation: "init_transactions")
+                {
+                    throw error
+                }
             }
         }
     }

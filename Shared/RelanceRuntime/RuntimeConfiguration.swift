@@ -59,7 +59,8 @@ public struct RuntimeConfiguration: Sendable {
     /// `RELANCE_MAX_EVENT_BYTES`, default 1048576: larger events are dead letters.
     public var maximumEventBytes = 1 << 20
     /// Further librdkafka properties: every `RELANCE_KAFKA_PROP_<name with _ for .>`, e.g.
-    /// `RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl`.
+    /// `RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl` (`KafkaConfiguration.fromEnvironment`: `__` for
+    /// `_`; each checked at start).
     public var kafkaProperties: [String: String] = [:]
     /// `RELANCE_COMMAND_KEYS`: path of the JSON Web Key Set of the keys that sign commands
     /// (public keys, or HS256 secrets), read at start. No default: a worker that reads commands
@@ -99,7 +100,14 @@ public struct RuntimeConfiguration: Sendable {
             default: throw Invalid(description: "\(key)=\(text): expected true or false")
             }
         }
-        if let v = environment["RELANCE_KAFKA_BOOTSTRAP"] { c.bootstrapServers = v }
+        // The Kafka settings are read as the `relance` command reads them (KafkaConfiguration).
+        do {
+            let kafka = try KafkaConfiguration.fromEnvironment(environment)
+            c.bootstrapServers = kafka.bootstrapServers
+            c.kafkaProperties = kafka.properties
+        } catch {
+            throw Invalid(description: error.description)
+        }
         if let v = environment["RELANCE_INSTANCE_ID"] { c.instanceID = v }
         c.groupID = environment["RELANCE_GROUP_ID"]
         c.changelogTopic = environment["RELANCE_CHANGELOG_TOPIC"]
@@ -151,10 +159,6 @@ public struct RuntimeConfiguration: Sendable {
                 throw Invalid(description: "RELANCE_UNSIGNED_COMMANDS=\(v): expected refuse or warn")
             }
             c.unsignedCommands = mode
-        }
-        for (key, value) in environment where key.hasPrefix("RELANCE_KAFKA_PROP_") {
-            let name = key.dropFirst("RELANCE_KAFKA_PROP_".count).lowercased().replacingOccurrences(of: "_", with: ".")
-            c.kafkaProperties[name] = value
         }
         return c
     }

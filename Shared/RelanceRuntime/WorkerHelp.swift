@@ -48,7 +48,7 @@ extension RuntimeConfiguration {
         Setting("RELANCE_UNSIGNED_COMMANDS", "refuse", "refuse, or warn: accept unsigned commands while moving over"),
         Setting(
             "RELANCE_KAFKA_PROP_<NAME>", "",
-            "any librdkafka property, _ for . (RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl)"),
+            "any librdkafka property, _ for . and __ for _ (RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=ssl)"),
     ]
 }
 

@@ -224,6 +224,62 @@ struct CommandLineTests {
         let printed = String(decoding: serverOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(printed.contains("bootstrap: \(bootstrap)") && printed.contains("stopped"))
     }
+
+    @Test(
+        "every subcommand's Kafka clients take RELANCE_KAFKA_PROP_* and --kafka-property, the option replacing the variable"
+    )
+    func kafkaProperties() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        try await cluster.createTopic("relance.clock", partitions: 2)
+        // --bootstrap names no broker: the clients reach the cluster only if the property reached them.
+        let nowhere = ["--bootstrap", "127.0.0.1:1"]
+        let reached = cluster.bootstrapServers
+        let advanced = try Self.run(
+            ["clock", "advance", "--to", "2026-12-01T00:00:00Z", "--kafka-property", "bootstrap.servers=\(reached)"]
+                + nowhere, environment: [:])
+        #expect(advanced.status == 0 && advanced.output == "clock at 2026-12-01T00:00:00.000Z", "\(advanced.output)")
+        let fromVariable = try Self.run(
+            ["clock", "now"] + nowhere, environment: ["RELANCE_KAFKA_PROP_BOOTSTRAP_SERVERS": reached])
+        #expect(fromVariable.status == 0 && fromVariable.output == "2026-12-01T00:00:00.000Z", "\(fromVariable.output)")
+        let replaced = try Self.run(
+            ["clock", "now", "--kafka-property", "bootstrap.servers=\(reached)"] + nowhere,
+            environment: ["RELANCE_KAFKA_PROP_BOOTSTRAP_SERVERS": "127.0.0.1:2"])
+        #expect(replaced.status == 0 && replaced.output == "2026-12-01T00:00:00.000Z", "\(replaced.output)")
+    }
+
+    @Test("a bad Kafka setting stops the command and a worker before they connect, named, its secret never shown")
+    func badKafkaSettings() throws {
+        let secret = "hunter2-\(UInt32.random(in: 0...UInt32.max))"
+        // validate() runs before anything connects: even --dry-run refuses.
+        let noValue = try Self.run(["topics", "--dry-run", "--kafka-property", "security.protocol"], environment: [:])
+        #expect(noValue.status == 64, "a usage error")
+        #expect(noValue.output.contains("--kafka-property: expected name=value") && noValue.output.contains("Usage"))
+        let unknown = try Self.run(
+            ["topics", "--dry-run", "--kafka-property", "sasl.password.typo=\(secret)"], environment: [:])
+        #expect(unknown.status == 64 && unknown.output.contains("--kafka-property sasl.password.typo=(hidden)"))
+        #expect(!unknown.output.contains(secret))
+        let missingFile = try Self.run(
+            ["publish", "--topic", "t"], environment: ["RELANCE_KAFKA_PROP_SSL_CA_LOCATION": "/nonexistent/ca.pem"])
+        #expect(missingFile.status == 1, "\(missingFile.output)")
+        #expect(
+            missingFile.output.contains(
+                "RELANCE_KAFKA_PROP_SSL_CA_LOCATION=/nonexistent/ca.pem: no readable file at /nonexistent/ca.pem"))
+        #expect(!missingFile.output.contains("Usage"), "a variable is no usage error")
+        let badBootstrap = try Self.run(["tail", "t", "--bootstrap", "kafka:ninety"], environment: [:])
+        #expect(badBootstrap.status == 64 && badBootstrap.output.contains("--bootstrap=kafka:ninety"))
+        let demo = try Self.run(["demo", "--kafka-property", "security.protocol=ssl"], environment: [:])
+        #expect(demo.status == 64 && demo.output.contains("--kafka-property is for a cluster named by --bootstrap"))
+
+        let worker = try Self.run(
+            [], executable: "card-expiry",
+            environment: [
+                "RELANCE_KAFKA_BOOTSTRAP": "127.0.0.1:1", "RELANCE_HTTP_PORT": "0",
+                "RELANCE_KAFKA_PROP_SECURITY_PROTOCOL": "tls", "RELANCE_KAFKA_PROP_SASL_PASSWORD": secret,
+            ])
+        #expect(worker.status == 2, "\(worker.output)")
+        #expect(worker.output.contains("RELANCE_KAFKA_PROP_SECURITY_PROTOCOL=tls"), "\(worker.output)")
+        #expect(!worker.output.contains(secret))
+    }
 }
 
 /// The `relance` executable against the real broker of `RELANCE_TEST_BROKER` (Tansu in

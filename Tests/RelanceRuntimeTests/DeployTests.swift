@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceKafka
 import RelanceRuntime
 import Testing
 
@@ -95,5 +96,43 @@ struct DeployTests {
         // The relance subcommands the manifests call exist.
         let commands = try Self.text("Services/Relance/Events.swift") + Self.text("Services/Relance/Relance.swift")
         #expect(commands.contains("commandName: \"topics\"") && commands.contains("struct Tick"))
+    }
+
+    @Test("Kubernetes reaches a secured Kafka: TLS with the CA Secret, each workload its own SASL principal")
+    func securedKafka() throws {
+        let config = try Self.text("deploy/k8s/config.yaml")
+        let workloads =
+            try Self.text("deploy/k8s/workers.yaml").components(separatedBy: "\n---\n")
+            .filter { $0.contains("kind: Deployment") } + [try Self.text("deploy/k8s/topics-job.yaml")]
+        // The ConfigMap's properties are ones librdkafka takes (the CA file exists only in the pod).
+        var properties: [String: String] = [:]
+        for match in config.matches(of: /\n  (RELANCE_KAFKA_PROP_[A-Z_]+): ([^\n]+)/) {
+            properties[String(match.1)] = String(match.2)
+        }
+        #expect(properties["RELANCE_KAFKA_PROP_SECURITY_PROTOCOL"] == "sasl_ssl")
+        let ca = properties.removeValue(forKey: "RELANCE_KAFKA_PROP_SSL_CA_LOCATION") ?? ""
+        _ = try KafkaConfiguration.fromEnvironment(properties)
+        // Every password has its key in the credentials Secret, and every workload mounts the CA where
+        // the ConfigMap says it is.
+        let credentials = try #require(
+            config.components(separatedBy: "\n---\n").first {
+                $0.contains("name: relance-kafka-credentials")
+            })
+        var principals: Set<String> = []
+        for workload in workloads {
+            let name = workload.firstMatch(of: /\n  name: ([a-z-]+)\n/)?.1 ?? "?"
+            let user = workload.firstMatch(
+                of: /RELANCE_KAFKA_PROP_SASL_USERNAME\n\s+value: ([a-z-]+)/)?.1
+            let key = workload.firstMatch(
+                of:
+                    /RELANCE_KAFKA_PROP_SASL_PASSWORD\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: relance-kafka-credentials\n\s+key: ([a-z-]+)/
+            )?.1
+            #expect(user != nil && user == key, "\(name): its SASL user and password")
+            if let key { #expect(credentials.contains("\n  \(key): "), "\(name): \(key) not in the Secret") }
+            principals.insert(String(user ?? ""))
+            #expect(workload.contains("secretName: relance-kafka-ca"), "\(name) does not mount the CA")
+            #expect(ca.hasPrefix("/etc/relance/kafka/") && workload.contains("mountPath: /etc/relance/kafka"))
+        }
+        #expect(principals.count == workloads.count, "one principal per workload")
     }
 }
