@@ -64,8 +64,17 @@ struct ClusterOptions: ParsableArguments {
     /// The settings of the command's Kafka clients: `bootstrap` or the environment's, the
     /// environment's properties and then `properties` (`name=value`).
     static func kafka(bootstrap: String?, properties: [String]) throws -> KafkaConfiguration {
+        // RELANCE_CONFIG_FILE, the workers' file, serves the command too.
+        let environment: [String: String]
         do {
-            var configuration = try KafkaConfiguration.fromEnvironment(bootstrap: bootstrap, overrides: properties)
+            environment = try ConfigurationFile.merged(
+                ProcessInfo.processInfo.environment, known: ConfigurationFile.known())
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        do {
+            var configuration = try KafkaConfiguration.fromEnvironment(
+                environment, bootstrap: bootstrap, overrides: properties)
             configuration.logLevel = 3
             return configuration
         } catch {

@@ -1,17 +1,5 @@
 import Foundation
-
-/// One environment variable a worker reads: its name, its default, what it does.
-public struct Setting: Sendable, Equatable {
-    public var name: String
-    public var defaultValue: String
-    public var meaning: String
-
-    public init(_ name: String, _ defaultValue: String, _ meaning: String) {
-        self.name = name
-        self.defaultValue = defaultValue
-        self.meaning = meaning
-    }
-}
+import RelanceDomain
 
 extension RuntimeConfiguration {
     /// Every variable of the runtime, as docs/runtime.md's table lists them (a test keeps the

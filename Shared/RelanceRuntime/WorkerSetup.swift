@@ -24,8 +24,7 @@ public struct WorkerSetup: Sendable {
             exit(code)
         }
         do {
-            let merged = try ConfigurationFile.merged(
-                environment, known: Set((RuntimeConfiguration.settings + settings).map(\.name)))
+            let merged = try ConfigurationFile.merged(environment, known: ConfigurationFile.known(adding: settings))
             return WorkerSetup(worker: worker, environment: merged)
         } catch {
             WorkerSetup(worker: worker, environment: environment).fail(error.description)
@@ -133,6 +132,12 @@ public enum ConfigurationFile {
         public var description: String
     }
 
+    /// The names a configuration file may hold: the runtime's and every worker's (one file may
+    /// serve several workers; each reads its own), and `extra`.
+    public static func known(adding extra: [Setting] = []) -> Set<String> {
+        Set((RuntimeConfiguration.settings + extra).map(\.name)).union(WorkerSettings.names)
+    }
+
     public static func merged(_ environment: [String: String], known: Set<String>) throws(Invalid) -> [String: String] {
         guard let path = environment["RELANCE_CONFIG_FILE"], !path.isEmpty else { return environment }
         let text: String
@@ -157,8 +162,8 @@ public enum ConfigurationFile {
             }
             guard known.contains(name) || name.hasPrefix("RELANCE_KAFKA_PROP_") else {
                 throw Invalid(
-                    description: "RELANCE_CONFIG_FILE=\(path) line \(index + 1): \(name) is not a setting of this "
-                        + "worker (its --help lists them)")
+                    description: "RELANCE_CONFIG_FILE=\(path) line \(index + 1): \(name) is not a Relance setting "
+                        + "(a worker's --help lists its own and the runtime's)")
             }
             if merged[name] == nil { merged[name] = value }
         }

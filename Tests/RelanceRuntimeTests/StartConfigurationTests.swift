@@ -55,7 +55,7 @@ struct StartConfigurationTests {
 
             RELANCE_LOG_LEVEL=debug
             """)
-        let known = Set(RuntimeConfiguration.settings.map(\.name))
+        let known = ConfigurationFile.known()
         let merged = try ConfigurationFile.merged(
             ["RELANCE_CONFIG_FILE": path, "RELANCE_LOG_LEVEL": "warning"], known: known)
         let configuration = try RuntimeConfiguration.fromEnvironment(merged)
@@ -63,11 +63,14 @@ struct StartConfigurationTests {
         #expect(configuration.groupID == "relance-blue")
         #expect(configuration.kafkaProperties == ["security.protocol": "ssl"])
         #expect(configuration.logLevel == .warning, "the environment wins over the file")
+        // One file may serve several workers: another worker's setting is no error.
+        let shared = try Self.file("shared", "RELANCE_BATCH_MAX_MS=250\nRELANCE_SMTP_URL=smtp://relay:25\n")
+        #expect(try ConfigurationFile.merged(["RELANCE_CONFIG_FILE": shared], known: known)["RELANCE_SMTP_URL"] != nil)
         let typo = try Self.file("typo", "RELANCE_BATCH_MAX_MS=250\nRELANCE_BATCH_MAX_MSS=300\n")
         #expect {
             _ = try ConfigurationFile.merged(["RELANCE_CONFIG_FILE": typo], known: known)
         } throws: { error in
-            "\(error)".contains("line 2: RELANCE_BATCH_MAX_MSS is not a setting of this worker")
+            "\(error)".contains("line 2: RELANCE_BATCH_MAX_MSS is not a Relance setting")
         }
     }
 

@@ -9,10 +9,7 @@ let setup = WorkerSetup.start(
     worker: "card-expiry",
     summary:
         "lists the wallet cards that pay scheduled payments and expire next month, and asks for the customer reminders",
-    settings: [
-        Setting(
-            "RELANCE_MERCHANT_TIME_ZONES", "(none)", "JSON file {\"merchant id\": \"Europe/Paris\", …}; UTC otherwise")
-    ], docs: "docs/card-expiry.md")
+    settings: WorkerSettings.cardExpiry, docs: "docs/card-expiry.md")
 var worker = CardExpiryWorker()
 for (merchant, name) in setup.jsonFile(ConfigurationFiles.merchantTimeZones, as: [String: String].self) ?? [:] {
     guard let zone = TimeZone(identifier: name) else {

@@ -9,10 +9,6 @@ import RelanceRuntime
 let setup = WorkerSetup.start(
     worker: "payment-retry",
     summary: "decides when to retry failed payments, keeps the action centre, asks for customer and vendor emails",
-    settings: [
-        Setting(
-            "RELANCE_RETRY_POLICIES", "(defaults)",
-            "JSON file of retry policies per merchant, payment method and decline reason")
-    ], docs: "docs/payment-retry.md")
+    settings: WorkerSettings.paymentRetry, docs: "docs/payment-retry.md")
 let policies = setup.jsonFile(ConfigurationFiles.retryPolicies, read: RetryPolicies.read) ?? RetryPolicies()
 await setup.run(PaymentRetryWorker(policies: policies))

@@ -10,10 +10,6 @@ import RelanceRuntime
 let setup = WorkerSetup.start(
     worker: "prepaid",
     summary: "keeps prepaid balances topped up: automatic, monthly and negative-balance recharges",
-    settings: [
-        Setting(
-            "RELANCE_TOPUP_POLICY", "(AUD minimums)",
-            "JSON file: baseCurrency, minimums per method, rates (strings), transferDueDays")
-    ], docs: "docs/prepaid.md")
+    settings: WorkerSettings.prepaid, docs: "docs/prepaid.md")
 let policy = setup.jsonFile(ConfigurationFiles.topUpPolicy, as: TopUpPolicy.self) ?? TopUpPolicy()
 await setup.run(PrepaidWorker(policy: policy))

@@ -10,10 +10,7 @@ import RelanceRuntime
 let setup = WorkerSetup.start(
     worker: "proof-validator",
     summary: "judges proofs of payment, typed or read from camt, MT940 and CSV statements",
-    settings: [
-        Setting("RELANCE_CSV_MAPPINGS", "(presets)", "JSON file of CSV column mappings, added to the presets"),
-        Setting("RELANCE_PROOF_FEE_TOLERANCE_BP", "300", "a shortfall read as bank fees, in basis points"),
-    ], docs: "docs/proof-validator.md")
+    settings: WorkerSettings.proofValidator, docs: "docs/proof-validator.md")
 var worker = ProofValidatorWorker()
 if let mappings = setup.jsonFile(ConfigurationFiles.csvMappings, as: [String: CSVStatementMapping].self) {
     worker.csvMappings.merge(mappings) { _, new in new }

@@ -1,5 +1,6 @@
 import Foundation
 import ReconciliationService
+import RelanceDomain
 import RelanceRuntime
 
 // reconciliation: runtime configuration from RELANCE_* variables (docs/runtime.md);
@@ -10,11 +11,7 @@ import RelanceRuntime
 let setup = WorkerSetup.start(
     worker: "reconciliation",
     summary: "keeps unreconciled debits and credits, lists reconcilable accounts, allocates oldest first",
-    settings: [
-        Setting(
-            "RELANCE_AUTO_RECONCILE", "(none)", "merchant ids reconciled after every change, comma-separated, or *"),
-        Setting("RELANCE_INVOICE_WAIT_HOURS", "24", "how long a payment naming an invoice not read yet waits for it"),
-    ], docs: "docs/reconciliation.md")
+    settings: WorkerSettings.reconciliation, docs: "docs/reconciliation.md")
 let automatic = (setup.text("RELANCE_AUTO_RECONCILE") ?? "")
     .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 let wait =

@@ -10,19 +10,7 @@ import ReminderMailerService
 let setup = WorkerSetup.start(
     worker: "reminder-mailer",
     summary: "the overdue ladder, account status, and every email to customers and merchants",
-    settings: [
-        Setting("RELANCE_SMTP_URL", "(none)", "smtp://user:password@host:587?security=starttls: deliver over SMTP"),
-        Setting("RELANCE_MAIL_DIR", "(none)", "a folder to write .eml files to instead; one of the two"),
-        Setting(
-            "RELANCE_MERCHANTS", "(none)",
-            "JSON file {\"merchant id\": {name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients}}"
-        ),
-        Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
-        Setting("RELANCE_PENDING_PAYMENT_DAYS", "14", "how long a payment or charge in flight holds the ladder"),
-        Setting("RELANCE_MAIL_RETRY_CAP_SECONDS", "60", "longest wait between delivery attempts"),
-        Setting("RELANCE_MAIL_GIVE_UP_HOURS", "24", "give an email up after this long undeliverable"),
-        Setting("RELANCE_RECIPIENTS_WAIT_HOURS", "24", "how long an email waits for the account's invoice recipients"),
-    ], docs: "docs/reminder-mailer.md")
+    settings: WorkerSettings.reminderMailer, docs: "docs/reminder-mailer.md")
 var worker = ReminderMailerWorker()
 if let days = setup.text("RELANCE_LADDER_DAYS") {
     do {
