@@ -310,7 +310,8 @@ final class Demo: Sendable {
                 name: "Camping des Pins", fromAddress: "facturation@camping-des-pins.test",
                 contactEmail: "aide@camping-des-pins.test",
                 paymentURL: "https://camping-des-pins.test/comptes/{account}/paiement", locale: MailLocale(tag: "fr"),
-                digestRecipients: ["facturation@camping-des-pins.test"]))
+                digestRecipients: ["facturation@camping-des-pins.test"],
+                actionCentreURL: "https://camping-des-pins.test/finance/centre-action"))
         var digest = configuration("reminder-mailer-digest")
         digest.groupID = "relance-reminder-mailer-digest"
         var deliveryKafka = kafka

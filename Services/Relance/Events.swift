@@ -112,10 +112,12 @@ struct TailCommand: AsyncParsableCommand {
             guard fromBeginning else { return }  // from the end to the end: nothing
             var printed = 0
             try await TopicReading.readToEnd(topic, partitions: partitions, kafka: cluster.kafka, log: nil) { batch in
+                var lines: [String] = []
                 for record in batch where count.map({ printed < $0 }) ?? true {
-                    print(json ? String(decoding: record.value ?? [], as: UTF8.self) : Self.readable(record))
+                    lines.append(json ? String(decoding: record.value ?? [], as: UTF8.self) : Self.readable(record))
                     printed += 1
                 }
+                Self.write(lines)
             }
             return
         }
@@ -124,13 +126,22 @@ struct TailCommand: AsyncParsableCommand {
         try await consumer.assign(partitions.map { TopicPartitionOffset(topic, $0, offset: start) })
         var printed = 0
         while count.map({ printed < $0 }) ?? true {
+            var lines: [String] = []
             for record in try await consumer.poll(maxMessages: 500, timeout: .milliseconds(500)) {
-                print(json ? String(decoding: record.value ?? [], as: UTF8.self) : Self.readable(record))
+                lines.append(json ? String(decoding: record.value ?? [], as: UTF8.self) : Self.readable(record))
                 printed += 1
                 if let count, printed >= count { break }
             }
+            Self.write(lines)
         }
         try await consumer.close()
+    }
+
+    /// Each batch straight to the file descriptor, as soon as it is read: `print` goes through
+    /// C's stdio, which holds a pipe's output (`relance tail … | grep`) until 4 KB or the exit.
+    static func write(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     /// "2026-11-01T00:00:00.000Z  relance.payments[2]@15  acct-1  payment.failed  {data}"

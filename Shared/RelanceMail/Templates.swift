@@ -25,10 +25,17 @@ public struct MerchantProfile: Sendable, Codable, Equatable {
     /// Who gets the daily digest of failed transactions: the billing contact and every admin
     /// who subscribed. Empty: no digest.
     public var digestRecipients: [String]
+    /// The merchant's action centre, where its billing contacts manage failed transactions: the
+    /// digest's "Gérer les transactions échouées" link (seeds 001, 004). Nil: no link.
+    public var actionCentreURL: String?
+    /// Where a customer confirms a plan's new price; `{account}` and `{plan}` are replaced. Nil:
+    /// the price-update email has no link.
+    public var planConfirmationURL: String?
 
     public init(
         name: String, fromAddress: String, contactEmail: String, logoURL: String? = nil, paymentURL: String,
-        locale: MailLocale = .en, digestRecipients: [String] = []
+        locale: MailLocale = .en, digestRecipients: [String] = [], actionCentreURL: String? = nil,
+        planConfirmationURL: String? = nil
     ) {
         self.name = name
         self.fromAddress = fromAddress
@@ -37,10 +44,13 @@ public struct MerchantProfile: Sendable, Codable, Equatable {
         self.paymentURL = paymentURL
         self.locale = locale
         self.digestRecipients = digestRecipients
+        self.actionCentreURL = actionCentreURL
+        self.planConfirmationURL = planConfirmationURL
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients
+        case name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients, actionCentreURL
+        case planConfirmationURL
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,7 +62,9 @@ public struct MerchantProfile: Sendable, Codable, Equatable {
             logoURL: try c.decodeIfPresent(String.self, forKey: .logoURL),
             paymentURL: try c.decode(String.self, forKey: .paymentURL),
             locale: try c.decodeIfPresent(MailLocale.self, forKey: .locale) ?? .en,
-            digestRecipients: try c.decodeIfPresent([String].self, forKey: .digestRecipients) ?? [])
+            digestRecipients: try c.decodeIfPresent([String].self, forKey: .digestRecipients) ?? [],
+            actionCentreURL: try c.decodeIfPresent(String.self, forKey: .actionCentreURL),
+            planConfirmationURL: try c.decodeIfPresent(String.self, forKey: .planConfirmationURL))
     }
 }
 
@@ -76,12 +88,27 @@ public struct MailInvoice: Sendable, Codable, Equatable {
 public enum MailSubject: Sendable, Equatable, Codable {
     /// Step 1…5 of the overdue ladder; `daysToTermination` for steps 3 and 4.
     case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?)
-    case paymentFailed(invoice: String, amount: Int64, currency: String, reason: String)
-    case retriesExhausted(customer: String, invoice: String, amount: Int64, currency: String, reason: String)
+    /// A customer's payment failed. `reason` is kept for emails decided before `failure` existed
+    /// (held in a state) and is never printed: the cause is `failure`'s code in the locale's words.
+    case paymentFailed(invoice: String, amount: Int64, currency: String, reason: String, failure: PaymentFailure? = nil)
+    /// To the vendor: the automatic attempts are over; `failure`: the last one's cause.
+    case retriesExhausted(
+        customer: String, invoice: String, amount: Int64, currency: String, reason: String,
+        failure: PaymentFailure? = nil)
     case cardExpiring(brand: String, last4: String, month: Int, year: Int)
     case reactivated
     /// The failed transactions of the last 24 hours, for the merchant's billing contact and admins.
     case dailyDigest(day: String, failures: [DigestLine])
+    /// A prepaid recharge charged to the card failed (seed 002): the same top-up is charged again
+    /// when the card is updated.
+    case rechargeFailed(amount: Int64, currency: String, failure: PaymentFailure?)
+    /// A prepaid recharge not charged: the card's brand is not one the merchant accepts (seed 002).
+    case cardNotAccepted(brand: String, accepted: [String], amount: Int64, currency: String)
+    /// A plan's new price, for the customer to confirm by `confirmBy` (a timestamp); it applies
+    /// from the billing date `effectiveFrom` (seed 003).
+    case priceUpdate(
+        plan: String, currentAmount: Int64?, newAmount: Int64, currency: String, effectiveFrom: String,
+        confirmBy: String)
 }
 
 /// One failed transaction in the daily digest.
@@ -168,32 +195,92 @@ public enum MailTemplates {
                     : "If you have already paid, reply to this email with a proof of payment: the bank statement "
                         + "showing the debit, with the transaction reference.")
             link = (fr ? "Régler maintenant" : "Pay now", payURL)
-        case .paymentFailed(let invoice, let amount, let currency, let reason):
+        case .paymentFailed(let invoice, let amount, let currency, _, let failure):
             let money = MoneyFormat.format(amount, currency: currency, locale: locale)
             title = fr ? "Échec du paiement de \(money)" : "Your payment of \(money) failed"
-            paragraphs.append(
-                fr
-                    ? "Le paiement de la facture \(invoice) (\(money)) n’a pas abouti : \(reason)."
-                    : "The payment of invoice \(invoice) (\(money)) did not go through: \(reason).")
-            paragraphs.append(
-                fr
-                    ? "Mettez à jour votre moyen de paiement : nous réessaierons aussitôt, en commençant par la facture la plus ancienne."
-                    : "Update your payment method and we will try again at once, oldest invoice first.")
+            paragraphs += failureParagraphs(invoice: invoice, money: money, failure: failure, locale: locale)
             link = (fr ? "Mettre à jour le moyen de paiement" : "Update payment method", payURL)
-        case .retriesExhausted(let customer, let invoice, let amount, let currency, let reason):
+        case .retriesExhausted(let customer, let invoice, let amount, let currency, _, let failure):
             let money = MoneyFormat.format(amount, currency: currency, locale: locale)
             title =
                 fr
                 ? "Tentatives automatiques épuisées – \(customer), \(money)"
                 : "Automatic attempts exhausted – \(customer), \(money)"
+            let last = failure.map {
+                fr
+                    ? " (dernier motif : \(MailWords.cause($0, locale: locale)))"
+                    : " (last reason: \(MailWords.cause($0, locale: locale)))"
+            }
             paragraphs.append(
                 fr
                     ? "Toutes les tentatives automatiques de paiement de la facture \(invoice) de \(customer) (\(money)) "
-                        + "ont échoué (dernier motif : \(reason)). Vous pouvez renouveler le plan de paiement une fois, "
+                        + "ont échoué\(last ?? ""). Vous pouvez renouveler le plan de paiement une fois, "
                         + "ou transmettre la commande au recouvrement."
-                    : "Every automatic attempt to collect invoice \(invoice) from \(customer) (\(money)) has failed "
-                        + "(last reason: \(reason)). You may renew the payment plan once, or hand the order over to "
-                        + "collections.")
+                    : "Every automatic attempt to collect invoice \(invoice) from \(customer) (\(money)) has failed"
+                        + "\(last ?? ""). You may renew the payment plan once, or hand the order over to collections.")
+        case .rechargeFailed(let amount, let currency, let failure):
+            let money = MoneyFormat.format(amount, currency: currency, locale: locale)
+            title = fr ? "Échec de la recharge de \(money)" : "Your top-up of \(money) failed"
+            let cause = failure.map { (fr ? " : " : ": ") + MailWords.cause($0, locale: locale) } ?? ""
+            paragraphs.append(
+                fr
+                    ? "La recharge de votre crédit (\(money)) n’a pas abouti\(cause)."
+                    : "The top-up of your credit (\(money)) did not go through\(cause).")
+            paragraphs.append(
+                fr
+                    ? "Assurez-vous que votre carte dispose de fonds suffisants et qu’elle est à jour. Aucune nouvelle "
+                        + "tentative n’a lieu tant que la carte n’est pas mise à jour : dès qu’elle l’est, la recharge "
+                        + "est de nouveau débitée."
+                    : "Make sure your card has sufficient funds and is up to date. No new attempt is made until the "
+                        + "card is updated: as soon as it is, the top-up is charged again.")
+            link = (fr ? "Mettre à jour la carte" : "Update card", payURL)
+        case .cardNotAccepted(let brand, let accepted, let amount, let currency):
+            let money = MoneyFormat.format(amount, currency: currency, locale: locale)
+            let name = MailWords.brand(brand)
+            title = fr ? "Votre carte \(name) n’est pas acceptée" : "Your \(name) card is not accepted"
+            paragraphs.append(
+                fr
+                    ? "La recharge de votre crédit (\(money)) n’a pas été débitée : \(merchant.name) n’accepte pas "
+                        + "les cartes \(name)."
+                    : "The top-up of your credit (\(money)) was not charged: \(merchant.name) does not accept \(name) "
+                        + "cards.")
+            let brands = MailWords.list(accepted.map(MailWords.brand), locale: locale)
+            paragraphs.append(fr ? "Cartes acceptées : \(brands)." : "Accepted cards: \(brands).")
+            paragraphs.append(
+                fr
+                    ? "Ajoutez une autre carte : la recharge sera débitée dès qu’elle sera enregistrée."
+                    : "Add another card: the top-up will be charged as soon as it is saved.")
+            link = (fr ? "Ajouter une carte" : "Add a card", payURL)
+        case .priceUpdate(let plan, let current, let newAmount, let currency, let effectiveFrom, let confirmBy):
+            let new = MoneyFormat.format(newAmount, currency: currency, locale: locale)
+            let from = DateFormat.long(effectiveFrom, locale: locale)
+            let old = current.map { MoneyFormat.format($0, currency: currency, locale: locale) }
+            let deadline = DateFormat.moment(confirmBy, locale: locale)
+            title =
+                fr
+                ? "Nouveau montant de votre plan de paiement : \(new) à partir du \(from)"
+                : "New amount for your payment plan: \(new) from \(from)"
+            paragraphs.append(
+                fr
+                    ? "\(merchant.name) met à jour votre plan de paiement \(plan) : à partir de l’échéance du \(from), "
+                        + "chaque paiement sera de \(new)\(old.map { " au lieu de \($0)" } ?? ""). Le nombre de "
+                        + "paiements et leur fréquence ne changent pas."
+                    : "\(merchant.name) is updating your payment plan \(plan): from the payment due on \(from), each "
+                        + "payment will be \(new)\(old.map { " instead of \($0)" } ?? ""). The number of payments "
+                        + "and their interval do not change.")
+            paragraphs.append(
+                fr
+                    ? "Confirmez ce nouveau plan au plus tard le \(deadline) : sans votre confirmation, il ne sera pas "
+                        + "mis à jour\(old.map { " et vos paiements resteront de \($0)" } ?? "")."
+                    : "Please confirm the new plan by \(deadline): without your confirmation it will not be "
+                        + "updated\(old.map { " and your payments will stay at \($0)" } ?? "").")
+            if let url = merchant.planConfirmationURL {
+                link = (
+                    fr ? "Confirmer le nouveau plan" : "Confirm the new plan",
+                    url.replacingOccurrences(of: "{account}", with: accountID).replacingOccurrences(
+                        of: "{plan}", with: plan)
+                )
+            }
         case .cardExpiring(let brand, let last4, let month, let year):
             let when = DateFormat.monthYear(month: month, year: year, locale: locale)
             title = fr ? "Votre carte expire fin \(when)" : "Your card expires at the end of \(when)"
@@ -217,6 +304,9 @@ public enum MailTemplates {
                         + "Elles figurent dans le centre d’actions."
                     : "\(failures.count) of your customers' transactions failed in the last 24 hours. "
                         + "They are listed in the action centre.")
+            if let url = merchant.actionCentreURL {
+                link = (fr ? "Gérer les transactions échouées" : "Manage failed transactions", url)
+            }
         case .reactivated:
             title = fr ? "Votre compte est réactivé" : "Your account is active again"
             paragraphs.append(
@@ -243,7 +333,7 @@ public enum MailTemplates {
             text +=
                 "  \(line.customerName)  \(DateFormat.long(line.date, locale: locale))  "
                 + "\(MoneyFormat.format(line.amount, currency: line.currency, locale: locale))  "
-                + "\(line.transactionType)  \(line.paymentID)\n"
+                + "\(MailWords.transactionType(line.transactionType, locale: locale))  \(line.paymentID)\n"
         }
         if !digest.isEmpty { text += "\n" }
         if let link { text += fr ? "\(link.label) : \(link.url)\n\n" : "\(link.label): \(link.url)\n\n" }
@@ -281,7 +371,8 @@ public enum MailTemplates {
             for line in digest {
                 let cells = [
                     line.customerName, DateFormat.long(line.date, locale: locale),
-                    MoneyFormat.format(line.amount, currency: line.currency, locale: locale), line.transactionType,
+                    MoneyFormat.format(line.amount, currency: line.currency, locale: locale),
+                    MailWords.transactionType(line.transactionType, locale: locale),
                     line.paymentID,
                 ]
                 html += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
@@ -295,6 +386,79 @@ public enum MailTemplates {
         }
         html += "<p style=\"color:#666\">\(escape(contact))<br>\(escape(merchant.name))</p>\n</body></html>\n"
         return RenderedMail(subject: title, text: text, html: html)
+    }
+
+    /// A failed payment's paragraphs: the cause in the locale's words, what the customer can do,
+    /// and what happens next — the next attempt's date when one is planned, and no promise when
+    /// none is.
+    static func failureParagraphs(invoice: String, money: String, failure: PaymentFailure?, locale: MailLocale)
+        -> [String]
+    {
+        let fr = locale == .fr
+        guard let failure else {
+            return [
+                fr
+                    ? "Le paiement de la facture \(invoice) (\(money)) n’a pas abouti."
+                    : "The payment of invoice \(invoice) (\(money)) did not go through.",
+                fr
+                    ? "Vérifiez votre moyen de paiement et mettez-le à jour si nécessaire."
+                    : "Please check your payment method and update it if needed.",
+            ]
+        }
+        var paragraphs = [
+            fr
+                ? "Le paiement de la facture \(invoice) (\(money)) n’a pas abouti : \(MailWords.cause(failure, locale: locale))."
+                : "The payment of invoice \(invoice) (\(money)) did not go through: \(MailWords.cause(failure, locale: locale))."
+        ]
+        let category = failure.reason.category
+        let card = (failure.paymentMethod ?? (failure.declineScheme == "sepa" ? "sepa_debit" : "card")) == "card"
+        let next = failure.nextAttemptDay.map { DateFormat.long($0, locale: locale) }
+        switch category {
+        case .softDecline, .unknown, .debitInsufficientFunds:
+            // Seed 000's first remedy, for cards and direct debits alike.
+            paragraphs.append(
+                fr
+                    ? "Contactez votre banque pour confirmer que le paiement peut être effectué."
+                    : "Contact your bank to confirm that the payment can be made.")
+        case .technical where next != nil:
+            paragraphs.append(
+                fr
+                    ? "L’incident ne vient pas de vous : vous n’avez rien à faire."
+                    : "The problem is not on your side: there is nothing you need to do.")
+        default:
+            break
+        }
+        if let next {
+            paragraphs.append(
+                card
+                    ? (fr
+                        ? "Nous réessaierons automatiquement le \(next)."
+                        : "We will try again automatically on \(next).")
+                    : (fr
+                        ? "Nous présenterons à nouveau le prélèvement le \(next)."
+                        : "We will present the direct debit again on \(next)."))
+        } else {
+            paragraphs.append(
+                fr ? "Aucune nouvelle tentative automatique n’est prévue." : "No further automatic attempt is planned.")
+        }
+        if card && category != .technical {
+            // A new card is charged at once (payment-retry, card.replaced), oldest invoice first.
+            paragraphs.append(
+                next == nil
+                    ? (fr
+                        ? "Mettez à jour votre carte : nous réessaierons aussitôt, en commençant par la facture la plus ancienne."
+                        : "Update your card and we will try again at once, oldest invoice first.")
+                    : (fr
+                        ? "Vous pouvez aussi mettre à jour votre carte : nous réessaierons aussitôt, en commençant par "
+                            + "la facture la plus ancienne."
+                        : "You may also update your card and we will try again at once, oldest invoice first."))
+        } else if !card && category == .debitMandateOrAccount {
+            paragraphs.append(
+                fr
+                    ? "Mettez à jour votre moyen de paiement, puis contactez-nous pour régler la facture."
+                    : "Update your payment method, then contact us to settle the invoice.")
+        }
+        return paragraphs
     }
 
     static func escape(_ text: String) -> String {
@@ -389,6 +553,15 @@ public enum DateFormat {
         else { return isoDate }
         let name = locale == .fr ? monthsFR[month - 1] : monthsEN[month - 1]
         return locale == .fr && day == 1 ? "1er \(name) \(year)" : "\(day) \(name) \(year)"
+    }
+
+    /// "2026-05-25T10:00:00.000Z" → "25 mai 2026 à 10:00 UTC" / "25 May 2026, 10:00 UTC"; a date
+    /// alone as `long`.
+    public static func moment(_ timestamp: String, locale: MailLocale) -> String {
+        let day = long(String(timestamp.prefix(10)), locale: locale)
+        let time = timestamp.dropFirst(11).prefix(5)
+        guard timestamp.count >= 16, time.count == 5 else { return day }
+        return locale == .fr ? "\(day) à \(time) UTC" : "\(day), \(time) UTC"
     }
 
     static func monthYear(month: Int, year: Int, locale: MailLocale) -> String {

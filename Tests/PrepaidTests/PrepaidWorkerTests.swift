@@ -97,8 +97,10 @@ struct PrepaidWorkerTests {
         // The sandbox declines this account's charges until the second attempt.
         try await Self.settings(harness, "acct-after-2", threshold: 1_000, amount: 5_000)
         let notice = try await harness.records(PaymentEvents.notificationsTopic, count: 1)
-        #expect(notice[0]["kind"]?.stringValue == "payment_failed" && notice[0]["audience"]?.stringValue == "customer")
-        #expect(notice[0]["reason"]?.stringValue?.contains("update") == true)
+        #expect(notice[0]["kind"]?.stringValue == "recharge_failed" && notice[0]["audience"]?.stringValue == "customer")
+        // The code, which reminder-mailer says in the customer's language.
+        #expect(notice[0]["declineCode"]?.stringValue == "insufficient_funds")
+        #expect(notice[0]["declineScheme"]?.stringValue == "stripe")
         let waiting = try await Self.balance(&harness, 0)
         _ = waiting
         try await harness.publish(

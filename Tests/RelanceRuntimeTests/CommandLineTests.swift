@@ -121,6 +121,47 @@ struct CommandLineTests {
         #expect(try JSONReader.read(Array(json.output.utf8))["eventId"]?.stringValue == "e1")
     }
 
+    @Test("tail: the first records show as soon as they are read, even when the output is a pipe")
+    func tailShowsRecordsAtOnce() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        try await cluster.createTopic(PaymentEvents.paymentsTopic, partitions: 2)
+        let producer = try KafkaProducer(
+            configuration: ProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await producer.send(
+            ProducerMessage(
+                topic: PaymentEvents.paymentsTopic, key: Array("acct-1".utf8),
+                value: Array(
+                    Self.event(
+                        "e1", "payment.succeeded",
+                        #"{"paymentId":"p-1","invoiceId":"inv-1","amount":4900,"currency":"EUR"}"#
+                    ).utf8)))
+        // Following the topic (no --count, no --until-end), its output a pipe as in `| grep`.
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = [
+            "tail", PaymentEvents.paymentsTopic, "--from-beginning", "--bootstrap", cluster.bootstrapServers,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let started = ContinuousClock.now
+        // Stopped after 10 s whatever happens: what it printed by then is what it showed.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10) { kill(pid, SIGTERM) }
+        var output = Data()
+        while !output.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            output.append(chunk)
+        }
+        let waited = ContinuousClock.now - started
+        process.terminate()
+        process.waitUntilExit()
+        #expect(String(decoding: output, as: UTF8.self).contains("acct-1  payment.succeeded"), "nothing shown")
+        #expect(waited < .seconds(3), "the first record took \(waited)")
+    }
+
     @Test("acls: kafka-acls.sh commands by default, Strimzi users with --format strimzi, the page docs/kafka-acls.md")
     func acls() throws {
         let script = try run(["acls"])

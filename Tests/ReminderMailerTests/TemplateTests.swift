@@ -2,6 +2,8 @@ import Foundation
 import RelanceMail
 import Testing
 
+@testable import RelanceDomain
+
 @Suite struct TemplateTests {
     static let merchant = MerchantProfile(
         name: "Aérocall", fromAddress: "facturation@aerocall.test", contactEmail: "support@aerocall.test",
@@ -82,5 +84,24 @@ import Testing
         #expect(reply.hasPrefix("written to"))
         let written = try Data(contentsOf: folder.appendingPathComponent(files[0]))
         #expect(Array(written) == envelope.message)
+    }
+}
+
+@Suite struct CauseWordsTests {
+    @Test("every decline code Relance knows reads in French without its English description")
+    func everyCodeInFrench() {
+        let tables: [(DeclineCodeScheme, [String: (FailureCategory, String)])] = [
+            (.stripe, DeclineCodes.stripe), (.iso8583, DeclineCodes.iso8583), (.sepa, DeclineCodes.sepa),
+        ]
+        for (scheme, table) in tables {
+            for (code, (_, description)) in table {
+                let failure = PaymentFailure(declineCode: code, declineScheme: scheme.rawValue)
+                let french = MailWords.cause(failure, locale: .fr)
+                #expect(!french.contains(description) && !french.contains(code), "\(scheme):\(code) → \(french)")
+                #expect(!MailWords.cause(failure, locale: .en).isEmpty)
+            }
+        }
+        #expect(MailWords.transactionType("installment", locale: .fr) == "versement")
+        #expect(MailWords.transactionType("refund", locale: .en) == "refund")
     }
 }

@@ -186,6 +186,16 @@ public struct PaymentRetryWorker: Worker {
         case .awaitingConfirmation(let request, let expiresAt):
             context.schedule(Self.lapseTimerID(request.planID), at: Timestamp.date(milliseconds: expiresAt))
             publish(request, "pending", ("expiresAt", Timestamp.format(milliseconds: expiresAt)))
+            // 003: "the new payment plan is sent to your customer by email", to confirm in time.
+            context.emit(
+                "notification.requested", to: PaymentEvents.notificationsTopic,
+                data: .object([
+                    ("kind", .string("price_update")), ("audience", .string("customer")),
+                    ("planId", .string(request.planID)), ("currency", .string(request.currency)),
+                    ("currentAmount", .integer(request.currentAmount)), ("newAmount", .integer(request.newAmount)),
+                    ("effectiveFrom", .string(request.nextBillingDate)),
+                    ("confirmBy", .string(Timestamp.format(milliseconds: expiresAt))),
+                ]))
         case .applied(let request, let effectiveFrom):
             context.cancelTimer(Self.lapseTimerID(request.planID))
             publish(request, "applied", ("effectiveFrom", effectiveFrom))
@@ -277,6 +287,16 @@ public struct PaymentRetryWorker: Worker {
             out.member("currency", item.currency)
             out.member("reason", item.reason.description)
             out.member("customerName", item.customerName)
+            // The code, not its English description, is what the emails read (in the
+            // customer's language), with the next attempt when one is planned.
+            out.member("declineCode", item.reason.code)
+            out.member("declineScheme", item.reason.scheme.rawValue)
+            out.member("paymentMethod", item.method.rawValue)
+            out.member("transactionType", item.type.rawValue)
+            if let next = item.nextAttemptAt {
+                out.key(static: "nextAttemptAt")
+                out.timestamp(milliseconds: next)
+            }
             out.endObject()
         }
     }

@@ -22,9 +22,12 @@ public struct PrepaidWorker: Worker {
         ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived, ReconciliationEvents.invoiceScheduled,
     ]
     public var policy: TopUpPolicy
+    /// The card brands each merchant accepts (seed 002's four by default).
+    public var cardBrands: AcceptedCardBrands
 
-    public init(policy: TopUpPolicy = TopUpPolicy()) {
+    public init(policy: TopUpPolicy = TopUpPolicy(), cardBrands: AcceptedCardBrands = AcceptedCardBrands()) {
         self.policy = policy
+        self.cardBrands = cardBrands
     }
 
     static let monthEndTimer = "month-end"
@@ -42,7 +45,8 @@ public struct PrepaidWorker: Worker {
                     "currency_mismatch", "the account's credit is in \(currency); \(event.type) is in \(given)")
             }
         }
-        let effects: [PrepaidEffect]
+        var effects: [PrepaidEffect]
+        var decline: PrepaidWorker.Decline?
         switch event.type {
         case "prepaid.settings-updated":
             try sameCurrency()
@@ -70,11 +74,14 @@ public struct PrepaidWorker: Worker {
             // Only the outcomes of this worker's own charges (the prefix names the account).
             let prefix = "\(context.accountID):"
             guard let id = text("chargeRequestId"), id.hasPrefix(prefix) else { return }
+            if let code = text("declineCode") {
+                decline = Decline(code: code, scheme: text("declineScheme") ?? "stripe")
+            }
             effects = account.charged(
                 chargeRequestID: String(id.dropFirst(prefix.count)), succeeded: event.type == "payment.succeeded",
                 reason: text("declineCode") ?? "declined", policy: policy)
         case "card.replaced":
-            effects = account.cardReplaced()
+            effects = account.cardReplaced(brand: text("brand").map(CardBrand.init))
         case "payment.received":
             // A transfer paying a top-up invoice (named "<account>-topup-<n>" when issued).
             let prefix = "\(context.accountID)-"
@@ -83,18 +90,27 @@ public struct PrepaidWorker: Worker {
         default:
             return  // payment.pending, credit notes, refunds, schedules: other workers' concern
         }
+        let accepted = cardBrands.brands(for: event.merchantID)
+        effects = account.onlyAcceptedCards(effects, accepted: accepted)
         state = account
-        apply(effects, account: account, context: &context)
+        apply(effects, account: account, accepted: accepted, decline: decline, context: &context)
+    }
+
+    /// A declined charge's code, for the customer's email in their language.
+    struct Decline {
+        var code: String
+        var scheme: String
     }
 
     public func timerFired(_ timer: DueTimer, state: inout PrepaidAccount?, context: inout WorkerContext) {
         guard var account = state else { return }
-        let effects = account.monthEnded(policy: policy)
+        let accepted = cardBrands.brands(for: context.merchantID)
+        let effects = account.onlyAcceptedCards(account.monthEnded(policy: policy), accepted: accepted)
         state = account
         if account.settings.automatic && account.settings.monthly != nil {
             context.schedule(Self.monthEndTimer, at: Self.nextMonthEnd(after: context.now))
         }
-        apply(effects, account: account, context: &context)
+        apply(effects, account: account, accepted: accepted, decline: nil, context: &context)
     }
 
     static let utc = TimeZone.gmt
@@ -106,7 +122,10 @@ public struct PrepaidWorker: Worker {
         return thisEnd > now ? thisEnd : month.next.next.start(in: utc).addingTimeInterval(-86_400)
     }
 
-    func apply(_ effects: [PrepaidEffect], account: PrepaidAccount, context: inout WorkerContext) {
+    func apply(
+        _ effects: [PrepaidEffect], account: PrepaidAccount, accepted: [CardBrand], decline: Decline?,
+        context: inout WorkerContext
+    ) {
         let currency = account.currency ?? "AUD"
         let today = String(Timestamp.format(context.now).prefix(10))
         for effect in effects {
@@ -134,17 +153,28 @@ public struct PrepaidWorker: Worker {
                         "paymentMethod": .string("card"), "attempt": .integer(Int64(topUp.attempt)),
                         "cause": .string("recharge"),
                     ]))
-            case .rechargeFailed(let topUp, let reason):
+            case .rechargeFailed(let topUp, _):
+                // The code, not words: reminder-mailer says the cause in the customer's language.
+                var members: [(key: String, value: JSONValue)] = [
+                    ("kind", .string("recharge_failed")), ("audience", .string("customer")),
+                    ("paymentId", .string("\(context.accountID)-\(topUp.invoiceID)")),
+                    ("invoiceId", .string("\(context.accountID)-\(topUp.invoiceID)")),
+                    ("amount", .integer(topUp.amount)), ("currency", .string(currency)),
+                    ("paymentMethod", .string("card")),
+                ]
+                if let decline {
+                    members += [("declineCode", .string(decline.code)), ("declineScheme", .string(decline.scheme))]
+                }
+                context.emit("notification.requested", to: PaymentEvents.notificationsTopic, data: .object(members))
+            case .cardNotAccepted(let topUp, let brand):
                 context.emit(
                     "notification.requested", to: PaymentEvents.notificationsTopic,
                     data: .object([
-                        "kind": .string("payment_failed"), "audience": .string("customer"),
-                        "paymentId": .string("\(context.accountID)-\(topUp.invoiceID)"),
-                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
-                        "amount": .integer(topUp.amount), "currency": .string(currency),
-                        "reason": .string(
-                            "the automatic recharge failed (\(reason)): check the card's funds and update it; "
-                                + "the recharge is tried again with the new card"),
+                        ("kind", .string("card_not_accepted")), ("audience", .string("customer")),
+                        ("paymentId", .string("\(context.accountID)-\(topUp.invoiceID)")),
+                        ("invoiceId", .string("\(context.accountID)-\(topUp.invoiceID)")),
+                        ("amount", .integer(topUp.amount)), ("currency", .string(currency)),
+                        ("brand", .string(brand.name)), ("acceptedBrands", .array(accepted.map { .string($0.name) })),
                     ]))
             case .balance:
                 break  // published below, once, with every effect

@@ -15,7 +15,20 @@ public struct ReminderMailerWorker: Worker {
         /// Emails decided before the account had invoice recipients, waiting for them (nil when
         /// none; see `HeldEmail`).
         public var held: [HeldEmail]?
+        /// What a first failure said about its payment (nil when none): the outcome of a retry,
+        /// written by the gateway, knows neither the transaction type nor the customer's name,
+        /// and the digest shows both. The latest `maxFailedPayments`, dropped when paid.
+        public var failedPayments: [FailedPaymentFacts]?
     }
+
+    /// A failed payment as its first failure described it.
+    public struct FailedPaymentFacts: Codable, Sendable, Equatable {
+        public var paymentID: String
+        public var transactionType: String
+        public var customerName: String?
+    }
+
+    static let maxFailedPayments = 100
 
     public var name = "reminder-mailer"
     public var inputTopics = [
@@ -82,6 +95,10 @@ public struct ReminderMailerWorker: Worker {
                     id: text("invoiceId")!, number: text("number")!, amount: data["amount"]!.integerValue!,
                     currency: text("currency")!, dueOn: text("dueOn") ?? text("issuedOn")!))
         case "payment.succeeded":
+            if let paymentID = text("paymentId") {
+                account.failedPayments?.removeAll { $0.paymentID == paymentID }
+                if account.failedPayments?.isEmpty == true { account.failedPayments = nil }
+            }
             account.ladder.paid(
                 invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!, paymentID: text("paymentId"))
         case "payment.pending":
@@ -91,16 +108,30 @@ public struct ReminderMailerWorker: Worker {
                 paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy,
                 chargeRequestID: text("chargeRequestId"))
         case "payment.failed":
-            account.ladder.paymentFailed(paymentID: text("paymentId")!)
+            let paymentID = text("paymentId") ?? ""  // required by the schema
+            account.ladder.paymentFailed(paymentID: paymentID)
+            let known = account.failedPayments?.last { $0.paymentID == paymentID }
+            var type = text("transactionType") ?? ""
+            var name = text("customerName")
+            if text("chargeRequestId") != nil, let known {
+                // A retry's outcome: the gateway wrote `payment`; the first failure said what it is.
+                type = known.transactionType
+                name = name ?? known.customerName
+            } else if known == nil {
+                var facts = account.failedPayments ?? []
+                facts.append(FailedPaymentFacts(paymentID: paymentID, transactionType: type, customerName: name))
+                if facts.count > Self.maxFailedPayments { facts.removeFirst(facts.count - Self.maxFailedPayments) }
+                account.failedPayments = facts
+            }
             // For the merchant's daily digest: regrouped by merchant, on its own topic.
             context.emit(
                 "digest.item", to: MailEvents.digestItemsTopic,
                 data: .object([
                     "account": .string(context.accountID),
-                    "customerName": .string(text("customerName") ?? account.customerName ?? context.accountID),
+                    "customerName": .string(name ?? account.customerName ?? context.accountID),
                     "failedOn": .string(String(Timestamp.format(context.now).prefix(10))),
                     "amount": data["amount"]!, "currency": data["currency"]!,
-                    "transactionType": .string(text("transactionType") ?? ""), "paymentId": .string(text("paymentId")!),
+                    "transactionType": .string(type), "paymentId": .string(paymentID),
                     "failedAt": .string(Timestamp.format(context.now)),
                 ]), accountID: event.merchantID, key: event.merchantID)
         case "proof.verdict":
@@ -198,21 +229,42 @@ public struct ReminderMailerWorker: Worker {
         let kind = text("kind")
         let subject: MailSubject
         var recipients: [MailAddress]?  // nil: the account's invoice recipients
+        var vendor = false
+        let amount = data["amount"]?.integerValue ?? 0
+        // The cause is the code, said in the reader's language; never `reason` (English).
+        let failure = data["declineCode"]?.stringValue.map {
+            PaymentFailure(
+                declineCode: $0, declineScheme: data["declineScheme"]?.stringValue ?? "stripe",
+                paymentMethod: data["paymentMethod"]?.stringValue, nextAttemptAt: data["nextAttemptAt"]?.stringValue)
+        }
         switch kind {
         case "retries_exhausted":
             subject = .retriesExhausted(
                 customer: data["customerName"]?.stringValue ?? account.customerName ?? context.accountID,
-                invoice: text("invoiceId"), amount: data["amount"]?.integerValue ?? 0, currency: text("currency"),
-                reason: text("reason"))
+                invoice: text("invoiceId"), amount: amount, currency: text("currency"), reason: text("reason"),
+                failure: failure)
             recipients = [MailAddress(merchant.contactEmail, name: merchant.name)]
+            vendor = true
         case "card_expiring":
             subject = .cardExpiring(
                 brand: text("brand"), last4: text("last4"), month: Int(data["expMonth"]?.integerValue ?? 0),
                 year: Int(data["expYear"]?.integerValue ?? 0))
+        case "recharge_failed":
+            subject = .rechargeFailed(amount: amount, currency: text("currency"), failure: failure)
+        case "card_not_accepted":
+            var accepted: [String] = []
+            if case .array(let brands)? = data["acceptedBrands"] { accepted = brands.compactMap(\.stringValue) }
+            subject = .cardNotAccepted(
+                brand: text("brand"), accepted: accepted, amount: amount, currency: text("currency"))
+        case "price_update":
+            subject = .priceUpdate(
+                plan: text("planId"), currentAmount: data["currentAmount"]?.integerValue,
+                newAmount: data["newAmount"]?.integerValue ?? 0, currency: text("currency"),
+                effectiveFrom: text("effectiveFrom"), confirmBy: text("confirmBy"))
         default:
             subject = .paymentFailed(
-                invoice: text("invoiceId"), amount: data["amount"]?.integerValue ?? 0, currency: text("currency"),
-                reason: text("reason"))
+                invoice: text("invoiceId"), amount: amount, currency: text("currency"), reason: text("reason"),
+                failure: failure)
         }
         // A card reminder's reason names the card and its expiry: once per card and expiry date.
         var reason = "\(kind)/\(context.accountID)/\(event.eventID)"
@@ -223,19 +275,22 @@ public struct ReminderMailerWorker: Worker {
         }
         send(
             subject, kind: kind, reason: reason, to: recipients, account: &account, context: &context,
-            merchantID: event.merchantID, input: context.holdInput())
+            merchantID: event.merchantID, input: context.holdInput(), vendor: vendor)
     }
 
     /// Renders the email and puts it in the outbox, to `recipients` or (nil) the account's invoice
     /// recipients; while the account has none, the email waits for them (`Outbox.deliver`).
-    /// `input`: the record that asked for the email, dead-lettered if it is given up.
+    /// `input`: the record that asked for the email, dead-lettered if it is given up; `vendor`:
+    /// the email goes to the merchant.
     func send(
         _ subject: MailSubject, kind: String, reason: String, to recipients: [MailAddress]?, account: inout State,
-        context: inout WorkerContext, merchantID: String? = nil, input: HeldInput? = nil
+        context: inout WorkerContext, merchantID: String? = nil, input: HeldInput? = nil, vendor: Bool = false
     ) {
         let merchantID = merchantID ?? context.merchantID
-        let locale = account.locale
-        let customerName = account.customerName
+        // To the vendor: in the merchant's language (nil: the merchant's), greeting nobody by the
+        // customer's name.
+        let locale = vendor ? nil : account.locale
+        let customerName = vendor ? nil : account.customerName
         let to = recipients ?? account.recipients
         Outbox.deliver(
             subject, kind: kind, reason: reason, to: to,

@@ -92,17 +92,33 @@ public enum PaymentEvents {
         "notification.requested", summary: "Ask reminder-mailer to write to the customer or the vendor.",
         data: .object(
             [
-                "kind": .oneOf(["payment_failed", "retries_exhausted", "card_expiring"]),
+                "kind": .oneOf(
+                    [
+                        "payment_failed", "retries_exhausted", "card_expiring", "recharge_failed", "card_not_accepted",
+                        "price_update",
+                    ]),
                 "audience": .oneOf(["customer", "vendor"]),
                 "paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
-                "reason": .string(), "customerName": .string(),
+                "reason": .string("the decline code's English description, for operators; emails never print it"),
+                "customerName": .string(),
+                "declineCode": .string("the gateway's code: the emails give its cause in the customer's language"),
+                "declineScheme": .oneOf(["stripe", "iso8583", "sepa"]),
+                "paymentMethod": .oneOf(methods), "transactionType": .oneOf(types),
+                "nextAttemptAt": .timestamp("the next automatic attempt; absent when none is planned"),
                 "brand": .string(), "last4": .string(minLength: 4, maxLength: 4, pattern: "^[0-9]{4}$"),
                 "expMonth": .integer(minimum: 1, maximum: 12), "expYear": .integer(minimum: 2000, maximum: 2100),
                 "cardId": .string("the saved card (card_expiring)"),
+                "acceptedBrands": .array(of: .string(), "card_not_accepted: the brands the merchant takes"),
+                "planId": .string("price_update: the plan"), "currentAmount": .amount("price_update: the amount today"),
+                "newAmount": .amount("price_update: the new amount"),
+                "effectiveFrom": .date("price_update: the billing date from which the new amount applies"),
+                "confirmBy": .timestamp("price_update: the customer confirms before this, or the update lapses"),
             ],
             optional: [
-                "paymentId", "invoiceId", "amount", "currency", "reason", "customerName", "brand", "last4", "expMonth",
-                "expYear", "cardId",
+                "paymentId", "invoiceId", "amount", "currency", "reason", "customerName", "declineCode",
+                "declineScheme", "paymentMethod", "transactionType", "nextAttemptAt", "brand", "last4", "expMonth",
+                "expYear", "cardId", "acceptedBrands", "planId", "currentAmount", "newAmount", "effectiveFrom",
+                "confirmBy",
             ]))
 
     public static let collectionsHandedOver = EventType(

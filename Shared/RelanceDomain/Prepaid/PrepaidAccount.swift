@@ -111,6 +111,9 @@ public enum PrepaidEffect: Sendable, Equatable {
     case charge(TopUp)
     /// The card charge failed: ask the customer to check funds and update the card.
     case rechargeFailed(TopUp, reason: String)
+    /// Not charged: the card on file is of a brand the merchant does not accept (seed 002); the
+    /// top-up waits for another card.
+    case cardNotAccepted(TopUp, brand: CardBrand)
     /// The balance changed.
     case balance
     /// A request refused, and why.
@@ -130,6 +133,9 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
     public var awaitingTransfer: [TopUp] = []
     /// The month-end recharge fell due while a charge was in flight: made right after.
     public var monthlyDue = false
+    /// The brand of the card on file, from the last `card.replaced` (nil: not known, charged
+    /// and left to the gateway).
+    public var cardBrand: CardBrand?
     var nextNumber = 1
 
     public init() {}
@@ -222,8 +228,9 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
         return [.balance]
     }
 
-    /// A new card: the failed top-up is charged again.
-    public mutating func cardReplaced() -> [PrepaidEffect] {
+    /// A new card: the failed top-up (or the one waiting for an accepted card) is charged again.
+    public mutating func cardReplaced(brand: CardBrand? = nil) -> [PrepaidEffect] {
+        if let brand { cardBrand = brand }
         guard var topUp = failed, charging == nil else { return [] }
         failed = nil
         topUp.attempt += 1
@@ -254,6 +261,23 @@ public struct PrepaidAccount: Sendable, Codable, Equatable {
         }
         let amount = max(settings.amount, minimum, missing)
         return start(amount, method: .card, cause: balance < 0 ? .negativeBalance : .threshold)
+    }
+
+    /// The card charges among `effects`, kept only when the card on file is of a brand in
+    /// `accepted`: otherwise the top-up is not charged and waits for another card, as a failed
+    /// one does (no new recharge meanwhile; `cardReplaced` charges it), and the customer is asked
+    /// for one. A card of unknown brand is charged.
+    public mutating func onlyAcceptedCards(_ effects: [PrepaidEffect], accepted: [CardBrand]) -> [PrepaidEffect] {
+        guard let brand = cardBrand, !accepted.contains(brand) else { return effects }
+        return effects.map { effect in
+            guard case .charge(let topUp) = effect else { return effect }
+            if charging == topUp { charging = nil }
+            // Not charged: the attempt is not spent (the next card's charge is this attempt).
+            var waiting = topUp
+            waiting.attempt -= 1
+            failed = waiting
+            return .cardNotAccepted(topUp, brand: brand)
+        }
     }
 
     mutating func start(_ amount: Int64, method: TopUpMethod, cause: TopUp.Cause) -> [PrepaidEffect] {
