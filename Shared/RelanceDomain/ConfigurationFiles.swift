@@ -95,7 +95,10 @@ public enum ConfigurationFiles {
                     "locale": .string("the language of the emails: fr, en, …"),
                     "digestRecipients": .array(
                         of: .string("an email address"), "who gets the daily digest of failed transactions"),
-                ], optional: ["logoURL", "locale", "digestRecipients"]),
+                    "actionCentreURL": .string("the action centre's failed transactions, linked from the digest"),
+                    "planConfirmationURL": .string(
+                        "where a customer confirms a plan's new price; {account} and {plan} stand for the ids"),
+                ], optional: ["logoURL", "locale", "digestRecipients", "actionCentreURL", "planConfirmationURL"]),
             "merchant profiles by merchant id"
         ).unknownMembers(unknown))
 
@@ -135,5 +138,17 @@ public enum ConfigurationFiles {
             "CSV mappings by name, added to the presets"
         ).unknownMembers(unknown))
 
-    public static let all = [retryPolicies, topUpPolicy, merchantTimeZones, merchants, csvMappings]
+    static let brands = JSONSchema.array(
+        of: .string("a card brand: visa, mastercard, amex, jcb, diners, discover, unionpay, …"), minItems: 1)
+
+    public static let cardBrands = File(
+        variable: "RELANCE_CARD_BRANDS", worker: "prepaid", title: "prepaid's accepted card brands",
+        schema: JSONSchema.object(
+            [
+                "default": brands,
+                "merchants": .map(of: brands, "brands by merchant id (instead of the default)"),
+            ], optional: ["default", "merchants"]
+        ).unknownMembers(unknown))
+
+    public static let all = [retryPolicies, topUpPolicy, merchantTimeZones, merchants, csvMappings, cardBrands]
 }

@@ -29,7 +29,11 @@ public enum WorkerSettings {
     public static let prepaid: [Setting] = [
         Setting(
             "RELANCE_TOPUP_POLICY", "(AUD minimums)",
-            "JSON file: baseCurrency, minimums per method, rates (strings), transferDueDays")
+            "JSON file: baseCurrency, minimums per method, rates (strings), transferDueDays"),
+        Setting(
+            "RELANCE_CARD_BRANDS", "visa,mastercard,amex,jcb",
+            "JSON file {\"default\": [brands], \"merchants\": {\"merchant id\": [brands]}}: brands accepted for recharges"
+        ),
     ]
 
     public static let proofValidator: [Setting] = [
@@ -48,7 +52,7 @@ public enum WorkerSettings {
         Setting("RELANCE_MAIL_DIR", "(none)", "a folder to write .eml files to instead; one of the two"),
         Setting(
             "RELANCE_MERCHANTS", "(none)",
-            "JSON file {\"merchant id\": {name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients}}"
+            "JSON file {\"merchant id\": {name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients, actionCentreURL, planConfirmationURL}}"
         ),
         Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
         Setting("RELANCE_PENDING_PAYMENT_DAYS", "14", "how long a payment or charge in flight holds the ladder"),

@@ -98,6 +98,11 @@ struct StartConfigurationTests {
         #expect(badZone.status == 2)
         #expect(badZone.line?["error"]?.stringValue?.contains("Europe/Pariss") == true)
 
+        let brands = try Self.file("brands.json", #"{"default": ["visa"], "merchant": {"m-1": ["visa"]}}"#)
+        let prepaid = try Self.refused("prepaid", ["RELANCE_CARD_BRANDS": brands])
+        #expect(prepaid.status == 2)
+        #expect(prepaid.line?["error"]?.stringValue?.contains("$.merchant is not a setting of this file") == true)
+
         let merchants = try Self.file(
             "merchants.json",
             #"{"m-1": {"name": "Camping", "fromAddress": "a@b.test", "contactEmail": "c@b.test", "paymentURL": "https://p", "lang": "fr"}}"#

@@ -12,4 +12,6 @@ let setup = WorkerSetup.start(
     summary: "keeps prepaid balances topped up: automatic, monthly and negative-balance recharges",
     settings: WorkerSettings.prepaid, docs: "docs/prepaid.md")
 let policy = setup.jsonFile(ConfigurationFiles.topUpPolicy, as: TopUpPolicy.self) ?? TopUpPolicy()
-await setup.run(PrepaidWorker(policy: policy))
+let cardBrands =
+    setup.jsonFile(ConfigurationFiles.cardBrands) { try AcceptedCardBrands.read(Array($0)) } ?? AcceptedCardBrands()
+await setup.run(PrepaidWorker(policy: policy, cardBrands: cardBrands))
