@@ -43,8 +43,12 @@ final class ClientEvents: Sendable {
         registry.withLock { $0[UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rk)))] = events }
     }
 
-    static func unregister(_ rk: OpaquePointer) {
-        registry.withLock { _ = $0.removeValue(forKey: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rk)))) }
+    /// Forgets `events` (only it: a new client may already have the same address).
+    static func unregister(_ rk: OpaquePointer, _ events: ClientEvents) {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rk)))
+        registry.withLock { registry in
+            if registry[key] === events { registry.removeValue(forKey: key) }
+        }
     }
 
     static func of(_ rk: OpaquePointer?) -> ClientEvents {
@@ -149,6 +153,8 @@ final class KafkaStatistics: Sendable {
     let kind: String
     /// Totals seen at the previous report, for counters (librdkafka reports running totals).
     private let previous = Mutex<[String: Int64]>([:])
+    /// The (topic, partition) lags reported last time.
+    private let lagSeries = Mutex<Set<[String]>>([])
 
     init(kind: String) { self.kind = kind }
 
@@ -201,10 +207,27 @@ final class KafkaStatistics: Sendable {
             ]
         }
         if kind == "consumer" {
+            var reported: Set<[String]> = []
+            defer {
+                // A partition this client no longer reads (moved to another instance) shows 0:
+                // its lag is its new owner's to report.
+                let gone = lagSeries.withLock { seen in
+                    let gone = seen.subtracting(reported)
+                    seen = reported
+                    return gone
+                }
+                for series in gone {
+                    Gauge(
+                        label: "relance_kafka_partition_consumer_lag",
+                        dimensions: base + [("topic", series[0]), ("partition", series[1])]
+                    ).record(0)
+                }
+            }
             for case (let topic, let entry as [String: Any]) in root["topics"] as? [String: Any] ?? [:] {
                 for case (let partition, let p as [String: Any]) in entry["partitions"] as? [String: Any] ?? [:] {
                     // Partition -1 is librdkafka's unassigned placeholder; -1 lag means unknown.
                     guard partition != "-1", let lag = number(p["consumer_lag"]), lag >= 0 else { continue }
+                    reported.insert([topic, partition])
                     Gauge(
                         label: "relance_kafka_partition_consumer_lag",
                         dimensions: base + [("topic", topic), ("partition", partition)]

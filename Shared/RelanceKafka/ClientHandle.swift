@@ -83,6 +83,7 @@ final class ClientHandle: @unchecked Sendable {
         beforeDestroy: @escaping (OpaquePointer) -> Void, afterDestroy: @escaping () -> Void
     ) {
         let rk = self.rk
+        let events = ClientEvents.of(rk)
         thread.shutdown { [self] in
             beforeDestroy(rk)
             state.withLock { state in
@@ -92,7 +93,7 @@ final class ClientHandle: @unchecked Sendable {
                 state.lastTopic = nil
             }
             rd_kafka_destroy(rk)
-            ClientEvents.unregister(rk)
+            ClientEvents.unregister(rk, events)
             afterDestroy()
         }
     }

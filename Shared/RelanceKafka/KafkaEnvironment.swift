@@ -144,8 +144,9 @@ extension KafkaConfiguration {
         case RD_KAFKA_CONF_OK:
             break
         case RD_KAFKA_CONF_UNKNOWN:
+            // A misspelt secret's name is not recognised as a secret: its value is not shown.
             throw InvalidSetting(
-                setting: setting, given: given,
+                setting: setting, given: setting.hasPrefix("--") ? "\(setting) \(name)" : setting,
                 problem: "librdkafka has no property \"\(name)\" (its CONFIGURATION.md lists them)")
         default:
             var message = cString(errstr)

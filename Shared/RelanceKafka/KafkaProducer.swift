@@ -152,9 +152,10 @@ final class ProducerCore: Sendable {
             let opaque = Unmanaged.passRetained(promise).toOpaque()
             let err = try produce(message, opaque: opaque)
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                // A record no broker can take (a TLS or login failure) would wait out
-                // message.timeout.ms (5 minutes).
-                return try await handle.failingFast("produce") { () throws(KafkaError) in try await promise.value }
+                // Not raced against TLS or login failures (unlike flush): the record stays
+                // queued and may still be delivered, so reporting it failed could make a caller
+                // do its work again (reminder-mailer's email log). It waits for its report.
+                return try await promise.value
             }
             Unmanaged<DeliveryPromise>.fromOpaque(opaque).release()
             if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {

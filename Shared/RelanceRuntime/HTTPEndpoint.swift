@@ -76,6 +76,9 @@ public final class HTTPEndpoint: Service, Sendable {
         defer { close(client) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // A client that never reads cannot hold the connection's thread for long either.
+        var sendTimeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while request.count < 16_384 {
@@ -100,7 +103,8 @@ public final class HTTPEndpoint: Service, Sendable {
         let bytes = Array(head.utf8) + body
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a scraper that gave up and closed must not end the process (SIGPIPE).
+            let n = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { break }
             sent += n
         }

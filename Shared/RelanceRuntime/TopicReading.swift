@@ -23,6 +23,8 @@ public enum TopicReading {
         body: ([KafkaMessage]) throws -> Void
     ) async throws -> Int {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
+        // A reader lives for one read: its statistics would only leave series behind.
+        configuration.kafka.statisticsIntervalMilliseconds = nil
         configuration.isolationLevel = .readCommitted
         configuration.reportEndOfPartition = true
         // librdkafka before 2.4 counts the records fetched for all partitions against each

@@ -190,12 +190,16 @@ public actor WorkerRuntime<W: Worker>: Service {
         // Start-up runs in a task of its own, raced by `stop()`: a stop must not wait for a
         // broker that does not answer.
         let starting = Task { try await self.start() }
-        let started = await withCheckedContinuation { continuation in
-            startUp = continuation
-            Task {
-                let ok = (try? await starting.value) != nil
-                self.startUpEnded(ok)
+        let started = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                startUp = continuation
+                Task {
+                    let ok = (try? await starting.value) != nil
+                    self.startUpEnded(ok)
+                }
             }
+        } onCancel: {
+            Task { await self.stop() }
         }
         guard started else {
             if stopRequested {

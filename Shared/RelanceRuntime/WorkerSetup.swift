@@ -148,8 +148,10 @@ public enum ConfigurationFile {
                 description: "RELANCE_CONFIG_FILE=\(path): cannot read the file (\(error.localizedDescription))")
         }
         var merged = environment
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = raw.trimmingCharacters(in: .whitespaces)
+        // Split on every line end: "\r\n" is one Character, which a split on "\n" never sees
+        // (a file saved on Windows would read as one line).
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            var line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
             guard let equals = line.firstIndex(of: "=") else {

@@ -297,7 +297,8 @@ struct CommandLineTests {
         #expect(noValue.output.contains("--kafka-property: expected name=value") && noValue.output.contains("Usage"))
         let unknown = try Self.run(
             ["topics", "--dry-run", "--kafka-property", "sasl.password.typo=\(secret)"], environment: [:])
-        #expect(unknown.status == 64 && unknown.output.contains("--kafka-property sasl.password.typo=(hidden)"))
+        #expect(
+            unknown.status == 64 && unknown.output.contains("--kafka-property sasl.password.typo: librdkafka has no"))
         #expect(!unknown.output.contains(secret))
         let missingFile = try Self.run(
             ["publish", "--topic", "t"], environment: ["RELANCE_KAFKA_PROP_SSL_CA_LOCATION": "/nonexistent/ca.pem"])

@@ -63,6 +63,11 @@ struct StartConfigurationTests {
         #expect(configuration.groupID == "relance-blue")
         #expect(configuration.kafkaProperties == ["security.protocol": "ssl"])
         #expect(configuration.logLevel == .warning, "the environment wins over the file")
+        // Saved on Windows: every line is read all the same.
+        let crlf = try Self.file("crlf", "# shared\r\nRELANCE_BATCH_MAX_MS=300\r\nRELANCE_GROUP_ID=relance-green\r\n")
+        let fromCRLF = try RuntimeConfiguration.fromEnvironment(
+            try ConfigurationFile.merged(["RELANCE_CONFIG_FILE": crlf], known: known))
+        #expect(fromCRLF.batchMaxMilliseconds == 300 && fromCRLF.groupID == "relance-green")
         // One file may serve several workers: another worker's setting is no error.
         let shared = try Self.file("shared", "RELANCE_BATCH_MAX_MS=250\nRELANCE_SMTP_URL=smtp://relay:25\n")
         #expect(try ConfigurationFile.merged(["RELANCE_CONFIG_FILE": shared], known: known)["RELANCE_SMTP_URL"] != nil)
