@@ -108,9 +108,12 @@ if [ ! -e "$root/.image-test-ready" ]; then
     t0=$SECONDS
     # The mirror is the network's part of this test: each try is bounded, a failure is retried,
     # and after three the test fails (a test that could not build its userland has not passed).
+    # First a quick look, so that an unreachable mirror fails in a minute, not after debootstrap's tries.
+    wget -q --timeout=20 --tries=3 -O /dev/null "$mirror/dists/$suite/InRelease" \
+        || fail "Debian's mirror $mirror does not answer for $suite (dists/$suite/InRelease): the image's userland cannot be made, so it is not checked (RELANCE_DEBIAN_MIRROR names another mirror)"
     for attempt in 1 2 3; do
         rm -rf --one-file-system "$root.partial"
-        if timeout 1200 debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+        if timeout 600 debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
             "$suite" "$root.partial" "$mirror" >"$cache/debootstrap.log" 2>&1; then
             break
         fi
@@ -120,6 +123,7 @@ if [ ! -e "$root/.image-test-ready" ]; then
         sleep $((attempt * 10))
     done
     say "debootstrap $suite (minbase): $((SECONDS - t0)) s"
+    rm -f "$root.partial"/var/cache/apt/archives/*.deb  # as in Debian's images
     # The sources of Debian's container images: the release, its updates and security.
     rm -f "$root.partial/etc/apt/sources.list"
     cat >"$root.partial/etc/apt/sources.list.d/debian.sources" <<EOF
@@ -142,7 +146,7 @@ EOF
         command=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1]))' "$command")
         say "RUN $command"
         for attempt in 1 2 3; do
-            if timeout 900 chroot "$root.partial" /usr/bin/env -i HOME=/root \
+            if timeout 600 chroot "$root.partial" /usr/bin/env -i HOME=/root \
                 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$command" \
                 </dev/null >"$cache/run.log" 2>&1; then
                 break
@@ -161,11 +165,12 @@ else
 fi
 
 # --- 3. This machine's executables in the root -------------------------------------------------
-for product in $products; do swift build --product "$product" >/dev/null; done
+# Built already after scripts/test.sh's earlier steps: then one no-op build (a few seconds).
+swift build >/dev/null
 bin="$(swift build --show-bin-path)"
 destination=$(field copy-build)
 runtime_dir=/opt/image-test/swift-runtime  # not in the image: it links the Swift runtime statically
-rm -rf "$root/opt/image-test" "$root/run/image-test"
+rm -rf "$root/opt/image-test" "$root/run/image-test" "$root/run/image-test.libraries"
 mkdir -p "$root$runtime_dir" "$root$destination"
 for product in $products; do
     install -m 0755 "$bin/$product" "$root$destination/$product"
@@ -209,8 +214,7 @@ in_image() {
         "$entrypoint" "$@"
 }
 work=/run/image-test  # inside the root
-mkdir -p "$root$work/mail"
-chown -R "$uid:$gid" "$root$work"
+mkdir -p "$root$work"
 
 # --- 4. The checks -----------------------------------------------------------------------------
 echo "Checks in the $suite root ($image):"
@@ -230,67 +234,95 @@ for product in $products; do
     links=$(chroot "$root" /usr/bin/env LD_LIBRARY_PATH="$runtime_dir" ldd "$destination/$product")
     if grep -q 'not found' <<<"$links"; then echo "$links" >&2; fail "$product: a library is missing in the image"; fi
     [ "$(awk '$1 == "librdkafka.so.1" { print $3 }' <<<"$links")" = "$library" ] || fail "$product does not link $library"
-    # Outside /opt/image-test (the Swift runtime, linked statically in the image), every library is
-    # one of the image's packages.
-    for file in $(awk '$3 ~ "^/" && $3 !~ "^/opt/image-test/" { print $3 }' <<<"$links"); do
-        chroot "$root" dpkg -S "$(chroot "$root" readlink -f "$file")" >/dev/null 2>&1 \
-            || chroot "$root" dpkg -S "$file" >/dev/null 2>&1 || fail "$product links $file, which no package of the image holds"
-    done
+    awk '$3 ~ "^/" && $3 !~ "^/opt/image-test/" { print $3 }' <<<"$links" >>"$root/run/image-test.libraries"
 done
+# Outside /opt/image-test (the Swift runtime, linked statically in the image), every library is
+# one of the image's packages (dpkg knows a file by its /usr path or by the /lib one).
+orphans=$(sort -u "$root/run/image-test.libraries" | chroot "$root" /bin/sh -c '
+    while read -r file; do
+        dpkg -S "$(readlink -f "$file")" >/dev/null 2>&1 || dpkg -S "$file" >/dev/null 2>&1 || echo "$file"
+    done')
+rm -f "$root/run/image-test.libraries"
+[ -z "$orphans" ] || fail "the executables link libraries that no package of the image holds: $orphans"
 owner=$(chroot "$root" dpkg -S "$(chroot "$root" readlink -f "$library")" | cut -d: -f1)
 ok "ldd in the root: every executable resolves all its libraries; librdkafka.so.1 => $library ($owner $rdkafka)"
 
-base=$((21000 + (RANDOM % 90) * 10))
-in_image relance dev-cluster --brokers 3 --partitions 4 --bootstrap-file "$work/bootstrap" \
-    >"$root$work/dev-cluster.out" 2>"$root$work/dev-cluster.err" &
-cluster_pid=$!
-pids+=("$cluster_pid")
-for _ in $(seq 150); do [ -s "$root$work/bootstrap" ] && break; alive "$cluster_pid" || break; sleep 0.1; done
-[ -s "$root$work/bootstrap" ] || { cat "$root$work"/dev-cluster.*; fail "relance dev-cluster did not start in the root"; }
-bootstrap=$(cat "$root$work/bootstrap")
-ok "relance dev-cluster (librdkafka $rdkafka's mock cluster) in the root, as $user: $bootstrap"
-
-(in_image relance keys generate --kid image-test --subject image-test-owner \
-    --roles owner,admin,billing,manage_reconciliations,billing-platform,dead-letter-replay \
-    --merchants m-demo --out "$work/key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1) \
-    || fail "relance keys generate"
 workers=$(tr ' ' '\n' <<<"$products" | grep -vx relance)
 declare -A worker_pid
-metrics=()
-port=$base
-for worker in $workers; do
-    port=$((port + 1))
-    # payment-retry with librdkafka's generic debug lines: they name the library's version.
-    debug=()
-    [ "$worker" = payment-retry ] && debug=(RELANCE_KAFKA_PROP_DEBUG=generic RELANCE_LOG_LEVEL=debug)
-    in_image RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="image-$worker" \
-        RELANCE_SESSION_TIMEOUT_MS=6000 RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 \
-        RELANCE_ABORTED_RECORDS_VISIBLE=true RELANCE_LOG_LEVEL=info RELANCE_MAIL_DIR="$work/mail" \
-        RELANCE_COMMAND_KEYS="$work/command-keys.json" "${debug[@]}" \
-        "$worker" >"$root$work/$worker.out" 2>"$root$work/$worker.err" &
-    worker_pid[$worker]=$!
-    pids+=($!)
-    metrics+=(--metrics "$worker=127.0.0.1:$port")
-done
-sleep 1
-for worker in $workers; do
-    pid=${worker_pid[$worker]}
-    alive "$pid" || { cat "$root$work/$worker".*; fail "$worker exited at start-up"; }
-    [ "$(readlink "/proc/$pid/root")" = "$(readlink -f "$root")" ] || fail "$worker (pid $pid) does not run in the root"
-    # The library mapped into the running process (the kernel names it by its path on this machine).
-    mapped=$(awk '$6 ~ /librdkafka/ { print $6 }' "/proc/$pid/maps" | sort -u)
-    [ "$mapped" = "$(readlink -f "$root")$(chroot "$root" readlink -f "$library")" ] \
-        || fail "$worker maps '$mapped', not the image's librdkafka"
-    [ "$(stat -c %u "/proc/$pid")" = "$uid" ] || fail "$worker does not run as $user"
-done
-ok "$(wc -w <<<"$workers") workers running in the root as $user (uid $uid), each with $(chroot "$root" readlink -f "$library") mapped"
+# start: the cluster and every worker in the root, checked as they start.
+start() {
+    rm -rf "${root:?}$work"/* && mkdir -p "$root$work/mail" && chown -R "$uid:$gid" "$root$work"
+    base=$((21000 + (RANDOM % 90) * 10))
+    in_image relance dev-cluster --brokers 3 --partitions 4 --bootstrap-file "$work/bootstrap" \
+        >"$root$work/dev-cluster.out" 2>"$root$work/dev-cluster.err" &
+    cluster_pid=$!
+    pids+=("$cluster_pid")
+    for _ in $(seq 150); do [ -s "$root$work/bootstrap" ] && break; alive "$cluster_pid" || break; sleep 0.1; done
+    [ -s "$root$work/bootstrap" ] || { cat "$root$work"/dev-cluster.*; fail "relance dev-cluster did not start in the root"; }
+    bootstrap=$(cat "$root$work/bootstrap")
+    ok "relance dev-cluster (librdkafka $rdkafka's mock cluster) in the root, as $user: $bootstrap"
 
-if ! (in_image relance demo --bootstrap "$bootstrap" --key "$work/key.json" "${metrics[@]}" --mail-dir "$work/mail" \
-    >"$root$work/demo.log" 2>&1); then
+    (in_image relance keys generate --kid image-test --subject image-test-owner \
+        --roles owner,admin,billing,manage_reconciliations,billing-platform,dead-letter-replay \
+        --merchants m-demo --out "$work/key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1) \
+        || fail "relance keys generate"
+    metrics=()
+    local port=$base
+    local -a debug
+    for worker in $workers; do
+        port=$((port + 1))
+        # payment-retry with librdkafka's generic debug lines: they name the library's version.
+        debug=(RELANCE_LOG_LEVEL=info)
+        if [ "$worker" = payment-retry ]; then debug=(RELANCE_KAFKA_PROP_DEBUG=generic RELANCE_LOG_LEVEL=debug); fi
+        in_image RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="image-$worker" \
+            RELANCE_SESSION_TIMEOUT_MS=6000 RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 \
+            RELANCE_ABORTED_RECORDS_VISIBLE=true RELANCE_MAIL_DIR="$work/mail" \
+            RELANCE_COMMAND_KEYS="$work/command-keys.json" "${debug[@]}" \
+            "$worker" >"$root$work/$worker.out" 2>"$root$work/$worker.err" &
+        worker_pid[$worker]=$!
+        pids+=($!)
+        metrics+=(--metrics "$worker=127.0.0.1:$port")
+    done
+    sleep 1
+    for worker in $workers; do
+        pid=${worker_pid[$worker]}
+        alive "$pid" || { cat "$root$work/$worker".*; fail "$worker exited at start-up"; }
+        [ "$(readlink "/proc/$pid/root")" = "$(readlink -f "$root")" ] || fail "$worker (pid $pid) does not run in the root"
+        # The library mapped into the running process (the kernel names it by its path on this machine).
+        mapped=$(awk '$6 ~ /librdkafka/ { print $6 }' "/proc/$pid/maps" | sort -u)
+        [ "$mapped" = "$(readlink -f "$root")$(chroot "$root" readlink -f "$library")" ] \
+            || fail "$worker maps '$mapped', not the image's librdkafka"
+        [ "$(stat -c %u "/proc/$pid")" = "$uid" ] || fail "$worker does not run as $user"
+    done
+    ok "$(wc -w <<<"$workers") workers running in the root as $user (uid $uid), each with $(chroot "$root" readlink -f "$library") mapped"
+}
+
+# relance demo --bootstrap sometimes never sees the workers settle after its first events, on
+# this machine's librdkafka as well (scripts/e2e.sh, 1 run in 2 under load here; not the image's
+# doing): a second try on a new cluster with new workers, said loudly; a second failure fails.
+for attempt in 1 2; do
+    start
+    if (in_image relance demo --bootstrap "$bootstrap" --key "$work/key.json" "${metrics[@]}" --mail-dir "$work/mail" \
+        >"$root$work/demo.log" 2>&1); then
+        break
+    fi
     cat "$root$work/demo.log"
-    for worker in $workers; do echo "--- $worker (last lines)"; tail -5 "$root$work/$worker.out" "$root$work/$worker.err"; done
-    fail "relance demo --bootstrap in the root: an outcome was not reached"
-fi
+    port=$base
+    for worker in $workers; do
+        port=$((port + 1))
+        echo "--- $worker: last lines, then what its /metrics says of its progress"
+        tail -n 5 "$root$work/$worker.out" "$root$work/$worker.err" | cut -c1-400
+        curl -s --max-time 5 "http://127.0.0.1:$port/metrics" \
+            | grep -E '^relance_(events_in_total|clock_seconds|assigned_partitions)' || true
+    done
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+    rm -rf "$cache/failed-run" && cp -a "$root$work" "$cache/failed-run"
+    echo "image-test: the logs of this run are kept in $cache/failed-run" >&2
+    [ "$attempt" = 2 ] && fail "relance demo --bootstrap in the root: an outcome was not reached, twice"
+    echo "image-test: WARNING: relance demo --bootstrap failed (above); trying once more on a new cluster" >&2
+done
 tail -3 "$root$work/demo.log" | sed 's/^/      /'
 ok "relance demo --bootstrap in the root: the seed stories published, every outcome reached ($(ls "$root$work/mail" | wc -l) emails)"
 
@@ -302,7 +334,7 @@ for worker in $workers; do
     for _ in $(seq 400); do alive "$pid" || break; sleep 0.1; done
     alive "$pid" && { kill -KILL "$pid"; fail "$worker still running 40 s after SIGTERM"; }
     wait "$pid" || status=$?
-    [ "$status" = 0 ] || { tail -5 "$root$work/$worker".*; fail "$worker exited $status after SIGTERM"; }
+    [ "$status" = 0 ] || { tail -n 5 "$root$work/$worker".*; fail "$worker exited $status after SIGTERM"; }
 done
 ok "SIGTERM: every worker exited 0"
 
