@@ -96,7 +96,7 @@ release_root() {  # unmount what a run left mounted in a root, then it can be re
     if mountpoint -q "$1/proc" 2>/dev/null; then umount "$1/proc" || umount -l "$1/proc"; fi
 }
 for old in "$cache"/*/; do
-    [ -d "$old" ] && [ "${old%/}" != "$cache/$suite-$key" ] || continue
+    [ -d "$old" ] && [ "${old%/}" != "$cache/$suite-$key" ] && [ "${old%/}" != "$cache/failed-run" ] || continue
     release_root "${old%/}"
     say "removing the outdated root ${old%/}"
     rm -rf --one-file-system "${old%/}"
