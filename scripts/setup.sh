@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
 # librdkafka's, OpenSSL's and jemalloc's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
-# openssl, python3-aiosmtpd, promtool, stunnel4 and iproute2's ss for the TLS test).
+# openssl, python3-aiosmtpd, promtool, stunnel4 and iproute2's ss for the TLS test, debootstrap for the image test).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 missing=()
@@ -23,6 +23,11 @@ command -v ss >/dev/null || missing+=(iproute2)
 command -v pip >/dev/null || command -v pip3 >/dev/null || missing+=(python3-pip)
 # promtool (Debian's prometheus package) checks every worker's /metrics page in the tests.
 command -v promtool >/dev/null || missing+=(prometheus)
+# scripts/image-test.sh: the runtime image's Debian userland (debootstrap, the archive's keys) and
+# objdump for the glibc versions the executables need.
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+command -v objdump >/dev/null || missing+=(binutils)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -67,3 +67,10 @@ LD_LIBRARY_PATH="$PWD/$tools" bash scripts/e2e.sh --bootstrap "127.0.0.1:$port"
 # ticker, publish, tail and a worker through security.protocol=ssl; a wrong CA and a refused SASL
 # login fail within seconds, saying why (docs/runtime.md, "Secured Kafka").
 bash scripts/tls-test.sh
+
+# The runtime image's userland: deploy/Dockerfile's runtime stage (Debian 13, librdkafka 2.8)
+# replayed in a chroot, and the executables built above run there on a broker on loopback
+# (docs/deploy.md). The first run fetches Debian from its mirror (72 s in all on a quiet machine,
+# up to 3 min under load; 32 s once cached under .build/image-test/), and fails if the mirror
+# cannot be reached.
+bash scripts/image-test.sh

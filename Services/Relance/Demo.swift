@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
             guard parts.count == 2, let inputs = Demo.inputs[parts[0]] else {
                 throw ValidationError("--metrics \(entry): name=host:port, name one of \(Demo.inputs.keys.sorted())")
             }
-            demo.watchRemote(inputs: inputs, metrics: parts[1])
+            demo.watchRemote(worker: parts[0], inputs: inputs, metrics: parts[1])
         }
         let running = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -274,13 +274,13 @@ final class Demo: Sendable {
     ]
 
     /// A worker in another process, watched through its /metrics page.
-    func watchRemote(inputs: [String], metrics address: String) {
+    func watchRemote(worker: String, inputs: [String], metrics address: String) {
         watched.withLock {
             $0.append(
                 Watched(
                     inputs: inputs,
                     progress: {
-                        guard let metrics = await Self.metrics(at: address),
+                        guard let metrics = await Self.metrics(at: address, worker: worker),
                             let eventsIn = metrics["relance_events_in_total"],
                             let clock = metrics["relance_clock_seconds"], clock > 0
                         else { return nil }
@@ -289,13 +289,18 @@ final class Demo: Sendable {
         }
     }
 
-    /// A worker's /metrics page, read once: metric name → value of its first sample.
-    static func metrics(at address: String) async -> [String: Double]? {
+    /// A worker's /metrics page, read once: metric name → value of its first sample; with
+    /// `worker`, of its first sample labelled with that worker or with none. reminder-mailer's page
+    /// holds two runtimes (`reminder-mailer`, `reminder-mailer-digest`) in an order that changes
+    /// from process to process: the first sample alone was the digest's half the time, whose
+    /// events-in never reached the mailer's inputs, and the demo then never settled.
+    static func metrics(at address: String, worker: String? = nil) async -> [String: Double]? {
         guard let url = URL(string: "http://\(address)/metrics"),
             let (data, _) = try? await URLSession.shared.data(from: url)
         else { return nil }
         var values: [String: Double] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            if let worker, line.contains("worker=\""), !line.contains("worker=\"\(worker)\"") { continue }
             let name = String(line.prefix { $0 != "{" && $0 != " " })
             if values[name] == nil, let value = line.split(separator: " ").last.flatMap({ Double($0) }) {
                 values[name] = value
