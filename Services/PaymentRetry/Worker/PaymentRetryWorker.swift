@@ -83,6 +83,13 @@ public struct PaymentRetryWorker: Worker {
         var recovery = whole.recovery
         let data = event.data
         func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
+        /// A member the schema requires, read as `T`: a dead letter with its name, never a trap.
+        func required<T>(_ field: String, _ read: (JSONValue) -> T?) throws(WorkerRejection) -> T {
+            guard let value = data[field].flatMap(read) else {
+                throw WorkerRejection("missing_field", "data.\(field) is missing or not readable")
+            }
+            return value
+        }
         let now = Timestamp.milliseconds(context.now)
         // What is scheduled from this event counts from when it happened, not when it was read.
         let occurredAt = Timestamp.milliseconds(event.occurredAt)
@@ -91,11 +98,13 @@ public struct PaymentRetryWorker: Worker {
         case "payment.failed":
             let failed = FailedPayment(
                 paymentID: text("paymentId"), invoiceID: text("invoiceId"), invoiceDate: text("invoiceDate"),
-                type: TransactionType(rawValue: text("transactionType"))!,
-                method: PaymentMethod(rawValue: text("paymentMethod"))!, amount: data["amount"]!.integerValue!,
+                type: try required("transactionType") { $0.stringValue.flatMap(TransactionType.init) },
+                method: try required("paymentMethod") { $0.stringValue.flatMap(PaymentMethod.init) },
+                amount: try required("amount") { $0.integerValue },
                 currency: text("currency"), customerName: data["customerName"]?.stringValue,
                 reason: DeclineCodes.read(
-                    text("declineCode"), scheme: DeclineCodeScheme(rawValue: text("declineScheme"))!))
+                    text("declineCode"),
+                    scheme: try required("declineScheme") { $0.stringValue.flatMap(DeclineCodeScheme.init) }))
             effects = recovery.paymentFailed(
                 failed, chargeRequestID: data["chargeRequestId"]?.stringValue,
                 policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
@@ -144,8 +153,9 @@ public struct PaymentRetryWorker: Worker {
                     CommandAuthFailure.forbidden, "only an owner or an admin may change a plan's price")
             }
             let request = PriceUpdateRequest(
-                planID: planID, currency: text("currency"), currentAmount: data["currentAmount"]!.integerValue!,
-                newAmount: data["newAmount"]!.integerValue!,
+                planID: planID, currency: text("currency"),
+                currentAmount: try required("currentAmount") { $0.integerValue },
+                newAmount: try required("newAmount") { $0.integerValue },
                 currentInstallments: data["currentInstallments"]?.integerValue.map { Int($0) },
                 newInstallments: data["newInstallments"]?.integerValue.map { Int($0) },
                 currentInterval: text("currentInterval"), newInterval: text("newInterval"),
