@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "relance", targets: ["relance"]),
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
+        .library(name: "RelanceEvents", targets: ["RelanceEvents"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
         .library(name: "BankStatements", targets: ["BankStatements"]),
@@ -36,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "RelanceMail",
-            dependencies: ["COpenSSL", "RelanceDomain"],
+            dependencies: ["COpenSSL", "RelanceDomain", "RelanceEvents"],
             path: "Shared/RelanceMail"
         ),
         .target(
@@ -57,14 +58,18 @@ let package = Package(
             path: "Tests/BankStatementsTests"
         ),
         .target(
+            name: "RelanceEvents",
+            path: "Shared/RelanceEvents"
+        ),
+        .target(
             name: "RelanceDomain",
-            dependencies: ["BankStatements"],
+            dependencies: ["RelanceEvents"],
             path: "Shared/RelanceDomain"
         ),
         .target(
             name: "RelanceRuntime",
             dependencies: [
-                "RelanceKafka", "RelanceDomain", .product(name: "Crypto", package: "swift-crypto"),
+                "RelanceKafka", "RelanceDomain", "RelanceEvents", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "RelanceRuntimeTests",
             dependencies: [
-                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport",
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -82,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelanceDomainTests",
-            dependencies: ["RelanceDomain", "RelanceTestSupport"],
+            dependencies: ["RelanceDomain", "RelanceEvents", "RelanceTestSupport"],
             path: "Tests/RelanceDomainTests"
         ),
         .executableTarget(
@@ -93,7 +98,8 @@ let package = Package(
         .executableTarget(
             name: "relance",
             dependencies: [
-                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceMail", "PaymentRetryService",
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceMail",
+                "PaymentRetryService",
                 "GatewaySandboxService", "ReminderMailerService", "CardExpiryService", "ProofValidatorService",
                 "ReconciliationService", "PrepaidService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,17 +108,17 @@ let package = Package(
         ),
         .target(
             name: "PaymentRetryService",
-            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/PaymentRetry/Worker"
         ),
         .executableTarget(
             name: "payment-retry",
-            dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceDomain"],
+            dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/PaymentRetry/Main"
         ),
         .target(
             name: "GatewaySandboxService",
-            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/GatewaySandbox/Worker"
         ),
         .executableTarget(
@@ -124,44 +130,48 @@ let package = Package(
             name: "PaymentRetryTests",
             dependencies: [
                 "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents",
                 "RelanceTestSupport",
             ],
             path: "Tests/PaymentRetryTests"
         ),
         .target(
             name: "ProofValidatorService",
-            dependencies: ["RelanceRuntime", "RelanceDomain", "BankStatements"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents", "BankStatements"],
             path: "Services/ProofValidator/Worker"
         ),
         .executableTarget(
             name: "proof-validator",
-            dependencies: ["ProofValidatorService", "RelanceRuntime", "RelanceDomain", "BankStatements"],
+            dependencies: [
+                "ProofValidatorService", "RelanceRuntime", "RelanceDomain", "RelanceEvents", "BankStatements",
+            ],
             path: "Services/ProofValidator/Main"
         ),
         .testTarget(
             name: "ProofValidatorTests",
             dependencies: [
-                "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "BankStatements",
+                "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+                "BankStatements",
                 "RelanceTestSupport",
             ],
             path: "Tests/ProofValidatorTests"
         ),
         .target(
             name: "RelanceTestSupport",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
             path: "Tests/Support"
         ),
         .executableTarget(
             name: "statements-bench",
             dependencies: [
                 "BenchSupport", "BankStatements", "ProofValidatorService", "RelanceRuntime", "RelanceKafka",
-                "RelanceDomain",
+                "RelanceDomain", "RelanceEvents",
             ],
             path: "Benchmarks/StatementsBench"
         ),
         .target(
             name: "CardExpiryService",
-            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/CardExpiry/Worker"
         ),
         .executableTarget(
@@ -171,29 +181,32 @@ let package = Package(
         ),
         .testTarget(
             name: "CardExpiryTests",
-            dependencies: ["CardExpiryService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport"],
+            dependencies: [
+                "CardExpiryService", "RelanceRuntime", "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
+            ],
             path: "Tests/CardExpiryTests"
         ),
         .target(
             name: "PrepaidService",
-            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/Prepaid/Worker"
         ),
         .executableTarget(
             name: "prepaid",
-            dependencies: ["PrepaidService", "RelanceRuntime", "RelanceDomain"],
+            dependencies: ["PrepaidService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/Prepaid/Main"
         ),
         .testTarget(
             name: "PrepaidTests",
             dependencies: [
-                "PrepaidService", "GatewaySandboxService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport",
+                "PrepaidService", "GatewaySandboxService", "RelanceRuntime", "RelanceDomain", "RelanceEvents",
+                "RelanceTestSupport",
             ],
             path: "Tests/PrepaidTests"
         ),
         .target(
             name: "ReconciliationService",
-            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/Reconciliation/Worker"
         ),
         .executableTarget(
@@ -204,25 +217,26 @@ let package = Package(
         .testTarget(
             name: "ReconciliationTests",
             dependencies: [
-                "ReconciliationService", "RelanceRuntime", "RelanceDomain", "RelanceTestSupport",
+                "ReconciliationService", "RelanceRuntime", "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/ReconciliationTests"
         ),
         .target(
             name: "ReminderMailerService",
-            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceMail", "RelanceKafka"],
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents", "RelanceMail", "RelanceKafka"],
             path: "Services/ReminderMailer/Worker"
         ),
         .executableTarget(
             name: "reminder-mailer",
-            dependencies: ["ReminderMailerService", "RelanceRuntime", "RelanceDomain", "RelanceMail"],
+            dependencies: ["ReminderMailerService", "RelanceRuntime", "RelanceDomain", "RelanceEvents", "RelanceMail"],
             path: "Services/ReminderMailer/Main"
         ),
         .testTarget(
             name: "ReminderMailerTests",
             dependencies: [
                 "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents",
                 "RelanceTestSupport",
             ],
             path: "Tests/ReminderMailerTests",
@@ -230,55 +244,68 @@ let package = Package(
         ),
         .target(
             name: "BenchSupport",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
             path: "Benchmarks/Support"
         ),
         .executableTarget(
             name: "mail-bench",
             dependencies: [
                 "BenchSupport", "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka",
-                "RelanceDomain", "RelanceTestSupport",
+                "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
             ],
             path: "Benchmarks/MailBench"
         ),
         .executableTarget(
             name: "runtime-bench",
-            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
             path: "Benchmarks/RuntimeBench"
         ),
         .executableTarget(
             name: "relance-mail-chaos",
-            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
+            dependencies: [
+                "BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+                "RelanceTestSupport",
+            ],
             path: "Tests/MailChaos"
         ),
         .executableTarget(
             name: "reconciliation-bench",
-            dependencies: ["BenchSupport", "ReconciliationService", "RelanceRuntime", "RelanceDomain"],
+            dependencies: [
+                "BenchSupport", "ReconciliationService", "RelanceRuntime", "RelanceDomain", "RelanceEvents",
+            ],
             path: "Benchmarks/ReconciliationBench"
         ),
         .executableTarget(
             name: "payment-retry-bench",
-            dependencies: ["BenchSupport", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: [
+                "BenchSupport", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents",
+            ],
             path: "Benchmarks/PaymentRetryBench"
         ),
         .executableTarget(
             name: "prepaid-bench",
-            dependencies: ["BenchSupport", "PrepaidService", "RelanceRuntime", "RelanceDomain"],
+            dependencies: ["BenchSupport", "PrepaidService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Benchmarks/PrepaidBench"
         ),
         .executableTarget(
             name: "card-bench",
-            dependencies: ["BenchSupport", "CardExpiryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: [
+                "BenchSupport", "CardExpiryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+            ],
             path: "Benchmarks/CardBench"
         ),
         .executableTarget(
             name: "relance-card-chaos",
-            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceTestSupport"],
+            dependencies: [
+                "BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+                "RelanceTestSupport",
+            ],
             path: "Tests/CardChaos"
         ),
         .executableTarget(
             name: "relance-kill-test",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
             path: "Tests/KillTest"
         ),
         .testTarget(

@@ -21,6 +21,7 @@ import BenchSupport
 import CardExpiryService
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 let accountCount = option("--accounts", 40_000)

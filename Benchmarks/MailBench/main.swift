@@ -13,6 +13,7 @@ import BenchSupport
 import Foundation
 import Logging
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime

@@ -14,6 +14,7 @@ import BenchSupport
 import Foundation
 import PaymentRetryService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import Synchronization

@@ -9,6 +9,7 @@ import BenchSupport
 import Foundation
 import PrepaidService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 let accountCount = option("--accounts", 10_000)

@@ -14,6 +14,7 @@ import BenchSupport
 import Foundation
 import ReconciliationService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 let accountCount = option("--accounts", 25_000)

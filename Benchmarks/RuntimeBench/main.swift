@@ -9,6 +9,7 @@
 import BenchSupport
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 

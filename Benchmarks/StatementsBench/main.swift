@@ -23,6 +23,7 @@ import Foundation
 import FoundationXML
 import ProofValidatorService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 

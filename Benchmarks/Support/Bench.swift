@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 // What every benchmark program needs: options, output, medians, timing.
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelanceDomain
+import RelanceEvents
 
 // MARK: acls
 

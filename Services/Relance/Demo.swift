@@ -8,6 +8,7 @@ import PrepaidService
 import ProofValidatorService
 import ReconciliationService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 /// The seed stories as events, day by day, and the outcomes each must produce.
 struct DemoScript {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 

@@ -1,3 +1,5 @@
+import RelanceEvents
+
 /// The JSON files the workers read at start, each named by a variable, with its schema: a
 /// worker checks its file against the schema before reading it, so that a member it does not
 /// know (a typo: `"cardSoftDeclines"`) or a value of the wrong type stops the start with its

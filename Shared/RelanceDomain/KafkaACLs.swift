@@ -1,3 +1,5 @@
+import RelanceEvents
+
 /// Who may write and read which topic, as Kafka ACLs: derived from `Catalog`'s writers and
 /// readers, one principal per worker and per outside party. Printed by `relance acls` as
 /// `kafka-acls.sh` commands or Strimzi `KafkaUser` resources; docs/kafka-acls.md is its output

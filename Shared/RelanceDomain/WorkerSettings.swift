@@ -1,3 +1,5 @@
+import RelanceEvents
+
 /// One environment variable a worker reads: its name, its default, what it does.
 public struct Setting: Sendable, Equatable {
     public var name: String

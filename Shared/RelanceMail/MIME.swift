@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 /// An address with an optional display name.
 public struct MailAddress: Sendable, Equatable, Codable {

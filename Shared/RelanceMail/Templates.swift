@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 /// The emails Relance writes, in French and English, each with a text and an HTML part.
 public enum MailLocale: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,5 @@
 import RelanceDomain
+import RelanceEvents
 
 /// Why a payment failed and what is planned next, as the emails say it: the gateway's code (never
 /// its English description) and the next automatic attempt, if one is planned.

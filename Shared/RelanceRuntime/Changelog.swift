@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 /// The records of a worker's compacted changelog topic.
 ///

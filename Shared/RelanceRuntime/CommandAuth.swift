@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 // Signed commands: a compact JWS (RFC 7515) with JWT claims (RFC 7519) over one Kafka record,
 // carried in its `relance-authorization` header. See docs/runtime.md, "Signed commands".

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 
 /// Listing dead letters and sending chosen ones back to their source topic.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelanceDomain
+import RelanceEvents
 import Synchronization
 
 /// How the executables write logs (`RELANCE_LOG_FORMAT`): JSON lines (default, for log

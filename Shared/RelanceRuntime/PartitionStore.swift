@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 /// Everything the runtime keeps for one account.
 struct AccountRecord<State: Codable & Sendable>: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 
 extension RuntimeConfiguration {
     /// Every variable of the runtime, as docs/runtime.md's table lists them (a test keeps the

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import ServiceLifecycle
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelanceDomain
+import RelanceEvents
 import ServiceLifecycle
 
 /// The start of a worker executable, the one place a worker's configuration is read:

@@ -1,6 +1,7 @@
 import CardExpiryService
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 import RelanceTestSupport
 import Testing

@@ -11,6 +11,7 @@
 
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 

@@ -12,6 +12,7 @@
 import BenchSupport
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport

@@ -1,5 +1,7 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
+import RelanceRuntime
 import RelanceTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import PaymentRetryService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 import RelanceTestSupport
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import GatewaySandboxService
 import PaymentRetryService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport

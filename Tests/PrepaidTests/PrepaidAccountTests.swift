@@ -1,4 +1,5 @@
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 /// The prepaid rules without Kafka (seed 002).

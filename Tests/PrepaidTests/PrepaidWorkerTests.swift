@@ -2,6 +2,7 @@ import Foundation
 import GatewaySandboxService
 import PrepaidService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 import RelanceTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import ProofValidatorService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport

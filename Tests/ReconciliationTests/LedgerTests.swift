@@ -1,5 +1,6 @@
 import PropertyBased
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 /// The reconciliation rules without Kafka (seed 004, section 3).

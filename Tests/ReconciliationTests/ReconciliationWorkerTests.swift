@@ -1,6 +1,7 @@
 import Foundation
 import ReconciliationService
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport

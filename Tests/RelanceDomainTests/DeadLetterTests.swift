@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 @Suite("Dead letters keep what was refused, and why")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import RelanceDomain
+import RelanceEvents
 
 @Suite("JSON written straight to bytes")
 struct JSONOutputTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelanceDomain
+import RelanceEvents
 
 @Suite("Kafka ACLs from the catalog")
 struct KafkaACLsTests {

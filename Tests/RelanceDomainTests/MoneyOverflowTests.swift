@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 /// Checked money: every sum and product of amounts in the domain, at the bound and at

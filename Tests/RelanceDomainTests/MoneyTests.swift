@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 @Suite("Money in integer minor units, ISO 4217 currencies")

@@ -1,4 +1,5 @@
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 @Suite struct OverdueLadderTests {

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 private let dayMs: Int64 = 86_400_000

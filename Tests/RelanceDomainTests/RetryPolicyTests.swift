@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import Testing
 
 private let day: Int64 = 86_400

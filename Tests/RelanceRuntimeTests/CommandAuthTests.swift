@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 import Testing

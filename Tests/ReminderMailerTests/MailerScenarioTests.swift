@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime

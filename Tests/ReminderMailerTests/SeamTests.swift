@@ -6,6 +6,7 @@ import RelanceTestSupport
 import Testing
 
 @testable import RelanceDomain
+import RelanceEvents
 @testable import ReminderMailerService
 
 /// What happens where topics meet: facts about one account come on different topics, read in no

@@ -3,6 +3,7 @@ import RelanceMail
 import Testing
 
 @testable import RelanceDomain
+import RelanceEvents
 
 @Suite struct TemplateTests {
     static let merchant = MerchantProfile(

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
 
@@ -65,7 +66,7 @@ public enum TestSigners {
 }
 
 enum JSONValueWriter {
-    static func object(keys: [RelanceDomain.JSONValue]) -> [UInt8] {
-        RelanceDomain.JSONValue.object([("keys", .array(keys))]).jsonBytes
+    static func object(keys: [RelanceEvents.JSONValue]) -> [UInt8] {
+        RelanceEvents.JSONValue.object([("keys", .array(keys))]).jsonBytes
     }
 }

@@ -1,6 +1,7 @@
 import CardExpiryService
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 // card-expiry: runtime configuration from RELANCE_* variables (docs/runtime.md);

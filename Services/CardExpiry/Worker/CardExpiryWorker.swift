@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// card-expiry: watches saved cards going out of date before a payment fails

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// gateway-sandbox: a pretend payment gateway for local runs, the demo and end-to-end tests.

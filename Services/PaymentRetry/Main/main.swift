@@ -1,6 +1,7 @@
 import Foundation
 import PaymentRetryService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 // payment-retry: runtime configuration from RELANCE_* variables (docs/runtime.md); retry

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// payment-retry: decides when and how a failed payment is tried again (docs/payment-retry.md).

@@ -1,6 +1,7 @@
 import Foundation
 import PrepaidService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 // prepaid: runtime configuration from RELANCE_* variables (docs/runtime.md);

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// prepaid: each account's prepaid balance and its automatic recharge (docs/prepaid.md). The

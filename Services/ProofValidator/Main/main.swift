@@ -2,6 +2,7 @@ import BankStatements
 import Foundation
 import ProofValidatorService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 // proof-validator: runtime configuration from RELANCE_* variables (docs/runtime.md); CSV

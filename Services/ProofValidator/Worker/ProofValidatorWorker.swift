@@ -1,6 +1,7 @@
 import BankStatements
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// proof-of-payment validator: decides whether a customer's proof of payment holds

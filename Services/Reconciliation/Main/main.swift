@@ -1,6 +1,7 @@
 import Foundation
 import ReconciliationService
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 // reconciliation: runtime configuration from RELANCE_* variables (docs/runtime.md);

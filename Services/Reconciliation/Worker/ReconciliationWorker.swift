@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceRuntime
 
 /// reconciliation: each account's unreconciled debits and credits, the reconcilable-accounts

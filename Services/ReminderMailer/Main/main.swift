@@ -1,5 +1,6 @@
 import Foundation
 import RelanceDomain
+import RelanceEvents
 import RelanceMail
 import RelanceRuntime
 import ReminderMailerService

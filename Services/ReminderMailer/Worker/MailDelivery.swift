@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import RelanceDomain
+import RelanceEvents
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime

@@ -1,3 +1,5 @@
+import RelanceEvents
+
 /// A card brand as gateways and billing platforms write it ("visa", "Visa", "American Express",
 /// "amex", "american_express", "Diners Club", "diners"), read to one name per brand.
 public struct CardBrand: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 
 /// A calendar month, as a card's expiry or a merchant's "now".
 public struct YearMonth: Sendable, Codable, Hashable, Comparable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 
 /// The overdue ladder of seed 000 and the account status that goes with it.
 ///

@@ -1,34 +1,4 @@
-/// What a failed payment's reason means for recovering it.
-public enum FailureCategory: String, Sendable, Codable, CaseIterable {
-    /// The issuer may approve later (insufficient funds, limits, do not honour, issuer
-    /// unavailable): retried on the business schedule.
-    case softDecline = "soft_decline"
-    /// The card cannot be charged again (lost, stolen, pick up, invalid number, fraud, closed
-    /// account, revoked authorisation): wait for a new payment method.
-    case hardDecline = "hard_decline"
-    /// The card's expiry date has passed: wait for a new payment method.
-    case expiredCard = "expired_card"
-    /// A direct debit returned for lack of funds (SEPA AM04, MS03): retried in the following
-    /// days unless the merchant turned direct-debit retries off.
-    case debitInsufficientFunds = "debit_insufficient_funds"
-    /// A direct debit returned for a mandate or account problem (AC01, AC04, AC06, MD01,
-    /// MD07, MS02…): never retried.
-    case debitMandateOrAccount = "debit_mandate_or_account"
-    /// The gateway or network failed, not the payer: short capped backoff, not an attempt.
-    case technical
-    /// A code no table knows: treated as a soft decline, and said so.
-    case unknown
-}
-
-/// Where a decline code comes from.
-public enum DeclineCodeScheme: String, Sendable, Codable {
-    /// Stripe-style `decline_code`s (`insufficient_funds`, `lost_card`, …).
-    case stripe
-    /// ISO 8583 response codes (`51`, `05`, `54`, …), as acquirers pass them on.
-    case iso8583
-    /// SEPA R-transaction reason codes (ISO 20022 `AM04`, `MD01`, …).
-    case sepa
-}
+import RelanceEvents
 
 /// A decline code read: its category and what it says, for the action centre.
 public struct DeclineReason: Sendable, Equatable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 
 /// One failed payment as payment-retry follows it: an action-centre item.
 public struct FailedPayment: Sendable, Equatable, Codable {
@@ -94,10 +95,8 @@ public enum RecoveryCommand: Sendable, Equatable {
     }
 }
 
-/// Who may do what.
-public enum ActorRole: String, Sendable, Codable, CaseIterable {
-    case owner, admin, billing, support
-
+extension ActorRole {
+    /// Whether this role may issue the command.
     public func may(_ command: RecoveryCommand) -> Bool {
         switch (self, command) {
         case (.owner, _), (.admin, _): true

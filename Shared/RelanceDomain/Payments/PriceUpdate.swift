@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 
 /// A change of price of an installment plan or a subscription (003): the new amount is at
 /// least 2.00 in the plan's currency and differs from the old one; the number of

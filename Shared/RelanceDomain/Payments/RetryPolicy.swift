@@ -1,19 +1,5 @@
 import Foundation
-
-/// How a payment is paid.
-public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
-    case card
-    case sepaDebit = "sepa_debit"
-    case eCheck = "echeck"
-}
-
-/// What is being paid.
-public enum TransactionType: String, Sendable, Codable, CaseIterable {
-    case payment
-    case installment
-    case subscription
-    case refund
-}
+import RelanceEvents
 
 /// When the next attempts come, as offsets from the previous failure. Written as data:
 /// `7d,7d` (the seeds' "smooth retries"), `8,8,8` (Kill Bill's days), `12h,1d`, or

@@ -1,10 +1,7 @@
+import RelanceEvents
+
 /// Prepaid credit (seed 002): usage and monthly fees are deducted from the balance; Relance
 /// keeps it topped up by charge requests, never two in flight for one account.
-
-public enum TopUpMethod: String, Sendable, Codable, CaseIterable {
-    case card
-    case bankTransfer = "bank_transfer"
-}
 
 /// Minimum top-ups and the conversion rates that carry them into other currencies. The
 /// minimums are in AUD (seed 002: 20 by card, 200 by bank transfer); a currency without a

@@ -1,19 +1,5 @@
-import BankStatements
 import Foundation
-
-/// The seven elements a proof of payment must show (seed 000), each checked on its own so that a
-/// verdict names every one that is missing.
-public enum ProofElement: String, Sendable, Codable, CaseIterable {
-    case parties = "payer_and_payee_names"
-    case transactionDate = "transaction_date"
-    case amount = "amount_and_currency"
-    case transactionID = "transaction_id"
-    case description
-    case bankDetails = "bank_details"
-    case bankConfirmation = "bank_confirmation"
-    /// Not an element: the attached document itself could not be read.
-    case document
-}
+import RelanceEvents
 
 /// What a proof says about one payment, from structured fields or read out of a statement.
 public struct ProofFields: Sendable, Equatable, Codable {
@@ -70,60 +56,6 @@ public struct ProofFields: Sendable, Equatable, Codable {
         result.payeeAccount = payeeAccount ?? other.payeeAccount
         return result
     }
-
-    /// Every movement in the statements, seen as a payment: a debit on the payer's own
-    /// statement, or a credit on the payee's. A batch entry gives one per transaction.
-    public static func candidates(in statements: [BankStatement]) -> [ProofFields] {
-        var result: [ProofFields] = []
-        for statement in statements {
-            for entry in statement.entries {
-                let transactions = entry.transactions.isEmpty ? [StatementTransaction()] : entry.transactions
-                for transaction in transactions {
-                    result.append(
-                        fields(
-                            statement: statement, entry: entry, transaction: transaction, alone: transactions.count == 1
-                        ))
-                }
-            }
-        }
-        return result
-    }
-
-    static func fields(
-        statement: BankStatement, entry: StatementEntry, transaction: StatementTransaction, alone: Bool
-    ) -> ProofFields {
-        var fields = ProofFields()
-        let owner = StatementParty(name: statement.account.ownerName, account: statement.account.identifier)
-        let direction = transaction.creditDebit ?? entry.creditDebit
-        let payer = direction == .debit ? owner : transaction.debtor
-        let payee = direction == .debit ? transaction.creditor : owner
-        fields.payerName = payer.name ?? (direction == .credit ? nil : transaction.debtor.name)
-        fields.payeeName = payee.name ?? (direction == .debit ? nil : transaction.creditor.name)
-        fields.payerAccount = payer.account ?? (direction == .credit ? nil : transaction.debtor.account)
-        fields.payeeAccount = payee.account ?? (direction == .debit ? nil : transaction.creditor.account)
-        fields.transactionDate = entry.bookingDate ?? entry.valueDate
-        let amount = transaction.amount ?? (alone ? entry.amount : nil)
-        let currency = transaction.currency ?? entry.currency
-        if let amount, let money = Currency(code: currency) {
-            if let minor = amount.minorUnits(exponent: money.minorUnitDigits) {
-                fields.amount = minor
-            } else {
-                fields.inexactAmount = "\(amount) \(currency)"
-            }
-            fields.currency = currency
-        }
-        fields.transactionID =
-            transaction.endToEndID ?? transaction.transactionID ?? transaction.instructionID
-            ?? entry.accountServicerReference ?? transaction.accountServicerReference ?? entry.reference
-        let remittance = transaction.remittance.joined(separator: " ")
-        fields.description =
-            !remittance.isEmpty ? remittance : transaction.creditorReference ?? entry.additionalInformation
-        fields.references = [
-            transaction.endToEndID, transaction.creditorReference, entry.reference, entry.additionalInformation,
-        ].compactMap { $0 }
-        fields.booked = entry.status == .booked && !entry.reversal
-        return fields
-    }
 }
 
 /// An invoice as the proof validator keeps it: what is owed, to which account, what is paid.
@@ -172,17 +104,6 @@ public struct ProofReason: Error, Sendable, Equatable, Codable {
         self.code = code
         self.message = message
     }
-}
-
-public enum ProofCase: String, Sendable, Codable {
-    /// The invoice was already paid by another transaction: a refund is due (000).
-    case paidTwice = "paid_twice"
-    /// The amount is not what the invoice(s) ask (000), more or less.
-    case unexpectedAmount = "unexpected_amount"
-    /// Short by about the fees an international transfer costs (002): a partial payment to review.
-    case shortByBankFees = "short_by_bank_fees"
-    /// The account is suspended or terminated although this payment was made (000).
-    case deactivatedDespitePayment = "deactivated_despite_payment"
 }
 
 public struct ProofVerdict: Sendable, Equatable {

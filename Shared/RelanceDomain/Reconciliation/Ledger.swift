@@ -1,19 +1,10 @@
+import RelanceEvents
+
 /// Debits and credits of one account, as reconciliation sees them (seed 004, section 3).
 ///
 /// Debits are what the customer owes: invoices and refunds paid out to them. Credits are what
 /// the customer has given or been granted: payments and credit notes. An item stays open until
 /// allocations cover it; allocations never cross currencies and go oldest first.
-public enum LedgerSide: String, Sendable, Codable {
-    case debit, credit
-}
-
-public enum LedgerItemKind: String, Sendable, Codable, CaseIterable {
-    case invoice, refund, payment
-    case creditNote = "credit_note"
-
-    public var side: LedgerSide { self == .invoice || self == .refund ? .debit : .credit }
-}
-
 public struct LedgerItem: Sendable, Codable, Equatable {
     /// Unique within the account: the invoice, refund, payment or credit note id.
     public var id: String

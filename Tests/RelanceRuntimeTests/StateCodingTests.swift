@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import RelanceDomain
+import RelanceEvents
+import RelanceRuntime
 
 /// Everything a worker's state may hold, in one value.
 private struct KitchenSink: Codable, Equatable {

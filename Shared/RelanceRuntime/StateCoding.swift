@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 
 /// JSON for workers' `Codable` state, as Foundation's `JSONEncoder` and `JSONDecoder` with
 /// their default strategies write and read it (dates as seconds since 2001, `Data` in base64,
@@ -39,7 +40,7 @@ public enum StateCoding {
     }
 
     /// The fast paths alone (tests check that Relance's states never need the fallback).
-    static func fastEncode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    package static func fastEncode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = StateWriter()
         try writer.encodeValue(value, depth: 0)
         writer.closeFrames(above: 0)
@@ -54,19 +55,9 @@ public enum StateCoding {
         }
     }
 
-    static func fastDecode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    package static func fastDecode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try StateDecoder(value: try JSONReader.read(bytes), codingPath: []).decodeValue(T.self)
     }
-}
-
-/// A worker state that writes its own changelog JSON, skipping the generic `Encoder`
-/// machinery (keyed containers, a metadata lookup per member): for a state encoded at every
-/// batch that changes it. The bytes must be exactly those its `Codable` conformance writes
-/// through `StateCoding.encodeWithCodable` (members in declaration order, nil optionals left
-/// out, dictionaries in iteration order), so that decoding, and changelogs written before,
-/// stay as they are; a test per conforming type compares the two.
-public protocol StateJSONWritable {
-    func writeStateJSON(into out: inout JSONOutput)
 }
 
 // MARK: Encoding

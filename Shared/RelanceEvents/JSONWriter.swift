@@ -95,7 +95,7 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    package static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
@@ -125,7 +125,7 @@ extension JSONValue {
     }
 
     /// An integer's decimal digits, without making a `String` first.
-    static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
+    package static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // Digits from the last, into a small buffer on the stack (20 digits hold any UInt64).
@@ -449,4 +449,14 @@ public struct JSONOutput {
         item()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
+}
+
+/// A worker state that writes its own changelog JSON, skipping the generic `Encoder`
+/// machinery (keyed containers, a metadata lookup per member): for a state encoded at every
+/// batch that changes it. The bytes must be exactly those its `Codable` conformance writes
+/// through `StateCoding.encodeWithCodable` (members in declaration order, nil optionals left
+/// out, dictionaries in iteration order), so that decoding, and changelogs written before,
+/// stay as they are; a test per conforming type compares the two.
+public protocol StateJSONWritable {
+    func writeStateJSON(into out: inout JSONOutput)
 }

@@ -1,5 +1,3 @@
-import BankStatements
-
 /// The event types of proofs of payment, invoices and account status (see `Catalog`).
 public enum ProofEvents {
     public static let invoicesTopic = "relance.invoices"
@@ -7,7 +5,7 @@ public enum ProofEvents {
     public static let proofsTopic = "relance.proofs"
     public static let verdictsTopic = "relance.proof-verdicts"
 
-    public static let documentFormats = StatementFormat.allCases.map(\.rawValue)
+    public static let documentFormats = ProofDocumentFormat.allCases.map(\.rawValue)
 
     public static let invoiceIssued = EventType(
         "invoice.issued", summary: "The billing platform issued an invoice to the account.",
@@ -70,10 +68,7 @@ public enum ProofEvents {
                     ])),
                 "matches": .array(of: .object(["invoiceId": .string(), "amount": .amount(), "currency": .currency()])),
                 "cases": .array(
-                    of: .oneOf(
-                        [
-                            ProofCase.paidTwice, .unexpectedAmount, .shortByBankFees, .deactivatedDespitePayment,
-                        ].map(\.rawValue))),
+                    of: .oneOf(ProofCase.allCases.map(\.rawValue))),
                 "transactionId": .string(), "transactionDate": .date(), "amount": .amount(), "currency": .currency(),
                 "payerName": .string(), "payeeName": .string(),
                 "refundAmount": .amount("a second payment of an invoice already paid, to refund"),

@@ -1,5 +1,6 @@
 import BankStatements
 import RelanceDomain
+import RelanceEvents
 import RelanceTestSupport
 import Testing
 
@@ -474,4 +475,9 @@ import Testing
             proofID: "p", candidates: entries, typed: nil, claimedInvoices: ["FAC-1002"], ledger: &copy)
         #expect(claimed.fields?.transactionID == "E2E-0" && claimed.cases == [.unexpectedAmount])
     }
+}
+
+@Test("the proof event's document formats are exactly those BankStatements reads")
+func documentFormatsMatchTheReaders() {
+    #expect(ProofDocumentFormat.allCases.map(\.rawValue) == StatementFormat.allCases.map(\.rawValue))
 }
