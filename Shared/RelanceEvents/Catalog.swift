@@ -8,6 +8,23 @@ public enum Catalog {
         PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all + ReconciliationEvents.all
         + PrepaidEvents.all
 
+    /// The Swift type of each event type's `data` (`EventData`), in the order of `eventTypes`;
+    /// a test checks that each follows its schema.
+    public static let dataTypes: [any EventData.Type] =
+        [
+            PaymentFailed.self, PaymentSucceeded.self, CardReplaced.self, PaymentCommand.self, ChargeRequested.self,
+            ActionItemUpdated.self, NotificationRequested.self, CollectionsHandedOver.self, CommandRefused.self,
+            PlanPriceUpdateRequested.self, PlanPriceUpdateConfirmed.self, PlanPriceUpdate.self,
+        ] + [
+            InvoiceIssued.self, AccountStatus.self, ProofSubmitted.self, ProofVerdictData.self,
+        ] as [any EventData.Type] + [
+            DigestItem.self, AccountProfileUpdated.self, AccountRecipientsChangeRequested.self, PaymentPending.self,
+            EmailRequested.self, EmailSent.self, EmailFailed.self,
+        ] + [CardSaved.self, CardRemoved.self, ScheduleUpdated.self, ExpiringCardUpdated.self] + [
+            CreditNoteIssued.self, RefundIssued.self, PaymentReceived.self, InvoiceScheduleCovered.self,
+            ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
+        ] + [PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self]
+
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
         public var name: String

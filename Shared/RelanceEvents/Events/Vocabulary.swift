@@ -2,19 +2,19 @@
 /// and the rules that read them.
 
 /// Who may do what: an operator's role, as a signed command's token names it.
-public enum ActorRole: String, Sendable, Codable, CaseIterable {
+public enum ActorRole: String, SchemaEnum {
     case owner, admin, billing, support
 }
 
 /// How a payment is paid.
-public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
+public enum PaymentMethod: String, SchemaEnum {
     case card
     case sepaDebit = "sepa_debit"
     case eCheck = "echeck"
 }
 
 /// What is being paid.
-public enum TransactionType: String, Sendable, Codable, CaseIterable {
+public enum TransactionType: String, SchemaEnum {
     case payment
     case installment
     case subscription
@@ -22,7 +22,7 @@ public enum TransactionType: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a failed payment's reason means for recovering it.
-public enum FailureCategory: String, Sendable, Codable, CaseIterable {
+public enum FailureCategory: String, SchemaEnum {
     /// The issuer may approve later (insufficient funds, limits, do not honour, issuer
     /// unavailable): retried on the business schedule.
     case softDecline = "soft_decline"
@@ -44,7 +44,7 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
 }
 
 /// Where a decline code comes from.
-public enum DeclineCodeScheme: String, Sendable, Codable, CaseIterable {
+public enum DeclineCodeScheme: String, SchemaEnum {
     /// Stripe-style `decline_code`s (`insufficient_funds`, `lost_card`, …).
     case stripe
     /// ISO 8583 response codes (`51`, `05`, `54`, …), as acquirers pass them on.
@@ -54,14 +54,14 @@ public enum DeclineCodeScheme: String, Sendable, Codable, CaseIterable {
 }
 
 /// How a prepaid account is topped up.
-public enum TopUpMethod: String, Sendable, Codable, CaseIterable {
+public enum TopUpMethod: String, SchemaEnum {
     case card
     case bankTransfer = "bank_transfer"
 }
 
 /// The seven elements a proof of payment must show (seed 000), each checked on its own so that a
 /// verdict names every one that is missing.
-public enum ProofElement: String, Sendable, Codable, CaseIterable {
+public enum ProofElement: String, SchemaEnum {
     case parties = "payer_and_payee_names"
     case transactionDate = "transaction_date"
     case amount = "amount_and_currency"
@@ -80,7 +80,7 @@ public enum LedgerSide: String, Sendable, Codable {
 }
 
 /// What an item of an account's ledger is.
-public enum LedgerItemKind: String, Sendable, Codable, CaseIterable {
+public enum LedgerItemKind: String, SchemaEnum {
     case invoice, refund, payment
     case creditNote = "credit_note"
 
@@ -89,7 +89,7 @@ public enum LedgerItemKind: String, Sendable, Codable, CaseIterable {
 
 /// The formats of a bank document attached to a proof of payment: those the proof validator
 /// reads (BankStatements' `StatementFormat`, which a test keeps equal to this).
-public enum ProofDocumentFormat: String, Sendable, Codable, CaseIterable {
+public enum ProofDocumentFormat: String, SchemaEnum {
     case camt052 = "camt.052"
     case camt053 = "camt.053"
     case camt054 = "camt.054"
@@ -98,7 +98,7 @@ public enum ProofDocumentFormat: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a verdict says besides its outcome, for the people who act on it.
-public enum ProofCase: String, Sendable, Codable, CaseIterable {
+public enum ProofCase: String, SchemaEnum {
     /// The invoice was already paid by another transaction: a refund is due (000).
     case paidTwice = "paid_twice"
     /// The amount is not what the invoice(s) ask (000), more or less.
