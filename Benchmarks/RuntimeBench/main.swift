@@ -36,7 +36,10 @@ struct EchoWorker: Worker {
             data: .object(["amount": .amount(), "currency": .currency()]))
     ]
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         context.emit("bench.echoed", to: outputTopics[0], data: event.data)
     }
     func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}

@@ -42,9 +42,10 @@ public struct WorkerBench: Sendable {
             self.eventTypes = eventTypes
         }
 
-        public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+        public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
             throws(WorkerRejection)
         {
+            let event = event.envelope
             context.emit("bench.echoed", to: outputTopics[0], data: .object(["of": .string(event.eventID)]))
         }
 

@@ -23,7 +23,9 @@ public enum Catalog {
         ] + [CardSaved.self, CardRemoved.self, ScheduleUpdated.self, ExpiringCardUpdated.self] + [
             CreditNoteIssued.self, RefundIssued.self, PaymentReceived.self, InvoiceScheduleCovered.self,
             ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
-        ] + [PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self]
+        ] + [
+            PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self,
+        ]
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {

@@ -85,7 +85,8 @@ struct ValueDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func failure(_ problem: String, at key: (any CodingKey)? = nil) -> EventDataError {
-        EventDataError(path: JSONValueDecoding.path(root, key.map { codingPath + [$0] } ?? codingPath), problem: problem)
+        EventDataError(
+            path: JSONValueDecoding.path(root, key.map { codingPath + [$0] } ?? codingPath), problem: problem)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -157,12 +158,14 @@ struct ValueDecoder: Decoder {
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             guard let value = member(key) else { throw decoder.failure("is required", at: key) }
-            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(type)
+            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
+                type)
         }
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
             guard let value = member(key), value != .null else { return nil }
-            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(type)
+            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
+                type)
         }
         // One lookup for an optional member (the standard library's overloads make three).
         func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try optional(type, key) }
@@ -171,7 +174,8 @@ struct ValueDecoder: Decoder {
         func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try optional(type, key) }
         func optional<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
             guard let value = member(key), value != .null else { return nil }
-            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(type)
+            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
+                type)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws

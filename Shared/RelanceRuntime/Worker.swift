@@ -11,13 +11,16 @@ import RelanceKafka
 public protocol Worker: Sendable {
     /// What the worker keeps per account. Encoded as JSON in the changelog.
     associatedtype State: Codable & Sendable
+    /// The events it accepts, decoded: an enum with a case per event type, each holding that
+    /// type's `EventData` (`EventEnvelope` itself only for tools that pass any event through).
+    associatedtype Input: WorkerInput
 
     /// Names the group, the transactional id, the changelog topic, metrics and logs.
     var name: String { get }
     /// The event topics read. All keyed by account id, all with the same partition count.
     var inputTopics: [String] { get }
     /// Accepted event types (name, version, schema of `data`); anything else, or an event
-    /// that does not follow its type's schema, is a dead letter.
+    /// that does not follow its type's schema, is a dead letter. Default: `Input.eventTypes`.
     var eventTypes: [EventType] { get }
     /// Topics written besides the changelog and the dead-letter topic (default none).
     var outputTopics: [String] { get }
@@ -32,13 +35,54 @@ public protocol Worker: Sendable {
     /// `commandRoles[event.type]`.
     func requiredRoles(for event: EventEnvelope) -> Set<String>?
 
-    /// One valid, not yet seen event of `event.accountID`. Throwing a `WorkerRejection`
-    /// discards every change the call made and sends the event to the dead-letter topic.
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection)
+    /// One valid, not yet seen event of `event.accountID`, its data decoded. Throwing a
+    /// `WorkerRejection` discards every change the call made and sends the event to the
+    /// dead-letter topic.
+    func handle(_ event: Event<Input>, state: inout State?, context: inout WorkerContext) throws(WorkerRejection)
 
     /// A timer of this account came due on the clock. Fires once: it is removed in the same
     /// transaction as what the call publishes.
     func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext)
+}
+
+extension Worker {
+    public var eventTypes: [EventType] { Input.eventTypes }
+}
+
+/// The events one worker accepts, as Swift values: usually an enum with a case per event
+/// type, decoded by `init(_:)` with `EventEnvelope.decode` (a value that does not decode is
+/// a dead letter naming its path, never a trap).
+public protocol WorkerInput: Sendable {
+    /// The event types (name, version, schema) it decodes.
+    static var eventTypes: [EventType] { get }
+    /// An event of one of `eventTypes`, already checked against its schema.
+    init(_ event: EventEnvelope) throws(EventDataError)
+}
+
+/// Any event, undecoded: the input of a tool that handles events without reading their data
+/// (a benchmark's echo worker, the runtime's own tests). Its worker lists `eventTypes` itself.
+extension EventEnvelope: WorkerInput {
+    public static var eventTypes: [EventType] { [] }
+    public init(_ event: EventEnvelope) throws(EventDataError) { self = event }
+}
+
+/// An accepted event as a handler receives it: the envelope and its data decoded.
+public struct Event<Input: Sendable>: Sendable {
+    /// The decoded data (the worker's `Input`).
+    public let data: Input
+    /// The event as read: id, type, version, time, account, merchant, and `data` as JSON.
+    public let envelope: EventEnvelope
+
+    public init(_ data: Input, envelope: EventEnvelope) {
+        self.data = data
+        self.envelope = envelope
+    }
+
+    public var eventID: String { envelope.eventID }
+    public var type: String { envelope.type }
+    public var occurredAt: Date { envelope.occurredAt }
+    public var accountID: String { envelope.accountID }
+    public var merchantID: String { envelope.merchantID }
 }
 
 /// A domain reason to refuse an event that is well-formed (an allocation to an unknown
@@ -178,6 +222,17 @@ public struct WorkerContext: Sendable {
             data: data)
         outputs.append(OutputRecord(topic: topic, key: Array((key ?? event.accountID).utf8), value: event.jsonBytes))
         return event
+    }
+
+    /// Publishes typed event data (its type and version are `T.eventType`'s) in the Relance
+    /// envelope, as `emit(_:version:to:data:accountID:merchantID:key:)` does.
+    @discardableResult
+    public mutating func emit<T: EventData>(
+        _ data: T, to topic: String, accountID: String? = nil, merchantID: String? = nil, key: String? = nil
+    ) -> EventEnvelope {
+        emit(
+            T.eventType.name, version: T.eventType.version, to: topic, data: EventDataEncoder.encode(data),
+            accountID: accountID, merchantID: merchantID, key: key)
     }
 
     /// Like `emit(_:version:to:data:accountID:merchantID:key:)`, with `data` already written

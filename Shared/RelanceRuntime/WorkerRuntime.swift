@@ -542,8 +542,17 @@ public actor WorkerRuntime<W: Worker>: Service {
             causeID: replayOrigin.map { "\(event.eventID)|replay:\($0)" } ?? event.eventID,
             timers: record.timers, input: message)
         context.actor = actor
+        let input: W.Input
         do {
-            try worker.handle(event, state: &state, context: &context)
+            input = try W.Input(event)
+        } catch {
+            return try await reject(
+                message, eventID: event.eventID, code: "invalid_data",
+                reason: "\(error) (a \(event.type) v\(event.schemaVersion) that follows its schema but not "
+                    + "\(worker.name)'s type of its data)")
+        }
+        do {
+            try worker.handle(Event(input, envelope: event), state: &state, context: &context)
         } catch {
             return try await reject(message, eventID: event.eventID, code: error.code, reason: error.message)
         }

@@ -41,7 +41,10 @@ struct KillTestWorker: Worker {
     var outputTopics = [outputTopic, auditTopic]
     var eventTypes = [EventType("test.deposit", summary: "money paid into an account")]
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         guard let amount = event.data["amount"]?.integerValue else {
             throw WorkerRejection("missing_amount", "data.amount is required")
         }

@@ -170,7 +170,10 @@ struct Approver: Worker {
     ]
     var commandRoles: [String: Set<String>] { ["test.approve": ["approver"]] }
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         var current = state ?? State()
         current.approved += 1
         state = current

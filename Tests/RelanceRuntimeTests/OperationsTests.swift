@@ -153,7 +153,9 @@ struct AlarmWorker: Worker {
     var outputTopics = ["t.balances"]
     var eventTypes = [EventType("test.deposit", summary: "anything")]
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
         context.schedule("alarm", at: context.now.addingTimeInterval(-1))
     }
     func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {

@@ -23,7 +23,10 @@ struct InvoiceMatcher: Worker {
             data: .object(["invoiceId": .string(), "amount": .amount()])),
     ]
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         var current = state ?? State()
         guard let invoice = event.data["invoiceId"]?.stringValue else {
             throw WorkerRejection("missing_invoice", "data.invoiceId is required")
@@ -77,7 +80,10 @@ struct LedgerCounter: Worker {
     var outputTopics = ["t.counts"]
     var eventTypes = InvoiceMatcher().eventTypes
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         let seen = (state?.seen ?? 0) + 1
         state = State(seen: seen)
         context.emit("test.count", to: "t.counts", data: .object(["event": .string(event.eventID)]))

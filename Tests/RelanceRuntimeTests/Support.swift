@@ -24,7 +24,10 @@ struct LedgerWorker: Worker {
                 optional: ["currency", "refuse", "note"]))
     ]
 
-    func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext) throws(WorkerRejection) {
+    func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+        throws(WorkerRejection)
+    {
+        let event = event.envelope
         guard let amount = event.data["amount"]?.integerValue else {
             throw WorkerRejection("missing_amount", "data.amount is required")
         }

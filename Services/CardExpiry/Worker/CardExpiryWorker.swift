@@ -29,9 +29,10 @@ public struct CardExpiryWorker: Worker {
         return (YearMonth.of(context.now, in: zone), zone)
     }
 
-    public func handle(_ event: EventEnvelope, state: inout CardWatch?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout CardWatch?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var watch = state ?? CardWatch()
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }

@@ -54,9 +54,10 @@ public struct GatewaySandbox: Worker {
         outcome(paymentID: paymentID, attempt: attempt)?.code
     }
 
-    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var current = state ?? State()
         let data = event.data
         let chargeID = data["chargeRequestId"]?.stringValue ?? ""

@@ -76,9 +76,10 @@ public struct PaymentRetryWorker: Worker {
     static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
     static func lapseTimerID(_ planID: String) -> String { "price-lapse:\(planID)" }
 
-    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var whole = state ?? State()
         defer { state = whole }
         var recovery = whole.recovery

@@ -33,9 +33,10 @@ public struct PrepaidWorker: Worker {
 
     static let monthEndTimer = "month-end"
 
-    public func handle(_ event: EventEnvelope, state: inout PrepaidAccount?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout PrepaidAccount?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var account = state ?? PrepaidAccount()
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }

@@ -36,9 +36,10 @@ public struct ProofValidatorWorker: Worker {
         self.documentLimits = documentLimits
     }
 
-    public func handle(_ event: EventEnvelope, state: inout ProofLedger?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout ProofLedger?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         let data = event.data
         func text(_ field: String) -> String? { data[field]?.stringValue }
         switch event.type {

@@ -72,9 +72,10 @@ public struct ReconciliationWorker: Worker {
         var issued: [LedgerItem] = []
     }
 
-    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var account = state ?? State()
         // The ledger as it was: an invoice closed by this event may be dropped from the kept
         // items at once (the oldest closed go first), and its status still names its amount.

@@ -71,9 +71,10 @@ public struct DigestWorker: Worker {
         return today > now ? today : today + Self.day
     }
 
-    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var digest = state ?? State()
         let data = event.data
         let now = Timestamp.milliseconds(context.now)

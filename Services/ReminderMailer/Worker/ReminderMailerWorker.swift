@@ -81,9 +81,10 @@ public struct ReminderMailerWorker: Worker {
 
     static let ladderTimer = "ladder"
 
-    public func handle(_ event: EventEnvelope, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        let event = event.envelope
         var account = state ?? State()
         defer { state = account }
         let data = event.data
