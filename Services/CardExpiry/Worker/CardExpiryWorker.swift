@@ -13,7 +13,6 @@ public struct CardExpiryWorker: Worker {
     public var outputTopics = [
         CardEvents.expiringCardsTopic, PaymentEvents.notificationsTopic, PaymentEvents.paymentsTopic,
     ]
-    public var eventTypes = [CardEvents.cardSaved, CardEvents.cardRemoved, CardEvents.scheduleUpdated]
     /// Merchant id → time zone: month boundaries are the merchant's. UTC for any other.
     public var timeZones: [String: TimeZone]
 
@@ -29,39 +28,20 @@ public struct CardExpiryWorker: Worker {
         return (YearMonth.of(context.now, in: zone), zone)
     }
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout CardWatch?, context: inout WorkerContext)
+    public func handle(_ event: Event<CardExpiryInput>, state: inout CardWatch?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var watch = state ?? CardWatch()
-        let data = event.data
-        func text(_ field: String) -> String? { data[field]?.stringValue }
-        // The schemas require these members; a record that lacks one anyway is a dead letter.
-        func required(_ field: String) throws(WorkerRejection) -> String {
-            guard let value = text(field) else { throw missing(field) }
-            return value
-        }
-        func integer(_ field: String) throws(WorkerRejection) -> Int {
-            guard let value = data[field]?.integerValue else { throw missing(field) }
-            return Int(value)
-        }
-        func missing(_ field: String) -> WorkerRejection {
-            WorkerRejection("missing_field", "\(event.type): data.\(field) is required")
-        }
         let (now, _) = month(context)
         let effects: [CardExpiryEffect]
-        switch event.type {
-        case "card.saved":
-            let card = SavedCard(
-                id: try required("cardId"), brand: try required("brand"), last4: try required("last4"),
-                expires: YearMonth(year: try integer("expYear"), month: try integer("expMonth")),
-                inWallet: data["inWallet"] == .bool(true))
-            effects = watch.save(card, replacing: text("replaces"), now: now)
-        case "card.removed":
-            effects = watch.remove(cardID: try required("cardId"), now: now)
-        default:
-            let active = text("status") == "active"
-            effects = watch.schedule(try required("scheduleId"), cardID: active ? text("cardId") : nil, now: now)
+        switch event.data {
+        case .cardSaved(let saved):
+            effects = watch.save(SavedCard(saved), replacing: saved.replaces, now: now)
+        case .cardRemoved(let removed):
+            effects = watch.remove(cardID: removed.cardId, now: now)
+        case .scheduleUpdated(let schedule):
+            let active = schedule.status == .active
+            effects = watch.schedule(schedule.scheduleId, cardID: active ? schedule.cardId : nil, now: now)
         }
         state = watch
         apply(effects, watch: watch, context: &context)
@@ -79,28 +59,21 @@ public struct CardExpiryWorker: Worker {
             switch effect {
             case .listing(let card, let schedules, let listed):
                 context.emit(
-                    "expiring-card.updated", to: CardEvents.expiringCardsTopic,
-                    data: .object([
-                        "cardId": .string(card.id), "brand": .string(card.brand), "last4": .string(card.last4),
-                        "expMonth": .integer(Int64(card.expires.month)), "expYear": .integer(Int64(card.expires.year)),
-                        "listed": .bool(listed), "schedules": .array(schedules.map { .string($0) }),
-                    ]), key: "\(context.accountID)/\(card.id)")
+                    ExpiringCardUpdated(
+                        cardId: card.id, brand: card.brand, last4: card.last4, expMonth: Int64(card.expires.month),
+                        expYear: Int64(card.expires.year), listed: listed, schedules: schedules),
+                    to: CardEvents.expiringCardsTopic, key: "\(context.accountID)/\(card.id)")
             case .remind(let card):
                 context.emit(
-                    "notification.requested", to: PaymentEvents.notificationsTopic,
-                    data: .object([
-                        "kind": .string("card_expiring"), "audience": .string("customer"), "cardId": .string(card.id),
-                        "brand": .string(card.brand),
-                        "last4": .string(card.last4), "expMonth": .integer(Int64(card.expires.month)),
-                        "expYear": .integer(Int64(card.expires.year)),
-                    ]))
+                    NotificationRequested(
+                        kind: .cardExpiring, audience: .customer, brand: card.brand, last4: card.last4,
+                        expMonth: Int64(card.expires.month), expYear: Int64(card.expires.year), cardId: card.id),
+                    to: PaymentEvents.notificationsTopic)
             case .replaced(_, let new):
                 context.emit(
-                    "card.replaced", to: PaymentEvents.paymentsTopic,
-                    data: .object([
-                        "brand": .string(new.brand), "last4": .string(new.last4),
-                        "expMonth": .integer(Int64(new.expires.month)), "expYear": .integer(Int64(new.expires.year)),
-                    ]))
+                    CardReplaced(
+                        brand: new.brand, last4: new.last4, expMonth: Int64(new.expires.month),
+                        expYear: Int64(new.expires.year)), to: PaymentEvents.paymentsTopic)
             }
         }
         // Look again at the first month boundary that can list a card or take one off: most
@@ -111,5 +84,33 @@ public struct CardExpiryWorker: Worker {
         } else {
             context.cancelTimer(Self.monthTimer)
         }
+    }
+}
+
+/// The events card-expiry reads, decoded.
+public enum CardExpiryInput: WorkerInput {
+    case cardSaved(CardSaved)
+    case cardRemoved(CardRemoved)
+    case scheduleUpdated(ScheduleUpdated)
+
+    public static var eventTypes: [EventType] {
+        [CardEvents.cardSaved, CardEvents.cardRemoved, CardEvents.scheduleUpdated]
+    }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "card.saved": self = .cardSaved(try event.decode())
+        case "card.removed": self = .cardRemoved(try event.decode())
+        case "schedule.updated": self = .scheduleUpdated(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\(event.type) is not an event card-expiry reads")
+        }
+    }
+}
+
+extension SavedCard {
+    init(_ saved: CardSaved) {
+        self.init(
+            id: saved.cardId, brand: saved.brand, last4: saved.last4,
+            expires: YearMonth(year: Int(saved.expYear), month: Int(saved.expMonth)), inWallet: saved.inWallet)
     }
 }

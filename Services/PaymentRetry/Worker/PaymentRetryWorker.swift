@@ -31,11 +31,6 @@ public struct PaymentRetryWorker: Worker {
         PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
         PaymentEvents.paymentsTopic,
     ]
-    public var eventTypes = [
-        PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
-        PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
-        MailEvents.paymentPending,
-    ]
     public var policies: RetryPolicies
     /// Commands need a signed token (docs/payment-retry.md, "Commands"): the runtime checks the
     /// role before `handle`; a vendor is the merchant's owner or admin.
@@ -47,20 +42,25 @@ public struct PaymentRetryWorker: Worker {
         ]
     }
 
-    /// A payment command's roles depend on the command: retry and dismiss for billing too.
+    /// A payment command's roles depend on the command: retry and dismiss for billing too. A
+    /// command whose data does not decode (a dead letter once checked) needs the roles that
+    /// may give every command.
     public func requiredRoles(for event: EventEnvelope) -> Set<String>? {
-        guard event.type == "payment.command" else { return commandRoles[event.type] }
-        let command = Self.command(named: event.data["command"]?.stringValue ?? "")
-        return Set(ActorRole.allCases.filter { $0.may(command) }.map(\.rawValue))
+        guard event.type == PaymentEvents.paymentCommand.name else { return commandRoles[event.type] }
+        let commands = (try? event.decode(PaymentCommand.self)).map { [$0.command] } ?? PaymentCommand.Command.allCases
+        let roles = ActorRole.allCases.filter { role in commands.allSatisfy { role.may(Self.permission($0)) } }
+        return Set(roles.map(\.rawValue))
     }
 
-    static func command(named name: String) -> RecoveryCommand {
-        switch name {
-        case "retry_now": .retryNow
-        case "dismiss": .dismiss(note: nil)
-        case "change_payment_method": .changePaymentMethod(.card)
-        case "renew_payment_plan": .renewPaymentPlan
-        default: .handOverToCollections
+    /// The recovery command whose permission `command` needs (the payment method does not
+    /// change who may change it).
+    static func permission(_ command: PaymentCommand.Command) -> RecoveryCommand {
+        switch command {
+        case .retryNow: .retryNow
+        case .dismiss: .dismiss(note: nil)
+        case .changePaymentMethod: .changePaymentMethod(.card)
+        case .renewPaymentPlan: .renewPaymentPlan
+        case .handOverToCollections: .handOverToCollections
         }
     }
 
@@ -76,146 +76,100 @@ public struct PaymentRetryWorker: Worker {
     static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
     static func lapseTimerID(_ planID: String) -> String { "price-lapse:\(planID)" }
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<PaymentRetryInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var whole = state ?? State()
         defer { state = whole }
         var recovery = whole.recovery
-        let data = event.data
-        func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
-        /// A member the schema requires, read as `T`: a dead letter with its name, never a trap.
-        func required<T>(_ field: String, _ read: (JSONValue) -> T?) throws(WorkerRejection) -> T {
-            guard let value = data[field].flatMap(read) else {
-                throw WorkerRejection("missing_field", "data.\(field) is missing or not readable")
-            }
-            return value
-        }
         let now = Timestamp.milliseconds(context.now)
         // What is scheduled from this event counts from when it happened, not when it was read.
         let occurredAt = Timestamp.milliseconds(event.occurredAt)
         let effects: [RecoveryEffect]
-        switch event.type {
-        case "payment.failed":
-            let failed = FailedPayment(
-                paymentID: text("paymentId"), invoiceID: text("invoiceId"), invoiceDate: text("invoiceDate"),
-                type: try required("transactionType") { $0.stringValue.flatMap(TransactionType.init) },
-                method: try required("paymentMethod") { $0.stringValue.flatMap(PaymentMethod.init) },
-                amount: try required("amount") { $0.integerValue },
-                currency: text("currency"), customerName: data["customerName"]?.stringValue,
-                reason: DeclineCodes.read(
-                    text("declineCode"),
-                    scheme: try required("declineScheme") { $0.stringValue.flatMap(DeclineCodeScheme.init) }))
+        switch event.data {
+        case .paymentFailed(let failed):
             effects = recovery.paymentFailed(
-                failed, chargeRequestID: data["chargeRequestId"]?.stringValue,
+                FailedPayment(failed), chargeRequestID: failed.chargeRequestId,
                 policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
-        case "payment.succeeded":
-            let how = data["chargeRequestId"] == nil ? "paid by other means" : "retry succeeded"
-            effects = recovery.paymentSucceeded(paymentID: text("paymentId"), invoiceID: text("invoiceId"), how: how)
-        case "card.replaced":
+        case .paymentSucceeded(let paid):
+            let how = paid.chargeRequestId == nil ? "paid by other means" : "retry succeeded"
+            effects = recovery.paymentSucceeded(paymentID: paid.paymentId, invoiceID: paid.invoiceId, how: how)
+        case .cardReplaced:
             effects = recovery.cardReplaced(now: now)
-        case "payment.pending":
+        case .paymentPending:
             return  // shares relance.payments (this worker's own, for each charge); reminder-mailer's concern
-        case "payment.command":
-            let command: RecoveryCommand
-            switch text("command") {
-            case "retry_now": command = .retryNow
-            case "dismiss": command = .dismiss(note: data["note"]?.stringValue)
-            case "change_payment_method":
-                guard let method = data["paymentMethod"]?.stringValue.flatMap(PaymentMethod.init) else {
-                    throw WorkerRejection("missing_payment_method", "change_payment_method needs data.paymentMethod")
-                }
-                command = .changePaymentMethod(method)
-            case "renew_payment_plan": command = .renewPaymentPlan
-            default: command = .handOverToCollections
-            }
+        case .paymentCommand(let given):
+            let command = try RecoveryCommand(given)
             let actorID = context.actor?.id ?? ""
             guard let role = Self.role(of: context.actor, for: command) else {
                 throw WorkerRejection(CommandAuthFailure.forbidden, "no role of the actor may \(command.name)")
             }
             var carried: [RecoveryEffect] = []
-            for effect in recovery.command(command, paymentID: text("paymentId"), role: role, now: now) {
+            for effect in recovery.command(command, paymentID: given.paymentId, role: role, now: now) {
                 guard case .refused(let name, let reason) = effect else {
                     carried.append(effect)
                     continue
                 }
                 context.emit(
-                    "command.refused", to: PaymentEvents.commandResultsTopic,
-                    data: .object([
-                        "command": .string(name), "paymentId": .string(text("paymentId")),
-                        "actor": .string(actorID), "reason": .string(reason),
-                    ]))
+                    CommandRefused(command: name, paymentId: given.paymentId, actor: actorID, reason: reason),
+                    to: PaymentEvents.commandResultsTopic)
             }
             effects = carried
-        case "plan.price-update-requested":
-            let planID = text("planId")
+        case .priceUpdateRequested(let requested):
             guard context.actor?.holdsAny(of: [ActorRole.owner.rawValue, ActorRole.admin.rawValue]) == true else {
                 throw WorkerRejection(
                     CommandAuthFailure.forbidden, "only an owner or an admin may change a plan's price")
             }
-            let request = PriceUpdateRequest(
-                planID: planID, currency: text("currency"),
-                currentAmount: try required("currentAmount") { $0.integerValue },
-                newAmount: try required("newAmount") { $0.integerValue },
-                currentInstallments: data["currentInstallments"]?.integerValue.map { Int($0) },
-                newInstallments: data["newInstallments"]?.integerValue.map { Int($0) },
-                currentInterval: text("currentInterval"), newInterval: text("newInterval"),
-                nextBillingDate: text("nextBillingDate"))
-            price(whole.prices.request(request, now: now, occurredAt: occurredAt), event: event, &context)
+            price(
+                whole.prices.request(PriceUpdateRequest(requested), now: now, occurredAt: occurredAt),
+                command: event.type, &context)
             return
-        case "plan.price-update-confirmed":
-            price(whole.prices.confirm(planID: text("planId"), now: now), event: event, &context)
+        case .priceUpdateConfirmed(let confirmed):
+            price(whole.prices.confirm(planID: confirmed.planId, now: now), command: event.type, &context)
             return
-        default:
-            throw WorkerRejection("unhandled_type", "payment-retry does not handle \(event.type)")
         }
         whole.recovery = recovery
         apply(effects, to: &context)
     }
 
-    func refuse(
-        _ command: String, planID: String, event: EventEnvelope, _ reason: String, _ context: inout WorkerContext
-    ) {
+    func refuse(_ command: String, planID: String, _ reason: String, _ context: inout WorkerContext) {
         context.emit(
-            "command.refused", to: PaymentEvents.commandResultsTopic,
-            data: .object([
-                "command": .string(command), "planId": .string(planID), "actor": .string(context.actor?.id ?? ""),
-                "reason": .string(reason),
-            ]))
+            CommandRefused(command: command, planId: planID, actor: context.actor?.id ?? "", reason: reason),
+            to: PaymentEvents.commandResultsTopic)
     }
 
-    func price(_ effect: PriceUpdateEffect, event: EventEnvelope?, _ context: inout WorkerContext) {
-        func publish(_ request: PriceUpdateRequest, _ status: String, _ extra: (key: String, value: String)?) {
-            var members: [(key: String, value: JSONValue)] = [
-                ("planId", .string(request.planID)), ("status", .string(status)),
-                ("newAmount", .integer(request.newAmount)), ("currency", .string(request.currency)),
-            ]
-            if let extra { members.append((extra.key, .string(extra.value))) }
-            context.emit("plan.price-update", to: PaymentEvents.planUpdatesTopic, data: .object(members))
-        }
+    /// Publishes a price update's effect; `command` is the event type that caused it (nil in a
+    /// timer), the name a refusal gives.
+    func price(_ effect: PriceUpdateEffect, command: String?, _ context: inout WorkerContext) {
         switch effect {
         case .awaitingConfirmation(let request, let expiresAt):
-            context.schedule(Self.lapseTimerID(request.planID), at: Timestamp.date(milliseconds: expiresAt))
-            publish(request, "pending", ("expiresAt", Timestamp.format(milliseconds: expiresAt)))
+            let confirmBy = Timestamp.date(milliseconds: expiresAt)
+            context.schedule(Self.lapseTimerID(request.planID), at: confirmBy)
+            context.emit(
+                PlanPriceUpdate(
+                    planId: request.planID, status: .pending, newAmount: request.newAmount, currency: request.currency,
+                    expiresAt: confirmBy), to: PaymentEvents.planUpdatesTopic)
             // 003: "the new payment plan is sent to your customer by email", to confirm in time.
             context.emit(
-                "notification.requested", to: PaymentEvents.notificationsTopic,
-                data: .object([
-                    ("kind", .string("price_update")), ("audience", .string("customer")),
-                    ("planId", .string(request.planID)), ("currency", .string(request.currency)),
-                    ("currentAmount", .integer(request.currentAmount)), ("newAmount", .integer(request.newAmount)),
-                    ("effectiveFrom", .string(request.nextBillingDate)),
-                    ("confirmBy", .string(Timestamp.format(milliseconds: expiresAt))),
-                ]))
+                NotificationRequested(
+                    kind: .priceUpdate, audience: .customer, currency: request.currency, planId: request.planID,
+                    currentAmount: request.currentAmount, newAmount: request.newAmount,
+                    effectiveFrom: request.nextBillingDate, confirmBy: confirmBy),
+                to: PaymentEvents.notificationsTopic)
         case .applied(let request, let effectiveFrom):
             context.cancelTimer(Self.lapseTimerID(request.planID))
-            publish(request, "applied", ("effectiveFrom", effectiveFrom))
+            context.emit(
+                PlanPriceUpdate(
+                    planId: request.planID, status: .applied, newAmount: request.newAmount, currency: request.currency,
+                    effectiveFrom: effectiveFrom), to: PaymentEvents.planUpdatesTopic)
         case .lapsed(let request):
             context.cancelTimer(Self.lapseTimerID(request.planID))
-            publish(request, "lapsed", nil)
+            context.emit(
+                PlanPriceUpdate(
+                    planId: request.planID, status: .lapsed, newAmount: request.newAmount, currency: request.currency),
+                to: PaymentEvents.planUpdatesTopic)
         case .refused(let planID, let reason):
-            if let event { refuse(event.type, planID: planID, event: event, reason, &context) }
+            if let command { refuse(command, planID: planID, reason, &context) }
         }
     }
 
@@ -228,10 +182,16 @@ public struct PaymentRetryWorker: Worker {
                     paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now)),
                 to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
-            price(whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), event: nil, &context)
+            price(
+                whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), command: nil, &context)
         }
     }
 
+    /// The effects' records. The four a first failure or a retry writes (`ChargeRequested`,
+    /// `PaymentPending`, `ActionItemUpdated`, `NotificationRequested`) are written straight into
+    /// the event's bytes with `JSONOutput` (docs/benchmarks.md, "Payment retry"), their members
+    /// in the order of those types (the action item's `handedToCollections` before
+    /// `nextAttemptAt`, as published since); the rest are typed data.
     func apply(_ effects: [RecoveryEffect], to context: inout WorkerContext) {
         for effect in effects {
             switch effect {
@@ -273,11 +233,9 @@ public struct PaymentRetryWorker: Worker {
                 notify("retries_exhausted", "vendor", item, &context)
             case .handOver(let item):
                 context.emit(
-                    "collections.handed-over", to: PaymentEvents.collectionsTopic,
-                    data: .object([
-                        "paymentId": .string(item.paymentID), "invoiceId": .string(item.invoiceID),
-                        "amount": .integer(item.amount), "currency": .string(item.currency),
-                    ]))
+                    CollectionsHandedOver(
+                        paymentId: item.paymentID, invoiceId: item.invoiceID, amount: item.amount,
+                        currency: item.currency), to: PaymentEvents.collectionsTopic)
             case .scheduleRetry(let paymentID, let at):
                 context.schedule(Self.timerID(paymentID), at: Timestamp.date(milliseconds: at))
             case .cancelRetry(let paymentID):
@@ -336,5 +294,76 @@ public struct PaymentRetryWorker: Worker {
         }
         out.member("closedBecause", item.closedBecause)
         out.endObject()
+    }
+}
+
+/// The events payment-retry reads, decoded.
+public enum PaymentRetryInput: WorkerInput {
+    case paymentFailed(PaymentFailed)
+    case paymentSucceeded(PaymentSucceeded)
+    case cardReplaced(CardReplaced)
+    case paymentCommand(PaymentCommand)
+    case priceUpdateRequested(PlanPriceUpdateRequested)
+    case priceUpdateConfirmed(PlanPriceUpdateConfirmed)
+    /// On relance.payments beside the outcomes (this worker writes one per charge); not acted on.
+    case paymentPending(PaymentPending)
+
+    public static var eventTypes: [EventType] {
+        [
+            PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
+            PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
+            MailEvents.paymentPending,
+        ]
+    }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "payment.failed": self = .paymentFailed(try event.decode())
+        case "payment.succeeded": self = .paymentSucceeded(try event.decode())
+        case "card.replaced": self = .cardReplaced(try event.decode())
+        case "payment.command": self = .paymentCommand(try event.decode())
+        case "plan.price-update-requested": self = .priceUpdateRequested(try event.decode())
+        case "plan.price-update-confirmed": self = .priceUpdateConfirmed(try event.decode())
+        case "payment.pending": self = .paymentPending(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\(event.type) is not an event payment-retry reads")
+        }
+    }
+}
+
+extension FailedPayment {
+    /// A first failure (or a charge's outcome) as the recovery rules take it.
+    init(_ failed: PaymentFailed) {
+        self.init(
+            paymentID: failed.paymentId, invoiceID: failed.invoiceId, invoiceDate: failed.invoiceDate,
+            type: failed.transactionType, method: failed.paymentMethod, amount: failed.amount,
+            currency: failed.currency, customerName: failed.customerName,
+            reason: DeclineCodes.read(failed.declineCode, scheme: failed.declineScheme))
+    }
+}
+
+extension RecoveryCommand {
+    /// The command given: changing the payment method needs the new one.
+    init(_ given: PaymentCommand) throws(WorkerRejection) {
+        switch given.command {
+        case .retryNow: self = .retryNow
+        case .dismiss: self = .dismiss(note: given.note)
+        case .changePaymentMethod:
+            guard let method = given.paymentMethod else {
+                throw WorkerRejection("missing_payment_method", "change_payment_method needs data.paymentMethod")
+            }
+            self = .changePaymentMethod(method)
+        case .renewPaymentPlan: self = .renewPaymentPlan
+        case .handOverToCollections: self = .handOverToCollections
+        }
+    }
+}
+
+extension PriceUpdateRequest {
+    init(_ requested: PlanPriceUpdateRequested) {
+        self.init(
+            planID: requested.planId, currency: requested.currency, currentAmount: requested.currentAmount,
+            newAmount: requested.newAmount, currentInstallments: requested.currentInstallments.map { Int($0) },
+            newInstallments: requested.newInstallments.map { Int($0) }, currentInterval: requested.currentInterval,
+            newInterval: requested.newInterval, nextBillingDate: requested.nextBillingDate)
     }
 }

@@ -16,12 +16,6 @@ public struct PrepaidWorker: Worker {
         PaymentEvents.chargeRequestsTopic, ProofEvents.invoicesTopic, PaymentEvents.notificationsTopic,
         PrepaidEvents.balancesTopic, PaymentEvents.commandResultsTopic,
     ]
-    public var eventTypes = [
-        PrepaidEvents.settingsUpdated, PrepaidEvents.usageRecorded, PrepaidEvents.feeCharged,
-        PrepaidEvents.topUpRequested, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
-        PaymentEvents.cardReplaced, MailEvents.paymentPending, ReconciliationEvents.creditNoteIssued,
-        ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived, ReconciliationEvents.invoiceScheduled,
-    ]
     public var policy: TopUpPolicy
     /// The card brands each merchant accepts (seed 002's four by default).
     public var cardBrands: AcceptedCardBrands
@@ -33,64 +27,71 @@ public struct PrepaidWorker: Worker {
 
     static let monthEndTimer = "month-end"
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout PrepaidAccount?, context: inout WorkerContext)
+    public func handle(_ event: Event<PrepaidInput>, state: inout PrepaidAccount?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var account = state ?? PrepaidAccount()
-        let data = event.data
-        func text(_ field: String) -> String? { data[field]?.stringValue }
-        func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
-        func sameCurrency() throws(WorkerRejection) {
-            if let currency = account.currency, let given = text("currency"), given != currency {
+        func sameCurrency(_ given: String) throws(WorkerRejection) {
+            if let currency = account.currency, given != currency {
                 throw WorkerRejection(
                     "currency_mismatch", "the account's credit is in \(currency); \(event.type) is in \(given)")
             }
         }
+        func deduct(_ amount: Int64, currency: String) throws(WorkerRejection) -> [PrepaidEffect] {
+            guard account.currency != nil else {
+                throw WorkerRejection(
+                    "not_prepaid", "\(event.type) for an account without prepaid settings: nothing to deduct it from")
+            }
+            try sameCurrency(currency)
+            return account.deduct(amount, policy: policy)
+        }
+        /// The charge request id without the account's prefix, when it is one of this worker's
+        /// own charges (the prefix names the account).
+        func ownCharge(_ chargeRequestID: String?) -> String? {
+            let prefix = "\(context.accountID):"
+            guard let id = chargeRequestID, id.hasPrefix(prefix) else { return nil }
+            return String(id.dropFirst(prefix.count))
+        }
         var effects: [PrepaidEffect]
         var decline: PrepaidWorker.Decline?
-        switch event.type {
-        case "prepaid.settings-updated":
-            try sameCurrency()
+        switch event.data {
+        case .settingsUpdated(let settings):
+            try sameCurrency(settings.currency)
             effects = account.configure(
                 RechargeSettings(
-                    automatic: data["automaticRecharge"] == .bool(true), threshold: amount("threshold"),
-                    amount: amount("rechargeAmount"), monthly: data["monthlyRecharge"]?.integerValue),
-                currency: text("currency")!, policy: policy)
+                    automatic: settings.automaticRecharge, threshold: settings.threshold ?? 0,
+                    amount: settings.rechargeAmount ?? 0, monthly: settings.monthlyRecharge),
+                currency: settings.currency, policy: policy)
             if account.settings.automatic && account.settings.monthly != nil {
                 context.schedule(Self.monthEndTimer, at: Self.nextMonthEnd(after: context.now))
             } else {
                 context.cancelTimer(Self.monthEndTimer)
             }
-        case "usage.recorded", "fee.charged":
-            guard account.currency != nil else {
-                throw WorkerRejection(
-                    "not_prepaid", "\(event.type) for an account without prepaid settings: nothing to deduct it from")
-            }
-            try sameCurrency()
-            effects = account.deduct(amount(), policy: policy)
-        case "topup.requested":
-            effects = account.requestTopUp(
-                amount(), method: TopUpMethod(rawValue: text("method")!)!, currency: text("currency")!, policy: policy)
-        case "payment.succeeded", "payment.failed":
-            // Only the outcomes of this worker's own charges (the prefix names the account).
-            let prefix = "\(context.accountID):"
-            guard let id = text("chargeRequestId"), id.hasPrefix(prefix) else { return }
-            if let code = text("declineCode") {
-                decline = Decline(code: code, scheme: text("declineScheme") ?? "stripe")
-            }
+        case .usageRecorded(let usage):
+            effects = try deduct(usage.amount, currency: usage.currency)
+        case .feeCharged(let fee):
+            effects = try deduct(fee.amount, currency: fee.currency)
+        case .topUpRequested(let topUp):
+            effects = account.requestTopUp(topUp.amount, method: topUp.method, currency: topUp.currency, policy: policy)
+        case .paymentSucceeded(let paid):
+            // Only the outcomes of this worker's own charges.
+            guard let id = ownCharge(paid.chargeRequestId) else { return }
+            effects = account.charged(chargeRequestID: id, succeeded: true, reason: "declined", policy: policy)
+        case .paymentFailed(let failed):
+            guard let id = ownCharge(failed.chargeRequestId) else { return }
+            decline = Decline(code: failed.declineCode, scheme: failed.declineScheme)
             effects = account.charged(
-                chargeRequestID: String(id.dropFirst(prefix.count)), succeeded: event.type == "payment.succeeded",
-                reason: text("declineCode") ?? "declined", policy: policy)
-        case "card.replaced":
-            effects = account.cardReplaced(brand: text("brand").map(CardBrand.init))
-        case "payment.received":
+                chargeRequestID: id, succeeded: false, reason: failed.declineCode, policy: policy)
+        case .cardReplaced(let card):
+            effects = account.cardReplaced(brand: CardBrand(card.brand))
+        case .paymentReceived(let received):
             // A transfer paying a top-up invoice (named "<account>-topup-<n>" when issued).
             let prefix = "\(context.accountID)-"
-            guard let invoice = text("invoiceId"), invoice.hasPrefix(prefix) else { return }
-            effects = account.transferReceived(invoiceID: String(invoice.dropFirst(prefix.count)), amount: amount())
-        default:
-            return  // payment.pending, credit notes, refunds, schedules: other workers' concern
+            guard let invoice = received.invoiceId, invoice.hasPrefix(prefix) else { return }
+            effects = account.transferReceived(
+                invoiceID: String(invoice.dropFirst(prefix.count)), amount: received.amount)
+        case .paymentPending, .creditNoteIssued, .refundIssued, .invoiceScheduleCovered:
+            return  // other workers' concern
         }
         let accepted = cardBrands.brands(for: event.merchantID)
         effects = account.onlyAcceptedCards(effects, accepted: accepted)
@@ -101,7 +102,7 @@ public struct PrepaidWorker: Worker {
     /// A declined charge's code, for the customer's email in their language.
     struct Decline {
         var code: String
-        var scheme: String
+        var scheme: DeclineCodeScheme
     }
 
     public func timerFired(_ timer: DueTimer, state: inout PrepaidAccount?, context: inout WorkerContext) {
@@ -137,70 +138,97 @@ public struct PrepaidWorker: Worker {
                 // failed one leaves the customer time to update the card before the invoice is late.
                 let due = Self.day(context.now, plus: policy.transferDueDays)
                 context.emit(
-                    "invoice.issued", to: ProofEvents.invoicesTopic,
-                    data: .object([
-                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
-                        "number": .string("CREDIT-\(context.accountID)-\(topUp.number)"),
-                        "amount": .integer(topUp.amount), "currency": .string(currency), "issuedOn": .string(today),
-                        "dueOn": .string(due),
-                    ]))
+                    InvoiceIssued(
+                        invoiceId: "\(context.accountID)-\(topUp.invoiceID)",
+                        number: "CREDIT-\(context.accountID)-\(topUp.number)", amount: topUp.amount, currency: currency,
+                        issuedOn: today, dueOn: due), to: ProofEvents.invoicesTopic)
             case .charge(let topUp):
                 context.emit(
-                    "charge.requested", to: PaymentEvents.chargeRequestsTopic,
-                    data: .object([
-                        "chargeRequestId": .string("\(context.accountID):\(topUp.chargeRequestID)"),
-                        "paymentId": .string("\(context.accountID)-\(topUp.invoiceID)"),
-                        "invoiceId": .string("\(context.accountID)-\(topUp.invoiceID)"),
-                        "amount": .integer(topUp.amount), "currency": .string(currency),
-                        "paymentMethod": .string("card"), "attempt": .integer(Int64(topUp.attempt)),
-                        "cause": .string("recharge"),
-                    ]))
+                    ChargeRequested(
+                        chargeRequestId: "\(context.accountID):\(topUp.chargeRequestID)",
+                        paymentId: "\(context.accountID)-\(topUp.invoiceID)",
+                        invoiceId: "\(context.accountID)-\(topUp.invoiceID)", amount: topUp.amount, currency: currency,
+                        paymentMethod: .card, attempt: Int64(topUp.attempt), cause: .recharge),
+                    to: PaymentEvents.chargeRequestsTopic)
             case .rechargeFailed(let topUp, _):
                 // The code, not words: reminder-mailer says the cause in the customer's language.
-                var members: [(key: String, value: JSONValue)] = [
-                    ("kind", .string("recharge_failed")), ("audience", .string("customer")),
-                    ("paymentId", .string("\(context.accountID)-\(topUp.invoiceID)")),
-                    ("invoiceId", .string("\(context.accountID)-\(topUp.invoiceID)")),
-                    ("amount", .integer(topUp.amount)), ("currency", .string(currency)),
-                    ("paymentMethod", .string("card")),
-                ]
-                if let decline {
-                    members += [("declineCode", .string(decline.code)), ("declineScheme", .string(decline.scheme))]
-                }
-                context.emit("notification.requested", to: PaymentEvents.notificationsTopic, data: .object(members))
+                context.emit(
+                    NotificationRequested(
+                        kind: .rechargeFailed, audience: .customer,
+                        paymentId: "\(context.accountID)-\(topUp.invoiceID)",
+                        invoiceId: "\(context.accountID)-\(topUp.invoiceID)", amount: topUp.amount, currency: currency,
+                        declineCode: decline?.code, declineScheme: decline?.scheme, paymentMethod: .card),
+                    to: PaymentEvents.notificationsTopic)
             case .cardNotAccepted(let topUp, let brand):
                 context.emit(
-                    "notification.requested", to: PaymentEvents.notificationsTopic,
-                    data: .object([
-                        ("kind", .string("card_not_accepted")), ("audience", .string("customer")),
-                        ("paymentId", .string("\(context.accountID)-\(topUp.invoiceID)")),
-                        ("invoiceId", .string("\(context.accountID)-\(topUp.invoiceID)")),
-                        ("amount", .integer(topUp.amount)), ("currency", .string(currency)),
-                        ("brand", .string(brand.name)), ("acceptedBrands", .array(accepted.map { .string($0.name) })),
-                    ]))
+                    NotificationRequested(
+                        kind: .cardNotAccepted, audience: .customer,
+                        paymentId: "\(context.accountID)-\(topUp.invoiceID)",
+                        invoiceId: "\(context.accountID)-\(topUp.invoiceID)", amount: topUp.amount, currency: currency,
+                        brand: brand.name, acceptedBrands: accepted.map(\.name)), to: PaymentEvents.notificationsTopic)
             case .balance:
                 break  // published below, once, with every effect
             case .refused(let reason):
                 context.emit(
-                    "command.refused", to: PaymentEvents.commandResultsTopic,
-                    data: .object([
-                        "command": .string("topup"), "actor": .string(context.accountID), "reason": .string(reason),
-                    ]))
+                    CommandRefused(command: "topup", actor: context.accountID, reason: reason),
+                    to: PaymentEvents.commandResultsTopic)
             }
         }
         if !effects.isEmpty {
             context.emit(
-                "balance.updated", to: PrepaidEvents.balancesTopic,
-                data: .object([
-                    "balance": .integer(account.balance), "currency": .string(currency),
-                    "automaticRecharge": .bool(account.settings.automatic),
-                    "recharging": .bool(account.charging != nil),
-                    "waitingForCard": .bool(account.failed != nil),
-                ]))
+                BalanceUpdated(
+                    balance: account.balance, currency: currency, automaticRecharge: account.settings.automatic,
+                    recharging: account.charging != nil, waitingForCard: account.failed != nil),
+                to: PrepaidEvents.balancesTopic)
         }
     }
 
     static func day(_ date: Date, plus days: Int) -> String {
         String(Timestamp.format(date.addingTimeInterval(Double(days) * 86_400)).prefix(10))
+    }
+}
+
+/// The events prepaid reads, decoded.
+public enum PrepaidInput: WorkerInput {
+    case settingsUpdated(PrepaidSettingsUpdated)
+    case usageRecorded(UsageRecorded)
+    case feeCharged(FeeCharged)
+    case topUpRequested(TopupRequested)
+    case paymentSucceeded(PaymentSucceeded)
+    case paymentFailed(PaymentFailed)
+    case cardReplaced(CardReplaced)
+    case paymentReceived(PaymentReceived)
+    /// On the topics read beside what prepaid acts on; not acted on.
+    case paymentPending(PaymentPending)
+    case creditNoteIssued(CreditNoteIssued)
+    case refundIssued(RefundIssued)
+    case invoiceScheduleCovered(InvoiceScheduleCovered)
+
+    public static var eventTypes: [EventType] {
+        [
+            PrepaidEvents.settingsUpdated, PrepaidEvents.usageRecorded, PrepaidEvents.feeCharged,
+            PrepaidEvents.topUpRequested, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
+            PaymentEvents.cardReplaced, MailEvents.paymentPending, ReconciliationEvents.creditNoteIssued,
+            ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived,
+            ReconciliationEvents.invoiceScheduled,
+        ]
+    }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "usage.recorded": self = .usageRecorded(try event.decode())
+        case "fee.charged": self = .feeCharged(try event.decode())
+        case "prepaid.settings-updated": self = .settingsUpdated(try event.decode())
+        case "topup.requested": self = .topUpRequested(try event.decode())
+        case "payment.succeeded": self = .paymentSucceeded(try event.decode())
+        case "payment.failed": self = .paymentFailed(try event.decode())
+        case "card.replaced": self = .cardReplaced(try event.decode())
+        case "payment.received": self = .paymentReceived(try event.decode())
+        case "payment.pending": self = .paymentPending(try event.decode())
+        case "credit-note.issued": self = .creditNoteIssued(try event.decode())
+        case "refund.issued": self = .refundIssued(try event.decode())
+        case "invoice.schedule-covered": self = .invoiceScheduleCovered(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\(event.type) is not an event prepaid reads")
+        }
     }
 }
