@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelanceDomainTests",
-            dependencies: ["RelanceDomain", "RelanceEvents", "RelanceTestSupport"],
+            dependencies: ["RelanceDomain", "RelanceEvents", "RelanceRuntime", "RelanceTestSupport"],
             path: "Tests/RelanceDomainTests"
         ),
         .executableTarget(

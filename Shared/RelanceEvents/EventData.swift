@@ -153,27 +153,84 @@ struct ValueDecoder: Decoder {
 
         func decodeNil(forKey key: Key) throws -> Bool {
             guard let value = member(key) else { return true }
-            return value == .null
+            if case .null = value { return true }
+            return false
+        }
+
+        /// The member, which must be there.
+        func required(_ key: Key) throws -> JSONValue {
+            guard let value = member(key) else { throw decoder.failure("is required", at: key) }
+            return value
+        }
+
+        /// The member unless absent or null.
+        func present(_ key: Key) -> JSONValue? {
+            guard let value = member(key) else { return nil }
+            if case .null = value { return nil }
+            return value
+        }
+
+        // Scalars straight from the member (no nested decoder, no coding path unless it fails):
+        // most of an event's members.
+        func string(_ value: JSONValue, _ key: Key) throws -> String {
+            guard case .string(let text) = value else { throw decoder.failure("is not a string", at: key) }
+            return text
+        }
+        func integer(_ value: JSONValue, _ key: Key) throws -> Int64 {
+            guard let number = value.integerValue else { throw decoder.failure("is not a whole number", at: key) }
+            return number
+        }
+        func int(_ value: JSONValue, _ key: Key) throws -> Int {
+            guard let number = value.integerValue, let int = Int(exactly: number) else {
+                throw decoder.failure("is not a whole number", at: key)
+            }
+            return int
+        }
+        func bool(_ value: JSONValue, _ key: Key) throws -> Bool {
+            guard case .bool(let flag) = value else { throw decoder.failure("is not true or false", at: key) }
+            return flag
+        }
+
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try string(required(key), key) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(required(key), key) }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try int(required(key), key) }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try bool(required(key), key) }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            try present(key).map { try string($0, key) }
+        }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+            try present(key).map { try integer($0, key) }
+        }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            try present(key).map { try int($0, key) }
+        }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            try present(key).map { try bool($0, key) }
         }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            guard let value = member(key) else { throw decoder.failure("is required", at: key) }
-            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
-                type)
+            try decodeValue(required(key), type, key)
         }
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-            guard let value = member(key), value != .null else { return nil }
-            return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
-                type)
+            guard let value = present(key) else { return nil }
+            return try decodeValue(value, type, key)
         }
-        // One lookup for an optional member (the standard library's overloads make three).
-        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try optional(type, key) }
-        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try optional(type, key) }
-        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try optional(type, key) }
-        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try optional(type, key) }
-        func optional<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
-            guard let value = member(key), value != .null else { return nil }
+
+        func decodeValue<T: Decodable>(_ value: JSONValue, _ type: T.Type, _ key: Key) throws -> T {
+            if T.self == Date.self {
+                guard case .string(let text) = value, let date = EventValidator.parseUTCTimestamp(text),
+                    let result = date as? T
+                else { throw decoder.failure("is not a UTC timestamp", at: key) }
+                return result
+            }
+            if let enumType = type as? any SchemaEnum.Type {
+                guard case .string(let text) = value else { throw decoder.failure("is not a string", at: key) }
+                guard let decoded = enumType.decoded(text) as? T else {
+                    throw decoder.failure("is \"\(text)\", not one of \(enumType.rawValues)", at: key)
+                }
+                return decoded
+            }
             return try ValueDecoder(value: value, codingPath: decoder.codingPath + [key], root: decoder.root).decode(
                 type)
         }

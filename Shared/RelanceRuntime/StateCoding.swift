@@ -39,6 +39,17 @@ public enum StateCoding {
         }
     }
 
+    /// An event's typed data as the JSON of its `data`: the state encoder with dates as UTC
+    /// timestamps (`2026-11-21T10:00:00.000Z`) rather than seconds since 2001, absent optionals
+    /// left out, members in declaration order. What `WorkerContext.emit(_:to:)` publishes.
+    package static func eventJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let writer = StateWriter()
+        writer.timestampDates = true
+        try writer.encodeValue(value, depth: 0)
+        writer.closeFrames(above: 0)
+        return writer.bytes
+    }
+
     /// The fast paths alone (tests check that Relance's states never need the fallback).
     package static func fastEncode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = StateWriter()
@@ -70,6 +81,9 @@ final class StateWriter {
     @exclusivity(unchecked) var bytes: [UInt8] = []
     /// Per open container: its closing byte and how many items it has.
     @exclusivity(unchecked) var frames: [(close: UInt8, count: Int)] = []
+
+    /// Dates as UTC timestamps (event data) rather than Foundation's seconds since 2001 (state).
+    var timestampDates = false
 
     struct OutOfOrder: Error {}
 
@@ -118,7 +132,9 @@ final class StateWriter {
     /// A whole value whose encoder sits at `depth` (its containers open at `depth`).
     func encodeValue<T: Encodable>(_ value: T, depth: Int) throws {
         // Type comparisons, not casts: this runs for every member that is not a primitive.
-        if T.self == Data.self {
+        if timestampDates, T.self == Date.self, let date = value as? Date {
+            JSONValue.writeString(Timestamp.format(date), into: &bytes)
+        } else if T.self == Data.self {
             JSONValue.writeString((value as! Data).base64EncodedString(), into: &bytes)
         } else if T.self == URL.self {
             JSONValue.writeString((value as! URL).absoluteString, into: &bytes)

@@ -225,14 +225,21 @@ public struct WorkerContext: Sendable {
     }
 
     /// Publishes typed event data (its type and version are `T.eventType`'s) in the Relance
-    /// envelope, as `emit(_:version:to:data:accountID:merchantID:key:)` does.
-    @discardableResult
+    /// envelope, as `emit(_:version:to:data:accountID:merchantID:key:)` does; the data is
+    /// written straight to JSON bytes (members in declaration order, absent optionals left out).
     public mutating func emit<T: EventData>(
         _ data: T, to topic: String, accountID: String? = nil, merchantID: String? = nil, key: String? = nil
-    ) -> EventEnvelope {
+    ) {
+        guard let bytes = try? StateCoding.eventJSON(data) else {
+            // Only a type whose own `encode(to:)` uses containers out of order.
+            emit(
+                T.eventType.name, version: T.eventType.version, to: topic, data: EventDataEncoder.encode(data),
+                accountID: accountID, merchantID: merchantID, key: key)
+            return
+        }
         emit(
-            T.eventType.name, version: T.eventType.version, to: topic, data: EventDataEncoder.encode(data),
-            accountID: accountID, merchantID: merchantID, key: key)
+            T.eventType.name, version: T.eventType.version, to: topic, encodedData: bytes, accountID: accountID,
+            merchantID: merchantID, key: key)
     }
 
     /// Like `emit(_:version:to:data:accountID:merchantID:key:)`, with `data` already written

@@ -1,5 +1,6 @@
 import Foundation
 import RelanceEvents
+import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
@@ -64,8 +65,10 @@ struct EventDataTests {
             for _ in 0..<50 {
                 let data = samples.sample(type.eventType.data)
                 try type.eventType.data.validate(data, path: "data")
-                let encoded = try roundTrip(type, data)
+                let (encoded, written) = try roundTrip(type, data)
                 #expect(encoded == data, "\(type.eventType.name)")
+                // What `WorkerContext.emit` publishes: the same JSON, written straight to bytes.
+                #expect(try JSONReader.read(written) == data, "\(type.eventType.name)")
             }
         }
     }
@@ -91,7 +94,8 @@ struct EventDataTests {
 
     func shape<T: EventData>(of type: T.Type) -> EventDataShape { EventDataShape.of(T.self) }
 
-    func roundTrip<T: EventData>(_ type: T.Type, _ data: JSONValue) throws -> JSONValue {
-        EventDataEncoder.encode(try JSONValueDecoding.decode(T.self, from: data, path: "data"))
+    func roundTrip<T: EventData>(_ type: T.Type, _ data: JSONValue) throws -> (JSONValue, [UInt8]) {
+        let value = try JSONValueDecoding.decode(T.self, from: data, path: "data")
+        return (EventDataEncoder.encode(value), try StateCoding.eventJSON(value))
     }
 }

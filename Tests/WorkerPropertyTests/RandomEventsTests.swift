@@ -1,0 +1,121 @@
+import CardExpiryService
+import Foundation
+import GatewaySandboxService
+import PaymentRetryService
+import PrepaidService
+import ProofValidatorService
+import ReconciliationService
+import RelanceEvents
+import RelanceRuntime
+import RelanceTestSupport
+import RelanceTesting
+import ReminderMailerService
+import Testing
+
+/// Random storms of schema-valid events, of every type and version each worker accepts, in
+/// random order and with the clock moving, through each worker's handler with the runtime's
+/// semantics (`WorkerTestKit`). A trap ends the test process; every refusal must say why.
+/// Ids come from small pools so that events meet: payments of the same invoices, commands on
+/// the same payments, cards of the same schedules.
+@Suite("every worker, random schema-valid events in random order: no trap, every refusal has a code")
+struct RandomEventsTests {
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+    static let merchants = ["m-1", "m-2"]
+    static let actor = TestActor(
+        id: "ops@example.com", roles: ["owner", "admin", "billing", "manage-reconciliations", "billing-platform"],
+        merchants: Set(merchants))
+
+    /// Member name → the values every sample shares.
+    static let pools: [String: [JSONValue]] = {
+        var pools: [String: [JSONValue]] = [:]
+        for (name, prefix) in [
+            ("paymentId", "pay"), ("invoiceId", "inv"), ("cardId", "card"), ("scheduleId", "sch"), ("planId", "plan"),
+            ("proofId", "proof"), ("creditNoteId", "cn"), ("refundId", "ref"), ("chargeRequestId", "chg"),
+            ("requestId", "req"), ("replaces", "card"), ("number", "F-2026-"),
+        ] {
+            pools[name] = (1...4).map { .string("\(prefix)\($0)") }
+        }
+        pools["currency"] = [.string("EUR"), .string("EUR"), .string("EUR"), .string("USD")]
+        pools["email"] = [.string("a@example.com"), .string("b@example.org")]
+        return pools
+    }()
+
+    /// What the storm did, for the assertions.
+    struct Tally {
+        var applied = 0
+        var duplicates = 0
+        var refused: [String: Int] = [:]
+    }
+
+    /// `count` random events through `worker`, from seed `seed`.
+    func storm<W: Worker>(_ worker: W, seed: UInt64, count: Int = 300) throws -> Tally {
+        var random = SplitMix64(seed: seed)
+        var samples = SchemaSamples(random: SplitMix64(seed: seed ^ 0x5eed))
+        samples.fixed = Self.pools
+        let kit = WorkerTestKit(worker, startingAt: Self.start)
+        let topics = Dictionary(
+            Catalog.topics.flatMap { topic in topic.messages.map { ($0, topic.name) } }, uniquingKeysWith: { a, _ in a })
+        var tally = Tally()
+        for n in 0..<count {
+            guard let type = worker.eventTypes.randomElement(using: &random) else { break }
+            let topic = try #require(
+                worker.inputTopics.first { topics[type.name] == $0 } ?? worker.inputTopics.first)
+            let event = EventEnvelope(
+                eventID: "e-\(seed)-\(n)", type: type.name, schemaVersion: type.version,
+                occurredAt: kit.now.addingTimeInterval(-Double(Int.random(in: 0...86_400, using: &random))),
+                accountID: "acct-\(Int.random(in: 1...3, using: &random))",
+                merchantID: Self.merchants.randomElement(using: &random) ?? "m-1",
+                data: samples.sample(type.data))
+            let outcome =
+                Catalog.commandTypes.contains(type.name)
+                ? try kit.publish(command: event, to: topic, as: Self.actor) : try kit.publish(event, to: topic)
+            switch outcome {
+            case .applied: tally.applied += 1
+            case .duplicate: tally.duplicates += 1
+            case .deadLettered(_, let code, let reason):
+                #expect(!code.isEmpty && !reason.isEmpty, "\(worker.name): \(type.name) refused without a reason")
+                #expect(code != "invalid_data", "\(worker.name): \(type.name) does not decode: \(reason)")
+                tally.refused[code, default: 0] += 1
+            case .notForThisWorker:
+                Issue.record("\(worker.name): an ordinary event was skipped")
+            }
+            // Now and then, hours or days go by and timers fire.
+            if Int.random(in: 0..<15, using: &random) == 0 {
+                try kit.advance(by: .seconds(Int.random(in: 3600...(9 * 86_400), using: &random)))
+            }
+        }
+        try kit.advance(by: .seconds(60 * 86_400))
+        for letter in kit.deadLetters {
+            #expect(!letter.reason.code.isEmpty && !letter.reason.message.isEmpty)
+        }
+        // The storm reached the rules: most schema-valid events are applied.
+        #expect(tally.applied > count / 4, "\(worker.name): \(tally)")
+        return tally
+    }
+
+    @Test("payment-retry", arguments: [1, 2, 3] as [UInt64])
+    func paymentRetry(seed: UInt64) throws { _ = try storm(PaymentRetryWorker(), seed: seed) }
+
+    @Test("gateway-sandbox", arguments: [1, 2, 3] as [UInt64])
+    func gateway(seed: UInt64) throws { _ = try storm(GatewaySandbox(), seed: seed) }
+
+    @Test("card-expiry", arguments: [1, 2, 3] as [UInt64])
+    func cardExpiry(seed: UInt64) throws { _ = try storm(CardExpiryWorker(), seed: seed) }
+
+    @Test("prepaid", arguments: [1, 2, 3] as [UInt64])
+    func prepaid(seed: UInt64) throws { _ = try storm(PrepaidWorker(), seed: seed) }
+
+    @Test("reconciliation", arguments: [1, 2, 3] as [UInt64])
+    func reconciliation(seed: UInt64) throws {
+        _ = try storm(ReconciliationWorker(automaticMerchants: ["m-1"]), seed: seed)
+    }
+
+    @Test("proof-validator", arguments: [1, 2, 3] as [UInt64])
+    func proofValidator(seed: UInt64) throws { _ = try storm(ProofValidatorWorker(), seed: seed) }
+
+    @Test("reminder-mailer", arguments: [1, 2, 3] as [UInt64])
+    func reminderMailer(seed: UInt64) throws { _ = try storm(ReminderMailerWorker(), seed: seed) }
+
+    @Test("reminder-mailer's digest", arguments: [1, 2, 3] as [UInt64])
+    func digest(seed: UInt64) throws { _ = try storm(DigestWorker(), seed: seed) }
+}
