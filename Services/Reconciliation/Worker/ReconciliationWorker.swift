@@ -149,7 +149,19 @@ public struct ReconciliationWorker: Worker {
         case .proofVerdict(let data):
             guard data.verdict == .accepted else { return false }
             let targets = data.matches.map { (id: $0.invoiceId, amount: Optional($0.amount)) }
-            let total = data.amount ?? data.matches.reduce(0) { $0 + $1.amount }
+            var total: Int64 = 0
+            if let amount = data.amount {
+                total = amount
+            } else {
+                // The matches' sum; a sum that does not fit is refused, never a trap.
+                for match in data.matches {
+                    do throws(MoneyOverflow) {
+                        total = try Money.add(total, match.amount)
+                    } catch {
+                        throw LedgerError(code: MoneyOverflow.code, message: "the proof's matches: \(error)")
+                    }
+                }
+            }
             guard total > 0, let currency = data.currency ?? data.matches.first?.currency else { return false }
             let credit = LedgerItem(
                 id: "proof/\(data.proofId)", kind: .payment, amount: total, currency: currency,
