@@ -248,7 +248,7 @@ public struct ReconciliationWorker: Worker {
     ) {
         var invoices = issued.map(\.id)
         for (allocation, trigger) in allocations {
-            context.emit(AllocationMade(allocation, trigger: trigger), to: ReconciliationEvents.allocationsTopic)
+            context.emitWritten(AllocationMade(allocation, trigger: trigger), to: ReconciliationEvents.allocationsTopic)
             if allocation.debitKind == .invoice && !invoices.contains(allocation.debitID) {
                 invoices.append(allocation.debitID)
             }
@@ -263,7 +263,7 @@ public struct ReconciliationWorker: Worker {
                     return closed
                 }
             guard let invoice else { continue }
-            context.emit(
+            context.emitWritten(
                 InvoiceStatusData(
                     invoiceId: id, status: InvoiceStatusData.Status(invoice.status), amount: invoice.amount,
                     open: invoice.open, currency: invoice.currency),
@@ -385,12 +385,67 @@ public enum ReconciliationInput: WorkerInput {
     }
 }
 
-extension AllocationMade {
+/// Typed event data written straight into its event's bytes with `JSONOutput`, the bytes
+/// `EventDataEncoder` writes for it (member order, absent optionals left out), without the
+/// encoder's boxes: allocation.made and invoice.status go out at most ledger events, and the
+/// encoder would double what writing them costs (docs/benchmarks.md, "Reconciliation").
+protocol WrittenEventData: EventData {
+    /// About the size of the data, for reserving the event's buffer once.
+    static var dataByteCount: Int { get }
+    func write(_ out: inout JSONOutput)
+}
+
+extension WorkerContext {
+    /// `emit(_:to:key:)` for data with its own writer: the same event, the same bytes.
+    mutating func emitWritten<T: WrittenEventData>(_ data: T, to topic: String, key: String? = nil) {
+        assert(Self.writtenAsEncoded(data), "\(T.self).write(_:) and \(T.self)'s members differ")
+        emit(
+            T.eventType.name, version: T.eventType.version, to: topic, key: key, dataByteCount: T.dataByteCount
+        ) { data.write(&$0) }
+    }
+
+    /// Whether the writer writes what the encoder does (checked in debug builds, the tests').
+    static func writtenAsEncoded<T: WrittenEventData>(_ data: T) -> Bool {
+        var out = JSONOutput(capacity: T.dataByteCount)
+        data.write(&out)
+        return out.bytes == EventDataEncoder.encode(data).jsonBytes
+    }
+}
+
+extension AllocationMade: WrittenEventData {
+    static var dataByteCount: Int { 192 }
+
+    func write(_ out: inout JSONOutput) {
+        out.beginObject()
+        out.member("creditId", creditId)
+        out.member("creditKind", creditKind.rawValue)
+        out.member("debitId", debitId)
+        out.member("debitKind", debitKind.rawValue)
+        out.member("amount", amount)
+        out.member("currency", currency)
+        out.member("trigger", trigger.rawValue)
+        out.endObject()
+    }
+
     init(_ allocation: Allocation, trigger: Trigger) {
         self.init(
             creditId: allocation.creditID, creditKind: allocation.creditKind, debitId: allocation.debitID,
             debitKind: allocation.debitKind, amount: allocation.amount, currency: allocation.currency,
             trigger: trigger)
+    }
+}
+
+extension InvoiceStatusData: WrittenEventData {
+    static var dataByteCount: Int { 128 }
+
+    func write(_ out: inout JSONOutput) {
+        out.beginObject()
+        out.member("invoiceId", invoiceId)
+        out.member("status", status.rawValue)
+        out.member("amount", amount)
+        out.member("open", open)
+        out.member("currency", currency)
+        out.endObject()
     }
 }
 
