@@ -16,12 +16,6 @@ public struct ProofValidatorWorker: Worker {
     ]
     public var verdictsTopic = ProofEvents.verdictsTopic
     public var outputTopics: [String] { [verdictsTopic] }
-    /// payment.failed, payment.pending and card.replaced share relance.payments: accepted and ignored.
-    public var eventTypes = [
-        ProofEvents.invoiceIssued, ProofEvents.accountStatus, ProofEvents.proofSubmitted,
-        PaymentEvents.paymentSucceeded,
-        PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
-    ]
     public var validator: ProofValidator
     /// CSV column mappings by name, chosen by a document's `csvMapping`.
     public var csvMappings: [String: CSVStatementMapping]
@@ -36,59 +30,49 @@ public struct ProofValidatorWorker: Worker {
         self.documentLimits = documentLimits
     }
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout ProofLedger?, context: inout WorkerContext)
+    public func handle(_ event: Event<ProofValidatorInput>, state: inout ProofLedger?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
-        let data = event.data
-        func text(_ field: String) -> String? { data[field]?.stringValue }
-        switch event.type {
-        case "invoice.issued":
+        switch event.data {
+        case .invoiceIssued(let data):
             var ledger = state ?? ProofLedger()
             ledger.issued(
                 ProofInvoice(
-                    id: text("invoiceId")!, number: text("number")!, amount: data["amount"]!.integerValue!,
-                    currency: text("currency")!, issuedOn: text("issuedOn")!, payeeAccount: text("payeeAccount"),
-                    payeeName: text("payeeName")))
+                    id: data.invoiceId, number: data.number, amount: data.amount, currency: data.currency,
+                    issuedOn: data.issuedOn, payeeAccount: data.payeeAccount, payeeName: data.payeeName))
             state = ledger
-        case "payment.succeeded":
+        case .paymentSucceeded(let data):
             guard var ledger = state else { return }
             do throws(MoneyOverflow) {
-                try ledger.paid(invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!)
+                try ledger.paid(invoiceID: data.invoiceId, amount: data.amount)
             } catch {
                 throw WorkerRejection(
-                    MoneyOverflow.code, "what invoice \(text("invoiceId")!) has received would not fit: \(error)")
+                    MoneyOverflow.code, "what invoice \(data.invoiceId) has received would not fit: \(error)")
             }
             state = ledger
-        case "account.status":
+        case .accountStatus(let data):
             var ledger = state ?? ProofLedger()
-            let status = text("status")!
-            ledger.deactivation = status == "suspended" || status == "terminated" ? status : nil
+            switch data.status {
+            case .suspended, .terminated: ledger.deactivation = data.status.rawValue
+            case .active, .pastDue, .reactivated: ledger.deactivation = nil
+            }
             state = ledger
-        case "proof.submitted":
+        case .proofSubmitted(let data):
             var ledger = state ?? ProofLedger()
             let verdict = judge(data, ledger: &ledger)
             state = ledger
-            context.emit(
-                "proof.verdict", to: verdictsTopic,
-                data: Self.record(verdict, proofID: text("proofId")!, ledger: ledger))
-        default:
-            return  // payment.failed, payment.pending, card.replaced: not this worker's concern
+            context.emit(Self.record(verdict, proofID: data.proofId, ledger: ledger), to: verdictsTopic)
+        case .paymentFailed, .paymentPending, .cardReplaced:
+            return  // not this worker's concern
         }
     }
 
     public func timerFired(_ timer: DueTimer, state: inout ProofLedger?, context: inout WorkerContext) {}
 
-    func judge(_ data: JSONValue, ledger: inout ProofLedger) -> ProofVerdict {
-        let proofID = data["proofId"]!.stringValue!
-        let typed = data["fields"].map(Self.typedFields)
-        let claimed =
-            (data["invoiceIds"].flatMap { value -> [JSONValue]? in
-                if case .array(let items) = value { return items }
-                return nil
-            } ?? []).compactMap(\.stringValue)
+    func judge(_ proof: ProofSubmitted, ledger: inout ProofLedger) -> ProofVerdict {
+        let typed = proof.fields.map(ProofFields.init(submitted:))
         var candidates: [ProofFields] = []
-        if let document = data["document"] {
+        if let document = proof.document {
             switch read(document) {
             case .success(let statements): candidates = ProofFields.candidates(in: statements)
             case .failure(let reason): return ProofVerdict(outcome: .rejected, reasons: [reason])
@@ -104,15 +88,16 @@ public struct ProofValidatorWorker: Worker {
                 reasons: [ProofReason(.document, "empty_proof", "the proof has neither fields nor a document")])
         }
         return validator.evaluate(
-            proofID: proofID, candidates: candidates, typed: typed, claimedInvoices: claimed, ledger: &ledger)
+            proofID: proof.proofId, candidates: candidates, typed: typed, claimedInvoices: proof.invoiceIds ?? [],
+            ledger: &ledger)
     }
 
     /// The statements in an attached document, or why it cannot be read.
-    func read(_ document: JSONValue) -> Result<[BankStatement], ProofReason> {
-        let format = StatementFormat(rawValue: document["format"]!.stringValue!)!
-        let content = document["content"]!.stringValue!
+    func read(_ document: ProofSubmitted.Document) -> Result<[BankStatement], ProofReason> {
+        let format = StatementFormat(document.format)
+        let content = document.content
         var bytes: [UInt8]
-        if document["encoding"]?.stringValue == "base64" {
+        if document.encoding == .base64 {
             guard let decoded = Data(base64Encoded: content, options: .ignoreUnknownCharacters) else {
                 return .failure(ProofReason(.document, "invalid_base64", "the document's content is not base64"))
             }
@@ -145,9 +130,9 @@ public struct ProofValidatorWorker: Worker {
                 }
                 return .success(statements)
             case .mt940:
-                return .success(try MT940Reader.read(Self.text(bytes), maxBytes: documentLimits.maxBytes))
+                return .success(try MT940Reader.read(Self.documentText(bytes), maxBytes: documentLimits.maxBytes))
             case .csv:
-                let name = document["csvMapping"]?.stringValue ?? "generic"
+                let name = document.csvMapping ?? "generic"
                 guard let mapping = csvMappings[name] else {
                     return .failure(
                         ProofReason(
@@ -156,7 +141,8 @@ public struct ProofValidatorWorker: Worker {
                         ))
                 }
                 return .success([
-                    try CSVStatementReader.read(Self.text(bytes), mapping: mapping, maxBytes: documentLimits.maxBytes)
+                    try CSVStatementReader.read(
+                        Self.documentText(bytes), mapping: mapping, maxBytes: documentLimits.maxBytes)
                 ])
             }
         } catch {
@@ -165,65 +151,108 @@ public struct ProofValidatorWorker: Worker {
     }
 
     /// UTF-8, or ISO-8859-1 (what older banking software writes) when it is not valid UTF-8.
-    static func text(_ bytes: [UInt8]) -> String {
+    static func documentText(_ bytes: [UInt8]) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
     }
 
-    static func typedFields(_ value: JSONValue) -> ProofFields {
-        var fields = ProofFields(
-            payerName: value["payerName"]?.stringValue, payeeName: value["payeeName"]?.stringValue,
-            transactionDate: value["transactionDate"]?.stringValue, amount: value["amount"]?.integerValue,
-            currency: value["currency"]?.stringValue, transactionID: value["transactionId"]?.stringValue,
-            description: value["description"]?.stringValue, payerAccount: value["payerAccount"]?.stringValue,
-            payeeAccount: value["payeeAccount"]?.stringValue)
-        switch value["bankConfirmation"]?.stringValue {
-        case "booked": fields.booked = true
-        case "pending", "none": fields.booked = false
-        default: fields.booked = nil
+    /// The verdict as published: each match in its invoice's currency, the proof's transaction
+    /// as the verdict read it, the difference only when there is one.
+    static func record(_ verdict: ProofVerdict, proofID: String, ledger: ProofLedger) -> ProofVerdictData {
+        var record = ProofVerdictData(
+            proofId: proofID, verdict: ProofVerdictData.Verdict(verdict.outcome),
+            reasons: verdict.reasons.map { .init(element: $0.element, code: $0.code, message: $0.message) },
+            matches: verdict.matches.map { match in
+                let currency = ledger.invoices.first { $0.id == match.invoiceID }?.currency ?? ""
+                return .init(invoiceId: match.invoiceID, amount: match.amount, currency: currency)
+            },
+            cases: verdict.cases)
+        if let fields = verdict.fields {
+            record.transactionId = fields.transactionID
+            record.transactionDate = fields.transactionDate
+            if let amount = fields.amount, let currency = fields.currency {
+                record.amount = amount
+                record.currency = currency
+            }
+            record.payerName = fields.payerName
+            record.payeeName = fields.payeeName
         }
-        return fields
+        record.refundAmount = verdict.refundAmount
+        if let shortfall = verdict.difference, shortfall != 0 { record.shortfall = shortfall }
+        return record
+    }
+}
+
+/// The events proof-validator reads, decoded: invoices, account status, proofs and the payment
+/// events of `relance.payments` (payment.failed, payment.pending and card.replaced share that
+/// topic: read and ignored).
+public enum ProofValidatorInput: WorkerInput {
+    case invoiceIssued(InvoiceIssued)
+    case accountStatus(AccountStatus)
+    case proofSubmitted(ProofSubmitted)
+    case paymentSucceeded(PaymentSucceeded)
+    case paymentFailed(PaymentFailed)
+    case cardReplaced(CardReplaced)
+    case paymentPending(PaymentPending)
+
+    public static var eventTypes: [EventType] {
+        [
+            ProofEvents.invoiceIssued, ProofEvents.accountStatus, ProofEvents.proofSubmitted,
+            PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed, PaymentEvents.cardReplaced,
+            MailEvents.paymentPending,
+        ]
     }
 
-    static func record(_ verdict: ProofVerdict, proofID: String, ledger: ProofLedger) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("proofId", .string(proofID)), ("verdict", .string(verdict.outcome.rawValue)),
-            (
-                "reasons",
-                .array(
-                    verdict.reasons.map {
-                        .object([
-                            "element": .string($0.element.rawValue), "code": .string($0.code),
-                            "message": .string($0.message),
-                        ])
-                    })
-            ),
-            (
-                "matches",
-                .array(
-                    verdict.matches.map { match in
-                        let currency = ledger.invoices.first { $0.id == match.invoiceID }?.currency ?? ""
-                        return .object([
-                            "invoiceId": .string(match.invoiceID), "amount": .integer(match.amount),
-                            "currency": .string(currency),
-                        ])
-                    })
-            ),
-            ("cases", .array(verdict.cases.map { .string($0.rawValue) })),
-        ]
-        if let fields = verdict.fields {
-            if let id = fields.transactionID { members.append(("transactionId", .string(id))) }
-            if let date = fields.transactionDate { members.append(("transactionDate", .string(date))) }
-            if let amount = fields.amount, let currency = fields.currency {
-                members.append(("amount", .integer(amount)))
-                members.append(("currency", .string(currency)))
-            }
-            if let name = fields.payerName { members.append(("payerName", .string(name))) }
-            if let name = fields.payeeName { members.append(("payeeName", .string(name))) }
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "account.status": self = .accountStatus(try event.decode())
+        case "proof.submitted": self = .proofSubmitted(try event.decode())
+        case "payment.succeeded": self = .paymentSucceeded(try event.decode())
+        case "payment.failed": self = .paymentFailed(try event.decode())
+        case "card.replaced": self = .cardReplaced(try event.decode())
+        case "payment.pending": self = .paymentPending(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event proof-validator reads")
         }
-        if let refund = verdict.refundAmount { members.append(("refundAmount", .integer(refund))) }
-        if let shortfall = verdict.difference, shortfall != 0 { members.append(("shortfall", .integer(shortfall))) }
-        return .object(members)
+    }
+}
+
+extension ProofFields {
+    /// The fields a customer typed in a submission.
+    init(submitted fields: ProofSubmitted.Fields) {
+        self.init(
+            payerName: fields.payerName, payeeName: fields.payeeName, transactionDate: fields.transactionDate,
+            amount: fields.amount, currency: fields.currency, transactionID: fields.transactionId,
+            description: fields.description, payerAccount: fields.payerAccount, payeeAccount: fields.payeeAccount)
+        // Booked: the bank booked it; pending or none: not (yet); absent: unknown.
+        booked = fields.bankConfirmation.map { confirmation in
+            switch confirmation {
+            case .booked: true
+            case .pending, .none: false
+            }
+        }
+    }
+}
+
+extension StatementFormat {
+    init(_ format: ProofDocumentFormat) {
+        switch format {
+        case .camt052: self = .camt052
+        case .camt053: self = .camt053
+        case .camt054: self = .camt054
+        case .mt940: self = .mt940
+        case .csv: self = .csv
+        }
+    }
+}
+
+extension ProofVerdictData.Verdict {
+    init(_ outcome: ProofVerdict.Outcome) {
+        switch outcome {
+        case .accepted: self = .accepted
+        case .rejected: self = .rejected
+        case .needsReview: self = .needsReview
+        }
     }
 }
 

@@ -44,12 +44,6 @@ public struct ReconciliationWorker: Worker {
         ReconciliationEvents.reconcilableAccountsTopic, ReconciliationEvents.allocationsTopic,
         ReconciliationEvents.invoiceStatusTopic, PaymentEvents.commandResultsTopic,
     ]
-    public var eventTypes = [
-        ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
-        PaymentEvents.cardReplaced, MailEvents.paymentPending, ProofEvents.proofVerdict,
-        ReconciliationEvents.creditNoteIssued, ReconciliationEvents.refundIssued, ReconciliationEvents.paymentReceived,
-        ReconciliationEvents.invoiceScheduled, ReconciliationEvents.reconcileRequested,
-    ]
     /// Only an actor with the manage-reconciliations permission reconciles (004): the runtime
     /// checks the signed token.
     public var commandRoles: [String: Set<String>] { ["reconciliation.requested": [ReconciliationEvents.permission]] }
@@ -68,14 +62,13 @@ public struct ReconciliationWorker: Worker {
 
     /// What one event did to the ledger.
     struct Change {
-        var allocations: [(Allocation, String)] = []
+        var allocations: [(Allocation, AllocationMade.Trigger)] = []
         var issued: [LedgerItem] = []
     }
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<ReconciliationInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var account = state ?? State()
         // The ledger as it was: an invoice closed by this event may be dropped from the kept
         // items at once (the oldest closed go first), and its status still names its amount.
@@ -83,7 +76,7 @@ public struct ReconciliationWorker: Worker {
         let before = account.ledger
         var change = Change()
         // A command's actor comes from its verified token (the runtime checked the permission).
-        if event.type == "reconciliation.requested",
+        if case .reconciliationRequested = event.data,
             context.actor?.roles.contains(ReconciliationEvents.permission) != true
         {
             throw WorkerRejection(
@@ -91,7 +84,9 @@ public struct ReconciliationWorker: Worker {
                 "reconciling an account needs the \(ReconciliationEvents.permission) permission")
         }
         do throws(LedgerError) {
-            guard try apply(event, to: &account.ledger, change: &change, context: &context) else { return }
+            guard try apply(event.data, occurredAt: event.occurredAt, to: &account.ledger, change: &change) else {
+                return
+            }
         } catch {
             guard let invoiceID = error.invoiceID, let input = context.holdInput() else {
                 throw WorkerRejection(error.code, error.message)
@@ -107,72 +102,78 @@ public struct ReconciliationWorker: Worker {
             release(waitingFor: invoice.id, &account, change: &change, context: &context)
         }
         if automaticMerchants.contains("*") || automaticMerchants.contains(event.merchantID) {
-            change.allocations += account.ledger.reconcile().map { ($0, "policy") }
+            change.allocations += account.ledger.reconcile().map { ($0, .policy) }
         }
         publish(change.allocations, issued: change.issued, before: before, account: &account, context: &context)
         state = account
     }
 
-    /// Applies one event to the ledger; false when it changes nothing (a refused command
-    /// excepted, whose refusal is published).
+    /// Applies one event to the ledger; false when it changes nothing.
     func apply(
-        _ event: EventEnvelope, to ledger: inout ReconciliationLedger, change: inout Change,
-        context: inout WorkerContext
+        _ input: ReconciliationInput, occurredAt: Date, to ledger: inout ReconciliationLedger, change: inout Change
     ) throws(LedgerError) -> Bool {
-        let data = event.data
-        func text(_ field: String) -> String? { data[field]?.stringValue }
-        func amount(_ field: String = "amount") -> Int64 { data[field]?.integerValue ?? 0 }
         // The day of the event, for a credit that names none.
-        var day: String { String(Timestamp.format(event.occurredAt).prefix(10)) }
-        switch event.type {
-        case "invoice.issued":
+        var day: String { String(Timestamp.format(occurredAt).prefix(10)) }
+        switch input {
+        case .invoiceIssued(let data):
             let invoice = LedgerItem(
-                id: text("invoiceId")!, kind: .invoice, amount: amount(), currency: text("currency")!,
-                date: text("issuedOn")!, reference: text("number"))
+                id: data.invoiceId, kind: .invoice, amount: data.amount, currency: data.currency, date: data.issuedOn,
+                reference: data.number)
             try ledger.add(invoice)
             change.issued.append(invoice)
-        case "refund.issued":
+        case .refundIssued(let data):
             try ledger.add(
                 LedgerItem(
-                    id: text("refundId")!, kind: .refund, amount: amount(), currency: text("currency")!,
-                    date: text("issuedOn")!, reference: text("reference")))
-        case "credit-note.issued":
+                    id: data.refundId, kind: .refund, amount: data.amount, currency: data.currency,
+                    date: data.issuedOn, reference: data.reference))
+        case .creditNoteIssued(let data):
             try ledger.add(
                 LedgerItem(
-                    id: text("creditNoteId")!, kind: .creditNote, amount: amount(), currency: text("currency")!,
-                    date: text("issuedOn")!, reference: text("number")))
-        case "payment.received", "payment.succeeded":
+                    id: data.creditNoteId, kind: .creditNote, amount: data.amount, currency: data.currency,
+                    date: data.issuedOn, reference: data.number))
+        case .paymentReceived(let data):
             let credit = LedgerItem(
-                id: text("paymentId")!, kind: .payment, amount: amount(), currency: text("currency")!,
-                date: text("receivedOn") ?? day, reference: text("reference"))
+                id: data.paymentId, kind: .payment, amount: data.amount, currency: data.currency,
+                date: data.receivedOn, reference: data.reference)
             let made: [Allocation]
-            if let invoice = text("invoiceId") {
+            if let invoice = data.invoiceId {
                 made = try ledger.pay(credit, invoice: invoice)
             } else {
                 made = try ledger.payOldestFirst(credit)
             }
-            change.allocations += made.map { ($0, "payment") }
-        case "proof.verdict":
-            guard text("verdict") == "accepted" else { return false }
-            let matches = data["matches"]?.arrayValue ?? []
-            let targets = matches.compactMap { match -> (id: String, amount: Int64?)? in
-                match["invoiceId"]?.stringValue.map { ($0, match["amount"]?.integerValue) }
-            }
-            let total = data["amount"]?.integerValue ?? targets.reduce(0) { $0 + ($1.amount ?? 0) }
-            guard total > 0,
-                let currency = text("currency") ?? matches.first?["currency"]?.stringValue
-            else { return false }
+            change.allocations += made.map { ($0, .payment) }
+        case .paymentSucceeded(let data):
             let credit = LedgerItem(
-                id: "proof/\(text("proofId")!)", kind: .payment, amount: total, currency: currency,
-                date: text("transactionDate") ?? day, reference: text("transactionId"))
+                id: data.paymentId, kind: .payment, amount: data.amount, currency: data.currency, date: day)
+            change.allocations += try ledger.pay(credit, invoice: data.invoiceId).map { ($0, .payment) }
+        case .proofVerdict(let data):
+            guard data.verdict == .accepted else { return false }
+            let targets = data.matches.map { (id: $0.invoiceId, amount: Optional($0.amount)) }
+            var total: Int64 = 0
+            if let amount = data.amount {
+                total = amount
+            } else {
+                // The matches' sum; a sum that does not fit is refused, never a trap.
+                for match in data.matches {
+                    do throws(MoneyOverflow) {
+                        total = try Money.add(total, match.amount)
+                    } catch {
+                        throw LedgerError(code: MoneyOverflow.code, message: "the proof's matches: \(error)")
+                    }
+                }
+            }
+            guard total > 0, let currency = data.currency ?? data.matches.first?.currency else { return false }
+            let credit = LedgerItem(
+                id: "proof/\(data.proofId)", kind: .payment, amount: total, currency: currency,
+                date: data.transactionDate ?? day, reference: data.transactionId)
             let made = targets.isEmpty ? try ledger.payOldestFirst(credit) : try ledger.pay(credit, invoices: targets)
-            change.allocations += made.map { ($0, "proof") }
-        case "invoice.schedule-covered":
-            try ledger.cover(invoice: text("invoiceId")!, schedule: text("scheduleId"))
-        case "reconciliation.requested":
-            change.allocations += ledger.reconcile().map { ($0, "command") }
-        default:
-            // payment.failed, payment.pending, card.replaced: nothing to reconcile.
+            change.allocations += made.map { ($0, .proof) }
+        case .invoiceScheduleCovered(let data):
+            try ledger.cover(invoice: data.invoiceId, schedule: data.scheduleId)
+        case .reconciliationRequested:
+            change.allocations += ledger.reconcile().map { ($0, .command) }
+        case .paymentFailed, .paymentPending, .cardReplaced:
+            // Nothing to reconcile.
             return false
         }
         return true
@@ -202,9 +203,16 @@ public struct ReconciliationWorker: Worker {
                 context.deadLetter(waiting.input, code: "unreadable", message: "a held event could not be read again")
                 continue
             }
+            let input: ReconciliationInput
+            do throws(EventDataError) {
+                input = try ReconciliationInput(event)
+            } catch {
+                context.deadLetter(waiting.input, code: "invalid_data", message: "\(error) (a held \(event.type))")
+                continue
+            }
             var ledger = account.ledger
             do throws(LedgerError) {
-                _ = try apply(event, to: &ledger, change: &change, context: &context)
+                _ = try apply(input, occurredAt: event.occurredAt, to: &ledger, change: &change)
                 account.ledger = ledger
             } catch {
                 if let other = error.invoiceID {
@@ -234,19 +242,13 @@ public struct ReconciliationWorker: Worker {
     /// The allocations, the new status of every invoice they touched (and of new invoices),
     /// and the account's list entry when it changed.
     func publish(
-        _ allocations: [(Allocation, String)], issued: [LedgerItem], before: ReconciliationLedger, account: inout State,
+        _ allocations: [(Allocation, AllocationMade.Trigger)], issued: [LedgerItem], before: ReconciliationLedger,
+        account: inout State,
         context: inout WorkerContext
     ) {
         var invoices = issued.map(\.id)
         for (allocation, trigger) in allocations {
-            context.emit(
-                "allocation.made", to: ReconciliationEvents.allocationsTopic,
-                data: .object([
-                    "creditId": .string(allocation.creditID), "creditKind": .string(allocation.creditKind.rawValue),
-                    "debitId": .string(allocation.debitID), "debitKind": .string(allocation.debitKind.rawValue),
-                    "amount": .integer(allocation.amount), "currency": .string(allocation.currency),
-                    "trigger": .string(trigger),
-                ]))
+            context.emitWritten(AllocationMade(allocation, trigger: trigger), to: ReconciliationEvents.allocationsTopic)
             if allocation.debitKind == .invoice && !invoices.contains(allocation.debitID) {
                 invoices.append(allocation.debitID)
             }
@@ -261,13 +263,11 @@ public struct ReconciliationWorker: Worker {
                     return closed
                 }
             guard let invoice else { continue }
-            context.emit(
-                "invoice.status", to: ReconciliationEvents.invoiceStatusTopic,
-                data: .object([
-                    "invoiceId": .string(id), "status": .string(invoice.status.rawValue),
-                    "amount": .integer(invoice.amount),
-                    "open": .integer(invoice.open), "currency": .string(invoice.currency),
-                ]), key: "\(context.accountID)/\(id)")
+            context.emitWritten(
+                InvoiceStatusData(
+                    invoiceId: id, status: InvoiceStatusData.Status(invoice.status), amount: invoice.amount,
+                    open: invoice.open, currency: invoice.currency),
+                to: ReconciliationEvents.invoiceStatusTopic, key: "\(context.accountID)/\(id)")
         }
         // Not listed and no unreconciled credit (invoices coming in): still not listed.
         guard account.listed || account.ledger.hasUnreconciledCredit else { return }
@@ -338,5 +338,123 @@ public struct ReconciliationWorker: Worker {
         out.endArray()
         out.endObject()
         return out.bytes
+    }
+}
+
+/// The events reconciliation reads, decoded: the ledger's debits and credits, the proofs'
+/// verdicts, the schedules' covers, the reconcile command, and the other payment events that
+/// share their topics (read and ignored).
+public enum ReconciliationInput: WorkerInput {
+    case invoiceIssued(InvoiceIssued)
+    case paymentSucceeded(PaymentSucceeded)
+    case paymentFailed(PaymentFailed)
+    case cardReplaced(CardReplaced)
+    case paymentPending(PaymentPending)
+    case proofVerdict(ProofVerdictData)
+    case creditNoteIssued(CreditNoteIssued)
+    case refundIssued(RefundIssued)
+    case paymentReceived(PaymentReceived)
+    case invoiceScheduleCovered(InvoiceScheduleCovered)
+    case reconciliationRequested(ReconciliationRequested)
+
+    public static var eventTypes: [EventType] {
+        [
+            ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
+            PaymentEvents.cardReplaced, MailEvents.paymentPending, ProofEvents.proofVerdict,
+            ReconciliationEvents.creditNoteIssued, ReconciliationEvents.refundIssued,
+            ReconciliationEvents.paymentReceived, ReconciliationEvents.invoiceScheduled,
+            ReconciliationEvents.reconcileRequested,
+        ]
+    }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "payment.succeeded": self = .paymentSucceeded(try event.decode())
+        case "payment.failed": self = .paymentFailed(try event.decode())
+        case "card.replaced": self = .cardReplaced(try event.decode())
+        case "payment.pending": self = .paymentPending(try event.decode())
+        case "proof.verdict": self = .proofVerdict(try event.decode())
+        case "credit-note.issued": self = .creditNoteIssued(try event.decode())
+        case "refund.issued": self = .refundIssued(try event.decode())
+        case "payment.received": self = .paymentReceived(try event.decode())
+        case "invoice.schedule-covered": self = .invoiceScheduleCovered(try event.decode())
+        case "reconciliation.requested": self = .reconciliationRequested(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reconciliation reads")
+        }
+    }
+}
+
+/// Typed event data written straight into its event's bytes with `JSONOutput`, the bytes
+/// `EventDataEncoder` writes for it (member order, absent optionals left out), without the
+/// encoder's boxes: allocation.made and invoice.status go out at most ledger events, and the
+/// encoder would double what writing them costs (docs/benchmarks.md, "Reconciliation").
+protocol WrittenEventData: EventData {
+    /// About the size of the data, for reserving the event's buffer once.
+    static var dataByteCount: Int { get }
+    func write(_ out: inout JSONOutput)
+}
+
+extension WorkerContext {
+    /// `emit(_:to:key:)` for data with its own writer: the same event, the same bytes.
+    mutating func emitWritten<T: WrittenEventData>(_ data: T, to topic: String, key: String? = nil) {
+        assert(Self.writtenAsEncoded(data), "\(T.self).write(_:) and \(T.self)'s members differ")
+        emit(
+            T.eventType.name, version: T.eventType.version, to: topic, key: key, dataByteCount: T.dataByteCount
+        ) { data.write(&$0) }
+    }
+
+    /// Whether the writer writes what the encoder does (checked in debug builds, the tests').
+    static func writtenAsEncoded<T: WrittenEventData>(_ data: T) -> Bool {
+        var out = JSONOutput(capacity: T.dataByteCount)
+        data.write(&out)
+        return out.bytes == EventDataEncoder.encode(data).jsonBytes
+    }
+}
+
+extension AllocationMade: WrittenEventData {
+    static var dataByteCount: Int { 192 }
+
+    func write(_ out: inout JSONOutput) {
+        out.beginObject()
+        out.member("creditId", creditId)
+        out.member("creditKind", creditKind.rawValue)
+        out.member("debitId", debitId)
+        out.member("debitKind", debitKind.rawValue)
+        out.member("amount", amount)
+        out.member("currency", currency)
+        out.member("trigger", trigger.rawValue)
+        out.endObject()
+    }
+
+    init(_ allocation: Allocation, trigger: Trigger) {
+        self.init(
+            creditId: allocation.creditID, creditKind: allocation.creditKind, debitId: allocation.debitID,
+            debitKind: allocation.debitKind, amount: allocation.amount, currency: allocation.currency,
+            trigger: trigger)
+    }
+}
+
+extension InvoiceStatusData: WrittenEventData {
+    static var dataByteCount: Int { 128 }
+
+    func write(_ out: inout JSONOutput) {
+        out.beginObject()
+        out.member("invoiceId", invoiceId)
+        out.member("status", status.rawValue)
+        out.member("amount", amount)
+        out.member("open", open)
+        out.member("currency", currency)
+        out.endObject()
+    }
+}
+
+extension InvoiceStatusData.Status {
+    init(_ status: InvoiceStatus) {
+        switch status {
+        case .open: self = .open
+        case .partiallyPaid: self = .partiallyPaid
+        case .paid: self = .paid
+        }
     }
 }

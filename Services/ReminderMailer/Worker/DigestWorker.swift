@@ -24,7 +24,6 @@ public struct DigestWorker: Worker {
     public var name = "reminder-mailer-digest"
     public var inputTopics = [MailEvents.digestItemsTopic]
     public var outputTopics = [MailEvents.emailsTopic, MailEvents.emailLogTopic]
-    public var eventTypes = [MailEvents.digestItem]
     public var merchants: [String: MerchantProfile]
     public var fallbackMerchant: MerchantProfile
     public var messageIDDomain: String
@@ -71,20 +70,20 @@ public struct DigestWorker: Worker {
         return today > now ? today : today + Self.day
     }
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<DigestInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var digest = state ?? State()
-        let data = event.data
         let now = Timestamp.milliseconds(context.now)
-        digest.items.append(
-            Item(
-                line: DigestLine(
-                    customerName: data["customerName"]!.stringValue!, date: data["failedOn"]!.stringValue!,
-                    amount: data["amount"]!.integerValue!, currency: data["currency"]!.stringValue!,
-                    transactionType: data["transactionType"]!.stringValue!, paymentID: data["paymentId"]!.stringValue!),
-                at: Timestamp.parseMilliseconds(data["failedAt"]!.stringValue!) ?? now))
+        switch event.data {
+        case .digestItem(let item):
+            digest.items.append(
+                Item(
+                    line: DigestLine(
+                        customerName: item.customerName, date: item.failedOn, amount: item.amount,
+                        currency: item.currency, transactionType: item.transactionType, paymentID: item.paymentId),
+                    at: Timestamp.milliseconds(item.failedAt)))
+        }
         release(&digest, context: &context)
         state = digest
         if context.timer(Self.timer) == nil {
@@ -111,6 +110,20 @@ public struct DigestWorker: Worker {
         }
         if !digest.items.isEmpty {
             context.schedule(Self.timer, at: Timestamp.date(milliseconds: due + Self.day))
+        }
+    }
+}
+
+/// The events the digest reads, decoded: failed transactions regrouped by merchant.
+public enum DigestInput: WorkerInput {
+    case digestItem(DigestItem)
+
+    public static var eventTypes: [EventType] { [MailEvents.digestItem] }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "digest.item": self = .digestItem(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event the digest reads")
         }
     }
 }

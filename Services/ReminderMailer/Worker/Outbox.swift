@@ -132,12 +132,10 @@ enum Outbox {
             subject, locale: sender.locale, merchant: sender.merchant, customerName: sender.customerName,
             accountID: context.accountID)
         context.emit(
-            "email.failed", to: MailEvents.emailLogTopic,
-            data: .object([
-                "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
-                "to": .array([.string("(none)")]), "subject": .string(rendered.subject), "error": .string(error),
-                "code": .integer(0), "attempts": .integer(1),
-            ]), key: messageID)
+            EmailFailed(
+                messageId: messageID, reason: reason, kind: kind, to: ["(none)"], subject: rendered.subject,
+                error: error, code: 0, attempts: 1),
+            to: MailEvents.emailLogTopic, key: messageID)
     }
 
     /// Renders the email and puts it in the outbox (`recipients` not empty).
@@ -157,12 +155,19 @@ enum Outbox {
             headers: [("X-Relance-Reason", reason), ("X-Relance-Account", context.accountID)],
             text: rendered.text, html: rendered.html)
         context.emit(
-            "email.requested", to: MailEvents.emailsTopic,
-            data: .object([
-                "messageId": .string(messageID), "reason": .string(reason), "kind": .string(kind),
-                "from": .string(merchant.fromAddress), "to": .array(recipients.map { .string($0.address) }),
-                "subject": .string(rendered.subject), "locale": .string(sender.locale.rawValue),
-                "message": .string(String(decoding: message.rfc5322(), as: UTF8.self)),
-            ]))
+            EmailRequested(
+                messageId: messageID, reason: reason, kind: kind, from: merchant.fromAddress,
+                to: recipients.map(\.address), subject: rendered.subject, locale: EmailRequested.Locale(sender.locale),
+                message: String(decoding: message.rfc5322(), as: UTF8.self)),
+            to: MailEvents.emailsTopic)
+    }
+}
+
+extension EmailRequested.Locale {
+    init(_ locale: MailLocale) {
+        switch locale {
+        case .fr: self = .fr
+        case .en: self = .en
+        }
     }
 }

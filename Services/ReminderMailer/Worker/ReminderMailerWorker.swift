@@ -40,11 +40,6 @@ public struct ReminderMailerWorker: Worker {
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
         PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic,
     ]
-    public var eventTypes = [
-        ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
-        PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
-        ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
-    ]
     /// Only an owner changes the invoice recipients (000): the runtime checks the signed token.
     public var commandRoles: [String: Set<String>] {
         ["account.recipients-change-requested": [ActorRole.owner.rawValue]]
@@ -81,41 +76,35 @@ public struct ReminderMailerWorker: Worker {
 
     static let ladderTimer = "ladder"
 
-    public func handle(_ event: Event<EventEnvelope>, state: inout State?, context: inout WorkerContext)
+    public func handle(_ event: Event<ReminderMailerInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
-        let event = event.envelope
         var account = state ?? State()
         defer { state = account }
-        let data = event.data
-        func text(_ field: String) -> String? { data[field]?.stringValue }
         let now = Timestamp.milliseconds(context.now)
-        switch event.type {
-        case "invoice.issued":
+        switch event.data {
+        case .invoiceIssued(let data):
             account.ladder.issued(
                 DueInvoice(
-                    id: text("invoiceId")!, number: text("number")!, amount: data["amount"]!.integerValue!,
-                    currency: text("currency")!, dueOn: text("dueOn") ?? text("issuedOn")!))
-        case "payment.succeeded":
-            if let paymentID = text("paymentId") {
-                account.failedPayments?.removeAll { $0.paymentID == paymentID }
-                if account.failedPayments?.isEmpty == true { account.failedPayments = nil }
-            }
-            account.ladder.paid(
-                invoiceID: text("invoiceId")!, amount: data["amount"]!.integerValue!, paymentID: text("paymentId"))
-        case "payment.pending":
+                    id: data.invoiceId, number: data.number, amount: data.amount, currency: data.currency,
+                    dueOn: data.dueOn ?? data.issuedOn))
+        case .paymentSucceeded(let data):
+            account.failedPayments?.removeAll { $0.paymentID == data.paymentId }
+            if account.failedPayments?.isEmpty == true { account.failedPayments = nil }
+            account.ladder.paid(invoiceID: data.invoiceId, amount: data.amount, paymentID: data.paymentId)
+        case .paymentPending(let data):
             // With a chargeRequestId: a charge payment-retry requested, which pauses the invoice's
             // ladder until its outcome (written on this topic after this event).
             account.ladder.paymentPending(
-                paymentID: text("paymentId")!, invoiceID: text("invoiceId")!, now: now, policy: policy,
-                chargeRequestID: text("chargeRequestId"))
-        case "payment.failed":
-            let paymentID = text("paymentId") ?? ""  // required by the schema
+                paymentID: data.paymentId, invoiceID: data.invoiceId, now: now, policy: policy,
+                chargeRequestID: data.chargeRequestId)
+        case .paymentFailed(let data):
+            let paymentID = data.paymentId
             account.ladder.paymentFailed(paymentID: paymentID)
             let known = account.failedPayments?.last { $0.paymentID == paymentID }
-            var type = text("transactionType") ?? ""
-            var name = text("customerName")
-            if text("chargeRequestId") != nil, let known {
+            var type = data.transactionType.rawValue
+            var name = data.customerName
+            if data.chargeRequestId != nil, let known {
                 // A retry's outcome: the gateway wrote `payment`; the first failure said what it is.
                 type = known.transactionType
                 name = name ?? known.customerName
@@ -127,33 +116,27 @@ public struct ReminderMailerWorker: Worker {
             }
             // For the merchant's daily digest: regrouped by merchant, on its own topic.
             context.emit(
-                "digest.item", to: MailEvents.digestItemsTopic,
-                data: .object([
-                    "account": .string(context.accountID),
-                    "customerName": .string(name ?? account.customerName ?? context.accountID),
-                    "failedOn": .string(String(Timestamp.format(context.now).prefix(10))),
-                    "amount": data["amount"]!, "currency": data["currency"]!,
-                    "transactionType": .string(type), "paymentId": .string(paymentID),
-                    "failedAt": .string(Timestamp.format(context.now)),
-                ]), accountID: event.merchantID, key: event.merchantID)
-        case "proof.verdict":
-            guard text("verdict") == "accepted", case .array(let matches)? = data["matches"] else { break }
-            for match in matches {
-                account.ladder.paid(
-                    invoiceID: match["invoiceId"]!.stringValue!, amount: match["amount"]!.integerValue!, paymentID: nil)
+                DigestItem(
+                    account: context.accountID, customerName: name ?? account.customerName ?? context.accountID,
+                    failedOn: String(Timestamp.format(context.now).prefix(10)), amount: data.amount,
+                    currency: data.currency, transactionType: type, paymentId: paymentID, failedAt: context.now),
+                to: MailEvents.digestItemsTopic, accountID: event.merchantID, key: event.merchantID)
+        case .proofVerdict(let data):
+            guard data.verdict == .accepted else { break }
+            for match in data.matches {
+                account.ladder.paid(invoiceID: match.invoiceId, amount: match.amount, paymentID: nil)
             }
-        case "notification.requested":
-            notify(event, account: &account, context: &context)
-        case "account.profile-updated":
-            if let name = text("customerName") { account.customerName = name }
-            if let locale = text("locale") { account.locale = locale }
-        case "account.recipients-change-requested":
+        case .notificationRequested(let data):
+            notify(data, eventID: event.eventID, merchantID: event.merchantID, account: &account, context: &context)
+        case .profileUpdated(let data):
+            if let name = data.customerName { account.customerName = name }
+            if let locale = data.locale { account.locale = locale }
+        case .recipientsChangeRequested(let data):
             // The actor comes from the command's verified token (checked by the runtime).
             guard let actor = context.actor, actor.roles.contains(ActorRole.owner.rawValue) else {
                 throw WorkerRejection(CommandAuthFailure.forbidden, "only an owner may change the invoice recipients")
             }
-            guard case .array(let items)? = data["recipients"] else { return }
-            let recipients = items.map { MailAddress($0["email"]!.stringValue!, name: $0["name"]?.stringValue) }
+            let recipients = data.recipients.map { MailAddress($0.email, name: $0.name) }
             if let bad = recipients.first(where: { !$0.isValid }) {
                 throw WorkerRejection("invalid_recipient", "\"\(bad.address)\" is not an email address")
             }
@@ -173,8 +156,8 @@ public struct ReminderMailerWorker: Worker {
                     return ladder.noticeApplies(episode: String(parts[2]), now: now)
                 },
                 senderOf: { sender(merchantID: $0.merchantID, locale: locale, customerName: customerName) })
-        default:
-            return  // card.replaced: payment-retry's concern
+        case .cardReplaced:
+            return  // payment-retry's concern
         }
         ladder(&account, context: &context)
     }
@@ -197,12 +180,11 @@ public struct ReminderMailerWorker: Worker {
             switch effect {
             case .status(let standing, let reason):
                 context.emit(
-                    "account.status", to: ProofEvents.accountStatusTopic,
-                    data: .object(["status": .string(standing.rawValue), "reason": .string(reason)]))
+                    AccountStatus(status: AccountStatus.Status(standing), reason: reason),
+                    to: ProofEvents.accountStatusTopic)
             case .reactivated:
                 context.emit(
-                    "account.status", to: ProofEvents.accountStatusTopic,
-                    data: .object(["status": .string("reactivated"), "reason": .string("nothing overdue")]))
+                    AccountStatus(status: .reactivated, reason: "nothing overdue"), to: ProofEvents.accountStatusTopic)
                 send(
                     .reactivated, kind: "reactivated",
                     reason: "reactivated/\(context.accountID)/\(context.causeID)", to: nil, account: &account,
@@ -224,60 +206,63 @@ public struct ReminderMailerWorker: Worker {
         }
     }
 
-    func notify(_ event: EventEnvelope, account: inout State, context: inout WorkerContext) {
-        let data = event.data
-        func text(_ field: String) -> String { data[field]?.stringValue ?? "" }
-        let merchant = merchants[event.merchantID] ?? fallbackMerchant
-        let kind = text("kind")
+    func notify(
+        _ notification: NotificationRequested, eventID: String, merchantID: String, account: inout State,
+        context: inout WorkerContext
+    ) {
+        let merchant = merchants[merchantID] ?? fallbackMerchant
+        let kind = notification.kind
         let subject: MailSubject
         var recipients: [MailAddress]?  // nil: the account's invoice recipients
         var vendor = false
-        let amount = data["amount"]?.integerValue ?? 0
+        let amount = notification.amount ?? 0
+        let currency = notification.currency ?? ""
         // The cause is the code, said in the reader's language; never `reason` (English).
-        let failure = data["declineCode"]?.stringValue.map {
+        let failure = notification.declineCode.map {
             PaymentFailure(
-                declineCode: $0, declineScheme: data["declineScheme"]?.stringValue ?? "stripe",
-                paymentMethod: data["paymentMethod"]?.stringValue, nextAttemptAt: data["nextAttemptAt"]?.stringValue)
+                declineCode: $0, declineScheme: notification.declineScheme?.rawValue ?? "stripe",
+                paymentMethod: notification.paymentMethod?.rawValue,
+                nextAttemptAt: notification.nextAttemptAt.map { Timestamp.format($0) })
         }
         switch kind {
-        case "retries_exhausted":
+        case .retriesExhausted:
             subject = .retriesExhausted(
-                customer: data["customerName"]?.stringValue ?? account.customerName ?? context.accountID,
-                invoice: text("invoiceId"), amount: amount, currency: text("currency"), reason: text("reason"),
-                failure: failure)
+                customer: notification.customerName ?? account.customerName ?? context.accountID,
+                invoice: notification.invoiceId ?? "", amount: amount, currency: currency,
+                reason: notification.reason ?? "", failure: failure)
             recipients = [MailAddress(merchant.contactEmail, name: merchant.name)]
             vendor = true
-        case "card_expiring":
+        case .cardExpiring:
             subject = .cardExpiring(
-                brand: text("brand"), last4: text("last4"), month: Int(data["expMonth"]?.integerValue ?? 0),
-                year: Int(data["expYear"]?.integerValue ?? 0))
-        case "recharge_failed":
-            subject = .rechargeFailed(amount: amount, currency: text("currency"), failure: failure)
-        case "card_not_accepted":
-            var accepted: [String] = []
-            if case .array(let brands)? = data["acceptedBrands"] { accepted = brands.compactMap(\.stringValue) }
+                brand: notification.brand ?? "", last4: notification.last4 ?? "",
+                month: Int(notification.expMonth ?? 0), year: Int(notification.expYear ?? 0))
+        case .rechargeFailed:
+            subject = .rechargeFailed(amount: amount, currency: currency, failure: failure)
+        case .cardNotAccepted:
             subject = .cardNotAccepted(
-                brand: text("brand"), accepted: accepted, amount: amount, currency: text("currency"))
-        case "price_update":
+                brand: notification.brand ?? "", accepted: notification.acceptedBrands ?? [], amount: amount,
+                currency: currency)
+        case .priceUpdate:
             subject = .priceUpdate(
-                plan: text("planId"), currentAmount: data["currentAmount"]?.integerValue,
-                newAmount: data["newAmount"]?.integerValue ?? 0, currency: text("currency"),
-                effectiveFrom: text("effectiveFrom"), confirmBy: text("confirmBy"))
-        default:
+                plan: notification.planId ?? "", currentAmount: notification.currentAmount,
+                newAmount: notification.newAmount ?? 0, currency: currency,
+                effectiveFrom: notification.effectiveFrom ?? "",
+                confirmBy: notification.confirmBy.map { Timestamp.format($0) } ?? "")
+        case .paymentFailed:
             subject = .paymentFailed(
-                invoice: text("invoiceId"), amount: amount, currency: text("currency"), reason: text("reason"),
-                failure: failure)
+                invoice: notification.invoiceId ?? "", amount: amount, currency: currency,
+                reason: notification.reason ?? "", failure: failure)
         }
         // A card reminder's reason names the card and its expiry: once per card and expiry date.
-        var reason = "\(kind)/\(context.accountID)/\(event.eventID)"
-        if kind == "card_expiring", let card = data["cardId"]?.stringValue {
-            let year = data["expYear"]?.integerValue ?? 0
-            let month = data["expMonth"]?.integerValue ?? 0
-            reason = "\(kind)/\(context.accountID)/\(card)/\(year)-\(month < 10 ? "0" : "")\(month)"
+        var reason = "\(kind.rawValue)/\(context.accountID)/\(eventID)"
+        if kind == .cardExpiring, let card = notification.cardId {
+            let year = notification.expYear ?? 0
+            let month = notification.expMonth ?? 0
+            reason = "\(kind.rawValue)/\(context.accountID)/\(card)/\(year)-\(month < 10 ? "0" : "")\(month)"
         }
         send(
-            subject, kind: kind, reason: reason, to: recipients, account: &account, context: &context,
-            merchantID: event.merchantID, input: context.holdInput(), vendor: vendor)
+            subject, kind: kind.rawValue, reason: reason, to: recipients, account: &account, context: &context,
+            merchantID: merchantID, input: context.holdInput(), vendor: vendor)
     }
 
     /// Renders the email and puts it in the outbox, to `recipients` or (nil) the account's invoice
@@ -307,5 +292,53 @@ public struct ReminderMailerWorker: Worker {
         return Outbox.Sender(
             merchant: merchant, locale: locale.map { MailLocale(tag: $0) } ?? merchant.locale,
             customerName: customerName, domain: messageIDDomain)
+    }
+}
+
+/// The events reminder-mailer reads, decoded: invoices, payments and proofs for the ladder,
+/// notifications to send, the account's profile, and the invoice recipients command.
+public enum ReminderMailerInput: WorkerInput {
+    case invoiceIssued(InvoiceIssued)
+    case paymentSucceeded(PaymentSucceeded)
+    case paymentFailed(PaymentFailed)
+    case cardReplaced(CardReplaced)
+    case paymentPending(PaymentPending)
+    case notificationRequested(NotificationRequested)
+    case proofVerdict(ProofVerdictData)
+    case profileUpdated(AccountProfileUpdated)
+    case recipientsChangeRequested(AccountRecipientsChangeRequested)
+
+    public static var eventTypes: [EventType] {
+        [
+            ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
+            PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
+            ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
+        ]
+    }
+
+    public init(_ event: EventEnvelope) throws(EventDataError) {
+        switch event.type {
+        case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "payment.succeeded": self = .paymentSucceeded(try event.decode())
+        case "payment.failed": self = .paymentFailed(try event.decode())
+        case "card.replaced": self = .cardReplaced(try event.decode())
+        case "payment.pending": self = .paymentPending(try event.decode())
+        case "notification.requested": self = .notificationRequested(try event.decode())
+        case "proof.verdict": self = .proofVerdict(try event.decode())
+        case "account.profile-updated": self = .profileUpdated(try event.decode())
+        case "account.recipients-change-requested": self = .recipientsChangeRequested(try event.decode())
+        default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reminder-mailer reads")
+        }
+    }
+}
+
+extension AccountStatus.Status {
+    init(_ standing: AccountStanding) {
+        switch standing {
+        case .active: self = .active
+        case .pastDue: self = .pastDue
+        case .suspended: self = .suspended
+        case .terminated: self = .terminated
+        }
     }
 }
