@@ -4,7 +4,7 @@ import Testing
 /// A record reaches every line of a worker's handlers: none may trap. The compiler cannot say
 /// it, so this test reads the workers' sources (comments and string literals left out) and
 /// names each force unwrap, force cast, `try!` and `fatalError`/`precondition` it finds.
-@Suite("worker sources: nothing a record can reach traps")
+@Suite("worker sources: nothing a record can reach traps, every handler typed")
 struct HandlerSourceTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -74,6 +74,10 @@ struct HandlerSourceTests {
                 files += 1
                 let traps = Self.traps(in: text)
                 #expect(traps.isEmpty, "Services/\(service)/Worker/\(name): \(traps)")
+                // Handlers receive typed events: the undecoded input is for tools, not workers.
+                #expect(
+                    !Self.code(text).contains("Event<EventEnvelope>"),
+                    "Services/\(service)/Worker/\(name) handles undecoded events")
             }
         }
         #expect(files >= 10)
