@@ -161,13 +161,18 @@ public final class MailDelivery: BackgroundService, Sendable {
 
     /// Sends one outbox record and logs the outcome; false when stopped before it was done.
     func deliver(_ message: KafkaMessage, producer: KafkaProducer) async throws -> Bool {
-        guard let json = try? JSONReader.read(Array(message.value ?? [])), let data = json["data"],
-            let messageID = data["messageId"]?.stringValue, let from = data["from"]?.stringValue,
-            case .array(let to)? = data["to"], let body = data["message"]?.stringValue
-        else {
-            log.error("unreadable outbox record skipped", metadata: ["offset": "\(message.offset)"])
+        let request: EmailRequested
+        do {
+            guard let data = try JSONReader.read(Array(message.value ?? []))["data"] else {
+                throw EventDataError(path: "data", problem: "is missing")
+            }
+            request = try JSONValueDecoding.decode(EmailRequested.self, from: data, path: "data")
+        } catch {
+            log.error(
+                "unreadable outbox record skipped", metadata: ["offset": "\(message.offset)", "error": "\(error)"])
             return true
         }
+        let messageID = request.messageId
         if sentIDs.withLock({ $0.set.contains(messageID) }) {
             counts.withLock { $0.skipped += 1 }
             skippedCounter.increment()
@@ -175,7 +180,7 @@ public final class MailDelivery: BackgroundService, Sendable {
                 "already sent: not sent again", metadata: ["messageId": "\(messageID)", "offset": "\(message.offset)"])
             return true
         }
-        let envelope = SMTPEnvelope(from: from, recipients: to.compactMap { $0.stringValue }, message: Array(body.utf8))
+        let envelope = SMTPEnvelope(from: request.from, recipients: request.to, message: Array(request.message.utf8))
         let started = ContinuousClock.now
         var attempt = 1
         while true {
@@ -186,11 +191,11 @@ public final class MailDelivery: BackgroundService, Sendable {
                 sentCounter.increment()
                 remember(messageID)
                 try await record(
-                    "email.sent", data,
-                    extra: [
-                        ("serverReply", .string(reply)), ("attempts", .integer(Int64(attempt))),
-                        ("transport", .string(transport.name)),
-                    ], key: messageID, producer: producer)
+                    EmailSent(
+                        messageId: messageID, reason: request.reason, kind: request.kind, to: request.to,
+                        subject: request.subject, serverReply: reply, attempts: Int64(attempt),
+                        transport: EmailSent.Transport(rawValue: transport.name) ?? .smtp),
+                    key: messageID, producer: producer)
                 return true
             case .failure(let error):
                 let tooLong = configuration.retry.giveUpAfter.map { ContinuousClock.now - started >= $0 } ?? false
@@ -200,16 +205,13 @@ public final class MailDelivery: BackgroundService, Sendable {
                     log.warning(
                         "email given up", metadata: ["messageId": "\(messageID)", "error": "\(error.description)"])
                     try await record(
-                        "email.failed", data,
-                        extra: [
-                            (
-                                "error",
-                                .string(
-                                    tooLong && !error.permanent
-                                        ? "gave up after \(attempt) attempts: \(error)" : error.description)
-                            ),
-                            ("code", .integer(Int64(error.code))), ("attempts", .integer(Int64(attempt))),
-                        ], key: messageID, producer: producer)
+                        EmailFailed(
+                            messageId: messageID, reason: request.reason, kind: request.kind, to: request.to,
+                            subject: request.subject,
+                            error: tooLong && !error.permanent
+                                ? "gave up after \(attempt) attempts: \(error)" : error.description,
+                            code: Int64(error.code), attempts: Int64(attempt)),
+                        key: messageID, producer: producer)
                     return true
                 }
                 counts.withLock { $0.retries += 1 }
@@ -231,20 +233,12 @@ public final class MailDelivery: BackgroundService, Sendable {
         }
     }
 
-    func record(
-        _ type: String, _ request: JSONValue, extra: [(key: String, value: JSONValue)], key: String,
-        producer: KafkaProducer
-    ) async throws {
-        var members: [(key: String, value: JSONValue)] = []
-        for field in ["messageId", "reason", "kind", "to", "subject"] {
-            if let value = request[field] { members.append((field, value)) }
-        }
-        members += extra
-        let event = JSONValue.object([
-            "eventId": .string(EventIDs.derived(from: "\(type)|\(key)", index: 0)), "type": .string(type),
-            "schemaVersion": .integer(1), "occurredAt": .string(Timestamp.format(Date())),
-            "accountId": .string("-"), "merchantId": .string("-"), "data": .object(members),
-        ])
+    /// The outcome on the email log, outside any transaction (the log is read committed or not).
+    func record<T: EventData>(_ outcome: T, key: String, producer: KafkaProducer) async throws {
+        let event = EventEnvelope(
+            eventID: EventIDs.derived(from: "\(T.eventType.name)|\(key)", index: 0), type: T.eventType.name,
+            schemaVersion: T.eventType.version, occurredAt: Date(), accountID: "-", merchantID: "-",
+            data: EventDataEncoder.encode(outcome))
         try await producer.send(ProducerMessage(topic: configuration.logTopic, key: key, value: event.jsonBytes))
     }
 }
