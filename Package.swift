@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
+        .library(name: "RelanceTesting", targets: ["RelanceTesting"]),
         .library(name: "BankStatements", targets: ["BankStatements"]),
         .library(name: "RelanceMail", targets: ["RelanceMail"]),
     ],
@@ -70,6 +71,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/RelanceRuntime"
+        ),
+        .target(
+            name: "RelanceTesting",
+            dependencies: ["RelanceRuntime", "RelanceDomain"],
+            path: "Shared/RelanceTesting"
+        ),
+        .testTarget(
+            name: "RelanceTestingTests",
+            dependencies: ["RelanceTesting", "RelanceRuntime", "RelanceDomain", "RelanceKafka", "RelanceTestSupport"],
+            path: "Tests/RelanceTestingTests"
         ),
         .testTarget(
             name: "RelanceRuntimeTests",
