@@ -85,7 +85,7 @@ extension WorkerRuntime {
                     try await abort(KafkaError.configuration("partitions lost"))
                 } else {
                     do {
-                        if inTransaction { try await commitBatch() }
+                        if openBatch.isOpen { try await commitBatch() }
                         try await finishPendingCommit()
                     } catch { try await abort(error) }
                 }

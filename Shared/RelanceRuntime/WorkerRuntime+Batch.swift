@@ -11,11 +11,9 @@ import Synchronization
 extension WorkerRuntime {
     /// Opens a batch (its Kafka transaction begins with its first record handed over).
     func beginIfNeeded() {
-        guard !inTransaction else { return }
-        transactionSequence += 1
-        collector.begin(transactionID: "\(configuration.instanceID)-\(generation)-\(transactionSequence)")
-        batchStart = .now
-        inTransaction = true
+        guard !openBatch.isOpen else { return }
+        openBatch.begin()
+        collector.begin(transactionID: "\(configuration.instanceID)-\(generation)-\(openBatch.sequence)")
     }
 
     func process(_ batch: [KafkaMessage]) async throws {
@@ -26,7 +24,7 @@ extension WorkerRuntime {
     /// The accounts the open batch changed, as they are now (copies: the next batch may
     /// change them again while these are encoded and written).
     func changedAccounts() -> [ChangedAccounts] {
-        dirty.compactMap { partition, accounts in
+        openBatch.dirty.compactMap { partition, accounts in
             guard let store = stores[partition] else { return nil }
             return ChangedAccounts(
                 partition: partition, header: transactionHeader(partition),
@@ -100,10 +98,10 @@ extension WorkerRuntime {
     /// the batch's events changed it, on the other core. A failed commit surfaces at the
     /// next `finishPendingCommit`, and the recovery then drops both batches' state changes.
     func commitBatch() async throws {
-        guard inTransaction, let producer, let consumer else { return }
+        guard openBatch.isOpen, let producer, let consumer else { return }
         var checkpoints: [ProducerMessage] = []
         var offsets: [TopicPartitionOffset] = []
-        for partition in touched.sorted() {
+        for partition in openBatch.touched.sorted() {
             guard let store = stores[partition] else { continue }
             let checkpoint = Changelog.Checkpoint(
                 txn: collector.transactionID, offsets: store.offsets, clock: store.clock)
@@ -117,7 +115,7 @@ extension WorkerRuntime {
         let changed = changedAccounts()
         let changelogTopic = self.changelogTopic
         let counts = collector.counts
-        let started = batchStart
+        let started = openBatch.start
         let checkpointAfterFlush = configuration.abortedRecordsVisible
         let metrics = self.metrics
         // The rest of the batch's records; the previous commit must be done before this
@@ -174,10 +172,7 @@ extension WorkerRuntime {
     }
 
     func endTransaction() {
-        inTransaction = false
-        batchEvents = 0
-        touched.removeAll(keepingCapacity: true)
-        dirty.removeAll(keepingCapacity: true)
+        openBatch.end()
         collector.counts = RecordCollector.Counts()
     }
 
@@ -185,7 +180,7 @@ extension WorkerRuntime {
     func abort(_ error: any Error) async throws {
         // A commit still running ends first; its outcome no longer matters.
         if pendingCommit != nil { try? await finishPendingCommit() }
-        let hadBatch = inTransaction
+        let hadBatch = openBatch.isOpen
         endTransaction()
         collector.discard()
         guard hadBatch || producerInTransaction, let producer else { return }
@@ -195,5 +190,34 @@ extension WorkerRuntime {
             producerInTransaction = false
             try await producer.abortTransaction()
         }
+    }
+}
+
+/// The open batch: the records handled since the last commit started.
+struct OpenBatch {
+    /// Records were handled since the last commit started; its transaction is not committed.
+    private(set) var isOpen = false
+    /// Batches begun by this runtime: numbers their transactions.
+    private(set) var sequence = 0
+    /// Records handled in it, clock ticks included.
+    var events = 0
+    private(set) var start = ContinuousClock.now
+    /// Partitions whose input positions it moved: their checkpoints are written with it.
+    var touched: Set<Int32> = []
+    /// The accounts it changed, per partition: their changelog records are written with it.
+    var dirty: [Int32: Set<String>] = [:]
+
+    mutating func begin() {
+        sequence += 1
+        start = .now
+        isOpen = true
+    }
+
+    /// Ends it: the next record handled begins another.
+    mutating func end() {
+        isOpen = false
+        events = 0
+        touched.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
     }
 }

@@ -50,7 +50,7 @@ extension WorkerRuntime {
             store.clock = now
             if let first = store.timers.first, first.dueAt <= now {
                 beginIfNeeded()
-                touched.insert(store.partition)
+                openBatch.touched.insert(store.partition)
                 try await fireDueTimers(store)
                 try await flushOutbox()
             }
@@ -63,7 +63,7 @@ extension WorkerRuntime {
         while let due = store.popDueTimer() {
             let change = try step.fire(due, now: clockDate(store))
             store.put(due.accountID, change)
-            dirty[store.partition, default: []].insert(due.accountID)
+            openBatch.dirty[store.partition, default: []].insert(due.accountID)
             collector.counts.timersFired += 1
             try await publish(change.outputs, partition: store.partition)
             try await deadLetter(change.deadLetters, partition: store.partition)

@@ -24,8 +24,8 @@ extension WorkerRuntime {
             }
             beginIfNeeded()
             store.offsets[message.topic] = message.offset + 1
-            touched.insert(message.partition)
-            batchEvents += 1
+            openBatch.touched.insert(message.partition)
+            openBatch.events += 1
             if isTick {
                 try await tick(message, store)
             } else {
@@ -128,7 +128,7 @@ extension WorkerRuntime {
             return try await reject(message, eventID: event.eventID, code: rejection.code, reason: rejection.message)
         case .applied(let change):
             store.put(event.accountID, change)
-            dirty[store.partition, default: []].insert(event.accountID)
+            openBatch.dirty[store.partition, default: []].insert(event.accountID)
             try await publish(change.outputs, partition: store.partition)
             try await deadLetter(change.deadLetters, partition: store.partition)
             return .applied(eventID: event.eventID)

@@ -44,14 +44,9 @@ public actor WorkerRuntime<W: Worker>: Service {
     /// The replay-outcome topic exists: replayed dead letters' outcomes are written to it.
     var reportsReplays = false
 
-    // The open batch: the records handled since the last commit started. Its Kafka
-    // transaction begins once the previous batch's commit is done (see `flushOutbox`).
-    var inTransaction = false
-    var transactionSequence = 0
-    var batchEvents = 0
-    var batchStart = ContinuousClock.now
-    var touched: Set<Int32> = []
-    var dirty: [Int32: Set<String>] = [:]
+    /// The records handled since the last commit started. Its Kafka transaction begins once
+    /// the previous batch's commit is done (see `flushOutbox`).
+    var openBatch = OpenBatch()
     /// The open batch's records, transaction headers and counts.
     var collector: RecordCollector
     /// The producer has a transaction begun and not yet committed or aborted.
@@ -223,16 +218,17 @@ public actor WorkerRuntime<W: Worker>: Service {
             do {
                 if pendingCommitDone { try await finishPendingCommit() }
                 let limit = Duration.milliseconds(configuration.batchMaxMilliseconds)
-                let wait = inTransaction ? max(.zero, limit - (ContinuousClock.now - batchStart)) : .milliseconds(100)
+                let wait =
+                    openBatch.isOpen ? max(.zero, limit - (ContinuousClock.now - openBatch.start)) : .milliseconds(100)
                 let batch = try await consumer.poll(
-                    maxMessages: max(1, configuration.batchMaxEvents - batchEvents), timeout: wait)
+                    maxMessages: max(1, configuration.batchMaxEvents - openBatch.events), timeout: wait)
                 // Cancelled while waiting (the shutdown deadline passed): nothing more is handled
                 // or committed.
                 if Task.isCancelled { break }
                 if !batch.isEmpty { try await process(batch) }
                 if configuration.wallClock { try await advanceWallClock() }
-                if inTransaction,
-                    batchEvents >= configuration.batchMaxEvents || ContinuousClock.now - batchStart >= limit
+                if openBatch.isOpen,
+                    openBatch.events >= configuration.batchMaxEvents || ContinuousClock.now - openBatch.start >= limit
                 {
                     try await commitBatch()
                 }
@@ -249,7 +245,7 @@ public actor WorkerRuntime<W: Worker>: Service {
         } else {
             log.info("stopping: finishing the batch")
             do {
-                if inTransaction { try await commitBatch() }
+                if openBatch.isOpen { try await commitBatch() }
                 try await finishPendingCommit()
             } catch {
                 try await abort(error)
