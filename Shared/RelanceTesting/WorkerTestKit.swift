@@ -21,6 +21,7 @@ import RelanceRuntime
 /// #expect(kit.events(on: "t.balances").map(\.type) == ["test.balance", "test.reminder"])
 /// ```
 public final class WorkerTestKit<W: Worker> {
+    /// The worker under test.
     public let worker: W
     let admission: EventAdmission<W>
     let step: AccountStep<W>
@@ -309,11 +310,14 @@ public final class WorkerTestKit<W: Worker> {
 /// Who issues a command or replays a dead letter in a test: the claims of the token the kit
 /// signs for them.
 public struct TestActor: Sendable, Equatable {
+    /// The token's subject: `context.actor?.id` in the handler.
     public var id: String
+    /// Roles the actor holds (a command needs one of `worker.requiredRoles(for:)`).
     public var roles: Set<String>
     /// Merchant ids the actor acts for; `*` for every merchant.
     public var merchants: Set<String>
 
+    /// An actor with these claims.
     public init(id: String, roles: Set<String>, merchants: Set<String>) {
         self.id = id
         self.roles = roles
@@ -327,6 +331,7 @@ public struct TestActor: Sendable, Equatable {
 
 /// A misuse of the kit (a dead letter that is not there).
 public struct TestKitError: Error, CustomStringConvertible, Sendable {
+    /// What was asked that the kit cannot do.
     public var description: String
     init(_ description: String) { self.description = description }
 }
