@@ -2,6 +2,28 @@ import Foundation
 import RelanceDomain
 import RelanceKafka
 
+/// What one step wrote besides the account's record (which it updated in place).
+package struct StepEffects: Sendable {
+    /// The account's timers before the step (the timer queue only learns the new ones).
+    package var previousTimers: [TimerEntry]
+    package var outputs: [OutputRecord]
+    /// Held inputs the handler gave up on, ready for the dead-letter topic: each the first dead
+    /// letter of its content (no replay origin carried over), so replaying it applies it again.
+    package var deadLetters: [(input: HeldInput, reason: DeadLetter.Reason)]
+}
+
+/// What became of an admitted event (not generic: the hot path looks up no metadata for it).
+package enum StepOutcome: Sendable {
+    /// Handled: the record now holds the handler's state and timers and the event's id.
+    case applied(StepEffects)
+    /// Its id (with the replay origin, for a replayed dead letter) is among the account's
+    /// latest: nothing done.
+    case duplicate
+    /// The handler refused it: every change of the call is discarded (the record is as it
+    /// was); the record read is a dead letter with this code.
+    case rejected(WorkerRejection)
+}
+
 /// One step of one account: an admitted event, or one of its timers come due, applied to the
 /// account's record. Deduplication, the state decoded from the changelog, the context, the
 /// one call of the worker's handler, a rejection discarding what the call did. Pure: no
@@ -12,29 +34,6 @@ package struct AccountStep<W: Worker>: Sendable {
 
     package init(worker: W) { self.worker = worker }
 
-    /// What one call left: the account's record to keep, and what to write with it.
-    package struct Change {
-        package var record: AccountRecord<W.State>
-        /// The account's timers before the call (the timer queue only learns the new ones).
-        package var previousTimers: [TimerEntry]
-        package var outputs: [OutputRecord]
-        /// Held inputs the handler gave up on, ready for the dead-letter topic: each the
-        /// first dead letter of its content (no replay origin carried over), so replaying it
-        /// applies it again.
-        package var deadLetters: [(input: HeldInput, reason: DeadLetter.Reason)]
-    }
-
-    /// What became of an admitted event.
-    package enum Outcome {
-        case applied(Change)
-        /// Its id (with the replay origin, for a replayed dead letter) is among the account's
-        /// latest: nothing done.
-        case duplicate
-        /// The handler refused it: every change of the call is discarded; the record is a
-        /// dead letter with this code.
-        case rejected(WorkerRejection)
-    }
-
     /// The id hash deduplication keeps. A replayed dead letter is new input once: its own id is
     /// the event's with the position of the first dead letter of its content
     /// (`InputRouting.replay`), so the event's earlier handling does not hide it, and a second
@@ -44,15 +43,15 @@ package struct AccountStep<W: Worker>: Sendable {
             ?? EventIDs.hash(eventID)
     }
 
-    /// Applies `event` to its account's `record` (nil: a new account) at clock time `now`.
-    /// `actor`: who issued it, when it is a command. Throws only when the state kept in the
-    /// changelog does not decode.
+    /// Applies `event` to its account's `record` (a new account: `AccountRecord()`) at clock
+    /// time `now`; `record` changes only when the outcome is `applied`. `actor`: who issued
+    /// it, when it is a command. Throws only when the state kept in the changelog does not
+    /// decode.
     func apply(
-        _ event: EventEnvelope, to record: AccountRecord<W.State>?, now: Date, replayOrigin: String?,
+        _ event: EventEnvelope, to record: inout AccountRecord<W.State>, now: Date, replayOrigin: String?,
         actor: CommandActor?, input: KafkaMessage
-    ) throws -> Outcome {
+    ) throws -> StepOutcome {
         let hash = Self.hash(eventID: event.eventID, replayOrigin: replayOrigin)
-        var record = record ?? AccountRecord()
         if record.hasSeen(hash) { return .duplicate }
         var state = try record.slot.state()
         var context = WorkerContext(
@@ -71,37 +70,38 @@ package struct AccountStep<W: Worker>: Sendable {
         record.merchantID = event.merchantID
         record.markSeen(hash)
         return .applied(
-            Change(
-                record: record, previousTimers: previousTimers, outputs: context.outputs,
+            StepEffects(
+                previousTimers: previousTimers, outputs: context.outputs,
                 deadLetters: Self.heldDeadLetters(context.deadLetters)))
     }
 
     package func apply(
-        _ event: EventEnvelope, to record: AccountRecord<W.State>?, now: Date, replayOrigin: String?,
+        _ event: EventEnvelope, to record: inout AccountRecord<W.State>, now: Date, replayOrigin: String?,
         actor: CommandActor?, input: InputRecord
-    ) throws -> Outcome {
-        try apply(event, to: record, now: now, replayOrigin: replayOrigin, actor: actor, input: input.message)
+    ) throws -> StepOutcome {
+        try apply(event, to: &record, now: now, replayOrigin: replayOrigin, actor: actor, input: input.message)
     }
 
-    /// Fires `due` (taken off its account by `PartitionStore.popDueTimer`) at clock time `now`.
-    /// Throws only when the state kept in the changelog does not decode.
-    package func fire(_ due: PartitionStore<W.State>.Due, now: Date) throws -> Change {
-        var record = due.record
-        let timer = due.timer
+    /// Fires `timer` of `accountID`, already taken off `record` (`PartitionStore.popDueTimer`),
+    /// at clock time `now`, updating `record`. Throws only when the state kept in the
+    /// changelog does not decode.
+    package func fire(_ timer: TimerEntry, of accountID: String, record: inout AccountRecord<W.State>, now: Date)
+        throws -> StepEffects
+    {
         var state = try record.slot.state()
         var context = WorkerContext(
-            now: now, accountID: due.accountID, merchantID: record.merchantID,
-            causeID: "timer:\(due.accountID):\(timer.id):\(timer.dueAt)", timers: record.timers)
+            now: now, accountID: accountID, merchantID: record.merchantID,
+            causeID: "timer:\(accountID):\(timer.id):\(timer.dueAt)", timers: record.timers)
         worker.timerFired(
             DueTimer(
-                id: timer.id, dueAt: timer.dueDate, payload: timer.payload, accountID: due.accountID,
+                id: timer.id, dueAt: timer.dueDate, payload: timer.payload, accountID: accountID,
                 merchantID: record.merchantID),
             state: &state, context: &context)
         let previousTimers = record.timers
         record.slot = .decoded(state)
         record.timers = context.timers
-        return Change(
-            record: record, previousTimers: previousTimers, outputs: context.outputs,
+        return StepEffects(
+            previousTimers: previousTimers, outputs: context.outputs,
             deadLetters: Self.heldDeadLetters(context.deadLetters))
     }
 

@@ -142,16 +142,16 @@ package struct EventAdmission<W: Worker>: Sendable {
 
     /// The replayer (a verified replay token's actor) must act for the event's merchant; a
     /// command needs a token from an actor of its merchant with one of the worker's roles for
-    /// it (`requiredRoles(for:)`), checked at wall time `now`.
-    func authorize(_ event: EventEnvelope, _ message: KafkaMessage, replayer: CommandActor?, now: Date)
-        -> Authorization
-    {
+    /// it (`requiredRoles(for:)`), checked at wall time `now` (read only for a command).
+    func authorize(
+        _ event: EventEnvelope, _ message: KafkaMessage, replayer: CommandActor?, now: @autoclosure () -> Date
+    ) -> Authorization {
         if let replayer, !replayer.actsFor(merchant: event.merchantID) {
             return .replayForbidden(
                 .forbidden("\(replayer.id) may not replay dead letters of merchant \(event.merchantID)"))
         }
         guard commandTypes.contains(event.type), let roles = worker.requiredRoles(for: event) else { return .fact }
-        return .command(gate.check(command: event, message: message, roles: roles, now: now))
+        return .command(gate.check(command: event, message: message, roles: roles, now: now()))
     }
 
     package func authorize(_ event: EventEnvelope, _ record: InputRecord, replayer: CommandActor?, now: Date)

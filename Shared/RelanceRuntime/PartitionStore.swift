@@ -113,11 +113,7 @@ package final class PartitionStore<State: Codable & Sendable> {
     }
 
     /// Keeps one account's record after a step (`AccountStep`), queueing its new timers.
-    package func put<W: Worker>(_ accountID: String, _ change: AccountStep<W>.Change) where W.State == State {
-        put(accountID, change.record, previousTimers: change.previousTimers)
-    }
-
-    func put(_ accountID: String, _ record: AccountRecord<State>, previousTimers: [TimerEntry]) {
+    package func put(_ accountID: String, _ record: AccountRecord<State>, previousTimers: [TimerEntry]) {
         for timer in record.timers where !previousTimers.contains(timer) {
             timers.push(.init(dueAt: timer.dueAt, accountID: accountID, timerID: timer.id))
         }

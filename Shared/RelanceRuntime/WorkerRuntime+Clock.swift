@@ -60,13 +60,13 @@ extension WorkerRuntime {
     /// Every timer due at the partition's clock, in due order (`PartitionStore.popDueTimer`),
     /// fired on its account (`AccountStep.fire`).
     func fireDueTimers(_ store: PartitionStore<W.State>) async throws {
-        while let due = store.popDueTimer() {
-            let change = try step.fire(due, now: clockDate(store))
-            store.put(due.accountID, change)
+        while var due = store.popDueTimer() {
+            let effects = try step.fire(due.timer, of: due.accountID, record: &due.record, now: clockDate(store))
+            store.put(due.accountID, due.record, previousTimers: effects.previousTimers)
             openBatch.dirty[store.partition, default: []].insert(due.accountID)
             collector.counts.timersFired += 1
-            try await publish(change.outputs, partition: store.partition)
-            try await deadLetter(change.deadLetters, partition: store.partition)
+            try await publish(effects.outputs, partition: store.partition)
+            try await deadLetter(effects.deadLetters, partition: store.partition)
         }
     }
 

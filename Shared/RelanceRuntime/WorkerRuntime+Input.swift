@@ -117,20 +117,20 @@ extension WorkerRuntime {
                 actor = verified
             }
         }
+        var record = store.accounts[event.accountID] ?? AccountRecord()
         switch try step.apply(
-            event, to: store.accounts[event.accountID], now: clockDate(store), replayOrigin: replayOrigin, actor: actor,
-            input: message)
+            event, to: &record, now: clockDate(store), replayOrigin: replayOrigin, actor: actor, input: message)
         {
         case .duplicate:
             collector.counts.duplicates += 1
             return .duplicate(eventID: event.eventID)
         case .rejected(let rejection):
             return try await reject(message, eventID: event.eventID, code: rejection.code, reason: rejection.message)
-        case .applied(let change):
-            store.put(event.accountID, change)
+        case .applied(let effects):
+            store.put(event.accountID, record, previousTimers: effects.previousTimers)
             openBatch.dirty[store.partition, default: []].insert(event.accountID)
-            try await publish(change.outputs, partition: store.partition)
-            try await deadLetter(change.deadLetters, partition: store.partition)
+            try await publish(effects.outputs, partition: store.partition)
+            try await deadLetter(effects.deadLetters, partition: store.partition)
             return .applied(eventID: event.eventID)
         }
     }

@@ -160,10 +160,10 @@ public final class WorkerTestKit<W: Worker> {
         let time = Timestamp.milliseconds(date)
         guard time > store.clock else { return }
         store.clock = time
-        while let due = store.popDueTimer() {
-            let change = try step.fire(due, now: now)
-            store.put(due.accountID, change)
-            collect(change)
+        while var due = store.popDueTimer() {
+            let effects = try step.fire(due.timer, of: due.accountID, record: &due.record, now: now)
+            store.put(due.accountID, due.record, previousTimers: effects.previousTimers)
+            collect(effects)
         }
     }
 
@@ -247,17 +247,17 @@ public final class WorkerTestKit<W: Worker> {
                 actor = issuer
             }
         }
+        var account = store.accounts[event.accountID] ?? AccountRecord()
         switch try step.apply(
-            event, to: store.accounts[event.accountID], now: now, replayOrigin: replayOrigin, actor: actor,
-            input: record)
+            event, to: &account, now: now, replayOrigin: replayOrigin, actor: actor, input: record)
         {
         case .duplicate:
             return .duplicate(eventID: event.eventID)
         case .rejected(let rejection):
             return reject(record, eventID: event.eventID, code: rejection.code, reason: rejection.message)
-        case .applied(let change):
-            store.put(event.accountID, change)
-            collect(change)
+        case .applied(let effects):
+            store.put(event.accountID, account, previousTimers: effects.previousTimers)
+            collect(effects)
             return .applied(eventID: event.eventID)
         }
     }
@@ -268,9 +268,9 @@ public final class WorkerTestKit<W: Worker> {
         return .deadLettered(eventID: eventID, code: code, reason: reason)
     }
 
-    func collect(_ change: AccountStep<W>.Change) {
-        for output in change.outputs { published[output.topic, default: []].append(output) }
-        for (input, reason) in change.deadLetters {
+    func collect(_ effects: StepEffects) {
+        for output in effects.outputs { published[output.topic, default: []].append(output) }
+        for (input, reason) in effects.deadLetters {
             deadLetters.append(input.deadLetter(reason, worker: worker.name, failedAt: now))
         }
     }
