@@ -90,7 +90,7 @@ extension WorkerRuntime {
                     } catch { try await abort(error) }
                 }
                 for partition in Set(partitions.map(\.partition)) { stores[partition] = nil }
-                for tp in partitions { waitingForClock[tp] = nil }
+                for tp in partitions { clockWait.forget(tp) }
                 updateGauges()
                 log.info(
                     "revoked",

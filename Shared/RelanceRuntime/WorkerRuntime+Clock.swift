@@ -25,8 +25,8 @@ extension WorkerRuntime {
     /// tick, its input partition is paused and rewound to the event.
     func holdUntilClock(_ message: KafkaMessage) async throws {
         let tp = message.topicPartition
-        guard waitingForClock[tp] == nil, let consumer else { return }
-        waitingForClock[tp] = message.offset
+        guard !clockWait.isWaiting(tp), let consumer else { return }
+        clockWait.hold(tp, at: message.offset)
         try consumer.pause([tp])
         log.info(
             "waiting for the clock",
@@ -34,10 +34,9 @@ extension WorkerRuntime {
     }
 
     func resumeAfterClock(_ partition: Int32) async throws {
-        let held = waitingForClock.filter { $0.key.partition == partition }
+        let held = clockWait.waiting(on: partition)
         guard !held.isEmpty, let consumer else { return }
-        for tp in held.keys { waitingForClock[tp] = nil }
-        rewound.formUnion(held.keys)
+        clockWait.release(held)
         // Resuming restarts fetching after the last record polled; the seek (which discards
         // what was fetched before it) takes the partition back to the first held event.
         try consumer.resume(Array(held.keys))
@@ -73,6 +72,40 @@ extension WorkerRuntime {
     func clockDate(_ store: PartitionStore<W.State>) -> Date {
         Timestamp.date(milliseconds: store.clock)
     }
+}
+
+/// Input partitions waiting for their partition's first clock tick, paused at their first
+/// event, and those rewound to it while the current poll's records are processed.
+struct ClockWait {
+    /// Paused input partitions, each with the offset of its first held event.
+    private var waiting: [TopicPartition: Int64] = [:]
+    /// Partitions rewound during the current poll's records: the rest of them is read again.
+    private var rewound: Set<TopicPartition> = []
+
+    func isWaiting(_ tp: TopicPartition) -> Bool { waiting[tp] != nil }
+
+    /// `tp` waits, from the event at `offset`.
+    mutating func hold(_ tp: TopicPartition, at offset: Int64) { waiting[tp] = offset }
+
+    /// The input partitions of `partition` waiting, with their first held event.
+    func waiting(on partition: Int32) -> [TopicPartition: Int64] {
+        waiting.filter { $0.key.partition == partition }
+    }
+
+    /// These partitions wait no more; they are rewound to their first held event.
+    mutating func release(_ held: [TopicPartition: Int64]) {
+        for tp in held.keys { waiting[tp] = nil }
+        rewound.formUnion(held.keys)
+    }
+
+    /// A revoked partition.
+    mutating func forget(_ tp: TopicPartition) { waiting[tp] = nil }
+
+    /// A new poll's records: none rewound yet.
+    mutating func newPoll() { rewound.removeAll() }
+
+    /// The record's partition was rewound during this poll's records: it comes again.
+    func wasRewound(_ tp: TopicPartition) -> Bool { !rewound.isEmpty && rewound.contains(tp) }
 }
 
 /// A clock record: `{"now": "2026-11-21T10:00:00Z"}` on every partition of the clock topic.

@@ -8,10 +8,10 @@ import RelanceKafka
 
 extension WorkerRuntime {
     func processRecords(_ batch: [KafkaMessage]) async throws {
-        rewound.removeAll()
+        clockWait.newPoll()
         for message in batch {
             guard let store = stores[message.partition] else { continue }
-            if !rewound.isEmpty && rewound.contains(message.topicPartition) { continue }
+            if clockWait.wasRewound(message.topicPartition) { continue }
             // Already processed: read again after a rewind.
             if message.offset < store.offsets[message.topic, default: 0] { continue }
             if configuration.wallClock {

@@ -33,10 +33,7 @@ public actor WorkerRuntime<W: Worker>: Service {
     var stores: [Int32: PartitionStore<W.State>] = [:]
     var stopRequested = false
     /// Input partitions paused until their partition of the clock topic gives a time.
-    var waitingForClock: [TopicPartition: Int64] = [:]
-    /// Partitions rewound while the current batch is processed: the rest of the batch is
-    /// read again.
-    var rewound: Set<TopicPartition> = []
+    var clockWait = ClockWait()
     var failure: (any Error)?
     /// The partition count every consumed topic shares (`checkTopics`): a record whose key
     /// belongs to another partition is sent there.
