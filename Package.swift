@@ -181,7 +181,7 @@ let package = Package(
         ),
         .target(
             name: "RelanceTestSupport",
-            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
+            dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceTesting"],
             path: "Tests/Support"
         ),
         .executableTarget(
