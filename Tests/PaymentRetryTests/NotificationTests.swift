@@ -8,7 +8,7 @@ import Testing
 
 /// What payment-retry tells reminder-mailer, so that the emails say the cause in the customer's
 /// language and what really happens next (issue 20, items 1, 2 and 4).
-@Suite("payment-retry's notifications", .serialized)
+@Suite("payment-retry's notifications")
 struct NotificationTests {
     @Test(
         "a failed payment's notification carries the code, the method and the next attempt; none when none is planned")

@@ -8,21 +8,19 @@ import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
-/// payment-retry through the real runtime on the mock cluster, on simulated time.
-struct Scenario {
-    var harness: WorkerHarness<PaymentRetryWorker>
-    let sandbox: WorkerHarness<PaymentRetryWorker>.Companion<GatewaySandbox>?
-    static let partitions: Int32 = 4
-    static let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z
+/// payment-retry's scenarios on the test kit (`Scenario`), or through the real runtime on the
+/// mock cluster (`ClusterScenario`), on simulated time.
+typealias Scenario = ScenarioOn<KitHarness<PaymentRetryWorker>>
+typealias ClusterScenario = ScenarioOn<WorkerHarness<PaymentRetryWorker>>
 
-    init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
-        // relance.payments, an input, is read too: payment-retry writes there (payment.pending).
-        harness = try await WorkerHarness(PaymentRetryWorker(policies: policies), partitions: Self.partitions)
-        sandbox = withSandbox ? try await harness.start(GatewaySandbox()) : nil
-    }
+/// payment-retry (and the gateway sandbox, when asked) on a harness.
+struct ScenarioOn<H: ScenarioHarness> {
+    var harness: H
+    let stopSandbox: (() async throws -> Void)?
+    static var day0: Date { Date(timeIntervalSince1970: 1_790_812_800) }  // 2026-10-01T00:00:00Z
 
     func stop() async throws {
-        try await sandbox?.stop()
+        try await stopSandbox?()
         try await harness.stop()
     }
 
@@ -42,10 +40,7 @@ struct Scenario {
         let json =
             #"{"eventId":"\#(id)","type":"\#(type)","schemaVersion":1,"occurredAt":"\#(occurredAt)","#
             + #""accountId":"\#(account)","merchantId":"m-1","data":\#(data)}"#
-        let value = Array(json.utf8)
-        try await harness.publish(
-            raw: value, to: topic, key: account,
-            headers: signer.map { [TestSigners.header($0, value: value, eventID: id)] } ?? [])
+        try await harness.publishCommand(raw: Array(json.utf8), to: topic, key: account, id: id, signedBy: signer)
     }
 
     func failed(
@@ -90,11 +85,35 @@ struct Scenario {
     }
 }
 
-@Suite("payment-retry scenarios on simulated time", .serialized)
-struct PaymentRetryScenarioTests {
+extension ScenarioOn where H == KitHarness<PaymentRetryWorker> {
+    init(policies: RetryPolicies = RetryPolicies(), withSandbox: Bool = false) async throws {
+        harness = try await KitHarness(PaymentRetryWorker(policies: policies))
+        if withSandbox {
+            let sandbox = try await harness.start(GatewaySandbox())
+            stopSandbox = { try await sandbox.stop() }
+        } else {
+            stopSandbox = nil
+        }
+    }
+}
+
+extension ScenarioOn where H == WorkerHarness<PaymentRetryWorker> {
+    static var partitions: Int32 { 4 }
+
+    init(policies: RetryPolicies = RetryPolicies()) async throws {
+        // relance.payments, an input, is read too: payment-retry writes there (payment.pending).
+        harness = try await WorkerHarness(PaymentRetryWorker(policies: policies), partitions: Self.partitions)
+        stopSandbox = nil
+    }
+}
+
+/// payment-retry's integration test: through the real runtime on the mock cluster, which counts
+/// the tokens it verified.
+@Suite("payment-retry on the mock cluster", .serialized)
+struct PaymentRetryClusterTests {
     @Test("signed payment commands: applied by a role that may; wrong role, merchant or no token: dead letters")
     func signedCommands() async throws {
-        var s = try await Scenario()
+        var s = try await ClusterScenario()
         try await s.tick(day: 0)
         try await s.failed("p1", id: "f1", type: "subscription")
         _ = try await s.records(PaymentEvents.actionCentreTopic, count: 1)
@@ -129,7 +148,10 @@ struct PaymentRetryScenarioTests {
         #expect(s.harness.runtime.metrics.commandAuth("verified") == 3)
         try await s.stop()
     }
+}
 
+@Suite("payment-retry scenarios on simulated time")
+struct PaymentRetryScenarioTests {
     @Test("003: retried on day 7 and 14, vendor told after the third failure, renewed once, refused after hand-over")
     func installmentStory() async throws {
         var s = try await Scenario()
@@ -254,7 +276,7 @@ struct PaymentRetryScenarioTests {
     }
 }
 
-@Suite("payment-retry with the gateway sandbox", .serialized)
+@Suite("payment-retry with the gateway sandbox")
 struct SandboxLoopTests {
     @Test("retries go to the sandbox and its answers come back: declined on day 7, paid on day 14, resolved")
     func loop() async throws {
@@ -309,7 +331,7 @@ enum SandboxRules {
     }
 }
 
-@Suite("Plan price updates on simulated time", .serialized)
+@Suite("Plan price updates on simulated time")
 struct PriceUpdateScenarioTests {
     static func request(_ plan: String) -> String {
         #"{"planId":"\#(plan)","currency":"EUR","currentAmount":3000,"newAmount":4000,"currentInstallments":10,"#

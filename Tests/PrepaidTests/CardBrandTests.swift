@@ -9,9 +9,9 @@ import Testing
 
 /// Seed 002: the merchant's accepted card brands (Visa, Mastercard, American Express, JCB) are
 /// enforced on recharges (issue 20, item 5).
-@Suite("prepaid: accepted card brands", .serialized)
+@Suite("prepaid: accepted card brands")
 struct CardBrandWorkerTests {
-    static func card(_ harness: WorkerHarness<PrepaidWorker>, _ account: String, _ id: String, brand: String)
+    static func card(_ harness: KitHarness<PrepaidWorker>, _ account: String, _ id: String, brand: String)
         async throws
     {
         try await harness.publish(
@@ -23,7 +23,7 @@ struct CardBrandWorkerTests {
 
     @Test("a recharge on a diners card is not charged and the customer is asked for another card; a Visa is charged")
     func dinersIsNotCharged() async throws {
-        var harness = try await WorkerHarness(
+        var harness = try await KitHarness(
             PrepaidWorker(policy: PrepaidWorkerTests.policy), alsoReading: [PaymentEvents.paymentsTopic])
         let gateway = try await harness.start(GatewaySandbox())
         try await harness.tick(PrepaidWorkerTests.date("2026-11-01T00:00:00.000Z"))

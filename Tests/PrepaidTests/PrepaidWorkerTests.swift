@@ -7,9 +7,9 @@ import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
-/// prepaid through the real runtime on the mock cluster, on simulated time, with the gateway
-/// sandbox answering its charge requests.
-@Suite("prepaid on simulated time", .serialized)
+/// prepaid on the test kit, on simulated time, with the gateway sandbox answering its charge
+/// requests.
+@Suite("prepaid on simulated time")
 struct PrepaidWorkerTests {
     static func date(_ text: String) -> Date { Timestamp.date(milliseconds: Timestamp.parseMilliseconds(text)!) }
 
@@ -19,8 +19,8 @@ struct PrepaidWorkerTests {
         return policy
     }
 
-    static func settings(
-        _ harness: WorkerHarness<PrepaidWorker>, _ account: String, threshold: Int64, amount: Int64,
+    static func settings<H: ScenarioHarness>(
+        _ harness: H, _ account: String, threshold: Int64, amount: Int64,
         monthly: Int64? = nil, currency: String = "AUD"
     ) async throws {
         var data: [(key: String, value: JSONValue)] = [
@@ -33,7 +33,7 @@ struct PrepaidWorkerTests {
             data: .object(data))
     }
 
-    static func usage(_ harness: WorkerHarness<PrepaidWorker>, _ account: String, _ id: String, _ amount: Int64)
+    static func usage<H: ScenarioHarness>(_ harness: H, _ account: String, _ id: String, _ amount: Int64)
         async throws
     {
         try await harness.publish(
@@ -45,53 +45,18 @@ struct PrepaidWorkerTests {
     }
 
     /// Reads balance records until the latest shows `balance`.
-    static func balance(_ harness: inout WorkerHarness<PrepaidWorker>, _ balance: Int64) async throws -> JSONValue {
+    static func balance<H: ScenarioHarness>(_ harness: inout H, _ balance: Int64) async throws -> JSONValue {
         var count = 1
         while true {
-            let records = try await harness.records(PrepaidEvents.balancesTopic, count: count)
+            let records = try await harness.records(PrepaidEvents.balancesTopic, count: count, within: .seconds(30))
             if let last = records.last, last["balance"]?.integerValue == balance { return last }
             count = records.count + 1
         }
     }
 
-    @Test(
-        "below the threshold: one recharge, even under a burst of usage and across a restart; a negative balance corrected"
-    )
-    func thresholdBurstAndRestart() async throws {
-        var harness = try await WorkerHarness(
-            PrepaidWorker(policy: Self.policy), alsoReading: [PaymentEvents.paymentsTopic])
-        let gateway = try await harness.start(GatewaySandbox())
-        try await harness.tick(Self.date("2026-11-01T00:00:00.000Z"))
-        try await Self.settings(harness, "acct-1", threshold: 1_000, amount: 5_000)
-        _ = try await Self.balance(&harness, 5_000)
-        // 60 usage events of 1.00: the balance crosses the threshold after 41 and goes to -10.00
-        // while the one recharge is in flight.
-        for n in 0..<60 { try await Self.usage(harness, "acct-1", "u-\(n)", 100) }
-        let settled = try await Self.balance(&harness, 4_000)
-        #expect(settled["recharging"] == .bool(false))
-        var charges = try await harness.settle(PaymentEvents.chargeRequestsTopic)
-        #expect(charges.count == 2, "one recharge at the start, one for the burst")
-
-        // A new instance takes over from the changelog; the next crossing asks for one recharge.
-        await harness.runtime.stop()
-        let second = try await harness.start(PrepaidWorker(policy: Self.policy))
-        try await Self.usage(harness, "acct-1", "u-big", 12_000)  // 40.00 → -80.00: negative
-        _ = try await Self.balance(&harness, 1_000)
-        charges = try await harness.settle(PaymentEvents.chargeRequestsTopic)
-        #expect(charges.count == 3)
-        #expect(charges[2]["amount"]?.integerValue == 9_000, "80.00 owed + the 10.00 threshold")
-        #expect(Set(charges.compactMap { $0["chargeRequestId"]?.stringValue }).count == 3)
-        let invoices = try await harness.settle(ProofEvents.invoicesTopic)
-        #expect(
-            invoices.map { $0["amount"]?.integerValue } == [5_000, 5_000, 9_000], "each invoice: the credit bought")
-        try await second.stop()
-        try await gateway.stop()
-        try await harness.stop()
-    }
-
     @Test("a failed recharge asks the customer to update the card, and is charged again when the card is replaced")
     func failedThenCardReplaced() async throws {
-        var harness = try await WorkerHarness(
+        var harness = try await KitHarness(
             PrepaidWorker(policy: Self.policy), alsoReading: [PaymentEvents.paymentsTopic])
         let gateway = try await harness.start(GatewaySandbox())
         try await harness.tick(Self.date("2026-11-01T00:00:00.000Z"))
@@ -119,13 +84,12 @@ struct PrepaidWorkerTests {
 
     @Test("the monthly recharge at the end of each month")
     func monthEnd() async throws {
-        var harness = try await WorkerHarness(
+        var harness = try await KitHarness(
             PrepaidWorker(policy: Self.policy), alsoReading: [PaymentEvents.paymentsTopic])
         let gateway = try await harness.start(GatewaySandbox())
         try await harness.tick(Self.date("2026-11-10T00:00:00.000Z"))
         try await Self.settings(harness, "acct-m", threshold: 0, amount: 2_000, monthly: 3_000)
         try await harness.stateWritten("acct-m")
-        try await Task.sleep(for: .milliseconds(300))
         #expect(try await harness.settle(PaymentEvents.chargeRequestsTopic).isEmpty)
         try await harness.tick(Self.date("2026-11-29T12:00:00.000Z"))
         #expect(try await harness.settle(PaymentEvents.chargeRequestsTopic).isEmpty, "not before the last day")
@@ -141,7 +105,7 @@ struct PrepaidWorkerTests {
 
     @Test("bank transfer: under 200 AUD or the equivalent refused; above, an invoice and no charge; credited when paid")
     func bankTransfer() async throws {
-        var harness = try await WorkerHarness(PrepaidWorker(policy: Self.policy))
+        var harness = try await KitHarness(PrepaidWorker(policy: Self.policy))
         try await harness.tick(Self.date("2026-11-10T00:00:00.000Z"))
         for (id, amount) in [("t-small", 12_000), ("t-ok", 15_000)] {
             try await harness.publish(
@@ -162,6 +126,46 @@ struct PrepaidWorkerTests {
                 "receivedOn": .string("2026-11-14"), "invoiceId": invoice[0]["invoiceId"]!,
             ]))
         _ = try await Self.balance(&harness, 14_950)
+        try await harness.stop()
+    }
+}
+
+/// prepaid's integration test: through the real runtime on the mock cluster, across a restart
+/// (a new instance restores the accounts from the changelog).
+@Suite("prepaid on the mock cluster", .serialized)
+struct PrepaidClusterTests {
+    @Test(
+        "below the threshold: one recharge, even under a burst of usage and across a restart; a negative balance corrected"
+    )
+    func thresholdBurstAndRestart() async throws {
+        var harness = try await WorkerHarness(
+            PrepaidWorker(policy: PrepaidWorkerTests.policy), alsoReading: [PaymentEvents.paymentsTopic])
+        let gateway = try await harness.start(GatewaySandbox())
+        try await harness.tick(PrepaidWorkerTests.date("2026-11-01T00:00:00.000Z"))
+        try await PrepaidWorkerTests.settings(harness, "acct-1", threshold: 1_000, amount: 5_000)
+        _ = try await PrepaidWorkerTests.balance(&harness, 5_000)
+        // 60 usage events of 1.00: the balance crosses the threshold after 41 and goes to -10.00
+        // while the one recharge is in flight.
+        for n in 0..<60 { try await PrepaidWorkerTests.usage(harness, "acct-1", "u-\(n)", 100) }
+        let settled = try await PrepaidWorkerTests.balance(&harness, 4_000)
+        #expect(settled["recharging"] == .bool(false))
+        var charges = try await harness.settle(PaymentEvents.chargeRequestsTopic)
+        #expect(charges.count == 2, "one recharge at the start, one for the burst")
+
+        // A new instance takes over from the changelog; the next crossing asks for one recharge.
+        await harness.runtime.stop()
+        let second = try await harness.start(PrepaidWorker(policy: PrepaidWorkerTests.policy))
+        try await PrepaidWorkerTests.usage(harness, "acct-1", "u-big", 12_000)  // 40.00 → -80.00: negative
+        _ = try await PrepaidWorkerTests.balance(&harness, 1_000)
+        charges = try await harness.settle(PaymentEvents.chargeRequestsTopic)
+        #expect(charges.count == 3)
+        #expect(charges[2]["amount"]?.integerValue == 9_000, "80.00 owed + the 10.00 threshold")
+        #expect(Set(charges.compactMap { $0["chargeRequestId"]?.stringValue }).count == 3)
+        let invoices = try await harness.settle(ProofEvents.invoicesTopic)
+        #expect(
+            invoices.map { $0["amount"]?.integerValue } == [5_000, 5_000, 9_000], "each invoice: the credit bought")
+        try await second.stop()
+        try await gateway.stop()
         try await harness.stop()
     }
 }

@@ -7,13 +7,20 @@ import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
-/// proof-validator through the real runtime on the mock cluster: bank documents in, verdicts out.
-@Suite("proof-validator on the mock cluster", .serialized)
+/// proof-validator on the test kit: bank documents in, verdicts out.
+@Suite("proof-validator on simulated time")
 struct ProofValidatorWorkerTests {
     static let merchantIBAN = "FR7630006000011234567890189"
     static let now = Date(timeIntervalSince1970: 1_794_268_800)  // 2026-11-10T00:00:00Z
 
-    static func start() async throws -> WorkerHarness<ProofValidatorWorker> {
+    static func start() async throws -> KitHarness<ProofValidatorWorker> {
+        let harness = try await KitHarness(ProofValidatorWorker())
+        try await harness.tick(now)
+        return harness
+    }
+
+    /// On the real runtime and the mock cluster.
+    static func startOnCluster() async throws -> WorkerHarness<ProofValidatorWorker> {
         let harness = try await WorkerHarness(ProofValidatorWorker())
         try await harness.tick(now)
         return harness
@@ -21,8 +28,8 @@ struct ProofValidatorWorkerTests {
 
     /// Publishes an invoice and waits until the worker holds it (a proof travels on another
     /// topic, in no set order with it).
-    static func invoice(
-        _ harness: inout WorkerHarness<ProofValidatorWorker>, account: String, number: String, amount: Int64,
+    static func invoice<H: ScenarioHarness>(
+        _ harness: inout H, account: String, number: String, amount: Int64,
         writes: Int = 1
     ) async throws {
         try await harness.publish(
@@ -32,11 +39,11 @@ struct ProofValidatorWorkerTests {
                 "currency": .string("EUR"), "issuedOn": .string("2026-10-01"), "payeeName": .string("Relance Demo SAS"),
                 "payeeAccount": .string(merchantIBAN),
             ]))
-        try await harness.stateWritten(account, count: writes)
+        try await harness.stateWritten(account, count: writes, within: .seconds(30))
     }
 
-    static func proof(
-        _ harness: WorkerHarness<ProofValidatorWorker>, account: String, id: String, format: String, content: String,
+    static func proof<H: ScenarioHarness>(
+        _ harness: H, account: String, id: String, format: String, content: String,
         base64: Bool = false, csvMapping: String? = nil, fields: JSONValue? = nil
     ) async throws {
         var document: [(key: String, value: JSONValue)] = [
@@ -78,55 +85,6 @@ struct ProofValidatorWorkerTests {
           </BkToCstmrStmt>
         </Document>
         """
-    }
-
-    @Test("000: the same invoice paid twice — a second transfer is a refund case, the same one sent again is not")
-    func paidTwice() async throws {
-        var harness = try await Self.start()
-        try await Self.invoice(&harness, account: "acct-zoe", number: "INV-2026-0042", amount: 4_900)
-        try await Self.proof(
-            harness, account: "acct-zoe", id: "pr-1", format: "camt.053",
-            content: Self.camt(endToEnd: "E2E-1", amount: "49.00", invoice: "INV-2026-0042"))
-        let first = try await harness.records(ProofEvents.verdictsTopic, count: 1)[0]
-        #expect(first["verdict"]?.stringValue == "accepted")
-        #expect(
-            first["matches"]
-                == .array([
-                    .object([
-                        "invoiceId": .string("i-INV-2026-0042"), "amount": .integer(4_900), "currency": .string("EUR"),
-                    ])
-                ]))
-        #expect(first["payerName"]?.stringValue == "Zoé Lefèvre" && first["transactionId"]?.stringValue == "E2E-1")
-
-        // A second transfer, in the payer bank's MT940 this time, for the same invoice.
-        let mt940 = """
-            :20:STMT-1106
-            :25:DE89370400440532013000
-            :28C:12/1
-            :60F:C261105EUR951,00
-            :61:2611061106D49,00NTRFNONREF//COBA-7781
-            :86:166?00SEPA-UEBERWEISUNG?20EREF+E2E-2?21SVWZ+Facture INV-2026-0042?30AGRIFRPPXXX
-            ?31FR7630006000011234567890189?32Relance Demo SAS
-            :62F:C261106EUR902,00
-            -
-            """
-        try await Self.proof(
-            harness, account: "acct-zoe", id: "pr-2", format: "mt940", content: mt940,
-            fields: .object(["payerName": .string("Zoé Lefèvre")]))
-        let second = try await harness.records(ProofEvents.verdictsTopic, count: 2)[1]
-        #expect(second["verdict"]?.stringValue == "needs_review")
-        #expect(second["cases"] == .array([.string("paid_twice")]))
-        #expect(second["refundAmount"]?.integerValue == 4_900)
-        #expect(second["transactionId"]?.stringValue == "E2E-2")
-
-        // The first statement again: the same transaction, nothing to refund.
-        try await Self.proof(
-            harness, account: "acct-zoe", id: "pr-3", format: "camt.053",
-            content: Self.camt(endToEnd: "E2E-1", amount: "49.00", invoice: "INV-2026-0042"), base64: true)
-        let third = try await harness.records(ProofEvents.verdictsTopic, count: 3)[2]
-        #expect(third["verdict"]?.stringValue == "rejected")
-        #expect(third["reasons"]?.arrayItems.first?["code"]?.stringValue == "transaction_already_used")
-        try await harness.stop()
     }
 
     @Test("000: an unexpected amount goes to review with the shortfall; bank fees are told apart")
@@ -240,6 +198,62 @@ struct ProofValidatorWorkerTests {
             content: Self.camt(endToEnd: "E2E-M2", amount: "49.00", invoice: "INV-2026-0778"))
         let second = try await harness.records(ProofEvents.verdictsTopic, count: 2)[1]
         #expect(second["verdict"]?.stringValue == "accepted", "\(second["reasons"] ?? .null)")
+        try await harness.stop()
+    }
+}
+
+/// proof-validator's integration test: seed 000's story through the real runtime on the mock
+/// cluster.
+@Suite("proof-validator on the mock cluster", .serialized)
+struct ProofValidatorClusterTests {
+    @Test("000: the same invoice paid twice — a second transfer is a refund case, the same one sent again is not")
+    func paidTwice() async throws {
+        var harness = try await ProofValidatorWorkerTests.startOnCluster()
+        try await ProofValidatorWorkerTests.invoice(
+            &harness, account: "acct-zoe", number: "INV-2026-0042", amount: 4_900)
+        try await ProofValidatorWorkerTests.proof(
+            harness, account: "acct-zoe", id: "pr-1", format: "camt.053",
+            content: ProofValidatorWorkerTests.camt(endToEnd: "E2E-1", amount: "49.00", invoice: "INV-2026-0042"))
+        let first = try await harness.records(ProofEvents.verdictsTopic, count: 1)[0]
+        #expect(first["verdict"]?.stringValue == "accepted")
+        #expect(
+            first["matches"]
+                == .array([
+                    .object([
+                        "invoiceId": .string("i-INV-2026-0042"), "amount": .integer(4_900), "currency": .string("EUR"),
+                    ])
+                ]))
+        #expect(first["payerName"]?.stringValue == "Zoé Lefèvre" && first["transactionId"]?.stringValue == "E2E-1")
+
+        // A second transfer, in the payer bank's MT940 this time, for the same invoice.
+        let mt940 = """
+            :20:STMT-1106
+            :25:DE89370400440532013000
+            :28C:12/1
+            :60F:C261105EUR951,00
+            :61:2611061106D49,00NTRFNONREF//COBA-7781
+            :86:166?00SEPA-UEBERWEISUNG?20EREF+E2E-2?21SVWZ+Facture INV-2026-0042?30AGRIFRPPXXX
+            ?31FR7630006000011234567890189?32Relance Demo SAS
+            :62F:C261106EUR902,00
+            -
+            """
+        try await ProofValidatorWorkerTests.proof(
+            harness, account: "acct-zoe", id: "pr-2", format: "mt940", content: mt940,
+            fields: .object(["payerName": .string("Zoé Lefèvre")]))
+        let second = try await harness.records(ProofEvents.verdictsTopic, count: 2)[1]
+        #expect(second["verdict"]?.stringValue == "needs_review")
+        #expect(second["cases"] == .array([.string("paid_twice")]))
+        #expect(second["refundAmount"]?.integerValue == 4_900)
+        #expect(second["transactionId"]?.stringValue == "E2E-2")
+
+        // The first statement again: the same transaction, nothing to refund.
+        try await ProofValidatorWorkerTests.proof(
+            harness, account: "acct-zoe", id: "pr-3", format: "camt.053",
+            content: ProofValidatorWorkerTests.camt(endToEnd: "E2E-1", amount: "49.00", invoice: "INV-2026-0042"),
+            base64: true)
+        let third = try await harness.records(ProofEvents.verdictsTopic, count: 3)[2]
+        #expect(third["verdict"]?.stringValue == "rejected")
+        #expect(third["reasons"]?.arrayItems.first?["code"]?.stringValue == "transaction_already_used")
         try await harness.stop()
     }
 }

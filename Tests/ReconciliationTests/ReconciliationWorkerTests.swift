@@ -7,11 +7,11 @@ import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
-/// reconciliation through the real runtime on the mock cluster.
-@Suite("reconciliation worker", .serialized)
+/// reconciliation on the test kit.
+@Suite("reconciliation worker")
 struct ReconciliationWorkerTests {
-    static func invoice(
-        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, _ id: String, _ amount: Int64
+    static func invoice<H: ScenarioHarness>(
+        _ harness: H, _ account: String, _ id: String, _ amount: Int64
     )
         async throws
     {
@@ -24,7 +24,7 @@ struct ReconciliationWorkerTests {
     }
 
     static func reconcile(
-        _ harness: WorkerHarness<ReconciliationWorker>, _ account: String, id: String, _ signer: CommandSigner?
+        _ harness: KitHarness<ReconciliationWorker>, _ account: String, id: String, _ signer: CommandSigner?
     )
         async throws
     {
@@ -37,7 +37,7 @@ struct ReconciliationWorkerTests {
         "the Reconcile command: refused without manage_reconciliations; with it, allocations, statuses, the account leaves the list"
     )
     func reconcileCommand() async throws {
-        var harness = try await WorkerHarness(ReconciliationWorker())
+        var harness = try await KitHarness(ReconciliationWorker())
         try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
         try await Self.invoice(harness, "acct-1", "inv-1", 4_900)
         try await harness.stateWritten("acct-1")
@@ -78,7 +78,7 @@ struct ReconciliationWorkerTests {
     @Test(
         "a succeeded retry and an accepted proof are reconciled with the invoices they pay; bad input is a dead letter")
     func paymentsProofsAndBadInput() async throws {
-        var harness = try await WorkerHarness(ReconciliationWorker())
+        var harness = try await KitHarness(ReconciliationWorker())
         try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
         try await Self.invoice(harness, "acct-2", "inv-a", 2_000)
         try await Self.invoice(harness, "acct-2", "inv-b", 3_000)
@@ -149,6 +149,66 @@ struct ReconciliationWorkerTests {
         try await harness.stop()
     }
 
+    @Test("a merchant's automatic policy reconciles after every change: the account is never left listed")
+    func automaticPolicy() async throws {
+        var harness = try await KitHarness(ReconciliationWorker(automaticMerchants: ["m-1"]))
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        try await Self.invoice(harness, "acct-3", "inv-1", 1_000)
+        try await harness.stateWritten("acct-3")
+        try await harness.publish(
+            "credit-note.issued", to: ReconciliationEvents.ledgerTopic, account: "acct-3", id: "ev-cn",
+            data: .object([
+                "creditNoteId": .string("cn-1"), "amount": .integer(400), "currency": .string("EUR"),
+                "issuedOn": .string("2026-09-10"),
+            ]))
+        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
+        #expect(allocations[0]["trigger"]?.stringValue == "policy" && allocations[0]["amount"]?.integerValue == 400)
+        #expect(try await harness.settle(ReconciliationEvents.reconcilableAccountsTopic).isEmpty)
+        try await harness.stop()
+    }
+
+    @Test(
+        "an invoice closed and at once dropped with the oldest closed items still gets its paid status with its amount")
+    func statusOfADroppedInvoice() async throws {
+        var harness = try await KitHarness(ReconciliationWorker())
+        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
+        func invoice(_ id: String, _ amount: Int64, issued: String) async throws {
+            try await harness.publish(
+                "invoice.issued", to: ProofEvents.invoicesTopic, account: "acct-4", id: "ev-\(id)",
+                data: .object([
+                    "invoiceId": .string(id), "number": .string(id), "amount": .integer(amount),
+                    "currency": .string("EUR"), "issuedOn": .string(issued),
+                ]))
+        }
+        func pay(_ id: String, _ invoice: String, _ amount: Int64) async throws {
+            try await harness.publish(
+                "payment.received", to: ReconciliationEvents.ledgerTopic, account: "acct-4", id: "ev-\(id)",
+                data: .object([
+                    "paymentId": .string(id), "invoiceId": .string(invoice), "amount": .integer(amount),
+                    "currency": .string("EUR"), "receivedOn": .string("2026-10-15"),
+                ]))
+        }
+        try await invoice("inv-old", 5_000, issued: "2026-01-05")
+        for n in 0..<20 { try await invoice("inv-\(n)", 1_000, issued: "2026-09-\(10 + n)") }
+        _ = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 21)
+        // 40 closed items (20 invoices, 20 payments): more than the 32 kept.
+        for n in 0..<20 { try await pay("pay-\(n)", "inv-\(n)", 1_000) }
+        try await pay("pay-old-1", "inv-old", 2_000)
+        try await pay("pay-old-2", "inv-old", 3_000)
+        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 43)
+        // Keyed account/invoice: one invoice's statuses are in order, not the whole topic.
+        let old = statuses.filter { $0["invoiceId"]?.stringValue == "inv-old" }
+        #expect(old.map { $0["status"]?.stringValue } == ["open", "partially_paid", "paid"])
+        let last = try #require(old.last)
+        #expect(last["amount"]?.integerValue == 5_000 && last["open"]?.integerValue == 0)
+        try await harness.stop()
+    }
+}
+
+/// reconciliation's integration tests: through the real runtime on the mock cluster, a dead
+/// letter replayed by `relance dead-letters replay` and a restart restoring what waits.
+@Suite("reconciliation on the mock cluster", .serialized)
+struct ReconciliationClusterTests {
     @Test("a payment given up for want of its invoice, replayed once the invoice came, is allocated once")
     func replayedUnknownInvoice() async throws {
         var harness = try await WorkerHarness(ReconciliationWorker())
@@ -167,7 +227,7 @@ struct ReconciliationWorkerTests {
         let dead = try await harness.records("relance.dead-letters", count: 1)
         #expect(dead[0]["reason"]?["code"]?.stringValue == "unknown_invoice")
         // The invoice comes after the wait; the payment is replayed from its dead letter.
-        try await Self.invoice(harness, "acct-r", "inv-late", 700)
+        try await ReconciliationWorkerTests.invoice(harness, "acct-r", "inv-late", 700)
         let kafka = KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers)
         var unknown = DeadLetters.Selection()
         unknown.reasons = ["unknown_invoice"]
@@ -221,7 +281,7 @@ struct ReconciliationWorkerTests {
         // Another instance takes over: what waits is in the changelog.
         await harness.runtime.stop()
         let second = try await harness.start(ReconciliationWorker())
-        try await Self.invoice(harness, "acct-3", "inv-late", 5_000)
+        try await ReconciliationWorkerTests.invoice(harness, "acct-3", "inv-late", 5_000)
         var allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
         #expect(allocations[0]["creditId"]?.stringValue == "pay-early")
         #expect(allocations[0]["debitId"]?.stringValue == "inv-late" && allocations[0]["amount"]?.integerValue == 5_000)
@@ -229,13 +289,13 @@ struct ReconciliationWorkerTests {
         #expect(statuses[0]["status"]?.stringValue == "paid", "published once, already paid")
 
         // The proof names two invoices: it waits for both, and pays each its part.
-        try await Self.invoice(harness, "acct-3", "inv-p1", 1_000)
+        try await ReconciliationWorkerTests.invoice(harness, "acct-3", "inv-p1", 1_000)
         try await waitUntil("inv-p1 on the ledger") {
             try await second.runtime.state(of: "acct-3")?.ledger.item("inv-p1", kind: .invoice) != nil
         }
         #expect(try await second.runtime.state(of: "acct-3")?.waiting?.map(\.invoiceID) == ["inv-p2"])
         #expect(try await harness.settle(ReconciliationEvents.allocationsTopic).count == 1)
-        try await Self.invoice(harness, "acct-3", "inv-p2", 2_500)
+        try await ReconciliationWorkerTests.invoice(harness, "acct-3", "inv-p2", 2_500)
         allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 3)
         #expect(allocations[1...].map { $0["debitId"]?.stringValue } == ["inv-p1", "inv-p2"])
         #expect(allocations[1...].map { $0["amount"]?.integerValue } == [1_000, 2_000])
@@ -250,61 +310,6 @@ struct ReconciliationWorkerTests {
         }
         #expect(try await harness.settle("relance.dead-letters").isEmpty)
         try await second.stop()
-        try await harness.stop()
-    }
-
-    @Test("a merchant's automatic policy reconciles after every change: the account is never left listed")
-    func automaticPolicy() async throws {
-        var harness = try await WorkerHarness(ReconciliationWorker(automaticMerchants: ["m-1"]))
-        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
-        try await Self.invoice(harness, "acct-3", "inv-1", 1_000)
-        try await harness.stateWritten("acct-3")
-        try await harness.publish(
-            "credit-note.issued", to: ReconciliationEvents.ledgerTopic, account: "acct-3", id: "ev-cn",
-            data: .object([
-                "creditNoteId": .string("cn-1"), "amount": .integer(400), "currency": .string("EUR"),
-                "issuedOn": .string("2026-09-10"),
-            ]))
-        let allocations = try await harness.records(ReconciliationEvents.allocationsTopic, count: 1)
-        #expect(allocations[0]["trigger"]?.stringValue == "policy" && allocations[0]["amount"]?.integerValue == 400)
-        #expect(try await harness.settle(ReconciliationEvents.reconcilableAccountsTopic).isEmpty)
-        try await harness.stop()
-    }
-
-    @Test(
-        "an invoice closed and at once dropped with the oldest closed items still gets its paid status with its amount")
-    func statusOfADroppedInvoice() async throws {
-        var harness = try await WorkerHarness(ReconciliationWorker())
-        try await harness.tick(Date(timeIntervalSince1970: 1_793_491_200))
-        func invoice(_ id: String, _ amount: Int64, issued: String) async throws {
-            try await harness.publish(
-                "invoice.issued", to: ProofEvents.invoicesTopic, account: "acct-4", id: "ev-\(id)",
-                data: .object([
-                    "invoiceId": .string(id), "number": .string(id), "amount": .integer(amount),
-                    "currency": .string("EUR"), "issuedOn": .string(issued),
-                ]))
-        }
-        func pay(_ id: String, _ invoice: String, _ amount: Int64) async throws {
-            try await harness.publish(
-                "payment.received", to: ReconciliationEvents.ledgerTopic, account: "acct-4", id: "ev-\(id)",
-                data: .object([
-                    "paymentId": .string(id), "invoiceId": .string(invoice), "amount": .integer(amount),
-                    "currency": .string("EUR"), "receivedOn": .string("2026-10-15"),
-                ]))
-        }
-        try await invoice("inv-old", 5_000, issued: "2026-01-05")
-        for n in 0..<20 { try await invoice("inv-\(n)", 1_000, issued: "2026-09-\(10 + n)") }
-        _ = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 21)
-        // 40 closed items (20 invoices, 20 payments): more than the 32 kept.
-        for n in 0..<20 { try await pay("pay-\(n)", "inv-\(n)", 1_000) }
-        try await pay("pay-old-1", "inv-old", 2_000)
-        try await pay("pay-old-2", "inv-old", 3_000)
-        let statuses = try await harness.records(ReconciliationEvents.invoiceStatusTopic, count: 43)
-        // Keyed account/invoice: one invoice's statuses are in order, not the whole topic.
-        let old = statuses.filter { $0["invoiceId"]?.stringValue == "inv-old" }
-        #expect(old.map { $0["status"]?.stringValue } == ["open", "partially_paid", "paid"])
-        let last = try #require(old.last)
-        #expect(last["amount"]?.integerValue == 5_000 && last["open"]?.integerValue == 0)
         try await harness.stop()
     }
 }
