@@ -93,7 +93,9 @@ public struct PaymentRetryWorker: Worker {
                 policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
         case .paymentSucceeded(let paid):
             let how = paid.chargeRequestId == nil ? "paid by other means" : "retry succeeded"
-            effects = recovery.paymentSucceeded(paymentID: paid.paymentId, invoiceID: paid.invoiceId, how: how)
+            effects = recovery.paymentSucceeded(
+                paymentID: paid.paymentId, invoiceID: paid.invoiceId, how: how, chargeRequestID: paid.chargeRequestId,
+                now: now, occurredAt: occurredAt)
         case .cardReplaced:
             effects = recovery.cardReplaced(now: now)
         case .paymentPending:
@@ -293,6 +295,18 @@ public struct PaymentRetryWorker: Worker {
             out.timestamp(milliseconds: next)
         }
         out.member("closedBecause", item.closedBecause)
+        // The outcome, structured (recovery-stats reads these; docs/payment-retry.md).
+        if let first = item.firstFailedAt {
+            out.key(static: "firstFailedAt")
+            out.timestamp(milliseconds: first)
+        }
+        out.member("resolution", item.resolution?.rawValue)
+        out.member("recoveredOnAttempt", item.recoveredOnAttempt.map { Int64($0) })
+        out.member("lossReason", item.lossReason?.rawValue)
+        if let at = item.outcomeAt {
+            out.key(static: "outcomeAt")
+            out.timestamp(milliseconds: at)
+        }
         out.endObject()
     }
 }
