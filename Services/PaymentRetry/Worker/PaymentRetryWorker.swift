@@ -29,7 +29,7 @@ public struct PaymentRetryWorker: Worker {
     public var outputTopics = [
         PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
         PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
-        PaymentEvents.paymentsTopic,
+        PaymentEvents.paymentsTopic, RecoveryEvents.outcomesTopic,
     ]
     public var policies: RetryPolicies
     /// Commands need a signed token (docs/payment-retry.md, "Commands"): the runtime checks the
@@ -229,6 +229,11 @@ public struct PaymentRetryWorker: Worker {
                     "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
                     dataByteCount: 400
                 ) { Self.writeItem(item, into: &$0) }
+                if Self.isOutcomeFact(item) {
+                    context.emit(
+                        "action-item.updated", to: RecoveryEvents.outcomesTopic, dataByteCount: 400
+                    ) { Self.writeItem(item, into: &$0) }
+                }
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
             case .notifyVendorAttemptsExhausted(let item):
@@ -271,6 +276,14 @@ public struct PaymentRetryWorker: Worker {
             }
             out.endObject()
         }
+    }
+
+    /// Whether an item update goes to recovery-stats too (`relance.payment-outcomes`, keyed by
+    /// account): when the item opens (the first attempt's failure) and whenever it carries an
+    /// outcome; not the retries in between.
+    static func isOutcomeFact(_ item: FailedPayment) -> Bool {
+        item.outcomeAt != nil || item.resolution != nil || item.lossReason != nil
+            || (item.attempts == 1 && item.state == .open)
     }
 
     /// An action-centre item as published: written straight to JSON, members in a fixed order,
