@@ -117,6 +117,24 @@ let package = Package(
             path: "Services/PaymentRetry/Main"
         ),
         .target(
+            name: "RecoveryStatsService",
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
+            path: "Services/RecoveryStats/Worker"
+        ),
+        .executableTarget(
+            name: "recovery-stats",
+            dependencies: ["RecoveryStatsService", "RelanceRuntime", "RelanceDomain"],
+            path: "Services/RecoveryStats/Main"
+        ),
+        .testTarget(
+            name: "RecoveryStatsTests",
+            dependencies: [
+                "RecoveryStatsService", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents", "RelanceTestSupport",
+            ],
+            path: "Tests/RecoveryStatsTests"
+        ),
+        .target(
             name: "GatewaySandboxService",
             dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/GatewaySandbox/Worker"
