@@ -229,6 +229,22 @@ struct RecoveryStatsScenarioTests {
         ).jsonBytes
     }
 
+    /// Runs the `relance` command built beside the tests; its standard output.
+    static func relance(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/relance")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "relance \(arguments.joined(separator: " "))")
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The latest record per key on the stats topic, decoded.
     static func latest(_ records: [JSONValue]) throws -> [String: RecoveryStatsUpdated] {
         var latest: [String: RecoveryStatsUpdated] = [:]
@@ -347,6 +363,23 @@ struct RecoveryStatsScenarioTests {
         #expect(byCode.reduce(0) { $0 + $1.failed } == Int64(stories.count))
         #expect(byCode.reduce(0) { $0 + $1.recovered } == Int64(stories.filter { $0.final.resolution != nil }.count))
         #expect(try await harness.settle("relance.dead-letters").isEmpty)
+
+        // `relance recovery` reads the same records back from the compacted topic.
+        let report = try Self.relance([
+            "recovery", "--bootstrap", harness.cluster.bootstrapServers, "--merchant", "m-1", "--from", "2026-11-01",
+            "--to", "2026-12-31", "--json",
+        ])
+        let lines = report.split(separator: "\n").map { try? JSONReader.read(Array($0.utf8)) }
+        let dayKeys = Set(expected.rows.keys.filter { !$0.contains("-W") })
+        #expect(Set(lines.compactMap { $0?["key"]?.stringValue }) == Set(dayKeys.map { "m-1/\($0)" }), "\(report)")
+        let csv = try Self.relance([
+            "recovery", "--bootstrap", harness.cluster.bootstrapServers, "--merchant", "m-1", "--from", "2026-11-01",
+            "--to", "2026-12-31", "--week", "--currency", "EUR", "--csv",
+        ])
+        let csvRows = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(csvRows.first?.prefix(3) == ["currency", "period", "opened"])
+        let opened = csvRows.dropFirst().compactMap { Int64($0[2]) }.reduce(0, +)
+        #expect(opened == Int64(stories.filter { $0.currency == "EUR" }.count), "\(csv)")
         try await stage1.stop()
         try await figures.stop()
         try await harness.stop()
