@@ -118,7 +118,9 @@ let package = Package(
         ),
         .target(
             name: "RecoveryStatsService",
-            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
+            dependencies: [
+                "RelanceRuntime", "RelanceDomain", "RelanceEvents", .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Services/RecoveryStats/Worker"
         ),
         .executableTarget(

@@ -79,6 +79,21 @@ struct RecoveryFiguresTests {
         }
     }
 
+    @Test("metric labels come from closed lists: no merchant, account or payment, unknown values as other")
+    func metricLabels() {
+        var payment = RecoveryFiguresWorker.Tracked(
+            currency: "EUR", amount: 100, declineCode: "x", method: "card", type: "payment", firstFailedAt: 0,
+            status: .recovered, resolution: "card_updated", attempt: 2, lossReason: nil, outcomeAt: 1, sequence: 1)
+        func labels() -> [String] { RecoveryFiguresWorker.metricLabels(payment).map { "\($0.0)=\($0.1)" } }
+        #expect(labels() == ["currency=EUR", "status=recovered", "detail=card_updated"])
+        payment.status = .lost
+        payment.lossReason = "acct-42 said so"
+        payment.currency = "XXQ"
+        #expect(labels() == ["currency=other", "status=lost", "detail=other"])
+        payment.status = .open
+        #expect(labels() == ["currency=other", "status=open", "detail=none"])
+    }
+
     @Test("stage 1: the item's own outcome first, then a termination after the failure, else open")
     func standing() {
         let open = RecoveryStatsWorker.Followed(

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RelanceDomain
 import RelanceEvents
 import RelanceRuntime
@@ -90,6 +91,9 @@ public struct RecoveryFiguresWorker: Worker {
                 lossReason: fact.lossReason?.rawValue, outcomeAt: fact.outcomeAt.map(Timestamp.milliseconds),
                 sequence: fact.sequence)
             guard new != old else { return }
+            if new.status != old?.status || new.resolution != old?.resolution || new.lossReason != old?.lossReason {
+                Self.count(new)
+            }
             for tracked in [old, new].compactMap({ $0 }) {
                 touched.formUnion(Period.of(tracked.firstFailedAt, currency: tracked.currency))
             }
@@ -122,6 +126,31 @@ public struct RecoveryFiguresWorker: Worker {
 
     /// No timers: everything it publishes follows an input.
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
+
+    /// Prometheus: payments moved into a standing, and their amounts, with bounded labels only
+    /// (currency, status, channel or loss reason; never a merchant, account or payment). A
+    /// handler may run again after an aborted transaction, so these can count a move twice;
+    /// the published figures are exact.
+    static func count(_ payment: Tracked) {
+        let labels = metricLabels(payment)
+        Counter(label: "relance_recovery_payments_total", dimensions: labels).increment()
+        Counter(label: "relance_recovery_amount_minor_total", dimensions: labels)
+            .increment(by: Int64(clamping: max(0, payment.amount)))
+    }
+
+    /// The labels of a payment's move: values from closed lists only.
+    static func metricLabels(_ payment: Tracked) -> [(String, String)] {
+        let currency = Currency(code: payment.currency) == nil ? "other" : payment.currency
+        let detail: String
+        switch payment.status {
+        case .open: detail = "none"
+        case .recovered:
+            detail = RecoveryFailureFact.Resolution(rawValue: payment.resolution ?? "")?.rawValue ?? "other"
+        case .lost:
+            detail = RecoveryFailureFact.LossReason(rawValue: payment.lossReason ?? "")?.rawValue ?? "other"
+        }
+        return [("currency", currency), ("status", payment.status.rawValue), ("detail", detail)]
+    }
 
     /// `EUR/2026-11-02` for a day, `EUR/2026-W45` for an ISO week.
     static func key(_ period: Period) -> String {
