@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RelanceEvents", targets: ["RelanceEvents"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
         .library(name: "RelanceRuntime", targets: ["RelanceRuntime"]),
+        .library(name: "RelanceTesting", targets: ["RelanceTesting"]),
         .library(name: "BankStatements", targets: ["BankStatements"]),
         .library(name: "RelanceMail", targets: ["RelanceMail"]),
     ],
@@ -75,6 +76,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/RelanceRuntime"
+        ),
+        .target(
+            name: "RelanceTesting",
+            dependencies: ["RelanceRuntime", "RelanceDomain", "RelanceEvents"],
+            path: "Shared/RelanceTesting"
+        ),
+        .testTarget(
+            name: "RelanceTestingTests",
+            dependencies: [
+                "RelanceTesting", "RelanceRuntime", "RelanceDomain", "RelanceEvents", "RelanceKafka",
+                "RelanceTestSupport",
+            ],
+            path: "Tests/RelanceTestingTests"
+        ),
+        .testTarget(
+            name: "WorkerPropertyTests",
+            dependencies: [
+                "RelanceTesting", "RelanceRuntime", "RelanceEvents", "RelanceTestSupport", "PaymentRetryService",
+                "GatewaySandboxService", "CardExpiryService", "PrepaidService", "ReconciliationService",
+                "ProofValidatorService", "ReminderMailerService",
+            ],
+            path: "Tests/WorkerPropertyTests"
         ),
         .testTarget(
             name: "RelanceRuntimeTests",

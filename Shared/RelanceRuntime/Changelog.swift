@@ -15,8 +15,8 @@ import RelanceEvents
 /// every record it reads. On a broker that shows them (librdkafka's mock cluster) a restore
 /// applies a transaction's records only once it reads that transaction's checkpoint, which
 /// the runtime writes after every other record of the transaction is delivered.
-enum Changelog {
-    static let transactionHeader = "relance-txn"
+package enum Changelog {
+    package static let transactionHeader = "relance-txn"
     static let checkpointKey: [UInt8] = Array("c:".utf8)
     static let accountPrefix: [UInt8] = Array("a:".utf8)
 

@@ -32,11 +32,11 @@ public enum CommandHeaders {
 }
 
 /// The runtime's check of commands and replays: who signed, for which merchant, with which role.
-struct CommandGate: Sendable {
+package struct CommandGate: Sendable {
     let verifier: CommandVerifier?
     let unsigned: UnsignedCommands
 
-    enum Outcome: Equatable {
+    package enum Outcome: Equatable {
         case verified(CommandActor)
         /// No token, accepted in `warn` mode.
         case unsignedAccepted(CommandActor)

@@ -3,7 +3,7 @@ import RelanceKafka
 /// Whom an input record is for, from the headers the runtime and `relance dead-letters
 /// replay` put on the records they send back to an input topic. Every worker whose group
 /// reads the topic sees such a record; only the one it is addressed to handles it.
-enum InputRouting: Equatable {
+package enum InputRouting: Equatable {
     /// An event as its publisher wrote it: every reader handles it.
     case ordinary
     /// A dead letter of this worker sent back (`relance-replay-for` names it); `from` is the
@@ -22,9 +22,9 @@ enum InputRouting: Equatable {
     /// The first dead letter of a replayed record's content.
     static let replayOriginHeader = DeadLetters.replayOriginHeader
     /// Where a record sent to its key's partition was read first.
-    static let reroutedFromHeader = "relance-rerouted-from"
+    package static let reroutedFromHeader = "relance-rerouted-from"
     /// The consumer group that sent a record to its key's partition, and handles that copy.
-    static let reroutedForHeader = "relance-rerouted-for"
+    package static let reroutedForHeader = "relance-rerouted-for"
 
     init(_ message: KafkaMessage, worker: String, group: String) {
         self = .ordinary

@@ -3,18 +3,20 @@ import RelanceDomain
 import RelanceEvents
 
 /// Everything the runtime keeps for one account.
-struct AccountRecord<State: Codable & Sendable>: Sendable {
+package struct AccountRecord<State: Codable & Sendable>: Sendable {
     /// The handler's state; `.encoded` right after a restore, decoded on first use.
-    enum Slot: Sendable {
+    package enum Slot: Sendable {
         case encoded([UInt8])
         case decoded(State?)
     }
 
-    var slot: Slot = .decoded(nil)
+    package var slot: Slot = .decoded(nil)
     /// Hashes of the latest event ids of the account, oldest first: duplicates are dropped.
-    var seen: [UInt64] = []
-    var timers: [TimerEntry] = []
-    var merchantID: String = ""
+    package var seen: [UInt64] = []
+    package var timers: [TimerEntry] = []
+    package var merchantID: String = ""
+
+    package init() {}
 
     static var seenCapacity: Int { 32 }
 
@@ -74,21 +76,45 @@ struct TimerQueue: Sendable {
 ///
 /// Input topics, the clock topic and the changelog are co-partitioned: partition `p` of
 /// every input holds the accounts whose state lives in partition `p` of the changelog.
-final class PartitionStore<State: Codable & Sendable> {
+package final class PartitionStore<State: Codable & Sendable> {
     let partition: Int32
-    var accounts: [String: AccountRecord<State>] = [:]
+    package var accounts: [String: AccountRecord<State>] = [:]
     var timers = TimerQueue()
     var pendingTimers = 0
     /// The clock, in milliseconds since 1970 (0: no tick read yet).
-    var clock: Int64 = 0
+    package var clock: Int64 = 0
     /// Next offset to process, per input topic (the clock topic included).
     var offsets: [String: Int64] = [:]
     /// The transaction of the last checkpoint restored or written.
     var lastTransaction = ""
 
-    init(partition: Int32) { self.partition = partition }
+    package init(partition: Int32) { self.partition = partition }
 
-    func put(_ accountID: String, _ record: AccountRecord<State>, previousTimers: [TimerEntry]) {
+    /// A timer come due, taken off its account's record (`record`, as it is now without it).
+    package struct Due {
+        package var accountID: String
+        package var timer: TimerEntry
+        package var record: AccountRecord<State>
+    }
+
+    /// The earliest timer due at `clock`, in due order, taken off the queue and off its
+    /// account (the account's record is not written back: `put` does, with the handler's
+    /// changes). Queue entries of timers moved or cancelled since are skipped.
+    package func popDueTimer() -> Due? {
+        while let first = timers.first, first.dueAt <= clock {
+            _ = timers.pop()
+            guard var record = accounts[first.accountID],
+                let index = record.timers.firstIndex(where: { $0.id == first.timerID && $0.dueAt == first.dueAt })
+            else { continue }
+            let timer = record.timers.remove(at: index)
+            pendingTimers -= 1
+            return Due(accountID: first.accountID, timer: timer, record: record)
+        }
+        return nil
+    }
+
+    /// Keeps one account's record after a step (`AccountStep`), queueing its new timers.
+    package func put(_ accountID: String, _ record: AccountRecord<State>, previousTimers: [TimerEntry]) {
         for timer in record.timers where !previousTimers.contains(timer) {
             timers.push(.init(dueAt: timer.dueAt, accountID: accountID, timerID: timer.id))
         }

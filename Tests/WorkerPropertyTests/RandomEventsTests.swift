@@ -54,7 +54,8 @@ struct RandomEventsTests {
         samples.fixed = Self.pools
         let kit = WorkerTestKit(worker, startingAt: Self.start)
         let topics = Dictionary(
-            Catalog.topics.flatMap { topic in topic.messages.map { ($0, topic.name) } }, uniquingKeysWith: { a, _ in a })
+            Catalog.topics.flatMap { topic in topic.messages.map { ($0, topic.name) } }, uniquingKeysWith: { a, _ in a }
+        )
         var tally = Tally()
         for n in 0..<count {
             guard let type = worker.eventTypes.randomElement(using: &random) else { break }
