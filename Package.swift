@@ -95,7 +95,7 @@ let package = Package(
             dependencies: [
                 "RelanceTesting", "RelanceRuntime", "RelanceEvents", "RelanceTestSupport", "PaymentRetryService",
                 "GatewaySandboxService", "CardExpiryService", "PrepaidService", "ReconciliationService",
-                "ProofValidatorService", "ReminderMailerService",
+                "ProofValidatorService", "ReminderMailerService", "RecoveryStatsService",
             ],
             path: "Tests/WorkerPropertyTests"
         ),
