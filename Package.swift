@@ -95,7 +95,7 @@ let package = Package(
             dependencies: [
                 "RelanceTesting", "RelanceRuntime", "RelanceEvents", "RelanceTestSupport", "PaymentRetryService",
                 "GatewaySandboxService", "CardExpiryService", "PrepaidService", "ReconciliationService",
-                "ProofValidatorService", "ReminderMailerService",
+                "ProofValidatorService", "ReminderMailerService", "RecoveryStatsService",
             ],
             path: "Tests/WorkerPropertyTests"
         ),
@@ -138,6 +138,26 @@ let package = Package(
             name: "payment-retry",
             dependencies: ["PaymentRetryService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Services/PaymentRetry/Main"
+        ),
+        .target(
+            name: "RecoveryStatsService",
+            dependencies: [
+                "RelanceRuntime", "RelanceDomain", "RelanceEvents", .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Services/RecoveryStats/Worker"
+        ),
+        .executableTarget(
+            name: "recovery-stats",
+            dependencies: ["RecoveryStatsService", "RelanceRuntime", "RelanceDomain"],
+            path: "Services/RecoveryStats/Main"
+        ),
+        .testTarget(
+            name: "RecoveryStatsTests",
+            dependencies: [
+                "RecoveryStatsService", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents", "RelanceTestSupport",
+            ],
+            path: "Tests/RecoveryStatsTests"
         ),
         .target(
             name: "GatewaySandboxService",

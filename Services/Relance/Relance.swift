@@ -14,7 +14,7 @@ struct Relance: AsyncParsableCommand {
             DemoCommand.self, DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self,
             ActionCentreCommand.self,
             DeadLettersCommand.self, ClockCommand.self, KeysCommand.self, PaymentCommandCommand.self,
-            ReconcileCommand.self, AclsCommand.self,
+            ReconcileCommand.self, AclsCommand.self, RecoveryReportCommand.self,
         ])
 
     /// Logs (this command's, its Kafka clients', and the demo's in-process workers') go to

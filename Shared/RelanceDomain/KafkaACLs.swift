@@ -13,16 +13,19 @@ public enum KafkaACLs {
     /// `relance-<worker>…` and with transactional ids `<worker>-<instance>`.
     public static let workers = [
         "payment-retry", "gateway-sandbox", "proof-validator", "reminder-mailer", "card-expiry", "reconciliation",
-        "prepaid",
+        "prepaid", "recovery-stats",
     ]
 
     static let clockTopic = "relance.clock"
 
-    /// The changelogs of each worker (reminder-mailer runs a second runtime for its digest).
+    /// The changelogs of each worker (reminder-mailer runs a second runtime for its digest,
+    /// recovery-stats one for its figures).
     static func changelogs(of worker: String) -> [String] {
-        worker == "reminder-mailer"
-            ? ["relance.reminder-mailer.changelog", "relance.reminder-mailer-digest.changelog"]
-            : ["relance.\(worker).changelog"]
+        switch worker {
+        case "reminder-mailer": ["relance.reminder-mailer.changelog", "relance.reminder-mailer-digest.changelog"]
+        case "recovery-stats": ["relance.recovery-stats.changelog", "relance.recovery-stats-figures.changelog"]
+        default: ["relance.\(worker).changelog"]
+        }
     }
 
     public enum ResourceType: String, Sendable {

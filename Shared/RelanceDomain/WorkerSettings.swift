@@ -63,11 +63,14 @@ public enum WorkerSettings {
         Setting("RELANCE_RECIPIENTS_WAIT_HOURS", "24", "how long an email waits for the account's invoice recipients"),
     ]
 
+    /// recovery-stats reads only the runtime's settings.
+    public static let recoveryStats: [Setting] = []
+
     /// Every worker's own settings, by worker.
     public static let byWorker: [String: [Setting]] = [
         "payment-retry": paymentRetry, "gateway-sandbox": [], "reminder-mailer": reminderMailer,
         "card-expiry": cardExpiry, "proof-validator": proofValidator, "reconciliation": reconciliation,
-        "prepaid": prepaid,
+        "prepaid": prepaid, "recovery-stats": recoveryStats,
     ]
 
     /// The names any worker reads besides the runtime's.

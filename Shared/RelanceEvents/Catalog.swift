@@ -6,7 +6,7 @@ public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
     public static let eventTypes: [EventType] =
         PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all + ReconciliationEvents.all
-        + PrepaidEvents.all
+        + PrepaidEvents.all + RecoveryEvents.all
 
     /// The Swift type of each event type's `data` (`EventData`), in the order of `eventTypes`;
     /// a test checks that each follows its schema.
@@ -25,7 +25,7 @@ public enum Catalog {
             ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
         ] + [
             PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self,
-        ]
+        ] + [RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryStatsUpdated.self]
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -110,6 +110,23 @@ public enum Catalog {
             readers: ["relance action-centre", "dashboards"],
             messages: ["action-item.updated"]),
         Topic(
+            RecoveryEvents.outcomesTopic,
+            summary: "Action-centre items again, keyed by account: when an item opens and whenever its outcome "
+                + "(resolution, loss reason) is set.",
+            key: "account id", writers: ["payment-retry"], readers: ["recovery-stats"],
+            messages: ["action-item.updated"]),
+        Topic(
+            RecoveryEvents.factsTopic,
+            summary:
+                "Where each failed payment stands, and accounts terminated for non-payment, regrouped by merchant.",
+            key: "merchant id", writers: ["recovery-stats"], readers: ["recovery-stats (figures)"],
+            messages: ["recovery.failure-fact", "recovery.churn-fact"]),
+        Topic(
+            RecoveryEvents.statsTopic,
+            summary: "Recovery figures per merchant, currency and day or ISO week of first failure.",
+            key: "merchant/currency/day or merchant/currency/week", compacted: true, writers: ["recovery-stats"],
+            readers: ["operators", "dashboards"], messages: ["recovery-stats.updated"]),
+        Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
             key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"], readers: ["reminder-mailer"],
             messages: ["notification.requested"]),
@@ -130,7 +147,7 @@ public enum Catalog {
             ProofEvents.accountStatusTopic,
             summary: "Each account's status: past due (the banner), suspended, terminated, reactivated.",
             key: "account id", compacted: true, writers: ["reminder-mailer"],
-            readers: ["proof-validator", "dashboards"],
+            readers: ["proof-validator", "recovery-stats", "dashboards"],
             messages: ["account.status"]),
         Topic(
             ProofEvents.proofsTopic,

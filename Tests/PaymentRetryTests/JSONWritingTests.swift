@@ -41,7 +41,11 @@ struct StateJSONTests {
                 let charge = state.recovery.payments[paymentID]?.pendingCharge
                 _ = state.recovery.paymentFailed(failed, chargeRequestID: charge, policy: policy, now: now)
             case 2: _ = state.recovery.retryDue(paymentID: paymentID)
-            case 3: _ = state.recovery.paymentSucceeded(paymentID: paymentID, how: "retry succeeded")
+            case 3:
+                let charge = state.recovery.payments[paymentID]?.pendingCharge
+                _ = state.recovery.paymentSucceeded(
+                    paymentID: paymentID, how: "retry succeeded", chargeRequestID: charge, now: now, occurredAt: now - 5
+                )
             case 4: _ = state.recovery.cardReplaced()
             case 5:
                 let commands: [RecoveryCommand] = [
@@ -88,7 +92,11 @@ struct StateJSONTests {
             }
         }
         // The states above reach every member a failed payment can have, optional ones included.
-        #expect(members.isSuperset(of: ["customerName", "nextAttemptAt", "pendingCharge", "closedBecause"]))
+        #expect(
+            members.isSuperset(of: [
+                "customerName", "nextAttemptAt", "pendingCharge", "closedBecause", "firstFailedAt", "resolution",
+                "recoveredOnAttempt", "lossReason", "outcomeAt",
+            ]))
     }
 
     @Test("an empty state, and one with escapes in every free-text member")
@@ -137,11 +145,25 @@ struct OutputJSONTests {
                 #expect(data["state"]?.stringValue == item.state.rawValue)
                 #expect(data["attempts"]?.integerValue == Int64(item.attempts))
                 #expect(data["closedBecause"]?.stringValue == item.closedBecause)
+                #expect(data["resolution"]?.stringValue == item.resolution?.rawValue)
+                #expect(data["recoveredOnAttempt"]?.integerValue == item.recoveredOnAttempt.map { Int64($0) })
+                #expect(data["lossReason"]?.stringValue == item.lossReason?.rawValue)
+                #expect(
+                    data["firstFailedAt"]?.stringValue == item.firstFailedAt.map { Timestamp.format(milliseconds: $0) })
+                #expect(data["outcomeAt"]?.stringValue == item.outcomeAt.map { Timestamp.format(milliseconds: $0) })
+                // The typed struct reads what the fast writer wrote.
+                let typed = try event.decode(ActionItemUpdated.self)
+                #expect(typed.resolution?.rawValue == item.resolution?.rawValue)
+                #expect(typed.lossReason?.rawValue == item.lossReason?.rawValue)
                 #expect(
                     data["nextAttemptAt"]?.stringValue == item.nextAttemptAt.map { Timestamp.format(milliseconds: $0) })
                 for member in StateJSONTests.members(data) { seen.insert(member.key) }
             }
         }
-        #expect(seen.isSuperset(of: ["customerName", "nextAttemptAt", "closedBecause", "handedToCollections"]))
+        #expect(
+            seen.isSuperset(of: [
+                "customerName", "nextAttemptAt", "closedBecause", "handedToCollections", "firstFailedAt", "resolution",
+                "recoveredOnAttempt", "lossReason", "outcomeAt",
+            ]))
     }
 }

@@ -21,6 +21,7 @@ struct WorkerHelpTests {
         ("proof-validator", ["RELANCE_CSV_MAPPINGS", "RELANCE_PROOF_FEE_TOLERANCE_BP"]),
         ("reconciliation", ["RELANCE_AUTO_RECONCILE", "RELANCE_INVOICE_WAIT_HOURS"]),
         ("prepaid", ["RELANCE_TOPUP_POLICY", "RELANCE_CARD_BRANDS"]),
+        ("recovery-stats", []),
     ]
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {

@@ -5,6 +5,7 @@ import PaymentRetryService
 import PrepaidService
 import ProofValidatorService
 import ReconciliationService
+import RecoveryStatsService
 import RelanceEvents
 import RelanceRuntime
 import RelanceTestSupport
@@ -119,4 +120,10 @@ struct RandomEventsTests {
 
     @Test("reminder-mailer's digest", arguments: [1, 2, 3] as [UInt64])
     func digest(seed: UInt64) throws { _ = try storm(DigestWorker(), seed: seed) }
+
+    @Test("recovery-stats", arguments: [1, 2, 3] as [UInt64])
+    func recoveryStats(seed: UInt64) throws { _ = try storm(RecoveryStatsWorker(), seed: seed) }
+
+    @Test("recovery-stats' figures", arguments: [1, 2, 3] as [UInt64])
+    func recoveryFigures(seed: UInt64) throws { _ = try storm(RecoveryFiguresWorker(), seed: seed) }
 }

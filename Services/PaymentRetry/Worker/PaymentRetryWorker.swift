@@ -29,7 +29,7 @@ public struct PaymentRetryWorker: Worker {
     public var outputTopics = [
         PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
         PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
-        PaymentEvents.paymentsTopic,
+        PaymentEvents.paymentsTopic, RecoveryEvents.outcomesTopic,
     ]
     public var policies: RetryPolicies
     /// Commands need a signed token (docs/payment-retry.md, "Commands"): the runtime checks the
@@ -93,7 +93,9 @@ public struct PaymentRetryWorker: Worker {
                 policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
         case .paymentSucceeded(let paid):
             let how = paid.chargeRequestId == nil ? "paid by other means" : "retry succeeded"
-            effects = recovery.paymentSucceeded(paymentID: paid.paymentId, invoiceID: paid.invoiceId, how: how)
+            effects = recovery.paymentSucceeded(
+                paymentID: paid.paymentId, invoiceID: paid.invoiceId, how: how, chargeRequestID: paid.chargeRequestId,
+                now: now, occurredAt: occurredAt)
         case .cardReplaced:
             effects = recovery.cardReplaced(now: now)
         case .paymentPending:
@@ -227,6 +229,11 @@ public struct PaymentRetryWorker: Worker {
                     "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
                     dataByteCount: 400
                 ) { Self.writeItem(item, into: &$0) }
+                if Self.isOutcomeFact(item) {
+                    context.emit(
+                        "action-item.updated", to: RecoveryEvents.outcomesTopic, dataByteCount: 400
+                    ) { Self.writeItem(item, into: &$0) }
+                }
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
             case .notifyVendorAttemptsExhausted(let item):
@@ -271,6 +278,14 @@ public struct PaymentRetryWorker: Worker {
         }
     }
 
+    /// Whether an item update goes to recovery-stats too (`relance.payment-outcomes`, keyed by
+    /// account): when the item opens (the first attempt's failure) and whenever it carries an
+    /// outcome; not the retries in between.
+    static func isOutcomeFact(_ item: FailedPayment) -> Bool {
+        item.outcomeAt != nil || item.resolution != nil || item.lossReason != nil
+            || (item.attempts == 1 && item.state == .open)
+    }
+
     /// An action-centre item as published: written straight to JSON, members in a fixed order,
     /// the optional ones only when set.
     static func writeItem(_ item: FailedPayment, into out: inout JSONOutput) {
@@ -293,6 +308,18 @@ public struct PaymentRetryWorker: Worker {
             out.timestamp(milliseconds: next)
         }
         out.member("closedBecause", item.closedBecause)
+        // The outcome, structured (recovery-stats reads these; docs/payment-retry.md).
+        if let first = item.firstFailedAt {
+            out.key(static: "firstFailedAt")
+            out.timestamp(milliseconds: first)
+        }
+        out.member("resolution", item.resolution?.rawValue)
+        out.member("recoveredOnAttempt", item.recoveredOnAttempt.map { Int64($0) })
+        out.member("lossReason", item.lossReason?.rawValue)
+        if let at = item.outcomeAt {
+            out.key(static: "outcomeAt")
+            out.timestamp(milliseconds: at)
+        }
         out.endObject()
     }
 }

@@ -1,6 +1,30 @@
 import Foundation
 import RelanceEvents
 
+/// How a failed payment was recovered: which channel's charge or payment resolved it.
+public enum RecoveryResolution: String, Sendable, Codable, CaseIterable {
+    /// A charge of the automatic schedule (or its technical backoff) succeeded.
+    case automaticRetry = "automatic_retry"
+    /// The charge made when the customer saved a new card succeeded.
+    case cardUpdated = "card_updated"
+    /// An operator's "retry now" succeeded.
+    case operatorRetry = "operator_retry"
+    /// The vendor's one final attempt after the automatic ones ("renew payment plan", 003) succeeded.
+    case finalAttempt = "final_attempt"
+    /// The invoice was paid by other means (a payment with no Relance charge request).
+    case paidAnotherWay = "paid_another_way"
+}
+
+/// Why a failed payment is counted as lost (so far: a later payment may still resolve it).
+public enum LossReason: String, Sendable, Codable, CaseIterable {
+    /// An operator dismissed the item.
+    case dismissed
+    /// The order was handed over to collections (by the vendor, or by the policy).
+    case handedToCollections = "handed_to_collections"
+    /// The automatic attempts are over and the item is still open.
+    case retriesExhausted = "retries_exhausted"
+}
+
 /// One failed payment as payment-retry follows it: an action-centre item.
 public struct FailedPayment: Sendable, Equatable, Codable {
     public enum State: String, Sendable, Codable {
@@ -38,6 +62,17 @@ public struct FailedPayment: Sendable, Equatable, Codable {
     /// When the charge in flight was requested (clock milliseconds): its outcome cannot have
     /// happened before, whatever the answer's `occurredAt` says (a gateway whose clock is behind).
     public var chargedAt: Int64?
+    /// When the payment first failed (milliseconds since 1970): the failure's `occurredAt`,
+    /// never after the clock.
+    public var firstFailedAt: Int64?
+    /// How it was recovered, once resolved.
+    public var resolution: RecoveryResolution?
+    /// The attempt that recovered it (the original payment is attempt 1), for a Relance charge.
+    public var recoveredOnAttempt: Int?
+    /// Why it is lost so far; cleared when it is recovered after all.
+    public var lossReason: LossReason?
+    /// When `resolution` or `lossReason` was last set (milliseconds since 1970).
+    public var outcomeAt: Int64?
 
     public init(
         paymentID: String, invoiceID: String, invoiceDate: String, type: TransactionType, method: PaymentMethod,
@@ -148,6 +183,30 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         "chg_\(paymentID)_\(attempt)_\(technicalTry)_\(cause.rawValue)"
     }
 
+    /// The cause of a charge this worker requested, read back from its id (`chargeID`).
+    static func cause(ofCharge chargeRequestID: String) -> ChargeRequest.Cause? {
+        let causes: [ChargeRequest.Cause] = [.technicalRetry, .cardReplaced, .schedule, .`operator`, .renewal]
+        return causes.first { chargeRequestID.hasSuffix("_" + $0.rawValue) }
+    }
+
+    /// The channel that recovers a payment when a charge of `cause` succeeds.
+    static func resolution(of cause: ChargeRequest.Cause) -> RecoveryResolution {
+        switch cause {
+        case .schedule, .technicalRetry: .automaticRetry
+        case .cardReplaced: .cardUpdated
+        case .`operator`: .operatorRetry
+        case .renewal: .finalAttempt
+        }
+    }
+
+    /// When an outcome read now happened: the event's time, never after the clock nor before
+    /// `notBefore` (the charge it answers).
+    static func outcomeTime(occurredAt: Int64?, notBefore: Int64? = nil, now: Int64?) -> Int64? {
+        guard let at = occurredAt ?? now else { return nil }
+        let bounded = now.map { min(at, $0) } ?? at
+        return notBefore.map { max(bounded, $0) } ?? bounded
+    }
+
     // MARK: Payment outcomes
 
     /// A payment failed: a new one, or the outcome of a charge Relance requested. `occurredAt`
@@ -175,7 +234,9 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             item = failed
             item.attempts = max(1, failed.attempts)
             item.state = .open
+            item.firstFailedAt = Self.outcomeTime(occurredAt: occurredAt, now: now)
         }
+        let failedAt = Self.outcomeTime(occurredAt: occurredAt, notBefore: charged, now: now)
         var effects: [RecoveryEffect] = []
         if item.reason.category != .technical { item.technicalTries = 0 }
         let decision = policy.decide(
@@ -195,6 +256,10 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             item.nextAttemptAt = nil
         case .attemptsExhausted:
             item.nextAttemptAt = nil
+            if item.lossReason == nil {
+                item.lossReason = .retriesExhausted
+                item.outcomeAt = failedAt
+            }
             if !item.attemptsExhausted {
                 item.attemptsExhausted = true
                 effects.append(.notifyVendorAttemptsExhausted(item))
@@ -202,6 +267,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         case .handToCollections:
             item.nextAttemptAt = nil
             item.handedToCollections = true
+            item.lossReason = .handedToCollections
+            item.outcomeAt = failedAt
             effects.append(.handOver(item))
         case .noRetry:
             item.nextAttemptAt = nil
@@ -222,23 +289,47 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     /// A payment of the same invoice under another payment id (the customer paid by other
     /// means) resolves the invoice's open items too, where 004 has the operator dismiss them
     /// by hand.
-    public mutating func paymentSucceeded(paymentID: String, invoiceID: String? = nil, how: String) -> [RecoveryEffect]
-    {
-        guard payments[paymentID] != nil else {
+    ///
+    /// `chargeRequestID`: the Relance charge it answers (its cause is the recovery's channel);
+    /// none, the invoice was paid another way. `occurredAt`/`now` date the outcome.
+    public mutating func paymentSucceeded(
+        paymentID: String, invoiceID: String? = nil, how: String, chargeRequestID: String? = nil, now: Int64? = nil,
+        occurredAt: Int64? = nil
+    ) -> [RecoveryEffect] {
+        guard let known = payments[paymentID] else {
             guard let invoiceID else { return [] }
             let matching = openItems.filter { $0.invoiceID == invoiceID }.map(\.paymentID)
-            return matching.flatMap { resolve($0, how: "invoice paid by other means (payment \(paymentID))") }
+            return matching.flatMap {
+                resolve(
+                    $0, how: "invoice paid by other means (payment \(paymentID))", resolution: .paidAnotherWay,
+                    attempt: nil, at: Self.outcomeTime(occurredAt: occurredAt, now: now))
+            }
         }
-        return resolve(paymentID, how: how)
+        var resolution = RecoveryResolution.paidAnotherWay
+        var attempt: Int?
+        if let chargeRequestID {
+            let cause = Self.cause(ofCharge: chargeRequestID) ?? known.pendingCharge.flatMap(Self.cause(ofCharge:))
+            resolution = cause.map(Self.resolution(of:)) ?? .automaticRetry
+            attempt = known.attempts
+        }
+        return resolve(
+            paymentID, how: how, resolution: resolution, attempt: attempt,
+            at: Self.outcomeTime(occurredAt: occurredAt, notBefore: known.chargedAt, now: now))
     }
 
-    private mutating func resolve(_ paymentID: String, how: String) -> [RecoveryEffect] {
+    private mutating func resolve(
+        _ paymentID: String, how: String, resolution: RecoveryResolution, attempt: Int?, at: Int64?
+    ) -> [RecoveryEffect] {
         guard var item = payments[paymentID], item.state == .open || item.state == .pending else { return [] }
         item.state = .resolved
         item.pendingCharge = nil
         item.chargedAt = nil
         item.nextAttemptAt = nil
         item.closedBecause = how
+        item.resolution = resolution
+        item.recoveredOnAttempt = attempt
+        item.lossReason = nil
+        item.outcomeAt = at
         payments[paymentID] = item
         return [.cancelRetry(paymentID: paymentID), .item(item)]
     }
@@ -312,6 +403,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             item.pendingCharge = nil
             item.chargedAt = nil
             item.closedBecause = note ?? "dismissed"
+            item.lossReason = .dismissed
+            item.outcomeAt = now
             payments[paymentID] = item
             return [.cancelRetry(paymentID: paymentID), .item(item)]
         case .changePaymentMethod(let method):
@@ -341,6 +434,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             guard !item.handedToCollections else { return refuse("payment \(paymentID) is already with collections") }
             item.handedToCollections = true
             item.nextAttemptAt = nil
+            item.lossReason = .handedToCollections
+            item.outcomeAt = now
             payments[paymentID] = item
             return [.cancelRetry(paymentID: paymentID), .handOver(item), .item(item)]
         }
@@ -383,6 +478,11 @@ extension FailedPayment: StateJSONWritable {
         out.member("pendingCharge", pendingCharge)
         out.member("closedBecause", closedBecause)
         out.member("chargedAt", chargedAt)
+        out.member("firstFailedAt", firstFailedAt)
+        out.member("resolution", resolution?.rawValue)
+        out.member("recoveredOnAttempt", recoveredOnAttempt.map { Int64($0) })
+        out.member("lossReason", lossReason?.rawValue)
+        out.member("outcomeAt", outcomeAt)
         out.endObject()
     }
 }

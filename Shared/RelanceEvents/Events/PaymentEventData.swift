@@ -178,6 +178,16 @@ public struct ActionItemUpdated: EventData, Equatable {
     public var nextAttemptAt: Date?
     public var handedToCollections: Bool
     public var closedBecause: String?
+    /// When the payment first failed.
+    public var firstFailedAt: Date?
+    /// Resolved: how it was recovered.
+    public var resolution: Resolution?
+    /// Resolved by a Relance charge: its attempt number (the original payment is 1).
+    public var recoveredOnAttempt: Int64?
+    /// Why it is lost so far (a later payment may still recover it).
+    public var lossReason: LossReason?
+    /// When the resolution or the loss reason was set.
+    public var outcomeAt: Date?
 
     public enum State: String, SchemaEnum {
         case open
@@ -186,7 +196,21 @@ public struct ActionItemUpdated: EventData, Equatable {
         case dismissed
     }
 
-    public init(paymentId: String, invoiceId: String, customerName: String? = nil, transactionType: TransactionType, paymentMethod: PaymentMethod, failureReason: String, failureCategory: FailureCategory, declineCode: String, amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil, handedToCollections: Bool, closedBecause: String? = nil) {
+    public enum Resolution: String, SchemaEnum {
+        case automaticRetry = "automatic_retry"
+        case cardUpdated = "card_updated"
+        case operatorRetry = "operator_retry"
+        case finalAttempt = "final_attempt"
+        case paidAnotherWay = "paid_another_way"
+    }
+
+    public enum LossReason: String, SchemaEnum {
+        case dismissed
+        case handedToCollections = "handed_to_collections"
+        case retriesExhausted = "retries_exhausted"
+    }
+
+    public init(paymentId: String, invoiceId: String, customerName: String? = nil, transactionType: TransactionType, paymentMethod: PaymentMethod, failureReason: String, failureCategory: FailureCategory, declineCode: String, amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil, handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil, resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil, outcomeAt: Date? = nil) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.customerName = customerName
@@ -202,6 +226,11 @@ public struct ActionItemUpdated: EventData, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.handedToCollections = handedToCollections
         self.closedBecause = closedBecause
+        self.firstFailedAt = firstFailedAt
+        self.resolution = resolution
+        self.recoveredOnAttempt = recoveredOnAttempt
+        self.lossReason = lossReason
+        self.outcomeAt = outcomeAt
     }
 }
 

@@ -86,7 +86,21 @@ public enum PaymentEvents {
                 "amount": .amount(), "currency": .currency(),
                 "state": .oneOf(["open", "pending", "resolved", "dismissed"]), "attempts": .integer(minimum: 1),
                 "nextAttemptAt": .timestamp(), "handedToCollections": .boolean(), "closedBecause": .string(),
-            ], optional: ["customerName", "nextAttemptAt", "closedBecause"]))
+                "firstFailedAt": .timestamp("when the payment first failed"),
+                "resolution": .oneOf(
+                    ["automatic_retry", "card_updated", "operator_retry", "final_attempt", "paid_another_way"],
+                    "resolved: how it was recovered"),
+                "recoveredOnAttempt": .integer(
+                    "resolved by a Relance charge: its attempt number (the original payment is 1)", minimum: 1),
+                "lossReason": .oneOf(
+                    ["dismissed", "handed_to_collections", "retries_exhausted"],
+                    "why it is lost so far (a later payment may still recover it)"),
+                "outcomeAt": .timestamp("when the resolution or the loss reason was set"),
+            ],
+            optional: [
+                "customerName", "nextAttemptAt", "closedBecause", "firstFailedAt", "resolution", "recoveredOnAttempt",
+                "lossReason", "outcomeAt",
+            ]))
 
     public static let notificationRequested = EventType(
         "notification.requested", summary: "Ask reminder-mailer to write to the customer or the vendor.",

@@ -1,0 +1,17 @@
+import RecoveryStatsService
+import RelanceDomain
+import RelanceRuntime
+
+// recovery-stats: runtime configuration from RELANCE_* variables (docs/runtime.md). Stage 1
+// (per account) and stage 2, the figures (per merchant, "recovery-stats-figures"), run in one
+// process as two runtimes, like reminder-mailer and its digest (docs/recovery-stats.md).
+let setup = WorkerSetup.start(
+    worker: "recovery-stats",
+    summary: "follows every failed payment to its end and publishes recovery figures per merchant, currency and day",
+    settings: WorkerSettings.recoveryStats, docs: "docs/recovery-stats.md")
+await setup.run(RecoveryStatsWorker()) { configuration, _ in
+    var figures = configuration
+    figures.changelogTopic = nil
+    figures.groupID = configuration.groupID.map { "\($0)-figures" }
+    return [RuntimeService(RecoveryFiguresWorker(), configuration: figures)]
+}
