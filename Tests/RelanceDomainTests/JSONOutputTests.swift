@@ -1,8 +1,8 @@
 import Foundation
+import RelanceEvents
 import Testing
 
 @testable import RelanceDomain
-import RelanceEvents
 
 @Suite("JSON written straight to bytes")
 struct JSONOutputTests {

@@ -1,7 +1,7 @@
+import RelanceEvents
 import Testing
 
 @testable import RelanceDomain
-import RelanceEvents
 
 @Suite("Kafka ACLs from the catalog")
 struct KafkaACLsTests {

@@ -1,9 +1,9 @@
 import Foundation
+import RelanceEvents
+import RelanceRuntime
 import Testing
 
 @testable import RelanceDomain
-import RelanceEvents
-import RelanceRuntime
 
 /// Everything a worker's state may hold, in one value.
 private struct KitchenSink: Codable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceEvents
 import RelanceKafka
 import RelanceMail
 import RelanceRuntime
@@ -6,7 +7,6 @@ import RelanceTestSupport
 import Testing
 
 @testable import RelanceDomain
-import RelanceEvents
 @testable import ReminderMailerService
 
 /// What happens where topics meet: facts about one account come on different topics, read in no

@@ -1,9 +1,9 @@
 import Foundation
+import RelanceEvents
 import RelanceMail
 import Testing
 
 @testable import RelanceDomain
-import RelanceEvents
 
 @Suite struct TemplateTests {
     static let merchant = MerchantProfile(

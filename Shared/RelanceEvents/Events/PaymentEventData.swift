@@ -29,7 +29,11 @@ public struct PaymentFailed: EventData, Equatable {
     /// Set when this is the outcome of a Relance charge request.
     public var chargeRequestId: String?
 
-    public init(paymentId: String, invoiceId: String, invoiceDate: String, transactionType: TransactionType, paymentMethod: PaymentMethod, amount: Int64, currency: String, declineCode: String, declineScheme: DeclineCodeScheme, customerName: String? = nil, chargeRequestId: String? = nil) {
+    public init(
+        paymentId: String, invoiceId: String, invoiceDate: String, transactionType: TransactionType,
+        paymentMethod: PaymentMethod, amount: Int64, currency: String, declineCode: String,
+        declineScheme: DeclineCodeScheme, customerName: String? = nil, chargeRequestId: String? = nil
+    ) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.invoiceDate = invoiceDate
@@ -111,7 +115,10 @@ public struct PaymentCommand: EventData, Equatable {
         }
     }
 
-    public init(command: Command, paymentId: String, actor: LegacyActor? = nil, note: String? = nil, paymentMethod: PaymentMethod? = nil) {
+    public init(
+        command: Command, paymentId: String, actor: LegacyActor? = nil, note: String? = nil,
+        paymentMethod: PaymentMethod? = nil
+    ) {
         self.command = command
         self.paymentId = paymentId
         self.actor = actor
@@ -145,7 +152,10 @@ public struct ChargeRequested: EventData, Equatable {
         case recharge
     }
 
-    public init(chargeRequestId: String, paymentId: String, invoiceId: String, amount: Int64, currency: String, paymentMethod: PaymentMethod, attempt: Int64, cause: Cause) {
+    public init(
+        chargeRequestId: String, paymentId: String, invoiceId: String, amount: Int64, currency: String,
+        paymentMethod: PaymentMethod, attempt: Int64, cause: Cause
+    ) {
         self.chargeRequestId = chargeRequestId
         self.paymentId = paymentId
         self.invoiceId = invoiceId
@@ -210,7 +220,14 @@ public struct ActionItemUpdated: EventData, Equatable {
         case retriesExhausted = "retries_exhausted"
     }
 
-    public init(paymentId: String, invoiceId: String, customerName: String? = nil, transactionType: TransactionType, paymentMethod: PaymentMethod, failureReason: String, failureCategory: FailureCategory, declineCode: String, amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil, handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil, resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil, outcomeAt: Date? = nil) {
+    public init(
+        paymentId: String, invoiceId: String, customerName: String? = nil, transactionType: TransactionType,
+        paymentMethod: PaymentMethod, failureReason: String, failureCategory: FailureCategory, declineCode: String,
+        amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil,
+        handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil,
+        resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil,
+        outcomeAt: Date? = nil
+    ) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.customerName = customerName
@@ -288,7 +305,15 @@ public struct NotificationRequested: EventData, Equatable {
         case vendor
     }
 
-    public init(kind: Kind, audience: Audience, paymentId: String? = nil, invoiceId: String? = nil, amount: Int64? = nil, currency: String? = nil, reason: String? = nil, customerName: String? = nil, declineCode: String? = nil, declineScheme: DeclineCodeScheme? = nil, paymentMethod: PaymentMethod? = nil, transactionType: TransactionType? = nil, nextAttemptAt: Date? = nil, brand: String? = nil, last4: String? = nil, expMonth: Int64? = nil, expYear: Int64? = nil, cardId: String? = nil, acceptedBrands: [String]? = nil, planId: String? = nil, currentAmount: Int64? = nil, newAmount: Int64? = nil, effectiveFrom: String? = nil, confirmBy: Date? = nil) {
+    public init(
+        kind: Kind, audience: Audience, paymentId: String? = nil, invoiceId: String? = nil, amount: Int64? = nil,
+        currency: String? = nil, reason: String? = nil, customerName: String? = nil, declineCode: String? = nil,
+        declineScheme: DeclineCodeScheme? = nil, paymentMethod: PaymentMethod? = nil,
+        transactionType: TransactionType? = nil, nextAttemptAt: Date? = nil, brand: String? = nil, last4: String? = nil,
+        expMonth: Int64? = nil, expYear: Int64? = nil, cardId: String? = nil, acceptedBrands: [String]? = nil,
+        planId: String? = nil, currentAmount: Int64? = nil, newAmount: Int64? = nil, effectiveFrom: String? = nil,
+        confirmBy: Date? = nil
+    ) {
         self.kind = kind
         self.audience = audience
         self.paymentId = paymentId
@@ -383,7 +408,11 @@ public struct PlanPriceUpdateRequested: EventData, Equatable {
         }
     }
 
-    public init(planId: String, currency: String, currentAmount: Int64, newAmount: Int64, currentInstallments: Int64? = nil, newInstallments: Int64? = nil, currentInterval: String, newInterval: String, nextBillingDate: String, actor: LegacyActor? = nil) {
+    public init(
+        planId: String, currency: String, currentAmount: Int64, newAmount: Int64, currentInstallments: Int64? = nil,
+        newInstallments: Int64? = nil, currentInterval: String, newInterval: String, nextBillingDate: String,
+        actor: LegacyActor? = nil
+    ) {
         self.planId = planId
         self.currency = currency
         self.currentAmount = currentAmount
@@ -427,7 +456,10 @@ public struct PlanPriceUpdate: EventData, Equatable {
         case lapsed
     }
 
-    public init(planId: String, status: Status, newAmount: Int64, currency: String, expiresAt: Date? = nil, effectiveFrom: String? = nil) {
+    public init(
+        planId: String, status: Status, newAmount: Int64, currency: String, expiresAt: Date? = nil,
+        effectiveFrom: String? = nil
+    ) {
         self.planId = planId
         self.status = status
         self.newAmount = newAmount
@@ -436,4 +468,3 @@ public struct PlanPriceUpdate: EventData, Equatable {
         self.effectiveFrom = effectiveFrom
     }
 }
-
