@@ -3,6 +3,7 @@ import RelanceDomain
 import RelanceEvents
 import RelanceKafka
 import RelanceRuntime
+import Synchronization
 
 /// Times a worker through the exactly-once runtime on a mock cluster: fresh topics filled with
 /// the same events for every round, so a domain worker and an echo worker (the runtime's own
@@ -167,13 +168,34 @@ public struct WorkerBench: Sendable {
         runtimeConfiguration.changelogTopic = "bench.changelog.\(rounds)"
         if let batch { runtimeConfiguration.batchMaxEvents = batch }
         runtimeConfiguration.abortedRecordsVisible = true
+        // The benches send no commands; a worker that reads some (payment-retry,
+        // reconciliation) refuses to start without keys to check them.
+        runtimeConfiguration.unsignedCommands = .warn
         runtimeConfiguration.logLevel = .warning
-        let runtimes = (0..<instances).map { index in
+        let workers = (0..<instances).map { _ in make(input, output) }
+        // The topics the worker writes besides the bench's output (a real worker's own output
+        // topics): the runtime refuses to start without them.
+        for topic in Set(workers.flatMap(\.outputTopics)) where ![input, output, clockTopic].contains(topic) {
+            try await cluster.createTopic(topic, partitions: partitions)
+        }
+        let runtimes = workers.enumerated().map { index, worker in
             var configuration = runtimeConfiguration
             configuration.instanceID += "-\(index)"
-            return WorkerRuntime(worker: make(input, output), configuration: configuration)
+            return WorkerRuntime(worker: worker, configuration: configuration)
         }
-        let tasks = runtimes.map { runtime in Task { try await runtime.run() } }
+        let finished = EndedCount()
+        let tasks = runtimes.map { runtime in
+            Task {
+                defer { finished.count.add(1, ordering: .relaxed) }
+                try await runtime.run()
+            }
+        }
+        /// A runtime that ended before the bench stopped it failed: say why rather than wait.
+        func checkRunning() async throws {
+            guard finished.count.load(ordering: .relaxed) > 0 else { return }
+            for task in tasks { try await task.value }
+            fail("a runtime stopped before the events went through")
+        }
         func total(_ count: (RuntimeMetrics) -> Int) -> Int { runtimes.reduce(0) { $0 + count($1.metrics) } }
         // Every instance has its share (a group's first member owns everything until the
         // others have joined) and has restored it.
@@ -186,6 +208,7 @@ public struct WorkerBench: Sendable {
                 settled = settled && count > 0 && runtime.status.isReady
             }
             if settled && owned == partitions { break }
+            try await checkRunning()
             try await Task.sleep(for: .milliseconds(2))
         }
         let start = ContinuousClock.now
@@ -194,6 +217,7 @@ public struct WorkerBench: Sendable {
         // until the others join: what went through before everyone had its share is not timed.
         let before = total(\.eventsIn)
         while total(\.eventsIn) < events.count {
+            try await checkRunning()
             try await Task.sleep(for: .milliseconds(2))
             if ContinuousClock.now - start > .seconds(600) {
                 fail("\(total(\.eventsIn)) of \(events.count) events went through in 10 minutes")
@@ -226,4 +250,9 @@ public struct WorkerBench: Sendable {
         for task in tasks { try await task.value }
         return ((elapsed, timersElapsed, cpu), before)
     }
+}
+
+/// How many of a bench's runtimes have ended.
+final class EndedCount: Sendable {
+    let count = Atomic(0)
 }
