@@ -180,7 +180,7 @@ struct TopicsCommand: AsyncParsableCommand {
     /// Every worker's changelog (the runtime names it after the worker).
     static let workers = [
         "payment-retry", "gateway-sandbox", "proof-validator", "reminder-mailer", "reminder-mailer-digest",
-        "card-expiry", "reconciliation", "prepaid",
+        "card-expiry", "reconciliation", "prepaid", "recovery-stats", "recovery-stats-figures",
     ]
 
     static func plan(partitions: Int32, replication: Int32) -> [NewTopic] {
