@@ -177,12 +177,6 @@ struct TopicsCommand: AsyncParsableCommand {
     @Option(help: "Replication factor (3 on a production cluster).") var replication: Int32 = 3
     @Flag(name: .customLong("dry-run"), help: "Print what would be created, create nothing.") var dryRun = false
 
-    /// Every worker's changelog (the runtime names it after the worker).
-    static let workers = [
-        "payment-retry", "gateway-sandbox", "proof-validator", "reminder-mailer", "reminder-mailer-digest",
-        "card-expiry", "reconciliation", "prepaid", "recovery-stats", "recovery-stats-figures",
-    ]
-
     static func plan(partitions: Int32, replication: Int32) -> [NewTopic] {
         var topics: [NewTopic] = []
         for topic in Catalog.topics where !topic.name.contains("<") {
@@ -191,9 +185,9 @@ struct TopicsCommand: AsyncParsableCommand {
                     ? .compacted(topic.name, partitions: partitions, replicationFactor: replication)
                     : NewTopic(name: topic.name, partitions: partitions, replicationFactor: replication))
         }
-        for worker in workers {
-            topics.append(
-                .compacted("relance.\(worker).changelog", partitions: partitions, replicationFactor: replication))
+        // Every runtime's changelog: the same list the ACLs grant (a worker with two runtimes has two).
+        for changelog in KafkaACLs.workers.flatMap(KafkaACLs.changelogs(of:)) {
+            topics.append(.compacted(changelog, partitions: partitions, replicationFactor: replication))
         }
         return topics
     }
