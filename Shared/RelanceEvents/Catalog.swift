@@ -25,7 +25,7 @@ public enum Catalog {
             ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
         ] + [
             PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self,
-        ] + [RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryStatsUpdated.self]
+        ] + [RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryPartialFigures.self, RecoveryStatsUpdated.self]
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -118,9 +118,15 @@ public enum Catalog {
         Topic(
             RecoveryEvents.factsTopic,
             summary:
-                "Where each failed payment stands, and accounts terminated for non-payment, regrouped by merchant.",
-            key: "merchant id", writers: ["recovery-stats"], readers: ["recovery-stats (figures)"],
+                "Where each failed payment stands, and accounts terminated for non-payment, regrouped by merchant, "
+                + "currency, day and shard.",
+            key: "merchant/currency/day/shard", writers: ["recovery-stats"], readers: ["recovery-stats (figures)"],
             messages: ["recovery.failure-fact", "recovery.churn-fact"]),
+        Topic(
+            RecoveryEvents.partialsTopic,
+            summary: "One shard's recovery figures for one day, regrouped by merchant, currency and ISO week.",
+            key: "merchant/currency/week", writers: ["recovery-stats"], readers: ["recovery-stats (periods)"],
+            messages: ["recovery.partial-figures"]),
         Topic(
             RecoveryEvents.statsTopic,
             summary: "Recovery figures per merchant, currency and day or ISO week of first failure.",

@@ -15,7 +15,7 @@ private let base: Int64 = 1_793_610_000_000
 /// How each simulated account's failed payment ends.
 enum Ending: Int, CaseIterable {
     case automaticSecond, automaticThird, cardUpdated, operatorRetry, finalAttempt, paidAnotherWay, dismissed,
-        collections, exhausted, terminated, open
+        dismissedThenPaid, collections, exhausted, terminated, open
 }
 
 /// One account of the simulation: its failed payment, run through payment-retry's rules
@@ -44,7 +44,7 @@ struct Story {
     mutating func simulate() {
         var rules = PaymentRecovery()
         let policy = RetryPolicy()
-        let method: PaymentMethod = [.dismissed, .open].contains(ending) ? .sepaDebit : .card
+        let method: PaymentMethod = [.dismissed, .dismissedThenPaid, .open].contains(ending) ? .sepaDebit : .card
         let code =
             method == .sepaDebit
             ? "MD01" : ([.cardUpdated, .terminated].contains(ending) ? "expired_card" : "insufficient_funds")
@@ -108,12 +108,22 @@ struct Story {
         case .dismissed:
             let effects = rules.command(.dismiss(note: nil), paymentID: payment, role: .billing, now: t0 + 2 * dayMs)
             record(effects, at: t0 + 2 * dayMs)
+        case .dismissedThenPaid:
+            let effects = rules.command(.dismiss(note: nil), paymentID: payment, role: .billing, now: t0 + 2 * dayMs)
+            record(effects, at: t0 + 2 * dayMs)
+            record(
+                rules.paymentSucceeded(
+                    paymentID: "transfer-\(index)", invoiceID: "inv-\(index)", how: "paid", now: t0 + 9 * dayMs),
+                at: t0 + 9 * dayMs)
         case .collections:
             exhaust()
             let effects = rules.command(.handOverToCollections, paymentID: payment, role: .owner, now: t0 + 16 * dayMs)
             record(effects, at: t0 + 16 * dayMs)
         case .exhausted:
             exhaust()
+            // Every other one: the ladder terminates the account later, still unpaid (churn
+            // counts it; its loss reason stays retries_exhausted).
+            if index % 2 == 0 { terminatedAt = t0 + 25 * dayMs }
         case .terminated:
             terminatedAt = t0 + 10 * dayMs
         case .open:
@@ -187,6 +197,8 @@ struct Recount {
                 for key in [
                     "\(story.currency)/\(Self.dayKey(terminated))", "\(story.currency)/\(Self.weekKey(terminated))",
                 ] {
+                    // Unpaid at termination: open, or lost for any reason.
+                    guard item.resolution == nil else { continue }
                     rows[key, default: Row()].churn.accounts += 1
                     rows[key, default: Row()].churn.amount += item.amount
                 }
@@ -245,6 +257,20 @@ struct RecoveryStatsScenarioTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The key stage 1 gives a fact.
+    static func factKey(_ event: EventEnvelope) throws -> String {
+        if event.type == "recovery.failure-fact" {
+            let fact = try event.decode(RecoveryFailureFact.self)
+            return RecoveryPeriods.factKey(
+                merchant: event.merchantID, currency: fact.currency,
+                day: RecoveryPeriods.day(Timestamp.milliseconds(fact.firstFailedAt)), id: fact.paymentId)
+        }
+        let fact = try event.decode(RecoveryChurnFact.self)
+        return RecoveryPeriods.factKey(
+            merchant: event.merchantID, currency: fact.currency,
+            day: RecoveryPeriods.day(Timestamp.milliseconds(fact.at)), id: fact.churnedAccountId)
+    }
+
     /// The latest record per key on the stats topic, decoded.
     static func latest(_ records: [JSONValue]) throws -> [String: RecoveryStatsUpdated] {
         var latest: [String: RecoveryStatsUpdated] = [:]
@@ -259,7 +285,7 @@ struct RecoveryStatsScenarioTests {
     }
 
     @Test(
-        "330 accounts, every channel and loss reason, late and out-of-order facts, copies, a restart of both stages: the figures equal the test's recount"
+        "330 accounts, every channel and loss reason, late and out-of-order facts, copies, a restart of the three stages: the figures equal the test's recount"
     )
     func figuresEqualTheRecount() async throws {
         let stories = (0..<330).map(Story.init)
@@ -272,7 +298,8 @@ struct RecoveryStatsScenarioTests {
             Set(expected.rows.values.flatMap { $0.byReason.keys })
                 == Set(LossReason.allCases.map(\.rawValue) + ["account_terminated"]))
 
-        var harness = try await WorkerHarness(RecoveryFiguresWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var harness = try await WorkerHarness(RecoveryPeriodsWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var stage2 = try await harness.start(RecoveryFiguresWorker())
         var stage1 = try await harness.start(RecoveryStatsWorker())
         // Time is past every story: nothing is bounded by the clock.
         try await harness.tick(Timestamp.date(milliseconds: base + 120 * dayMs))
@@ -294,11 +321,13 @@ struct RecoveryStatsScenarioTests {
                 },
                 to: RecoveryEvents.outcomesTopic, key: story.account)
         }
-        // Some facts read, the rest not yet: both stages stop; new ones take over.
+        // Some facts read, the rest not yet: the three stages stop; new ones take over.
         _ = try await harness.records(RecoveryEvents.factsTopic, count: 100, within: .seconds(60))
         await harness.runtime.stop()
+        try await stage2.stop()
         try await stage1.stop()
-        let figures = try await harness.start(RecoveryFiguresWorker())
+        let periods = try await harness.start(RecoveryPeriodsWorker())
+        stage2 = try await harness.start(RecoveryFiguresWorker())
         stage1 = try await harness.start(RecoveryStatsWorker())
 
         // The rest, late: the outcomes move payments from open to recovered or lost.
@@ -333,11 +362,15 @@ struct RecoveryStatsScenarioTests {
                 to: RecoveryEvents.outcomesTopic, key: story.account)
         }
         let facts = try await harness.records(RecoveryEvents.factsTopic, count: 100)
-        for (position, fact) in facts.prefix(30).enumerated() where fact["paymentId"] != nil {
+        for (position, fact) in facts.prefix(30).enumerated() {
+            let failure = fact["paymentId"] != nil
             let copy = EventEnvelope(
-                eventID: "fact-copy-\(position)", type: "recovery.failure-fact", schemaVersion: 1, occurredAt: Date(),
-                accountID: "m-1", merchantID: "m-1", data: fact)
-            try await harness.publish(raw: copy.jsonBytes, to: RecoveryEvents.factsTopic, key: "m-1")
+                eventID: "fact-copy-\(position)", type: failure ? "recovery.failure-fact" : "recovery.churn-fact",
+                schemaVersion: 1, occurredAt: Date(), accountID: "m-1", merchantID: "m-1", data: fact)
+            let key = try Self.factKey(copy)
+            var keyed = copy
+            keyed.accountID = key
+            try await harness.publish(raw: keyed.jsonBytes, to: RecoveryEvents.factsTopic, key: key)
         }
 
         // The published figures come to the recount.
@@ -381,7 +414,8 @@ struct RecoveryStatsScenarioTests {
         let opened = csvRows.dropFirst().compactMap { Int64($0[2]) }.reduce(0, +)
         #expect(opened == Int64(stories.filter { $0.currency == "EUR" }.count), "\(csv)")
         try await stage1.stop()
-        try await figures.stop()
+        try await stage2.stop()
+        try await periods.stop()
         try await harness.stop()
     }
 }

@@ -101,6 +101,27 @@ struct RecoveryOutcomeTests {
         #expect(account.payments["s"]?.resolution == .paidAnotherWay && account.payments["s"]?.lossReason == nil)
     }
 
+    @Test("a dismissed item paid afterwards is recovered (paid another way), by its invoice or its own payment")
+    func dismissedThenPaid() {
+        var account = PaymentRecovery()
+        _ = account.paymentFailed(failure("d1"), chargeRequestID: nil, policy: policy, now: 0)
+        _ = account.paymentFailed(failure("d2"), chargeRequestID: nil, policy: policy, now: 0)
+        _ = account.command(.dismiss(note: "will pay by transfer"), paymentID: "d1", role: .billing, now: dayMs)
+        _ = account.command(.dismiss(note: nil), paymentID: "d2", role: .billing, now: dayMs)
+        #expect(account.payments["d1"]?.lossReason == .dismissed)
+        // The transfer arrives under its own payment id, naming d1's invoice.
+        let effects = account.paymentSucceeded(
+            paymentID: "transfer-1", invoiceID: "inv-d1", how: "paid", now: 9 * dayMs)
+        #expect(effects.contains { if case .item(let item) = $0 { item.paymentID == "d1" } else { false } })
+        #expect(account.payments["d1"]?.state == .resolved && account.payments["d1"]?.resolution == .paidAnotherWay)
+        #expect(account.payments["d1"]?.lossReason == nil && account.payments["d1"]?.outcomeAt == 9 * dayMs)
+        // d2's own payment succeeds later.
+        _ = account.paymentSucceeded(paymentID: "d2", how: "paid", now: 10 * dayMs)
+        #expect(account.payments["d2"]?.resolution == .paidAnotherWay && account.payments["d2"]?.state == .resolved)
+        // A resolved item stays resolved: a second payment changes nothing.
+        #expect(account.paymentSucceeded(paymentID: "d2", how: "paid", now: 11 * dayMs).isEmpty)
+    }
+
     @Test("an item still open after a failed retry has no outcome yet")
     func stillOpen() throws {
         var account = PaymentRecovery()

@@ -49,10 +49,15 @@ struct RandomEventsTests {
     }
 
     /// `count` random events through `worker`, from seed `seed`.
-    func storm<W: Worker>(_ worker: W, seed: UInt64, count: Int = 300) throws -> Tally {
+    /// `key`: the account id (record key) the worker's producer would give the event, for
+    /// workers keyed by something their events' data determines.
+    func storm<W: Worker>(
+        _ worker: W, seed: UInt64, count: Int = 300, pools: [String: [JSONValue]] = [:],
+        key: ((EventEnvelope) -> String?)? = nil
+    ) throws -> Tally {
         var random = SplitMix64(seed: seed)
         var samples = SchemaSamples(random: SplitMix64(seed: seed ^ 0x5eed))
-        samples.fixed = Self.pools
+        samples.fixed = Self.pools.merging(pools) { _, new in new }
         let kit = WorkerTestKit(worker, startingAt: Self.start)
         let topics = Dictionary(
             Catalog.topics.flatMap { topic in topic.messages.map { ($0, topic.name) } }, uniquingKeysWith: { a, _ in a }
@@ -62,12 +67,13 @@ struct RandomEventsTests {
             guard let type = worker.eventTypes.randomElement(using: &random) else { break }
             let topic = try #require(
                 worker.inputTopics.first { topics[type.name] == $0 } ?? worker.inputTopics.first)
-            let event = EventEnvelope(
+            var event = EventEnvelope(
                 eventID: "e-\(seed)-\(n)", type: type.name, schemaVersion: type.version,
                 occurredAt: kit.now.addingTimeInterval(-Double(Int.random(in: 0...86_400, using: &random))),
                 accountID: "acct-\(Int.random(in: 1...3, using: &random))",
                 merchantID: Self.merchants.randomElement(using: &random) ?? "m-1",
                 data: samples.sample(type.data))
+            if let account = key?(event) { event.accountID = account }
             let outcome =
                 Catalog.commandTypes.contains(type.name)
                 ? try kit.publish(command: event, to: topic, as: Self.actor) : try kit.publish(event, to: topic)
@@ -125,5 +131,38 @@ struct RandomEventsTests {
     func recoveryStats(seed: UInt64) throws { _ = try storm(RecoveryStatsWorker(), seed: seed) }
 
     @Test("recovery-stats' figures", arguments: [1, 2, 3] as [UInt64])
-    func recoveryFigures(seed: UInt64) throws { _ = try storm(RecoveryFiguresWorker(), seed: seed) }
+    func recoveryFigures(seed: UInt64) throws {
+        // Keyed as stage 1 writes them: by merchant, currency, day and shard.
+        _ = try storm(RecoveryFiguresWorker(), seed: seed) { event in
+            if let fact = try? event.decode(RecoveryFailureFact.self) {
+                return RecoveryPeriods.factKey(
+                    merchant: event.merchantID, currency: fact.currency,
+                    day: RecoveryPeriods.day(Timestamp.milliseconds(fact.firstFailedAt)), id: fact.paymentId)
+            }
+            if let fact = try? event.decode(RecoveryChurnFact.self) {
+                return RecoveryPeriods.factKey(
+                    merchant: event.merchantID, currency: fact.currency,
+                    day: RecoveryPeriods.day(Timestamp.milliseconds(fact.at)), id: fact.churnedAccountId)
+            }
+            return nil
+        }
+    }
+
+    @Test("recovery-stats' periods", arguments: [1, 2, 3] as [UInt64])
+    func recoveryPeriods(seed: UInt64) throws {
+        // Keyed as stage 2 writes them: by merchant, currency and week; shards and days as it
+        // publishes them.
+        let days = (0..<10).map { JSONValue.string(RecoveryPeriods.date(20_400 + $0)) }
+        _ = try storm(
+            RecoveryPeriodsWorker(), seed: seed,
+            pools: [
+                "shard": (0..<16).map { .number(String($0)) }, "period": [.string("day")], "start": days,
+            ]
+        ) { event in
+            guard let partial = try? event.decode(RecoveryPartialFigures.self),
+                let day = RecoveryPeriods.day(of: partial.figures.start)
+            else { return nil }
+            return RecoveryPeriods.weekKey(merchant: event.merchantID, currency: partial.figures.currency, day: day)
+        }
+    }
 }

@@ -3,8 +3,9 @@ import RelanceDomain
 import RelanceRuntime
 
 // recovery-stats: runtime configuration from RELANCE_* variables (docs/runtime.md). Stage 1
-// (per account) and stage 2, the figures (per merchant, "recovery-stats-figures"), run in one
-// process as two runtimes, like reminder-mailer and its digest (docs/recovery-stats.md).
+// (per account), stage 2 (per merchant, currency, day and shard, "recovery-stats-figures") and
+// stage 3 (per merchant, currency and week, "recovery-stats-periods") run in one process as
+// three runtimes, like reminder-mailer and its digest (docs/recovery-stats.md).
 let setup = WorkerSetup.start(
     worker: "recovery-stats",
     summary: "follows every failed payment to its end and publishes recovery figures per merchant, currency and day",
@@ -13,5 +14,11 @@ await setup.run(RecoveryStatsWorker()) { configuration, _ in
     var figures = configuration
     figures.changelogTopic = nil
     figures.groupID = configuration.groupID.map { "\($0)-figures" }
-    return [RuntimeService(RecoveryFiguresWorker(), configuration: figures)]
+    var periods = configuration
+    periods.changelogTopic = nil
+    periods.groupID = configuration.groupID.map { "\($0)-periods" }
+    return [
+        RuntimeService(RecoveryFiguresWorker(), configuration: figures),
+        RuntimeService(RecoveryPeriodsWorker(), configuration: periods),
+    ]
 }

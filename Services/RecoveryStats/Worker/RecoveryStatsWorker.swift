@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RelanceDomain
 import RelanceEvents
 import RelanceRuntime
@@ -6,9 +7,11 @@ import RelanceRuntime
 /// recovery-stats, stage 1 (per account): follows each failed payment of the account from its
 /// first failure to its end, from payment-retry's items (`relance.payment-outcomes`) and the
 /// account's status (a termination loses what is still open), and publishes where each one
-/// stands to `relance.recovery-facts`, regrouped by merchant (docs/recovery-stats.md).
+/// stands to `relance.recovery-facts`, keyed by merchant, currency, day of first failure and
+/// shard (docs/recovery-stats.md).
 public struct RecoveryStatsWorker: Worker {
-    /// What a failed payment looks like to the figures, and where it stands.
+    /// What a failed payment looks like to the figures, and where it stands. Its decline code,
+    /// method and transaction type are those of its first failure.
     public struct Followed: Codable, Sendable, Equatable {
         public var amount: Int64
         public var currency: String
@@ -23,8 +26,9 @@ public struct RecoveryStatsWorker: Worker {
         public var outcomeAt: Int64?
         /// Facts published about it so far (the last one's `sequence`).
         public var sequence: Int64 = 0
-        /// The last fact published, to publish only changes.
-        public var published: Outcome?
+        /// The last fact published, to publish only changes and withdraw it from its key when
+        /// its day or currency changes.
+        public var published: Published?
     }
 
     /// Where a payment stands, as published.
@@ -36,12 +40,28 @@ public struct RecoveryStatsWorker: Worker {
         public var outcomeAt: Int64?
     }
 
+    /// A published fact's content (with `Followed`'s fixed members).
+    public struct Published: Codable, Sendable, Equatable {
+        public var merchant: String
+        public var currency: String
+        public var amount: Int64
+        public var firstFailedAt: Int64
+        public var outcome: Outcome
+    }
+
+    /// A churn fact as published, per currency.
+    public struct ChurnPublished: Codable, Sendable, Equatable {
+        public var merchant: String
+        public var at: Int64
+        public var unpaid: Int64
+    }
+
     public struct State: Codable, Sendable {
         public var payments: [String: Followed] = [:]
         /// When the account was terminated (milliseconds), while it is.
         public var terminatedAt: Int64?
-        /// Currency → what was still open at termination, as last published.
-        public var churnAmounts: [String: Int64]?
+        /// Currency → the churn fact last published as terminated.
+        public var churn: [String: ChurnPublished] = [:]
         public var churnSequence: Int64 = 0
         public var merchantID: String?
     }
@@ -60,16 +80,24 @@ public struct RecoveryStatsWorker: Worker {
         let occurredAt = min(Timestamp.milliseconds(event.occurredAt), Timestamp.milliseconds(context.now))
         switch event.data {
         case .item(let item):
+            guard let firstFailed = item.firstFailedAt else {
+                // An item payment-retry opened before it dated first failures: its cohort is
+                // unknown, so it is left out of the figures rather than misdated.
+                if account.payments[item.paymentId] == nil {
+                    Counter(label: "relance_recovery_undated_items_total").increment()
+                    return
+                }
+                break
+            }
             var followed =
                 account.payments[item.paymentId]
                 ?? Followed(
                     amount: item.amount, currency: item.currency, declineCode: item.declineCode,
                     method: item.paymentMethod, type: item.transactionType,
-                    firstFailedAt: item.firstFailedAt.map(Timestamp.milliseconds) ?? occurredAt)
+                    firstFailedAt: Timestamp.milliseconds(firstFailed))
             followed.amount = item.amount
             followed.currency = item.currency
-            followed.method = item.paymentMethod
-            if let first = item.firstFailedAt { followed.firstFailedAt = Timestamp.milliseconds(first) }
+            followed.firstFailedAt = Timestamp.milliseconds(firstFailed)
             followed.resolution = item.resolution?.rawValue
             followed.recoveredOnAttempt = item.recoveredOnAttempt
             followed.lossReason = item.lossReason?.rawValue
@@ -112,43 +140,84 @@ public struct RecoveryStatsWorker: Worker {
         return Outcome(status: .open)
     }
 
-    /// Publishes each payment whose standing changed, and the churn fact when it changed.
+    /// Publishes each payment whose fact changed (withdrawing it from its former key when its
+    /// day or currency moved), and the churn facts that changed.
     func publish(_ account: inout State, context: inout WorkerContext) {
         let merchant = account.merchantID ?? context.merchantID
-        var churn: [String: Int64] = [:]
+        func key(_ published: Published, _ id: String) -> String {
+            RecoveryPeriods.factKey(
+                merchant: published.merchant, currency: published.currency,
+                day: RecoveryPeriods.day(published.firstFailedAt), id: id)
+        }
+        func emit(_ id: String, _ payment: Followed, _ published: Published, withdrawn: Bool) {
+            let outcome = published.outcome
+            context.emit(
+                RecoveryFailureFact(
+                    paymentId: id, paymentAccountId: context.accountID, amount: published.amount,
+                    currency: published.currency, declineCode: payment.declineCode, paymentMethod: payment.method,
+                    transactionType: payment.type,
+                    firstFailedAt: Timestamp.date(milliseconds: published.firstFailedAt), status: outcome.status,
+                    resolution: outcome.resolution.flatMap(RecoveryFailureFact.Resolution.init(rawValue:)),
+                    recoveredOnAttempt: outcome.recoveredOnAttempt,
+                    lossReason: outcome.lossReason.flatMap(RecoveryFailureFact.LossReason.init(rawValue:)),
+                    outcomeAt: outcome.outcomeAt.map(Timestamp.date(milliseconds:)), sequence: payment.sequence,
+                    withdrawn: withdrawn ? true : nil),
+                to: RecoveryEvents.factsTopic, accountID: key(published, id), merchantID: published.merchant)
+        }
+        // Currency → what the account's failed payments still owed at termination.
+        var unpaid: [String: Int64] = [:]
         for id in account.payments.keys.sorted() {
             guard var payment = account.payments[id] else { continue }
-            let now = Self.outcome(payment, terminatedAt: account.terminatedAt)
-            if now.lossReason == RecoveryFailureFact.LossReason.accountTerminated.rawValue {
-                churn[payment.currency] = Money.addReceived(churn[payment.currency, default: 0], payment.amount)
+            let now = Published(
+                merchant: merchant, currency: payment.currency, amount: payment.amount,
+                firstFailedAt: payment.firstFailedAt,
+                outcome: Self.outcome(payment, terminatedAt: account.terminatedAt))
+            if let terminatedAt = account.terminatedAt, payment.resolution == nil,
+                payment.firstFailedAt <= terminatedAt
+            {
+                unpaid[payment.currency] = Money.addReceived(unpaid[payment.currency, default: 0], payment.amount)
             }
             guard now != payment.published else { continue }
+            if let before = payment.published, key(before, id) != key(now, id) {
+                payment.sequence += 1
+                emit(id, payment, before, withdrawn: true)
+            }
             payment.sequence += 1
             payment.published = now
             account.payments[id] = payment
-            context.emit(
-                RecoveryFailureFact(
-                    paymentId: id, paymentAccountId: context.accountID, amount: payment.amount,
-                    currency: payment.currency, declineCode: payment.declineCode, paymentMethod: payment.method,
-                    transactionType: payment.type, firstFailedAt: Timestamp.date(milliseconds: payment.firstFailedAt),
-                    status: now.status,
-                    resolution: now.resolution.flatMap(RecoveryFailureFact.Resolution.init(rawValue:)),
-                    recoveredOnAttempt: now.recoveredOnAttempt,
-                    lossReason: now.lossReason.flatMap(RecoveryFailureFact.LossReason.init(rawValue:)),
-                    outcomeAt: now.outcomeAt.map(Timestamp.date(milliseconds:)), sequence: payment.sequence),
-                to: RecoveryEvents.factsTopic, accountID: merchant, merchantID: merchant, key: merchant)
+            emit(id, payment, now, withdrawn: false)
         }
-        let churned: [String: Int64]? = account.terminatedAt == nil ? nil : churn
-        guard churned != account.churnAmounts else { return }
-        // Reactivated after a termination, or terminated: said once per change.
-        account.churnAmounts = churned
-        account.churnSequence += 1
-        context.emit(
-            RecoveryChurnFact(
-                churnedAccountId: context.accountID, terminated: churned != nil,
-                at: Timestamp.date(milliseconds: account.terminatedAt ?? Timestamp.milliseconds(context.now)),
-                openAmounts: EventMap(churned ?? [:]), sequence: account.churnSequence),
-            to: RecoveryEvents.factsTopic, accountID: merchant, merchantID: merchant, key: merchant)
+        // Churn, per currency: terminated with what was unpaid, or no longer (reactivated, or
+        // its termination or payments moved).
+        var wanted: [String: ChurnPublished] = [:]
+        if let terminatedAt = account.terminatedAt {
+            for (currency, amount) in unpaid {
+                wanted[currency] = ChurnPublished(merchant: merchant, at: terminatedAt, unpaid: amount)
+            }
+        }
+        for currency in Set(wanted.keys).union(account.churn.keys).sorted() {
+            let before = account.churn[currency]
+            let now = wanted[currency]
+            guard before != now else { continue }
+            func churnFact(_ churned: ChurnPublished, terminated: Bool) {
+                account.churnSequence += 1
+                context.emit(
+                    RecoveryChurnFact(
+                        churnedAccountId: context.accountID, terminated: terminated,
+                        at: Timestamp.date(milliseconds: churned.at), currency: currency,
+                        unpaidAmount: churned.unpaid, sequence: account.churnSequence),
+                    to: RecoveryEvents.factsTopic,
+                    accountID: RecoveryPeriods.factKey(
+                        merchant: churned.merchant, currency: currency, day: RecoveryPeriods.day(churned.at),
+                        id: context.accountID),
+                    merchantID: churned.merchant)
+            }
+            if let before, now == nil || before.at != now?.at || before.merchant != now?.merchant {
+                churnFact(before, terminated: false)
+            }
+            if let now { churnFact(now, terminated: true) }
+            account.churn[currency] = now
+        }
     }
 }
 

@@ -298,7 +298,11 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     ) -> [RecoveryEffect] {
         guard let known = payments[paymentID] else {
             guard let invoiceID else { return [] }
-            let matching = openItems.filter { $0.invoiceID == invoiceID }.map(\.paymentID)
+            // Dismissed items too: money that arrives after an operator gave up on it still
+            // recovers it (counted as paid another way, not lost).
+            let matching = payments.values.filter {
+                $0.invoiceID == invoiceID && ($0.state == .open || $0.state == .pending || $0.state == .dismissed)
+            }.sorted { $0.paymentID < $1.paymentID }.map(\.paymentID)
             return matching.flatMap {
                 resolve(
                     $0, how: "invoice paid by other means (payment \(paymentID))", resolution: .paidAnotherWay,
@@ -320,7 +324,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     private mutating func resolve(
         _ paymentID: String, how: String, resolution: RecoveryResolution, attempt: Int?, at: Int64?
     ) -> [RecoveryEffect] {
-        guard var item = payments[paymentID], item.state == .open || item.state == .pending else { return [] }
+        guard var item = payments[paymentID], item.state == .open || item.state == .pending || item.state == .dismissed
+        else { return [] }
         item.state = .resolved
         item.pendingCharge = nil
         item.chargedAt = nil

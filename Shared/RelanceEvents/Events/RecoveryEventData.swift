@@ -63,6 +63,8 @@ public struct RecoveryFailureFact: EventData, Equatable {
     public var lossReason: LossReason?
     public var outcomeAt: Date?
     public var sequence: Int64
+    /// The payment is no longer counted under this fact's key.
+    public var withdrawn: Bool?
 
     public enum Status: String, SchemaEnum {
         case open, recovered, lost
@@ -87,7 +89,7 @@ public struct RecoveryFailureFact: EventData, Equatable {
         paymentId: String, paymentAccountId: String, amount: Int64, currency: String, declineCode: String,
         paymentMethod: PaymentMethod, transactionType: TransactionType, firstFailedAt: Date, status: Status,
         resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil,
-        outcomeAt: Date? = nil, sequence: Int64
+        outcomeAt: Date? = nil, sequence: Int64, withdrawn: Bool? = nil
     ) {
         self.paymentId = paymentId
         self.paymentAccountId = paymentAccountId
@@ -103,6 +105,7 @@ public struct RecoveryFailureFact: EventData, Equatable {
         self.lossReason = lossReason
         self.outcomeAt = outcomeAt
         self.sequence = sequence
+        self.withdrawn = withdrawn
     }
 }
 
@@ -113,18 +116,36 @@ public struct RecoveryChurnFact: EventData, Equatable {
     public var churnedAccountId: String
     public var terminated: Bool
     public var at: Date
-    /// Currency → the failed payments still open at termination.
-    public var openAmounts: EventMap<Int64>
+    public var currency: String
+    /// Its failed payments in `currency` not recovered at termination.
+    public var unpaidAmount: Int64
     public var sequence: Int64
 
     public init(
-        churnedAccountId: String, terminated: Bool, at: Date, openAmounts: EventMap<Int64>, sequence: Int64
+        churnedAccountId: String, terminated: Bool, at: Date, currency: String, unpaidAmount: Int64, sequence: Int64
     ) {
         self.churnedAccountId = churnedAccountId
         self.terminated = terminated
         self.at = at
-        self.openAmounts = openAmounts
+        self.currency = currency
+        self.unpaidAmount = unpaidAmount
         self.sequence = sequence
+    }
+}
+
+/// `recovery.partial-figures` v1: one stage-2 shard's figures for one day (stage 2 → 3).
+public struct RecoveryPartialFigures: EventData, Equatable {
+    public static var eventType: EventType { RecoveryEvents.partialFigures }
+
+    public var shard: Int64
+    public var revision: Int64
+    /// A day's figures (`period` is `day`), of this shard's payments only.
+    public var figures: RecoveryStatsUpdated
+
+    public init(shard: Int64, revision: Int64, figures: RecoveryStatsUpdated) {
+        self.shard = shard
+        self.revision = revision
+        self.figures = figures
     }
 }
 

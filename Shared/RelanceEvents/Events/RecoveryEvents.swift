@@ -4,8 +4,15 @@ public enum RecoveryEvents {
     /// whenever its outcome is set (recovery-stats' input; the action centre's topic is keyed
     /// by payment id).
     public static let outcomesTopic = "relance.payment-outcomes"
-    /// Per-failure and per-account facts, keyed by merchant (recovery-stats, stage 1 → 2).
+    /// Per-failure and per-account facts (recovery-stats, stage 1 → 2), keyed by
+    /// `merchant/currency/day/shard`: the day of the first failure (of the termination, for
+    /// churn) and one of `RecoveryEvents.shards` shards of the payment (account) id.
     public static let factsTopic = "relance.recovery-facts"
+    /// One shard's figures for one day (recovery-stats, stage 2 → 3), keyed by
+    /// `merchant/currency/week`.
+    public static let partialsTopic = "relance.recovery-partials"
+    /// How many shards a merchant's failures of one currency and day are spread over in stage 2.
+    public static let shards = 16
     /// The figures, compacted: key `merchant/currency/day` or `merchant/currency/week`.
     public static let statsTopic = "relance.recovery-stats"
 
@@ -29,16 +36,20 @@ public enum RecoveryEvents {
                 "lossReason": .oneOf(lossReasons, "lost: why"),
                 "outcomeAt": .timestamp("when it was recovered or lost"),
                 "sequence": .integer("this payment's facts are numbered: a reader keeps the highest", minimum: 1),
-            ], optional: ["resolution", "recoveredOnAttempt", "lossReason", "outcomeAt"]))
+                "withdrawn": .boolean(
+                    "true: the payment is no longer counted under this key (its first failure's day or currency changed)"
+                ),
+            ], optional: ["resolution", "recoveredOnAttempt", "lossReason", "outcomeAt", "withdrawn"]))
 
     public static let churnFact = EventType(
         "recovery.churn-fact",
-        summary: "An account terminated for non-payment (or reactivated), with what it still owed per currency.",
+        summary:
+            "An account terminated for non-payment (or reactivated, or no longer owing in this currency), with what its failed payments in one currency still owed.",
         data: .object(
             [
                 "churnedAccountId": .string(), "terminated": .boolean(),
-                "at": .timestamp("when the account was terminated"),
-                "openAmounts": .map(of: .amount(), "currency → the failed payments still open at termination"),
+                "at": .timestamp("when the account was terminated"), "currency": .currency(),
+                "unpaidAmount": .amount("its failed payments in this currency not recovered at termination"),
                 "sequence": .integer("the account's churn facts are numbered: a reader keeps the highest", minimum: 1),
             ]))
 
@@ -48,29 +59,41 @@ public enum RecoveryEvents {
     public static let statsUpdated = EventType(
         "recovery-stats.updated",
         summary: "A merchant's recovery figures for one currency and one day (or ISO week) of first failures.",
+        data: figures)
+
+    public static let partialFigures = EventType(
+        "recovery.partial-figures",
+        summary: "One shard's recovery figures for one day of first failures; the latest revision wins.",
         data: .object(
             [
-                "period": .oneOf(["day", "week"], "the failures counted are those first failed in this period"),
-                "start": .date("the period's first day"), "week": .string("ISO week, e.g. 2026-W45"),
-                "currency": .currency(),
-                "opened": tally, "recovered": tally, "lost": tally, "open": tally,
-                "recoveredByChannel": .map(of: tally, "resolution → count and amount"),
-                "lostByReason": .map(of: tally, "loss reason → count and amount"),
-                "byDeclineCode": .map(of: rate), "byPaymentMethod": .map(of: rate),
-                "byTransactionType": .map(of: rate),
-                "recoveredByAttempt": .map(of: tally, "attempt number → recovered count and amount"),
-                "daysToRecover": .object(
-                    [
-                        "median": .integer(minimum: 0), "p90": .integer(minimum: 0),
-                        "histogram": .array(of: .integer(minimum: 0), "recoveries by whole days; the last: 60 or more"),
-                    ], optional: ["median", "p90"]),
-                "recoveredWithin": .object(
-                    ["days7": .amount(), "days14": .amount(), "days30": .amount()],
-                    description: "amount recovered within 7, 14, 30 days of the first failure"),
-                "churn": .object(
-                    ["accounts": .integer(minimum: 0), "amount": .amount()],
-                    description: "accounts terminated for non-payment in the period, and what they owed"),
-            ], optional: ["week"]))
+                "shard": .integer("the stage-2 shard", minimum: 0),
+                "revision": .integer("this shard's figures are numbered: a reader keeps the highest", minimum: 1),
+                "figures": figures,
+            ]))
 
-    public static let all = [failureFact, churnFact, statsUpdated]
+    static let figures = JSONSchema.object(
+        [
+            "period": .oneOf(["day", "week"], "the failures counted are those first failed in this period"),
+            "start": .date("the period's first day"), "week": .string("ISO week, e.g. 2026-W45"),
+            "currency": .currency(),
+            "opened": tally, "recovered": tally, "lost": tally, "open": tally,
+            "recoveredByChannel": .map(of: tally, "resolution → count and amount"),
+            "lostByReason": .map(of: tally, "loss reason → count and amount"),
+            "byDeclineCode": .map(of: rate), "byPaymentMethod": .map(of: rate),
+            "byTransactionType": .map(of: rate),
+            "recoveredByAttempt": .map(of: tally, "attempt number → recovered count and amount"),
+            "daysToRecover": .object(
+                [
+                    "median": .integer(minimum: 0), "p90": .integer(minimum: 0),
+                    "histogram": .array(of: .integer(minimum: 0), "recoveries by whole days; the last: 60 or more"),
+                ], optional: ["median", "p90"]),
+            "recoveredWithin": .object(
+                ["days7": .amount(), "days14": .amount(), "days30": .amount()],
+                description: "amount recovered within 7, 14, 30 days of the first failure"),
+            "churn": .object(
+                ["accounts": .integer(minimum: 0), "amount": .amount()],
+                description: "accounts terminated for non-payment in the period, and what they owed"),
+        ], optional: ["week"])
+
+    public static let all = [failureFact, churnFact, partialFigures, statsUpdated]
 }
