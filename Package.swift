@@ -155,7 +155,7 @@ let package = Package(
             name: "RecoveryStatsTests",
             dependencies: [
                 "RecoveryStatsService", "PaymentRetryService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
-                "RelanceEvents", "RelanceTestSupport",
+                "RelanceEvents", "RelanceTestSupport", "RelanceTesting",
             ],
             path: "Tests/RecoveryStatsTests"
         ),
@@ -325,6 +325,11 @@ let package = Package(
                 "RelanceEvents",
             ],
             path: "Benchmarks/PaymentRetryBench"
+        ),
+        .executableTarget(
+            name: "recovery-bench",
+            dependencies: ["BenchSupport", "RecoveryStatsService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
+            path: "Benchmarks/RecoveryBench"
         ),
         .executableTarget(
             name: "prepaid-bench",

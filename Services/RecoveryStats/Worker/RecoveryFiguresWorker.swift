@@ -12,14 +12,21 @@ import RelanceRuntime
 /// a copy) changes nothing: each payment is counted once, where it stands now.
 ///
 /// The state of one key is one record on the changelog: spreading a day over
-/// `RecoveryEvents.shards` keys keeps it far below Kafka's 1 MB message limit (about 130 bytes
-/// per payment: 8,000 per shard, 128,000 failures of one merchant, currency and day).
+/// `RecoveryEvents.shards` keys keeps it below Kafka's 1 MB message limit (about 125 bytes per
+/// payment: `paymentsPerShard` per shard, 112,000 failures of one merchant, currency and day).
+/// A payment past that is refused (`shard_full`, a dead letter) rather than stopping the shard.
 public struct RecoveryFiguresWorker: Worker {
     public struct Tracked: Codable, Sendable, Equatable {
         public var payment: RecoveryAggregate.Payment
         public var sequence: Int64
         /// No longer counted here (moved to another day or currency); kept for its sequence.
         public var withdrawn: Bool
+
+        public init(payment: RecoveryAggregate.Payment, sequence: Int64, withdrawn: Bool) {
+            self.payment = payment
+            self.sequence = sequence
+            self.withdrawn = withdrawn
+        }
 
         enum CodingKeys: String, CodingKey {
             case payment = "p"
@@ -40,7 +47,12 @@ public struct RecoveryFiguresWorker: Worker {
         public var figures = RecoveryAggregate()
         /// Partials published so far (the last one's `revision`).
         public var revision: Int64 = 0
+
+        public init() {}
     }
+
+    /// Payments one shard follows at most (about 875 KB of state).
+    public var paymentsPerShard = 7_000
 
     public var name = "recovery-stats-figures"
     public var inputTopics = [RecoveryEvents.factsTopic]
@@ -65,11 +77,19 @@ public struct RecoveryFiguresWorker: Worker {
         }
         try Self.check(
             event, key: RecoveryPeriods.factKey(merchant: merchant, currency: currency, day: day, id: event.data.id))
+        var rejection: WorkerRejection?
         do throws(MoneyOverflow) {
             switch event.data {
             case .failure(let fact):
                 let old = shard.payments[fact.paymentId]
                 if let old, old.sequence >= fact.sequence { return }  // a replay or an older fact: counted already
+                if old == nil && shard.payments.count >= paymentsPerShard {
+                    rejection = WorkerRejection(
+                        "shard_full",
+                        "\(context.accountID) already follows \(paymentsPerShard) payments: its state would pass "
+                            + "Kafka's 1 MB record limit (docs/recovery-stats.md, \"Limits\")")
+                    break
+                }
                 let new = Tracked(
                     payment: RecoveryAggregate.Payment(fact), sequence: fact.sequence,
                     withdrawn: fact.withdrawn ?? false)
@@ -94,6 +114,7 @@ public struct RecoveryFiguresWorker: Worker {
         } catch {
             throw WorkerRejection(MoneyOverflow.code, "the figures of \(context.accountID) do not fit: \(error)")
         }
+        if let rejection { throw rejection }
         shard.revision += 1
         context.emit(
             RecoveryPartialFigures(

@@ -29,6 +29,20 @@ public struct RecoveryStatsWorker: Worker {
         /// The last fact published, to publish only changes and withdraw it from its key when
         /// its day or currency changes.
         public var published: Published?
+
+        public init(
+            amount: Int64, currency: String, declineCode: String, method: PaymentMethod, type: TransactionType,
+            firstFailedAt: Int64, sequence: Int64 = 0, published: Published? = nil
+        ) {
+            self.amount = amount
+            self.currency = currency
+            self.declineCode = declineCode
+            self.method = method
+            self.type = type
+            self.firstFailedAt = firstFailedAt
+            self.sequence = sequence
+            self.published = published
+        }
     }
 
     /// Where a payment stands, as published.
@@ -38,6 +52,17 @@ public struct RecoveryStatsWorker: Worker {
         public var recoveredOnAttempt: Int64?
         public var lossReason: String?
         public var outcomeAt: Int64?
+
+        public init(
+            status: RecoveryFailureFact.Status, resolution: String? = nil, recoveredOnAttempt: Int64? = nil,
+            lossReason: String? = nil, outcomeAt: Int64? = nil
+        ) {
+            self.status = status
+            self.resolution = resolution
+            self.recoveredOnAttempt = recoveredOnAttempt
+            self.lossReason = lossReason
+            self.outcomeAt = outcomeAt
+        }
     }
 
     /// A published fact's content (with `Followed`'s fixed members).
@@ -47,6 +72,14 @@ public struct RecoveryStatsWorker: Worker {
         public var amount: Int64
         public var firstFailedAt: Int64
         public var outcome: Outcome
+
+        public init(merchant: String, currency: String, amount: Int64, firstFailedAt: Int64, outcome: Outcome) {
+            self.merchant = merchant
+            self.currency = currency
+            self.amount = amount
+            self.firstFailedAt = firstFailedAt
+            self.outcome = outcome
+        }
     }
 
     /// A churn fact as published, per currency.
@@ -64,6 +97,8 @@ public struct RecoveryStatsWorker: Worker {
         public var churn: [String: ChurnPublished] = [:]
         public var churnSequence: Int64 = 0
         public var merchantID: String?
+
+        public init() {}
     }
 
     public var name = "recovery-stats"
