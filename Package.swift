@@ -352,6 +352,14 @@ let package = Package(
             path: "Tests/CardChaos"
         ),
         .executableTarget(
+            name: "relance-recovery-chaos",
+            dependencies: [
+                "BenchSupport", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+                "RelanceTestSupport",
+            ],
+            path: "Tests/RecoveryChaos"
+        ),
+        .executableTarget(
             name: "relance-kill-test",
             dependencies: ["RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents"],
             path: "Tests/KillTest"

@@ -4,14 +4,17 @@
 #   bash scripts/chaos.sh mail [--accounts N] [--kills K]   reminder-mailer mid-ladder, delivering
 #                                                           to a real SMTP server (aiosmtpd)
 #   bash scripts/chaos.sh card [--accounts N] [--kills K]   card-expiry around month boundaries
-# Each exits 0 only when nothing is missing and nothing was decided twice.
+#   bash scripts/chaos.sh recovery [--accounts N] [--kills K]   recovery-stats' three stages while
+#                                                           failures open and end
+# Each exits 0 only when nothing is missing and nothing was decided (or counted) twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 case "${1:-}" in
     mail) worker=reminder-mailer ;;
     card) worker=card-expiry ;;
-    *) echo "usage: $0 mail|card [--accounts N] [--kills K]" >&2; exit 2 ;;
+    recovery) worker=recovery-stats ;;
+    *) echo "usage: $0 mail|card|recovery [--accounts N] [--kills K]" >&2; exit 2 ;;
 esac
 program="relance-$1-chaos"
 shift

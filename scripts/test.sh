@@ -17,10 +17,12 @@ bash scripts/e2e.sh
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20
 
-# reminder-mailer killed mid-ladder while delivering to a real SMTP server (aiosmtpd), and
-# card-expiry killed around month boundaries.
+# reminder-mailer killed mid-ladder while delivering to a real SMTP server (aiosmtpd),
+# card-expiry killed around month boundaries, and recovery-stats killed while failures open and
+# end (its figures must equal the program's recount).
 bash scripts/chaos.sh mail --accounts 50 --kills 5
 bash scripts/chaos.sh card --accounts 300 --kills 10
+bash scripts/chaos.sh recovery --accounts 400 --kills 6
 
 bash scripts/test-tools.sh
 tools=".build/test-tools"
