@@ -124,7 +124,7 @@ let package = Package(
                 "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceMail",
                 "PaymentRetryService",
                 "GatewaySandboxService", "ReminderMailerService", "CardExpiryService", "ProofValidatorService",
-                "ReconciliationService", "PrepaidService",
+                "ReconciliationService", "PrepaidService", "RecoveryStatsService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Relance"

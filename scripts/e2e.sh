@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 bootstrap=""
 if [ "${1:-}" = "--bootstrap" ]; then bootstrap="$2"; fi
-workers="payment-retry gateway-sandbox reminder-mailer card-expiry proof-validator reconciliation prepaid"
+workers="payment-retry gateway-sandbox reminder-mailer card-expiry proof-validator reconciliation prepaid recovery-stats"
 for product in relance $workers; do swift build --product "$product" >/dev/null; done
 bin="$(swift build --show-bin-path)"
 work=$(mktemp -d)

@@ -281,9 +281,7 @@ start() {
             "$worker" >"$root$work/$worker.out" 2>"$root$work/$worker.err" &
         worker_pid[$worker]=$!
         pids+=($!)
-        # The demo's outcomes do not include recovery-stats yet (docs/recovery-stats.md): it runs
-        # in the root like the others, and the demo does not wait on it.
-        if [ "$worker" != recovery-stats ]; then metrics+=(--metrics "$worker=127.0.0.1:$port"); fi
+        metrics+=(--metrics "$worker=127.0.0.1:$port")
     done
     sleep 1
     for worker in $workers; do

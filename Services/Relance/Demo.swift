@@ -7,6 +7,7 @@ import PaymentRetryService
 import PrepaidService
 import ProofValidatorService
 import ReconciliationService
+import RecoveryStatsService
 import RelanceDomain
 import RelanceEvents
 import RelanceKafka
@@ -109,6 +110,9 @@ struct DemoCommand: AsyncParsableCommand {
                 throw ValidationError("--metrics \(entry): name=host:port, name one of \(Demo.inputs.keys.sorted())")
             }
             demo.watchRemote(worker: parts[0], inputs: inputs, metrics: parts[1])
+            for companion in Demo.companions[parts[0]] ?? [] {
+                demo.watchRemote(worker: companion.name, inputs: companion.inputs, metrics: parts[1])
+            }
         }
         let running = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -121,7 +125,8 @@ struct DemoCommand: AsyncParsableCommand {
         if bootstrap == nil {
             say(
                 "  workers ready: payment-retry, gateway-sandbox, reminder-mailer (+ digest, + delivery), card-expiry, "
-                    + "proof-validator, reconciliation, prepaid (\(Demo.seconds(since: started)) s)\n")
+                    + "proof-validator, reconciliation, prepaid, recovery-stats (+ figures, + periods) "
+                    + "(\(Demo.seconds(since: started)) s)\n")
         }
 
         let script = DemoScript(demo: demo)
@@ -154,6 +159,10 @@ struct DemoCommand: AsyncParsableCommand {
                 "  \(letter["worker"]?.stringValue ?? "?"): \(letter["reason"]?["code"]?.stringValue ?? "?") — "
                     + (letter["reason"]?["message"]?.stringValue ?? ""))
         }
+        let report = DemoScript.recoveryFigures(demo.records()).filter { !RecoveryReportCommand.isEmpty($0) }
+        say("\nRecovery report (relance recovery): failures by day of first failure, as they stand at the end")
+        if report.isEmpty { say("  none") }
+        for line in report.isEmpty ? [] : RecoveryReportCommand.table(report) { say(line) }
         let results = DemoScript.checks(demo.records())
         say("\nExpected outcomes:")
         for (passed, text) in results { say("  \(passed ? "✔" : "✘") \(text)") }
@@ -271,7 +280,16 @@ final class Demo: Sendable {
         "payment-retry": PaymentRetryWorker().inputTopics, "gateway-sandbox": GatewaySandbox().inputTopics,
         "reminder-mailer": ReminderMailerWorker().inputTopics, "card-expiry": CardExpiryWorker().inputTopics,
         "proof-validator": ProofValidatorWorker().inputTopics, "reconciliation": ReconciliationWorker().inputTopics,
-        "prepaid": PrepaidWorker().inputTopics,
+        "prepaid": PrepaidWorker().inputTopics, "recovery-stats": RecoveryStatsWorker().inputTopics,
+    ]
+
+    /// The further runtimes an executable holds, watched on its /metrics page too: their names
+    /// (the `worker` label) and inputs.
+    static let companions: [String: [(name: String, inputs: [String])]] = [
+        "recovery-stats": [
+            (RecoveryFiguresWorker().name, RecoveryFiguresWorker().inputTopics),
+            (RecoveryPeriodsWorker().name, RecoveryPeriodsWorker().inputTopics),
+        ]
     ]
 
     /// A worker in another process, watched through its /metrics page.
@@ -320,6 +338,10 @@ final class Demo: Sendable {
                 actionCentreURL: "https://camping-des-pins.test/finance/centre-action"))
         var digest = configuration("reminder-mailer-digest")
         digest.groupID = "relance-reminder-mailer-digest"
+        var figures = configuration("recovery-stats-figures")
+        figures.groupID = "relance-recovery-stats-figures"
+        var periods = configuration("recovery-stats-periods")
+        periods.groupID = "relance-recovery-stats-periods"
         var deliveryKafka = kafka
         deliveryKafka.properties["fetch.wait.max.ms"] = "10"
         var delivery = MailDelivery.Configuration(kafka: deliveryKafka, groupID: "relance-reminder-mailer-delivery")
@@ -340,6 +362,9 @@ final class Demo: Sendable {
             watch(RuntimeService(ProofValidatorWorker(), configuration: configuration("proof-validator"))),
             watch(RuntimeService(ReconciliationWorker(), configuration: configuration("reconciliation"))),
             watch(RuntimeService(PrepaidWorker(), configuration: configuration("prepaid"))),
+            watch(RuntimeService(RecoveryStatsWorker(), configuration: configuration("recovery-stats"))),
+            watch(RuntimeService(RecoveryFiguresWorker(), configuration: figures)),
+            watch(RuntimeService(RecoveryPeriodsWorker(), configuration: periods)),
         ]
     }
 

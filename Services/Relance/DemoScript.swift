@@ -162,6 +162,8 @@ struct DemoScript {
         ProofEvents.accountStatusTopic, CardEvents.expiringCardsTopic, ProofEvents.verdictsTopic,
         ReconciliationEvents.allocationsTopic, ReconciliationEvents.invoiceStatusTopic,
         ReconciliationEvents.reconcilableAccountsTopic, PrepaidEvents.balancesTopic, ProofEvents.invoicesTopic,
+        RecoveryEvents.outcomesTopic, RecoveryEvents.factsTopic, RecoveryEvents.partialsTopic,
+        RecoveryEvents.statsTopic,
     ]
 
     static func silentOutputs(_ records: [(topic: String, event: JSONValue)]) -> [String] {
@@ -169,10 +171,52 @@ struct DemoScript {
         return outputs.filter { !written.contains($0) }
     }
 
+    /// recovery-stats counted every failed payment of the stories once, each where it ended.
+    static func recoveryCheck(_ records: [(topic: String, event: JSONValue)]) -> (Bool, String) {
+        var failures: [String: JSONValue] = [:]
+        for record in records where record.topic == RecoveryEvents.outcomesTopic {
+            guard let data = record.event["data"], data["firstFailedAt"] != nil,
+                let payment = data["paymentId"]?.stringValue
+            else { continue }
+            failures[payment] = data
+        }
+        let days = recoveryFigures(records)
+        let opened = days.reduce(0) { $0 + $1.opened.count }
+        let recovered = days.reduce(0) { $0 + $1.recovered.count }
+        let consistent = days.allSatisfy {
+            $0.recovered.count + $0.lost.count + $0.open.count == $0.opened.count
+        }
+        let resolved = failures.values.filter { $0["resolution"] != nil }.count
+        return (
+            !failures.isEmpty && opened == failures.count && recovered == resolved && consistent,
+            "recovery report: each of the \(failures.count) failed payments counted once (\(opened) opened, "
+                + "\(recovered) recovered of \(resolved))"
+        )
+    }
+
     /// Records per topic, for the summary.
     static func topicCounts(_ records: [(topic: String, event: JSONValue)]) -> String {
         Dictionary(grouping: records, by: \.topic).map { "\($0.key) \($0.value.count)" }.sorted()
             .joined(separator: ", ")
+    }
+
+    /// The day figures recovery-stats published last per merchant, currency and day, in order.
+    static func recoveryFigures(_ records: [(topic: String, event: JSONValue)], week: Bool = false)
+        -> [RecoveryStatsUpdated]
+    {
+        var latest: [String: RecoveryStatsUpdated] = [:]
+        for record in records where record.topic == RecoveryEvents.statsTopic {
+            guard let data = record.event["data"], let merchant = record.event["accountId"]?.stringValue else {
+                continue
+            }
+            let envelope = EventEnvelope(
+                eventID: "x", type: RecoveryStatsUpdated.eventType.name, schemaVersion: 1, occurredAt: Date(),
+                accountID: merchant, merchantID: merchant, data: data)
+            guard let figures = try? envelope.decode(RecoveryStatsUpdated.self), (figures.period == .week) == week
+            else { continue }
+            latest["\(merchant)/\(figures.currency)/\(figures.start)"] = figures
+        }
+        return latest.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// Each expected outcome, and whether it happened.
@@ -243,6 +287,7 @@ struct DemoScript {
                 rechargeCount >= 3 && lastBalance >= 1_000,
                 "002 automatic recharges: on start, below the threshold, and a negative balance corrected"
             ),
+            recoveryCheck(records),
             (
                 !records.contains { $0.topic == "relance.dead-letters" },
                 "every event understood: nothing in the dead-letter topic"

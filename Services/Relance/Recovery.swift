@@ -67,7 +67,7 @@ struct RecoveryReportCommand: AsyncParsableCommand {
                 accountID: merchant, merchantID: merchant, data: data)
             guard let figures = try? envelope.decode(RecoveryStatsUpdated.self) else { continue }
             guard (figures.period == .week) == week, figures.start >= from, figures.start <= to,
-                currency.map({ $0 == figures.currency }) ?? true
+                currency.map({ $0 == figures.currency }) ?? true, !Self.isEmpty(figures)
             else { continue }
             chosen.append((key, figures, data))
         }
@@ -91,9 +91,20 @@ struct RecoveryReportCommand: AsyncParsableCommand {
             print("  none")
             return
         }
-        let rows = chosen.map { entry in
-            Self.row(entry.figures) { minor in
-                Currency(code: entry.figures.currency).map { Money(minorUnits: minor, currency: $0).decimalString }
+        for line in Self.table(chosen.map(\.figures)) { print(line) }
+    }
+
+    /// A record that counts nothing (its payments moved to another day, its termination undone):
+    /// left out of the report.
+    static func isEmpty(_ figures: RecoveryStatsUpdated) -> Bool {
+        figures.opened.count == 0 && figures.churn.accounts == 0
+    }
+
+    /// The report's table: a header and a row per record, amounts in the currency's units.
+    static func table(_ figures: [RecoveryStatsUpdated]) -> [String] {
+        let rows = figures.map { figures in
+            Self.row(figures) { minor in
+                Currency(code: figures.currency).map { Money(minorUnits: minor, currency: $0).decimalString }
                     ?? String(minor)
             }
         }
@@ -106,7 +117,6 @@ struct RecoveryReportCommand: AsyncParsableCommand {
                 + fields.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }
-        print(line(Self.header))
-        for row in rows { print(line(row)) }
+        return [line(Self.header)] + rows.map(line)
     }
 }
