@@ -63,8 +63,11 @@ public enum WorkerSettings {
         Setting("RELANCE_RECIPIENTS_WAIT_HOURS", "24", "how long an email waits for the account's invoice recipients"),
     ]
 
-    /// recovery-stats reads only the runtime's settings.
-    public static let recoveryStats: [Setting] = []
+    public static let recoveryStats: [Setting] = [
+        Setting(
+            "RELANCE_RECOVERY_SHARD_PAYMENTS", "7000",
+            "payments one stage-2 shard follows at most (about 124 bytes each in one changelog record)")
+    ]
 
     /// Every worker's own settings, by worker.
     public static let byWorker: [String: [Setting]] = [

@@ -1,6 +1,7 @@
 import Foundation
 import RelanceDomain
 import RelanceEvents
+import RelanceKafka
 import RelanceRuntime
 import RelanceTestSupport
 import Testing
@@ -418,4 +419,60 @@ struct RecoveryStatsScenarioTests {
         try await periods.stop()
         try await harness.stop()
     }
+
+    @Test(
+        "a payment refused by a full shard is counted once when its dead letter is replayed after the limit is raised")
+    func fullShardReplayed() async throws {
+        var harness = try await WorkerHarness(RecoveryPeriodsWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var small = RecoveryFiguresWorker()
+        small.paymentsPerShard = 1
+        var stage2 = try await harness.start(small)
+        let stage1 = try await harness.start(RecoveryStatsWorker())
+        try await harness.tick(Timestamp.date(milliseconds: base + 30 * dayMs))
+        // Two accounts' payments in the same shard, first failed the same day.
+        let ids = (0..<100).map { "pay-s\($0)" }.filter { RecoveryPeriods.shard($0) == RecoveryPeriods.shard("pay-s0") }
+        for (index, payment) in ids.prefix(2).enumerated() {
+            let item = ActionItemUpdated(
+                paymentId: payment, invoiceId: "inv-\(payment)", transactionType: .subscription, paymentMethod: .card,
+                failureReason: "declined", failureCategory: .softDecline, declineCode: "insufficient_funds",
+                amount: 1_000, currency: "EUR", state: .open, attempts: 1, handedToCollections: false,
+                firstFailedAt: Timestamp.date(milliseconds: base))
+            let event = EventEnvelope(
+                eventID: "item-s\(index)", type: "action-item.updated", schemaVersion: 1,
+                occurredAt: Timestamp.date(milliseconds: base), accountID: "acct-s\(index)", merchantID: "m-1",
+                data: EventDataEncoder.encode(item))
+            try await harness.publish(raw: event.jsonBytes, to: RecoveryEvents.outcomesTopic, key: "acct-s\(index)")
+        }
+        let dead = try await harness.records("relance.dead-letters", count: 1)
+        #expect(dead[0]["reason"]?["code"]?.stringValue == "shard_full")
+        try await waitUntil("the first payment counted") {
+            try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-11-02"]?.opened.count == 1
+        }
+
+        // The limit raised (RELANCE_RECOVERY_SHARD_PAYMENTS), stage 2 restarted, the letter replayed: twice.
+        try await stage2.stop()
+        stage2 = try await harness.start(RecoveryFiguresWorker())
+        let kafka = KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers)
+        var full = DeadLetters.Selection()
+        full.reasons = ["shard_full"]
+        let entries = try await DeadLetters.list(topic: "relance.dead-letters", selection: full, kafka: kafka)
+        #expect(entries.count == 1)
+        for _ in 0..<2 {
+            try await DeadLetters.replay(
+                entries, deadLetterTopic: "relance.dead-letters", producer: harness.producer,
+                signer: TestSigners.role("dead-letter-replay"))
+        }
+        var day: RecoveryStatsUpdated?
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            day = try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-11-02"]
+            if day?.opened.count == 2 { break }
+        }
+        #expect(day?.opened == .init(count: 2, amount: 2_000))
+        #expect(try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-W45"]?.opened.count == 2)
+        try await stage1.stop()
+        try await stage2.stop()
+        try await harness.stop()
+    }
+
 }

@@ -10,6 +10,15 @@ let setup = WorkerSetup.start(
     worker: "recovery-stats",
     summary: "follows every failed payment to its end and publishes recovery figures per merchant, currency and day",
     settings: WorkerSettings.recoveryStats, docs: "docs/recovery-stats.md")
+// RELANCE_RECOVERY_SHARD_PAYMENTS: payments one stage-2 shard follows at most (its state is one
+// changelog record; docs/recovery-stats.md, "Limits and sizes").
+let figuresWorker = {
+    var worker = RecoveryFiguresWorker()
+    if let limit = setup.integer("RELANCE_RECOVERY_SHARD_PAYMENTS", in: 1...1_000_000, "a number of payments") {
+        worker.paymentsPerShard = limit
+    }
+    return worker
+}()
 await setup.run(RecoveryStatsWorker()) { configuration, _ in
     var figures = configuration
     figures.changelogTopic = nil
@@ -18,7 +27,7 @@ await setup.run(RecoveryStatsWorker()) { configuration, _ in
     periods.changelogTopic = nil
     periods.groupID = configuration.groupID.map { "\($0)-periods" }
     return [
-        RuntimeService(RecoveryFiguresWorker(), configuration: figures),
+        RuntimeService(figuresWorker, configuration: figures),
         RuntimeService(RecoveryPeriodsWorker(), configuration: periods),
     ]
 }
