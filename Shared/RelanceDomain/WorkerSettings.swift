@@ -65,8 +65,8 @@ public enum WorkerSettings {
 
     public static let recoveryStats: [Setting] = [
         Setting(
-            "RELANCE_RECOVERY_SHARD_PAYMENTS", "7000",
-            "payments one stage-2 shard follows at most (about 124 bytes each in one changelog record)")
+            "RELANCE_RECOVERY_SHARD_BYTES", "800000",
+            "the most one stage-2 shard's state may hold (one changelog record; raise with the topic's max.message.bytes)")
     ]
 
     /// Every worker's own settings, by worker.

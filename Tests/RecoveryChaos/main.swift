@@ -9,7 +9,9 @@
 // terminated later); the account terminated while it was open; still open. Their payment-retry
 // items and account statuses are published in shuffled order, the outcomes after the openings,
 // while the process is killed with SIGKILL K times. Then the figures on relance.recovery-stats
-// (read committed) must equal this program's own recount of the stories, record by record.
+// (read committed) must equal this program's own recount of the stories, record by record
+// (counts, amounts, channels, loss reasons, decline-code rates, days to recover, the 7/14/30-day
+// curve, churn), and no other record may count anything.
 // Prints
 //   kills: K, accounts: N, figure records expected: E, equal: Q, missing: M, differing: D
 import BenchSupport
@@ -99,6 +101,10 @@ struct Row: Equatable, CustomStringConvertible {
     var byChannel: [String: RecoveryStatsUpdated.Tally] = [:]
     var byReason: [String: RecoveryStatsUpdated.Tally] = [:]
     var churn = RecoveryStatsUpdated.Churn()
+    var within = RecoveryStatsUpdated.RecoveredWithin()
+    /// Days to recover, one entry per recovered payment, sorted.
+    var days: [Int64] = []
+    var byCode: [String: RecoveryStatsUpdated.Rate] = [:]
 
     var description: String {
         "opened \(opened.count)/\(opened.amount), recovered \(recovered.count), lost \(lost.count), open "
@@ -115,7 +121,15 @@ struct Row: Equatable, CustomStringConvertible {
         byChannel = figures.recoveredByChannel.dictionary
         byReason = figures.lostByReason.dictionary
         churn = figures.churn
+        within = figures.recoveredWithin
+        for (days, count) in figures.daysToRecover.histogram.enumerated() {
+            self.days += Array(repeating: Int64(days), count: Int(clamping: count))
+        }
+        byCode = figures.byDeclineCode.dictionary
     }
+
+    /// Counts nothing (a termination undone, payments moved away).
+    var isEmpty: Bool { opened.count == 0 && churn.accounts == 0 }
 }
 
 /// The record keys of a story's day and ISO week, by Foundation's calendar (not the worker's code).
@@ -141,9 +155,17 @@ for story in stories {
     for key in keys(story, at: story.first) {
         var row = expected[key] ?? Row()
         add(&row.opened)
+        row.byCode["insufficient_funds", default: .init()].failed += 1
         if let resolution = final.resolution {
             add(&row.recovered)
             add(&row.byChannel[resolution.rawValue, default: .init()])
+            row.byCode["insufficient_funds", default: .init()].recovered += 1
+            let elapsed = (final.outcomeAt.map(Timestamp.milliseconds) ?? story.first) - story.first
+            row.days.append(elapsed / dayMs)
+            row.days.sort()
+            if elapsed <= 7 * dayMs { row.within.days7 += story.amount }
+            if elapsed <= 14 * dayMs { row.within.days14 += story.amount }
+            if elapsed <= 30 * dayMs { row.within.days30 += story.amount }
         } else if let reason = final.lossReason?.rawValue ?? (story.terminatedAt != nil ? "account_terminated" : nil) {
             add(&row.lost)
             add(&row.byReason[reason, default: .init()])
@@ -226,13 +248,20 @@ var latest: [String: Row] = [:]
 let deadline = ContinuousClock.now + .seconds(option("--settle-timeout", 240))
 while ContinuousClock.now < deadline {
     latest = try await published()
-    if expected.allSatisfy({ latest[$0.key] == $0.value }) { break }
+    if expected.allSatisfy({ latest[$0.key] == $0.value })
+        && latest.allSatisfy({ expected[$0.key] != nil || $0.value.isEmpty })
+    {
+        break
+    }
     try await Task.sleep(for: .seconds(2))
 }
 worker.stop()
 
 let missing = expected.keys.filter { latest[$0] == nil }
-let differing = expected.keys.filter { latest[$0] != nil && latest[$0] != expected[$0] }
+// A differing record, or one that counts something where nothing was expected.
+let differing =
+    expected.keys.filter { latest[$0] != nil && latest[$0] != expected[$0] }
+    + latest.filter { expected[$0.key] == nil && !$0.value.isEmpty }.map(\.key)
 say(
     "kills: \(killed), accounts: \(accounts), figure records expected: \(expected.count), equal: "
         + "\(expected.count - missing.count - differing.count), missing: \(missing.count), differing: "

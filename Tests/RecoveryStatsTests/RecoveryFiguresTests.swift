@@ -1,6 +1,7 @@
 import Foundation
 import RelanceDomain
 import RelanceEvents
+import RelanceRuntime
 import RelanceTestSupport
 import Testing
 
@@ -137,9 +138,9 @@ struct RecoveryFiguresTests {
             current.append(payment)
         }
         var direct = RecoveryAggregate()
-        for payment in current { try direct.add(payment, sign: 1) }
+        for payment in current.shuffled(using: &random) { try direct.add(payment, sign: 1) }
         var summed = RecoveryAggregate()
-        for shard in shards { try summed.add(shard, sign: 1) }
+        for shard in shards.shuffled(using: &random) { try summed.add(shard, sign: 1) }
         #expect(summed == direct)
         // Replacing a shard by a newer version of itself, as stage 3 does.
         var older = shards[2]
@@ -152,6 +153,31 @@ struct RecoveryFiguresTests {
         // Taking everything away leaves nothing: no zero entries left in the maps.
         for shard in shards { try summed.add(shard, sign: -1) }
         #expect(summed == RecoveryAggregate())
+    }
+
+    @Test("a shard's size estimate is never below its encoded state, ids and codes of any length")
+    func sizeEstimate() throws {
+        var random = SplitMix64(seed: 11)
+        var state = RecoveryFiguresWorker.State()
+        let statuses: [(RecoveryFailureFact.Status, RecoveryFailureFact.Resolution?, RecoveryFailureFact.LossReason?)] =
+            [(.open, nil, nil), (.recovered, .automaticRetry, nil), (.lost, nil, .handedToCollections)]
+        for n in 0..<500 {
+            let (status, resolution, reason) = statuses[n % 3]
+            let id = "pi_" + String(repeating: "x", count: Int.random(in: 1...60, using: &random)) + "\(n)"
+            var payment = Self.payment(
+                Int64.random(in: 0...999_999_999_999_999, using: &random), status, resolution: resolution,
+                reason: reason, after: Int64.random(in: 0...400, using: &random),
+                code: String(repeating: "c", count: Int.random(in: 1...40, using: &random)))
+            payment.attempt = resolution == nil ? nil : Int64.random(in: 1...99, using: &random)
+            let tracked = RecoveryFiguresWorker.Tracked(
+                payment: payment, sequence: Int64.random(in: 1...9_999, using: &random), withdrawn: n % 7 == 0)
+            state.payments[id] = tracked
+            state.bytes += RecoveryFiguresWorker.estimatedBytes(id, tracked)
+        }
+        let encoded = try StateCoding.encode(state).count
+        #expect(encoded <= state.bytes, "encoded \(encoded) bytes, estimated \(state.bytes)")
+        // And not wildly above: the limit would waste the record.
+        #expect(state.bytes < encoded * 2)
     }
 
     @Test("metric labels come from closed lists: no merchant, account or payment, unknown values as other")

@@ -111,6 +111,19 @@ struct RecoveryStagesTests {
         figures = try await Self.figures(&harness)
         #expect(figures["EUR/2026-11-27"]?.churn == .init() && figures["EUR/2026-W48"]?.churn == .init())
         #expect(figures["EUR/2026-11-03"]?.open.count == 1 && figures["EUR/2026-11-03"]?.lost == .init())
+        // Terminated again, and b paid afterwards (the account stays terminated): the churn is
+        // what the termination left unpaid, 1,500, and b counts as recovered.
+        try await Self.publish(
+            harness, AccountStatus(status: .terminated, reason: "non-payment"), id: "s3", at: terminated + 2 * dayMs,
+            to: ProofEvents.accountStatusTopic)
+        try await Self.publish(
+            harness,
+            Self.item(
+                "b", amount: 500, firstFailedAt: base + dayMs, state: .resolved, resolution: .paidAnotherWay,
+                outcomeAt: terminated + 4 * dayMs), id: "b2", at: terminated + 4 * dayMs)
+        figures = try await Self.figures(&harness)
+        #expect(figures["EUR/2026-11-29"]?.churn == .init(accounts: 1, amount: 1_500))
+        #expect(figures["EUR/2026-11-03"]?.recovered.count == 1)
     }
 
     @Test("an item without a first-failure date (opened before recovery-stats) is left out, not misdated")
@@ -141,10 +154,16 @@ struct RecoveryStagesTests {
             merchantID: "m-1", data: EventDataEncoder.encode(fact))
     }
 
+    /// A dead letter's code, nil for anything else.
+    static func code<W: Worker>(_ outcome: WorkerTestKit<W>.Outcome) -> String? {
+        if case .deadLettered(_, let code, _) = outcome { code } else { nil }
+    }
+
     @Test("stage 2: a full shard refuses new payments (a dead letter) and still moves the ones it follows")
     func shardFull() throws {
         var worker = RecoveryFiguresWorker()
-        worker.paymentsPerShard = 2
+        // Room for two payments (about 190 bytes each by the estimate), not three.
+        worker.maxStateBytes = 400
         let kit = WorkerTestKit(worker, startingAt: Timestamp.date(milliseconds: base))
         // Three payments of the same shard.
         let ids = (0..<200).map { "pay-\($0)" }.filter { RecoveryPeriods.shard($0) == RecoveryPeriods.shard("pay-0") }
@@ -162,7 +181,7 @@ struct RecoveryStagesTests {
             Issue.record("a third payment was taken")
             return
         }
-        #expect(code == "shard_full" && reason.contains("1 MB"))
+        #expect(code == "shard_full" && reason.contains("record size limit"))
         #expect(
             try kit.publish(Self.keyed(Self.fact(ids[0], sequence: 2), id: "f3"), to: RecoveryEvents.factsTopic)
                 == .applied(eventID: "f3"))
@@ -181,7 +200,7 @@ struct RecoveryStagesTests {
         // A fact of another day under this day's shard key.
         let otherDay = Self.keyed(
             Self.fact("pay-1", day: 1), id: "f1", key: Self.keyed(Self.fact("pay-1"), id: "x").accountID)
-        #expect(try kit.publish(otherDay, to: RecoveryEvents.factsTopic) != .applied(eventID: "f1"))
+        #expect(try Self.code(kit.publish(otherDay, to: RecoveryEvents.factsTopic)) == "misrouted_fact")
 
         let periods = WorkerTestKit(RecoveryPeriodsWorker(), startingAt: Timestamp.date(milliseconds: base))
         let partial = RecoveryPartialFigures(
@@ -196,13 +215,23 @@ struct RecoveryStagesTests {
             try periods.publish(event(partial, key: "m-1/EUR/2026-W45", id: "p0"), to: RecoveryEvents.partialsTopic)
                 == .applied(eventID: "p0"))
         #expect(
-            try periods.publish(event(partial, key: "m-1/EUR/2026-W46", id: "p1"), to: RecoveryEvents.partialsTopic)
-                != .applied(eventID: "p1"))
+            try Self.code(
+                periods.publish(event(partial, key: "m-1/EUR/2026-W46", id: "p1"), to: RecoveryEvents.partialsTopic))
+                == "misrouted_fact")
         var outOfRange = partial
         outOfRange.shard = 16
         outOfRange.revision = 2
         #expect(
-            try periods.publish(event(outOfRange, key: "m-1/EUR/2026-W45", id: "p2"), to: RecoveryEvents.partialsTopic)
-                != .applied(eventID: "p2"))
+            try Self.code(
+                periods.publish(event(outOfRange, key: "m-1/EUR/2026-W45", id: "p2"), to: RecoveryEvents.partialsTopic))
+                == "invalid_partial")
+        var longHistogram = partial
+        longHistogram.revision = 3
+        longHistogram.figures.daysToRecover.histogram = Array(repeating: 1, count: 62)
+        #expect(
+            try Self.code(
+                periods.publish(
+                    event(longHistogram, key: "m-1/EUR/2026-W45", id: "p3"), to: RecoveryEvents.partialsTopic))
+                == "invalid_partial")
     }
 }

@@ -10,12 +10,12 @@ let setup = WorkerSetup.start(
     worker: "recovery-stats",
     summary: "follows every failed payment to its end and publishes recovery figures per merchant, currency and day",
     settings: WorkerSettings.recoveryStats, docs: "docs/recovery-stats.md")
-// RELANCE_RECOVERY_SHARD_PAYMENTS: payments one stage-2 shard follows at most (its state is one
-// changelog record; docs/recovery-stats.md, "Limits and sizes").
+// RELANCE_RECOVERY_SHARD_BYTES: the most one stage-2 shard's state may hold (one changelog
+// record; docs/recovery-stats.md, "Limits and sizes").
 let figuresWorker = {
     var worker = RecoveryFiguresWorker()
-    if let limit = setup.integer("RELANCE_RECOVERY_SHARD_PAYMENTS", in: 1...1_000_000, "a number of payments") {
-        worker.paymentsPerShard = limit
+    if let limit = setup.integer("RELANCE_RECOVERY_SHARD_BYTES", in: 10_000...100_000_000, "a number of bytes") {
+        worker.maxStateBytes = limit
     }
     return worker
 }()

@@ -79,9 +79,19 @@ public struct RecoveryAggregate: Codable, Sendable, Equatable {
         try Money.add(a, try Money.multiply(sign, b))
     }
 
+    /// `a + sign × b` for an amount: also refused past `Money.maximumMinorUnits`, which the
+    /// next stage's schema would refuse.
+    static func amountSum(_ a: Int64, _ sign: Int64, _ b: Int64) throws(MoneyOverflow) -> Int64 {
+        let result = try sum(a, sign, b)
+        guard result.magnitude <= UInt64(Money.maximumMinorUnits) else {
+            throw MoneyOverflow("\(a) + \(sign) × \(b) > \(Money.maximumMinorUnits)")
+        }
+        return result
+    }
+
     static func add(_ tally: inout Tally, _ sign: Int64, _ amount: Int64) throws(MoneyOverflow) {
         tally.count = try sum(tally.count, sign, 1)
-        tally.amount = try Money.add(tally.amount, try Money.multiply(sign, amount))
+        tally.amount = try amountSum(tally.amount, sign, amount)
     }
 
     static func add(_ map: inout [String: Tally], _ key: String, _ sign: Int64, _ amount: Int64)
@@ -122,16 +132,16 @@ public struct RecoveryAggregate: Codable, Sendable, Equatable {
             let elapsed = max(0, (payment.outcomeAt ?? payment.firstFailedAt) - payment.firstFailedAt)
             try addToHistogram(Int(min(elapsed / Self.dayMs, Int64(Self.histogramBuckets - 1))), sign)
             let signed = try Money.multiply(sign, amount)
-            if elapsed <= 7 * Self.dayMs { within.days7 = try Money.add(within.days7, signed) }
-            if elapsed <= 14 * Self.dayMs { within.days14 = try Money.add(within.days14, signed) }
-            if elapsed <= 30 * Self.dayMs { within.days30 = try Money.add(within.days30, signed) }
+            if elapsed <= 7 * Self.dayMs { within.days7 = try Self.amountSum(within.days7, 1, signed) }
+            if elapsed <= 14 * Self.dayMs { within.days14 = try Self.amountSum(within.days14, 1, signed) }
+            if elapsed <= 30 * Self.dayMs { within.days30 = try Self.amountSum(within.days30, 1, signed) }
         }
     }
 
     /// Adds or takes away one terminated account and what it still owed.
     public mutating func addChurn(_ unpaid: Int64, sign: Int64) throws(MoneyOverflow) {
         churn.accounts = try Self.sum(churn.accounts, sign, 1)
-        churn.amount = try Money.add(churn.amount, try Money.multiply(sign, unpaid))
+        churn.amount = try Self.amountSum(churn.amount, sign, unpaid)
     }
 
     mutating func addToHistogram(_ bucket: Int, _ count: Int64) throws(MoneyOverflow) {
@@ -144,7 +154,7 @@ public struct RecoveryAggregate: Codable, Sendable, Equatable {
     public mutating func add(_ other: RecoveryAggregate, sign: Int64) throws(MoneyOverflow) {
         func tally(_ mine: inout Tally, _ theirs: Tally) throws(MoneyOverflow) {
             mine.count = try Self.sum(mine.count, sign, theirs.count)
-            mine.amount = try Self.sum(mine.amount, sign, theirs.amount)
+            mine.amount = try Self.amountSum(mine.amount, sign, theirs.amount)
         }
         func tallies(_ mine: inout [String: Tally], _ theirs: [String: Tally]) throws(MoneyOverflow) {
             for (key, value) in theirs {
@@ -162,7 +172,7 @@ public struct RecoveryAggregate: Codable, Sendable, Equatable {
             }
         }
         func amount(_ mine: inout Int64, _ theirs: Int64) throws(MoneyOverflow) {
-            mine = try Self.sum(mine, sign, theirs)
+            mine = try Self.amountSum(mine, sign, theirs)
         }
         try tally(&opened, other.opened)
         try tally(&recovered, other.recovered)
@@ -217,7 +227,7 @@ public struct RecoveryAggregate: Codable, Sendable, Equatable {
         byCode = figures.byDeclineCode.dictionary
         byMethod = figures.byPaymentMethod.dictionary
         byType = figures.byTransactionType.dictionary
-        histogram = Array(figures.daysToRecover.histogram.prefix(Self.histogramBuckets))
+        histogram = figures.daysToRecover.histogram
         while histogram.last == 0 { histogram.removeLast() }
         within = figures.recoveredWithin
         churn = figures.churn

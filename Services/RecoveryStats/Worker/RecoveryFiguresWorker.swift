@@ -12,9 +12,10 @@ import RelanceRuntime
 /// a copy) changes nothing: each payment is counted once, where it stands now.
 ///
 /// The state of one key is one record on the changelog: spreading a day over
-/// `RecoveryEvents.shards` keys keeps it below Kafka's 1 MB message limit (about 125 bytes per
-/// payment: `paymentsPerShard` per shard, 112,000 failures of one merchant, currency and day).
-/// A payment past that is refused (`shard_full`, a dead letter) rather than stopping the shard.
+/// `RecoveryEvents.shards` keys keeps it below Kafka's 1 MB message limit (125–200 bytes per
+/// payment, about 5,000 per shard, 80,000 failures of one merchant, currency and day). A
+/// payment past `maxStateBytes` is refused (`shard_full`, a dead letter) rather than stopping
+/// the shard.
 public struct RecoveryFiguresWorker: Worker {
     public struct Tracked: Codable, Sendable, Equatable {
         public var payment: RecoveryAggregate.Payment
@@ -47,12 +48,27 @@ public struct RecoveryFiguresWorker: Worker {
         public var figures = RecoveryAggregate()
         /// Partials published so far (the last one's `revision`).
         public var revision: Int64 = 0
+        /// About how large the encoded state is (`estimatedBytes`), for the size limit.
+        public var bytes = 0
 
         public init() {}
     }
 
-    /// Payments one shard follows at most (about 875 KB of state).
-    public var paymentsPerShard = 7_000
+    /// The most one shard's state may hold, by `estimatedBytes` (a changelog record; Kafka's
+    /// default limit is 1 MB, and the estimate errs above the encoded size).
+    public var maxStateBytes = 800_000
+
+    /// An upper bound of what a payment adds to the shard's encoded state: its id and texts,
+    /// the member names and punctuation, the numbers at their widest.
+    static func estimatedBytes(_ id: String, _ tracked: Tracked) -> Int {
+        let payment = tracked.payment
+        return 130 + id.utf8.count + payment.declineCode.utf8.count + payment.method.utf8.count
+            + payment.type.utf8.count + payment.status.rawValue.utf8.count + (payment.resolution?.utf8.count ?? 0)
+            + (payment.lossReason?.utf8.count ?? 0)
+    }
+
+    /// What a terminated account adds, besides its id.
+    static let churnEntryBytes = 80
 
     public var name = "recovery-stats-figures"
     public var inputTopics = [RecoveryEvents.factsTopic]
@@ -83,16 +99,22 @@ public struct RecoveryFiguresWorker: Worker {
             case .failure(let fact):
                 let old = shard.payments[fact.paymentId]
                 if let old, old.sequence >= fact.sequence { return }  // a replay or an older fact: counted already
-                if old == nil && shard.payments.count >= paymentsPerShard {
-                    rejection = WorkerRejection(
-                        "shard_full",
-                        "\(context.accountID) already follows \(paymentsPerShard) payments: its state would pass "
-                            + "Kafka's 1 MB record limit (docs/recovery-stats.md, \"Limits\")")
-                    break
-                }
                 let new = Tracked(
                     payment: RecoveryAggregate.Payment(fact), sequence: fact.sequence,
                     withdrawn: fact.withdrawn ?? false)
+                let bytes =
+                    shard.bytes + Self.estimatedBytes(fact.paymentId, new)
+                    - (old.map { Self.estimatedBytes(fact.paymentId, $0) } ?? 0)
+                // A withdrawal is always taken: refusing it would leave the payment counted here.
+                if bytes > maxStateBytes && bytes > shard.bytes && !new.withdrawn {
+                    rejection = WorkerRejection(
+                        "shard_full",
+                        "\(context.accountID) holds about \(shard.bytes) bytes of payments (limit \(maxStateBytes)): "
+                            + "its state would pass Kafka's record size limit (docs/recovery-stats.md, \"Limits and sizes\")"
+                    )
+                    break
+                }
+                shard.bytes = bytes
                 if let old, !old.withdrawn { try shard.figures.add(old.payment, sign: -1) }
                 if !new.withdrawn { try shard.figures.add(new.payment, sign: 1) }
                 if !new.withdrawn
@@ -106,6 +128,7 @@ public struct RecoveryFiguresWorker: Worker {
             case .churn(let fact):
                 let old = shard.churn[fact.churnedAccountId]
                 if let old, old.sequence >= fact.sequence { return }
+                if old == nil { shard.bytes += Self.churnEntryBytes + fact.churnedAccountId.utf8.count }
                 if let old, old.terminated { try shard.figures.addChurn(old.unpaid, sign: -1) }
                 if fact.terminated { try shard.figures.addChurn(fact.unpaidAmount, sign: 1) }
                 shard.churn[fact.churnedAccountId] = Churned(

@@ -33,10 +33,13 @@ public struct RecoveryPeriodsWorker: Worker {
         let partial = event.data.partial
         let figures = partial.figures
         guard figures.period == .day, let day = RecoveryPeriods.day(of: figures.start),
-            partial.shard < RecoveryEvents.shards
+            partial.shard < RecoveryEvents.shards,
+            figures.daysToRecover.histogram.count <= RecoveryAggregate.histogramBuckets
         else {
             throw WorkerRejection(
-                "invalid_partial", "a partial holds one day's figures of shard 0…\(RecoveryEvents.shards - 1)")
+                "invalid_partial",
+                "a partial holds one day's figures of shard 0…\(RecoveryEvents.shards - 1), with at most "
+                    + "\(RecoveryAggregate.histogramBuckets) days-to-recover buckets")
         }
         let merchant = event.merchantID
         let weekKey = RecoveryPeriods.weekKey(merchant: merchant, currency: figures.currency, day: day)

@@ -112,27 +112,27 @@ public struct RecoveryStatsWorker: Worker {
     {
         var account = state ?? State()
         account.merchantID = event.merchantID
-        let occurredAt = min(Timestamp.milliseconds(event.occurredAt), Timestamp.milliseconds(context.now))
+        // The event's own time (its producer bounds it by its clock), never this worker's clock:
+        // the same input gives the same facts after a crash, whatever the clock has read since.
+        let occurredAt = Timestamp.milliseconds(event.occurredAt)
         switch event.data {
         case .item(let item):
-            guard let firstFailed = item.firstFailedAt else {
+            let known = account.payments[item.paymentId]
+            guard item.firstFailedAt != nil || known != nil else {
                 // An item payment-retry opened before it dated first failures: its cohort is
                 // unknown, so it is left out of the figures rather than misdated.
-                if account.payments[item.paymentId] == nil {
-                    Counter(label: "relance_recovery_undated_items_total").increment()
-                    return
-                }
-                break
+                Counter(label: "relance_recovery_undated_item_events_total").increment()
+                return
             }
+            let firstFailed = item.firstFailedAt.map(Timestamp.milliseconds) ?? known?.firstFailedAt ?? occurredAt
             var followed =
-                account.payments[item.paymentId]
+                known
                 ?? Followed(
                     amount: item.amount, currency: item.currency, declineCode: item.declineCode,
-                    method: item.paymentMethod, type: item.transactionType,
-                    firstFailedAt: Timestamp.milliseconds(firstFailed))
+                    method: item.paymentMethod, type: item.transactionType, firstFailedAt: firstFailed)
             followed.amount = item.amount
             followed.currency = item.currency
-            followed.firstFailedAt = Timestamp.milliseconds(firstFailed)
+            followed.firstFailedAt = firstFailed
             followed.resolution = item.resolution?.rawValue
             followed.recoveredOnAttempt = item.recoveredOnAttempt
             followed.lossReason = item.lossReason?.rawValue
@@ -150,7 +150,12 @@ public struct RecoveryStatsWorker: Worker {
                 break
             }
         }
-        publish(&account, context: &context)
+        do throws(MoneyOverflow) {
+            try publish(&account, context: &context)
+        } catch {
+            throw WorkerRejection(
+                MoneyOverflow.code, "what account \(context.accountID) still owed does not fit an amount: \(error)")
+        }
         state = account
     }
 
@@ -177,7 +182,7 @@ public struct RecoveryStatsWorker: Worker {
 
     /// Publishes each payment whose fact changed (withdrawing it from its former key when its
     /// day or currency moved), and the churn facts that changed.
-    func publish(_ account: inout State, context: inout WorkerContext) {
+    func publish(_ account: inout State, context: inout WorkerContext) throws(MoneyOverflow) {
         let merchant = account.merchantID ?? context.merchantID
         func key(_ published: Published, _ id: String) -> String {
             RecoveryPeriods.factKey(
@@ -199,7 +204,8 @@ public struct RecoveryStatsWorker: Worker {
                     withdrawn: withdrawn ? true : nil),
                 to: RecoveryEvents.factsTopic, accountID: key(published, id), merchantID: published.merchant)
         }
-        // Currency → what the account's failed payments still owed at termination.
+        // Currency → what the account's failed payments still owed at termination (paid
+        // afterwards or not: churn is what the termination left unpaid).
         var unpaid: [String: Int64] = [:]
         for id in account.payments.keys.sorted() {
             guard var payment = account.payments[id] else { continue }
@@ -207,10 +213,12 @@ public struct RecoveryStatsWorker: Worker {
                 merchant: merchant, currency: payment.currency, amount: payment.amount,
                 firstFailedAt: payment.firstFailedAt,
                 outcome: Self.outcome(payment, terminatedAt: account.terminatedAt))
-            if let terminatedAt = account.terminatedAt, payment.resolution == nil,
-                payment.firstFailedAt <= terminatedAt
+            if let terminatedAt = account.terminatedAt, payment.firstFailedAt <= terminatedAt,
+                payment.resolution == nil || (payment.outcomeAt ?? 0) > terminatedAt
             {
-                unpaid[payment.currency] = Money.addReceived(unpaid[payment.currency, default: 0], payment.amount)
+                let owed = try Money.add(unpaid[payment.currency, default: 0], payment.amount)
+                guard Money.isWithinBound(owed) else { throw MoneyOverflow("\(owed) > \(Money.maximumMinorUnits)") }
+                unpaid[payment.currency] = owed
             }
             guard now != payment.published else { continue }
             if let before = payment.published, key(before, id) != key(now, id) {
