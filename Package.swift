@@ -327,6 +327,11 @@ let package = Package(
             path: "Benchmarks/PaymentRetryBench"
         ),
         .executableTarget(
+            name: "codec-bench",
+            dependencies: ["BenchSupport", "RelanceRuntime", "RelanceEvents"],
+            path: "Benchmarks/CodecBench"
+        ),
+        .executableTarget(
             name: "recovery-bench",
             dependencies: ["BenchSupport", "RecoveryStatsService", "RelanceRuntime", "RelanceDomain", "RelanceEvents"],
             path: "Benchmarks/RecoveryBench"

@@ -12,6 +12,24 @@ import Foundation
 public protocol EventData: Codable, Sendable {
     /// The event type (name, version, schema) this is the `data` of.
     static var eventType: EventType { get }
+
+    /// A hand-written decoding of `data` for a type on a hot path (`EventDataFastPaths.swift`),
+    /// nil for the others: exactly what its `Decodable` conformance gives, errors included
+    /// (a test compares both on random and broken samples of every type).
+    static func decodeFast(_ data: JSONValue, path: String) throws(EventDataError) -> Self?
+
+    /// Whether `writeFast` writes this type (else `WorkerContext.emit` uses its `Encodable`
+    /// conformance).
+    static var writesFast: Bool { get }
+
+    /// Writes the value as `StateCoding.eventJSON` would, byte for byte (a test checks it).
+    func writeFast(into out: inout JSONOutput)
+}
+
+extension EventData {
+    public static func decodeFast(_ data: JSONValue, path: String) throws(EventDataError) -> Self? { nil }
+    public static var writesFast: Bool { false }
+    public func writeFast(into out: inout JSONOutput) {}
 }
 
 /// A closed set of strings in an event (a schema's `enum`): decoding anything else fails,
@@ -36,7 +54,8 @@ extension EventEnvelope {
     /// The event's `data` as `T`. Throws an `EventDataError` naming the member that does not
     /// decode (a schema and its type that drifted apart, or a type that is not this event's).
     public func decode<T: EventData>(_ type: T.Type = T.self) throws(EventDataError) -> T {
-        try JSONValueDecoding.decode(T.self, from: data, path: "data")
+        if let value = try T.decodeFast(data, path: "data") { return value }
+        return try JSONValueDecoding.decode(T.self, from: data, path: "data")
     }
 }
 

@@ -419,6 +419,11 @@ public struct JSONOutput {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// A time as `timestamp(milliseconds:)` writes it.
+    public mutating func timestamp(_ date: Date) {
+        timestamp(milliseconds: Timestamp.milliseconds(date))
+    }
+
     /// A member whose value is a string, left out when the value is nil (as `Codable`'s
     /// `encodeIfPresent` does).
     public mutating func member(_ name: StaticString, _ text: String?) {

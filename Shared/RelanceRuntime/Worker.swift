@@ -230,6 +230,14 @@ public struct WorkerContext: Sendable {
     public mutating func emit<T: EventData>(
         _ data: T, to topic: String, accountID: String? = nil, merchantID: String? = nil, key: String? = nil
     ) {
+        if T.writesFast {
+            // A type with many optional members writes itself (`EventDataFastPaths.swift`).
+            emit(
+                T.eventType.name, version: T.eventType.version, to: topic, accountID: accountID,
+                merchantID: merchantID, key: key
+            ) { data.writeFast(into: &$0) }
+            return
+        }
         guard let bytes = try? StateCoding.eventJSON(data) else {
             // Only a type whose own `encode(to:)` uses containers out of order.
             emit(

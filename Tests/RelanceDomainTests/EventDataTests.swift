@@ -92,6 +92,82 @@ struct EventDataTests {
         }
     }
 
+    @Test("the hand-written decodings give what Decodable gives, values and errors, on random and broken data")
+    func fastDecodingIsDecodable() throws {
+        var samples = SchemaSamples(random: SplitMix64(seed: 23))
+        var fast = 0
+        for type in Catalog.dataTypes {
+            for round in 0..<50 {
+                let data = samples.sample(type.eventType.data)
+                guard try fastDecodes(type, data) else { break }
+                if round == 0 { fast += 1 }
+                // Each member missing, null, of another type, or (a string) another value.
+                guard case .object(let members) = data else { continue }
+                for (index, member) in members.enumerated() {
+                    var broken: [JSONValue] = [.object(Array(members.prefix(index) + members.dropFirst(index + 1)))]
+                    for replacement: JSONValue in [.null, .bool(true), .string("x"), .integer(7), .array([])] {
+                        var changed = members
+                        changed[index].value = replacement
+                        broken.append(.object(changed))
+                    }
+                    if case .string = member.value {
+                        var changed = members
+                        changed[index].value = .string("not-a-listed-value")
+                        broken.append(.object(changed))
+                    }
+                    // Members in another order than the schema's.
+                    broken.append(.object(members.reversed()))
+                    for data in broken { _ = try fastDecodes(type, data) }
+                }
+                _ = try fastDecodes(type, .array([]))
+            }
+        }
+        // The worker benchmarks' inputs have one.
+        #expect(fast == 10)
+    }
+
+    /// Whether `T` decodes `data` by hand; if so, that it gives what `Decodable` gives.
+    func fastDecodes<T: EventData>(_ type: T.Type, _ data: JSONValue) throws -> Bool {
+        func outcome(_ decode: () throws(EventDataError) -> T?) -> Result<T?, EventDataError> {
+            do throws(EventDataError) { return .success(try decode()) } catch { return .failure(error) }
+        }
+        let byHand = outcome { () throws(EventDataError) in try T.decodeFast(data, path: "data") }
+        if case .success(nil) = byHand { return false }
+        let decodable = outcome { () throws(EventDataError) in
+            try JSONValueDecoding.decode(T.self, from: data, path: "data")
+        }
+        switch (byHand, decodable) {
+        case (.success(let a), .success(let b)):
+            #expect(
+                EventDataEncoder.encode(a) == EventDataEncoder.encode(b), "\(T.eventType.name): \(data.jsonText)")
+        case (.failure(let a), .failure(let b)):
+            #expect(a == b, "\(T.eventType.name): \(data.jsonText)")
+        default:
+            Issue.record("\(T.eventType.name): by hand \(byHand), Decodable \(decodable), for \(data.jsonText)")
+        }
+        return true
+    }
+
+    @Test("the hand-written writers write what the Encodable path writes, byte for byte")
+    func fastWritingIsEncodable() throws {
+        var samples = SchemaSamples(random: SplitMix64(seed: 24))
+        var writers = 0
+        for type in Catalog.dataTypes where type.writesFast {
+            writers += 1
+            for _ in 0..<200 {
+                try compareWriters(type, samples.sample(type.eventType.data))
+            }
+        }
+        #expect(writers == 2)
+    }
+
+    func compareWriters<T: EventData>(_ type: T.Type, _ data: JSONValue) throws {
+        let value = try JSONValueDecoding.decode(T.self, from: data, path: "data")
+        var out = JSONOutput()
+        value.writeFast(into: &out)
+        #expect(out.bytes == (try StateCoding.eventJSON(value)), "\(T.eventType.name): \(data.jsonText)")
+    }
+
     func shape<T: EventData>(of type: T.Type) -> EventDataShape { EventDataShape.of(T.self) }
 
     func roundTrip<T: EventData>(_ type: T.Type, _ data: JSONValue) throws -> (JSONValue, [UInt8]) {
