@@ -66,7 +66,8 @@ public enum WorkerSettings {
     public static let recoveryStats: [Setting] = [
         Setting(
             "RELANCE_RECOVERY_SHARD_BYTES", "800000",
-            "the most one stage-2 shard's state may hold (one changelog record; raise with the topic's max.message.bytes)")
+            "the most one stage-2 shard's state may hold (one changelog record; raise with the topic's max.message.bytes)"
+        )
     ]
 
     /// Every worker's own settings, by worker.
