@@ -455,4 +455,29 @@ struct RetryTimingTests {
         }
         #expect(moved > 500, "most random plans move")
     }
+
+    @Test("no trap at the edges: extreme instants, out-of-range members set after reading")
+    func edges() throws {
+        var timing = RetryTiming(
+            window: try window("23:59"), businessDaysOnly: true, paydays: try paydays([31], windowDays: 31))
+        timing.paydays?.maxDelayDays = -5
+        timing.paydays?.windowDays = -1
+        timing.paydays?.days = [0, 99]
+        for zone in ["Pacific/Kiritimati", "Pacific/Niue", "Europe/Paris"].map(zone) {
+            for due in [Int64.min, -62_135_596_800_001, -62_135_596_800_000, 0, 253_402_300_799_999, Int64.max] {
+                for method in [PaymentMethod.card, .sepaDebit, .eCheck] {
+                    let plan = timing.plan(
+                        due: due, method: method, declineCode: "insufficient_funds", zone: zone, notAfter: Int64.min)
+                    #expect(plan.at >= due)
+                }
+            }
+        }
+        // Pacific/Apia skipped 30 December 2011 (UTC-10 to UTC+14): a SEPA retry due Thursday 29 at 11:00
+        // local, for a 10:00 window, lands after the gap on Saturday 31, then waits for Monday 2 January.
+        let apia = zone("Pacific/Apia")
+        let plan = RetryTiming(window: try window("10:00")).plan(
+            due: utc("2011-12-29T21:00"), method: .sepaDebit, declineCode: "AM04", zone: apia)
+        #expect(plan.at >= utc("2011-12-29T21:00"))
+        #expect(plan.explanation.hasSuffix("at 2012-01-02 10:00 Pacific/Apia"), "\(plan.explanation)")
+    }
 }

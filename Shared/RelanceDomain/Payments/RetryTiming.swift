@@ -316,17 +316,23 @@ extension RetryTiming {
     public func plan(
         due: Int64, method: PaymentMethod, declineCode: String, zone: TimeZone, notAfter: Int64? = nil
     ) -> PlannedAttempt {
+        // Years 1 to 9999 only: far outside, the arithmetic below could overflow.
+        guard (Self.earliest...Self.latest).contains(due) else {
+            return PlannedAttempt(at: due, adjustments: [], explanation: "as scheduled")
+        }
         let clock = LocalClock(zone: zone)
         var at = due
         var adjustments: [TimingAdjustment] = []
 
-        // (1) Paydays.
+        // (1) Paydays. The members are public and mutable: out-of-range values are clamped here.
         if let paydays, paydays.codes.contains(declineCode) {
             let today = clock.local(at).day
-            let inside = (0..<paydays.windowDays).contains { paydays.isPayday(today - $0) }
-            if !inside, let next = (1...(paydays.maxDelayDays + 1)).first(where: { paydays.isPayday(today + $0) }),
+            let windowDays = min(max(paydays.windowDays, 1), 31)
+            let maxDelayDays = min(max(paydays.maxDelayDays, 0), 31)
+            let inside = (0..<windowDays).contains { paydays.isPayday(today - $0) }
+            if !inside, let next = (1...(maxDelayDays + 1)).first(where: { paydays.isPayday(today + $0) }),
                 let start = clock.instant(day: today + next, second: 0, notBefore: due),
-                start - due <= Int64(paydays.maxDelayDays) * 86_400_000, notAfter.map({ start <= $0 }) ?? true
+                start - due <= Int64(maxDelayDays) * 86_400_000, notAfter.map({ start <= $0 }) ?? true
             {
                 at = start
                 adjustments.append(.payday(date: Self.date(today + next)))
@@ -380,6 +386,10 @@ extension RetryTiming {
             ? "as scheduled; \(time)" : (adjustments.map(\.description) + [time]).joined(separator: "; ")
         return PlannedAttempt(at: at, adjustments: adjustments, explanation: explanation)
     }
+
+    /// 0001-01-01 and 9999-12-31, in ms since 1970: the range `plan` adjusts.
+    static let earliest: Int64 = -62_135_596_800_000
+    static let latest: Int64 = 253_402_300_799_999
 
     /// YYYY-MM-DD of a day counted from 1970-01-01.
     static func date(_ day: Int) -> String {
