@@ -49,9 +49,32 @@ public enum ConfigurationFiles {
                     "maxTries": .integer("tries before the failure is kept", minimum: 0),
                 ], optional: ["firstSeconds", "factor", "capSeconds", "maxTries"],
                 description: "backoff of technical failures (not counted as attempts)"),
+            "timing": .object(
+                [
+                    "window": .string(
+                        "local time of day for scheduled retries: 02:00-05:00 (may wrap midnight) or 09:00"),
+                    "businessDaysOnly": .boolean(
+                        "retry on business days only (default: yes for direct debits, TARGET2 days for SEPA)"),
+                    "paydays": .object(
+                        [
+                            "days": .array(
+                                of: .integer("a day of the month; 31 is the month's last day", minimum: 1, maximum: 31),
+                                "the paydays"),
+                            "windowDays": .integer("days from each payday the window lasts", minimum: 1, maximum: 31),
+                            "maxDelayDays": .integer(
+                                "move a retry only if the window starts within this many days", minimum: 0,
+                                maximum: 31),
+                            "codes": .array(
+                                of: .string("a decline code"), "the decline codes whose retries move to paydays"),
+                        ], optional: ["windowDays", "maxDelayDays"],
+                        description: "move retries of these declines into the next payday window"),
+                ], optional: ["window", "businessDaysOnly", "paydays"],
+                description: "when scheduled retries may happen (docs/payment-retry.md, \"Retry timing\")"),
+            "timeZone": .string("the merchant's IANA time zone (Europe/Paris), when the customer's is not known"),
         ],
         optional: [
             "cardSoftDecline", "debitInsufficientFunds", "directDebitRetries", "eCheckInsufficientFunds", "technical",
+            "timing", "timeZone",
         ],
         description: "a retry policy; members left out keep their defaults (docs/payment-retry.md)")
 
@@ -60,6 +83,31 @@ public enum ConfigurationFiles {
         schema: JSONSchema.object(
             ["default": retryPolicy, "merchants": .map(of: retryPolicy, "policies by merchant id")],
             optional: ["default", "merchants"]
+        ).unknownMembers(unknown))
+
+    static let networkLimit = JSONSchema.object(
+        [
+            "maxAttempts": .integer("reattempts allowed in the window", minimum: 0),
+            "windowSeconds": .integer("the sliding window", minimum: 1),
+            "name": .string("the rule, as the action centre shows it"),
+            "restartsOnApproval": .boolean("an approval starts the count again"),
+        ], optional: ["restartsOnApproval"])
+
+    public static let cardNetworkRules = File(
+        variable: "RELANCE_CARD_NETWORK_RULES", worker: "payment-retry",
+        title: "payment-retry's card network retry limits",
+        schema: JSONSchema.object(
+            [
+                "limits": .map(of: .array(of: networkLimit), "limits by network: visa, mastercard, other"),
+                "neverRetry": .map(
+                    of: .array(of: .string("a code")),
+                    "network:scheme (visa:iso8583, visa:stripe, mastercard:merchant_advice) → codes after which no retry"
+                ),
+                "retryAfter": .map(
+                    of: .map(of: .integer("seconds", minimum: 0), "code → wait"),
+                    "network:scheme → codes that ask for a wait before the next retry"),
+            ], optional: ["limits", "neverRetry", "retryAfter"],
+            description: "members given replace the defaults' (docs/card-network-rules.md)"
         ).unknownMembers(unknown))
 
     public static let topUpPolicy = File(
@@ -152,5 +200,7 @@ public enum ConfigurationFiles {
             ], optional: ["default", "merchants"]
         ).unknownMembers(unknown))
 
-    public static let all = [retryPolicies, topUpPolicy, merchantTimeZones, merchants, csvMappings, cardBrands]
+    public static let all = [
+        retryPolicies, cardNetworkRules, topUpPolicy, merchantTimeZones, merchants, csvMappings, cardBrands,
+    ]
 }

@@ -20,7 +20,10 @@ public enum WorkerSettings {
     public static let paymentRetry: [Setting] = [
         Setting(
             "RELANCE_RETRY_POLICIES", "(defaults)",
-            "JSON file of retry policies per merchant, payment method and decline reason")
+            "JSON file of retry policies per merchant, payment method and decline reason"),
+        Setting(
+            "RELANCE_CARD_NETWORK_RULES", "(Visa's and Mastercard's figures)",
+            "JSON file of the card networks' retry limits and never-retry codes (docs/card-network-rules.md)"),
     ]
 
     public static let cardExpiry: [Setting] = [

@@ -104,7 +104,10 @@ extension PaymentFailed {
             currency: try fields.string("currency"), declineCode: try fields.string("declineCode"),
             declineScheme: try fields.schemaEnum("declineScheme"),
             customerName: try fields.optionalString("customerName"),
-            chargeRequestId: try fields.optionalString("chargeRequestId"))
+            chargeRequestId: try fields.optionalString("chargeRequestId"), cardId: try fields.optionalString("cardId"),
+            cardBrand: try fields.optionalString("cardBrand"),
+            merchantAdviceCode: try fields.optionalString("merchantAdviceCode"),
+            customerTimeZone: try fields.optionalString("customerTimeZone"))
     }
 }
 

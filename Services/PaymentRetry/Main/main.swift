@@ -6,10 +6,12 @@ import RelanceRuntime
 
 // payment-retry: runtime configuration from RELANCE_* variables (docs/runtime.md); retry
 // policies from the JSON file named by RELANCE_RETRY_POLICIES (defaults when unset; its schema:
-// schemas/config/retry_policies.schema.json).
+// schemas/config/retry_policies.schema.json); the card networks' retry limits from
+// RELANCE_CARD_NETWORK_RULES (docs/card-network-rules.md; the networks' figures when unset).
 let setup = WorkerSetup.start(
     worker: "payment-retry",
     summary: "decides when to retry failed payments, keeps the action centre, asks for customer and vendor emails",
     settings: WorkerSettings.paymentRetry, docs: "docs/payment-retry.md")
 let policies = setup.jsonFile(ConfigurationFiles.retryPolicies, read: RetryPolicies.read) ?? RetryPolicies()
-await setup.run(PaymentRetryWorker(policies: policies))
+let networks = setup.jsonFile(ConfigurationFiles.cardNetworkRules) { data throws in try CardNetworkRules.read(data) }
+await setup.run(PaymentRetryWorker(policies: policies, networks: networks ?? .defaults))

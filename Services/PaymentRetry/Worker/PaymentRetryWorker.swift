@@ -32,6 +32,8 @@ public struct PaymentRetryWorker: Worker {
         PaymentEvents.paymentsTopic, RecoveryEvents.outcomesTopic,
     ]
     public var policies: RetryPolicies
+    /// The card networks' retry limits (RELANCE_CARD_NETWORK_RULES; docs/card-network-rules.md).
+    public var networks: CardNetworkRules
     /// Commands need a signed token (docs/payment-retry.md, "Commands"): the runtime checks the
     /// role before `handle`; a vendor is the merchant's owner or admin.
     public var commandRoles: [String: Set<String>] {
@@ -69,8 +71,9 @@ public struct PaymentRetryWorker: Worker {
         ActorRole.allCases.first { actor?.roles.contains($0.rawValue) == true && $0.may(command) }
     }
 
-    public init(policies: RetryPolicies = RetryPolicies()) {
+    public init(policies: RetryPolicies = RetryPolicies(), networks: CardNetworkRules = .defaults) {
         self.policies = policies
+        self.networks = networks
     }
 
     static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
@@ -90,7 +93,8 @@ public struct PaymentRetryWorker: Worker {
         case .paymentFailed(let failed):
             effects = recovery.paymentFailed(
                 FailedPayment(failed), chargeRequestID: failed.chargeRequestId,
-                policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt)
+                policy: policies.policy(for: event.merchantID), now: now, occurredAt: occurredAt, networks: networks,
+                merchantAdviceCode: failed.merchantAdviceCode)
         case .paymentSucceeded(let paid):
             let how = paid.chargeRequestId == nil ? "paid by other means" : "retry succeeded"
             effects = recovery.paymentSucceeded(
@@ -107,7 +111,9 @@ public struct PaymentRetryWorker: Worker {
                 throw WorkerRejection(CommandAuthFailure.forbidden, "no role of the actor may \(command.name)")
             }
             var carried: [RecoveryEffect] = []
-            for effect in recovery.command(command, paymentID: given.paymentId, role: role, now: now) {
+            for effect in recovery.command(
+                command, paymentID: given.paymentId, role: role, now: now, networks: networks)
+            {
                 guard case .refused(let name, let reason) = effect else {
                     carried.append(effect)
                     continue
@@ -181,7 +187,8 @@ public struct PaymentRetryWorker: Worker {
         if timer.id.hasPrefix("retry:") {
             apply(
                 whole.recovery.retryDue(
-                    paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now)),
+                    paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now),
+                    networks: networks),
                 to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(
@@ -320,6 +327,8 @@ public struct PaymentRetryWorker: Worker {
             out.key(static: "outcomeAt")
             out.timestamp(milliseconds: at)
         }
+        out.member("nextAttemptReason", item.nextAttemptReason)
+        out.member("retryBlockedBy", item.retryBlockedBy)
         out.endObject()
     }
 }
@@ -365,6 +374,9 @@ extension FailedPayment {
             type: failed.transactionType, method: failed.paymentMethod, amount: failed.amount,
             currency: failed.currency, customerName: failed.customerName,
             reason: DeclineCodes.read(failed.declineCode, scheme: failed.declineScheme))
+        cardID = failed.cardId
+        cardBrand = failed.cardBrand
+        timeZone = failed.customerTimeZone
     }
 }
 

@@ -73,6 +73,17 @@ public struct FailedPayment: Sendable, Equatable, Codable {
     public var lossReason: LossReason?
     /// When `resolution` or `lossReason` was last set (milliseconds since 1970).
     public var outcomeAt: Int64?
+    /// A card payment: the card (the gateway's payment method id) and its brand, for the card
+    /// network's retry limits (`CardNetworkRules`).
+    public var cardID: String?
+    public var cardBrand: String?
+    /// The customer's IANA time zone, for the policy's local retry times.
+    public var timeZone: String?
+    /// Why the next attempt is at `nextAttemptAt` when the schedule's time was moved (a local
+    /// time window, business days, a payday, a card network's limit), for the action centre.
+    public var nextAttemptReason: String?
+    /// The card network rule that stops automatic retries on this card.
+    public var retryBlockedBy: String?
 
     public init(
         paymentID: String, invoiceID: String, invoiceDate: String, type: TransactionType, method: PaymentMethod,
@@ -158,6 +169,9 @@ public enum RecoveryEffect: Sendable, Equatable {
 /// returns its effects; time is given.
 public struct PaymentRecovery: Sendable, Equatable, Codable {
     public var payments: [String: FailedPayment] = [:]
+    /// Per card (its id, else its brand): the charges Relance made after a decline and the
+    /// network rules they fall under (`CardNetworkRules`). Absent in states written before.
+    public var cards: [String: CardAttempts]?
 
     public init() {}
 
@@ -211,8 +225,11 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
 
     /// A payment failed: a new one, or the outcome of a charge Relance requested. `occurredAt`
     /// is when it failed (the event's time): the next attempt is counted from it (`due`).
+    /// `networks`: the card networks' retry limits a card retry must keep to;
+    /// `merchantAdviceCode`: Mastercard's advice with the decline, if any.
     public mutating func paymentFailed(
-        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64, occurredAt: Int64? = nil
+        _ failed: FailedPayment, chargeRequestID: String?, policy: RetryPolicy, now: Int64, occurredAt: Int64? = nil,
+        networks: CardNetworkRules = .defaults, merchantAdviceCode: String? = nil
     ) -> [RecoveryEffect] {
         var item: FailedPayment
         var charged: Int64?
@@ -222,6 +239,9 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             if let chargeRequestID, known.pendingCharge != chargeRequestID { return [] }
             if chargeRequestID == nil && known.pendingCharge == nil { return [] }  // a repeat of the first failure
             known.reason = failed.reason
+            known.cardID = failed.cardID ?? known.cardID
+            known.cardBrand = failed.cardBrand ?? known.cardBrand
+            known.timeZone = failed.timeZone ?? known.timeZone
             known.pendingCharge = nil
             charged = known.chargedAt
             known.chargedAt = nil
@@ -239,18 +259,43 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         let failedAt = Self.outcomeTime(occurredAt: occurredAt, notBefore: charged, now: now)
         var effects: [RecoveryEffect] = []
         if item.reason.category != .technical { item.technicalTries = 0 }
+        // A decline on a card counts for its network's rules (a technical failure is no decline).
+        if item.reason.category != .technical, let key = Self.cardKey(item) {
+            var attempts = cards?[key] ?? CardAttempts()
+            attempts.recordDecline(
+                network: Self.network(item), scheme: item.reason.scheme.rawValue, code: item.reason.code,
+                merchantAdviceCode: merchantAdviceCode, at: failedAt ?? now, rules: networks)
+            var all = cards ?? [:]
+            all[key] = attempts
+            cards = all
+        }
+        item.nextAttemptReason = nil
+        item.retryBlockedBy = nil
         let decision = policy.decide(
             method: item.method, type: item.type, category: item.reason.category, attempt: item.attempts,
             technicalTries: item.technicalTries)
         let firstFailure = payments[item.paymentID] == nil
         switch decision {
         case .retry(let after, _):
-            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
-            effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
+            let due = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
+            if let at = plan(&item, due: due, policy: policy, networks: networks, timed: true) {
+                item.nextAttemptAt = at
+                effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
+            } else {
+                // A card network forbids any reattempt on this card: only a new one can pay.
+                item.nextAttemptAt = nil
+                item.waitingForNewPaymentMethod = true
+            }
         case .technicalRetry(let after):
             item.technicalTries += 1
-            item.nextAttemptAt = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
-            effects.append(.scheduleRetry(paymentID: item.paymentID, at: item.nextAttemptAt!))
+            let due = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
+            if let at = plan(&item, due: due, policy: policy, networks: networks, timed: false) {
+                item.nextAttemptAt = at
+                effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
+            } else {
+                item.nextAttemptAt = nil
+                item.waitingForNewPaymentMethod = true
+            }
         case .waitForNewPaymentMethod:
             item.waitingForNewPaymentMethod = true
             item.nextAttemptAt = nil
@@ -309,6 +354,10 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
                     attempt: nil, at: Self.outcomeTime(occurredAt: occurredAt, now: now))
             }
         }
+        if chargeRequestID != nil, let key = Self.cardKey(known), var attempts = cards?[key] {
+            attempts.recordApproval(at: now ?? occurredAt ?? 0)
+            cards?[key] = attempts
+        }
         var resolution = RecoveryResolution.paidAnotherWay
         var attempt: Int?
         if let chargeRequestID {
@@ -342,8 +391,29 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     // MARK: Time
 
     /// The retry timer of a payment came due (`now`: the clock, remembered with the charge).
-    public mutating func retryDue(paymentID: String, now: Int64? = nil) -> [RecoveryEffect] {
+    public mutating func retryDue(paymentID: String, now: Int64? = nil, networks: CardNetworkRules = .defaults)
+        -> [RecoveryEffect]
+    {
         guard var item = payments[paymentID], item.state == .open, item.nextAttemptAt != nil else { return [] }
+        // The card's network limits again: charges made since (an operator's) may have used them.
+        if let now {
+            switch networkVerdict(item, at: now, networks: networks) {
+            case .allowed:
+                break
+            case .deferred(let to, let rule):
+                item.nextAttemptAt = to
+                item.nextAttemptReason = "deferred to \(Timestamp.format(milliseconds: to)) by \(rule)"
+                payments[paymentID] = item
+                return [.scheduleRetry(paymentID: paymentID, at: to), .item(item)]
+            case .forbidden(let rule):
+                item.nextAttemptAt = nil
+                item.nextAttemptReason = nil
+                item.retryBlockedBy = rule
+                item.waitingForNewPaymentMethod = true
+                payments[paymentID] = item
+                return [.item(item)]
+            }
+        }
         let cause: ChargeRequest.Cause = item.reason.category == .technical ? .technicalRetry : .schedule
         if cause == .schedule { item.attempts += 1 }
         return charge(&item, cause: cause, now: now)
@@ -361,8 +431,67 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         item.pendingCharge = request.chargeRequestID
         item.chargedAt = now
         item.nextAttemptAt = nil
+        item.nextAttemptReason = nil
         payments[item.paymentID] = item
+        // A charge on a card that was declined is a reattempt for its network's limits.
+        if let now, let key = Self.cardKey(item), var attempts = cards?[key] {
+            attempts.recordReattempt(at: now)
+            cards?[key] = attempts
+        }
         return [.charge(request), .item(item)]
+    }
+
+    // MARK: Timing and card network limits
+
+    /// The card whose network limits an item's retries keep to: its id, else its brand (all
+    /// the account's cards of that brand, the stricter count); nil for other methods.
+    static func cardKey(_ item: FailedPayment) -> String? {
+        guard item.method == .card else { return nil }
+        if let id = item.cardID { return id }
+        return item.cardBrand.map { "brand:\(CardBrand($0).name)" }
+    }
+
+    static func network(_ item: FailedPayment) -> CardNetwork { CardNetwork(brand: CardBrand(item.cardBrand ?? "")) }
+
+    /// Whether the item's card may be charged again at `at`.
+    func networkVerdict(_ item: FailedPayment, at: Int64, networks: CardNetworkRules) -> NetworkVerdict {
+        guard let key = Self.cardKey(item), let attempts = cards?[key] else { return .allowed }
+        return attempts.check(plannedAt: at, network: Self.network(item), rules: networks)
+    }
+
+    /// When the next attempt, due at `due` by the schedule, is made: moved by the policy's
+    /// timing (a local time window, business days, paydays; `timed`) and deferred by the card
+    /// network's limits, the reasons on the item; nil when a network rule forbids any
+    /// reattempt on the card (the rule on the item).
+    mutating func plan(
+        _ item: inout FailedPayment, due: Int64, policy: RetryPolicy, networks: CardNetworkRules, timed: Bool
+    ) -> Int64? {
+        var reasons: [String] = []
+        let zone = policy.zone(customer: item.timeZone)
+        func time(_ from: Int64, _ item: FailedPayment) -> Int64 {
+            guard timed, let timing = policy.timing else { return from }
+            let planned = timing.plan(due: from, method: item.method, declineCode: item.reason.code, zone: zone)
+            if !planned.adjustments.isEmpty { reasons.append(planned.explanation) }
+            return planned.at
+        }
+        var at = time(due, item)
+        // A deferral may land outside the timing's window, and the window's next start past
+        // another limit: a few rounds settle it.
+        rounds: for _ in 0..<8 {
+            switch networkVerdict(item, at: at, networks: networks) {
+            case .allowed:
+                break rounds
+            case .deferred(let to, let rule):
+                reasons.append("deferred to \(Timestamp.format(milliseconds: to)) by \(rule)")
+                at = time(max(to, at), item)
+            case .forbidden(let rule):
+                item.retryBlockedBy = rule
+                item.nextAttemptReason = nil
+                return nil
+            }
+        }
+        item.nextAttemptReason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+        return at
     }
 
     // MARK: New payment method
@@ -373,6 +502,11 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         var effects: [RecoveryEffect] = []
         for var item in openItems where item.state == .open && item.type != .refund && !item.handedToCollections {
             guard item.method == .card else { continue }
+            // Another card: the old one's network count is not its own (its id comes with its
+            // first decline, if any).
+            item.cardID = nil
+            item.cardBrand = nil
+            item.retryBlockedBy = nil
             item.waitingForNewPaymentMethod = false
             item.attempts += 1
             item.technicalTries = 0
@@ -385,9 +519,20 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     // MARK: Commands
 
     public mutating func command(
-        _ command: RecoveryCommand, paymentID: String, role: ActorRole, now: Int64? = nil
+        _ command: RecoveryCommand, paymentID: String, role: ActorRole, now: Int64? = nil,
+        networks: CardNetworkRules = .defaults
     ) -> [RecoveryEffect] {
         func refuse(_ reason: String) -> [RecoveryEffect] { [.refused(command: command.name, reason: reason)] }
+        /// A charge an operator or the vendor asks for keeps to the card network's limits too.
+        func networkRefusal(_ item: FailedPayment) -> [RecoveryEffect]? {
+            guard let now else { return nil }
+            switch networkVerdict(item, at: now, networks: networks) {
+            case .allowed: return nil
+            case .deferred(let to, let rule):
+                return refuse("\(rule): no charge on this card before \(Timestamp.format(milliseconds: to))")
+            case .forbidden(let rule): return refuse(rule)
+            }
+        }
         guard role.may(command) else { return refuse("the \(role.rawValue) role may not \(command.name)") }
         guard var item = payments[paymentID] else { return refuse("no failed payment \(paymentID) on this account") }
         guard item.state == .open || item.state == .pending else {
@@ -399,6 +544,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             guard !item.handedToCollections else {
                 return refuse("payment \(paymentID) was handed over to collections")
             }
+            if let refusal = networkRefusal(item) { return refusal }
             item.attempts += 1
             item.technicalTries = 0
             return [.cancelRetry(paymentID: paymentID)] + charge(&item, cause: .`operator`, now: now)
@@ -432,6 +578,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             }
             guard !item.renewed else { return refuse("the payment plan of \(paymentID) was already renewed once") }
             guard item.state == .open else { return refuse("a charge for payment \(paymentID) is already pending") }
+            if let refusal = networkRefusal(item) { return refusal }
             item.renewed = true
             item.attempts += 1
             return charge(&item, cause: .renewal, now: now)
@@ -455,6 +602,10 @@ extension PaymentRecovery: StateJSONWritable {
         out.beginObject()
         out.key(static: "payments")
         out.object(payments) { $0.writeStateJSON(into: &$1) }
+        if let cards {
+            out.key(static: "cards")
+            out.object(cards) { $0.writeStateJSON(into: &$1) }
+        }
         out.endObject()
     }
 }
@@ -488,6 +639,28 @@ extension FailedPayment: StateJSONWritable {
         out.member("recoveredOnAttempt", recoveredOnAttempt.map { Int64($0) })
         out.member("lossReason", lossReason?.rawValue)
         out.member("outcomeAt", outcomeAt)
+        out.member("cardID", cardID)
+        out.member("cardBrand", cardBrand)
+        out.member("timeZone", timeZone)
+        out.member("nextAttemptReason", nextAttemptReason)
+        out.member("retryBlockedBy", retryBlockedBy)
+        out.endObject()
+    }
+}
+
+extension CardAttempts: StateJSONWritable {
+    public func writeStateJSON(into out: inout JSONOutput) {
+        out.beginObject()
+        out.key(static: "reattempts")
+        out.beginArray()
+        for at in reattempts { out.integer(at) }
+        out.endArray()
+        out.member("lastApprovalAt", lastApprovalAt)
+        out.member("neverRetryRule", neverRetryRule)
+        out.member("waitUntil", waitUntil)
+        out.member("waitRule", waitRule)
+        out.member("keptMilliseconds", keptMilliseconds)
+        out.member("keptCount", Int64(keptCount))
         out.endObject()
     }
 }

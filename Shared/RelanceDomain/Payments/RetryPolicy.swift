@@ -109,6 +109,11 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     /// eCheck (ACH) returns for lack of funds; NACHA allows two re-presentments.
     public var eCheckInsufficientFunds: RetrySchedule
     public var technical: TechnicalBackoff
+    /// When scheduled retries may happen: a local time window, business days, paydays
+    /// (`RetryTiming`, docs/retry-timing.md). Nil: at the schedule's offsets, any time.
+    public var timing: RetryTiming?
+    /// The merchant's IANA time zone, for `timing` when the customer's is not known (UTC else).
+    public var timeZone: String?
 
     public init() {
         cardSoftDecline = try! RetrySchedule("7d,7d")
@@ -119,7 +124,8 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case cardSoftDecline, debitInsufficientFunds, directDebitRetries, eCheckInsufficientFunds, technical
+        case cardSoftDecline, debitInsufficientFunds, directDebitRetries, eCheckInsufficientFunds, technical, timing,
+            timeZone
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +138,20 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
         eCheckInsufficientFunds =
             try c.decodeIfPresent(RetrySchedule.self, forKey: .eCheckInsufficientFunds) ?? eCheckInsufficientFunds
         technical = try c.decodeIfPresent(TechnicalBackoff.self, forKey: .technical) ?? technical
+        timing = try c.decodeIfPresent(RetryTiming.self, forKey: .timing)
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone)
+        if let timeZone, TimeZone(identifier: timeZone) == nil {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath + [CodingKeys.timeZone],
+                    debugDescription: "\"\(timeZone)\" is not an IANA time zone (Europe/Paris)"))
+        }
+    }
+
+    /// The zone local retry times are in: the customer's, else the merchant's, else UTC.
+    public func zone(customer: String?) -> TimeZone {
+        customer.flatMap(TimeZone.init(identifier:)) ?? timeZone.flatMap(TimeZone.init(identifier:))
+            ?? TimeZone(secondsFromGMT: 0) ?? .current
     }
 
     /// What happens after a failed attempt.

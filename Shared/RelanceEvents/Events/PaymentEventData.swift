@@ -28,12 +28,26 @@ public struct PaymentFailed: EventData, Equatable {
     public var customerName: String?
     /// Set when this is the outcome of a Relance charge request.
     public var chargeRequestId: String?
+    /// A card payment: the card (the gateway's payment method id), for its network's retry limits.
+    public var cardId: String?
+    /// A card payment: the card's brand (visa, mastercard, …).
+    public var cardBrand: String?
+    /// Mastercard's merchant advice code with the decline, if any (03, 21: never retry).
+    public var merchantAdviceCode: String?
+    /// The customer's IANA time zone (Europe/Paris): local retry times are theirs.
+    public var customerTimeZone: String?
 
     public init(
         paymentId: String, invoiceId: String, invoiceDate: String, transactionType: TransactionType,
         paymentMethod: PaymentMethod, amount: Int64, currency: String, declineCode: String,
-        declineScheme: DeclineCodeScheme, customerName: String? = nil, chargeRequestId: String? = nil
+        declineScheme: DeclineCodeScheme, customerName: String? = nil, chargeRequestId: String? = nil,
+        cardId: String? = nil, cardBrand: String? = nil, merchantAdviceCode: String? = nil,
+        customerTimeZone: String? = nil
     ) {
+        self.cardId = cardId
+        self.cardBrand = cardBrand
+        self.merchantAdviceCode = merchantAdviceCode
+        self.customerTimeZone = customerTimeZone
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.invoiceDate = invoiceDate
@@ -198,6 +212,10 @@ public struct ActionItemUpdated: EventData, Equatable {
     public var lossReason: LossReason?
     /// When the resolution or the loss reason was set.
     public var outcomeAt: Date?
+    /// Why the next attempt is at that time, when the schedule's time was moved.
+    public var nextAttemptReason: String?
+    /// The card network rule that stops automatic retries on this card.
+    public var retryBlockedBy: String?
 
     public enum State: String, SchemaEnum {
         case open
@@ -226,8 +244,10 @@ public struct ActionItemUpdated: EventData, Equatable {
         amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil,
         handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil,
         resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil,
-        outcomeAt: Date? = nil
+        outcomeAt: Date? = nil, nextAttemptReason: String? = nil, retryBlockedBy: String? = nil
     ) {
+        self.nextAttemptReason = nextAttemptReason
+        self.retryBlockedBy = retryBlockedBy
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.customerName = customerName

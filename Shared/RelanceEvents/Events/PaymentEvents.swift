@@ -35,7 +35,17 @@ public enum PaymentEvents {
                 "declineScheme": .oneOf(["stripe", "iso8583", "sepa"], "where the code comes from"),
                 "customerName": .string("for the action centre"),
                 "chargeRequestId": .string("set when this is the outcome of a Relance charge request"),
-            ], optional: ["customerName", "chargeRequestId"]))
+                "cardId": .string(
+                    "a card payment: the card (the gateway's payment method id), for its network's retry limits"),
+                "cardBrand": .string("a card payment: the card's brand (visa, mastercard, …)"),
+                "merchantAdviceCode": .string(
+                    "Mastercard's merchant advice code with the decline, if any (03, 21: never retry)"),
+                "customerTimeZone": .string(
+                    "the customer's IANA time zone (Europe/Paris): local retry times are theirs"),
+            ],
+            optional: [
+                "customerName", "chargeRequestId", "cardId", "cardBrand", "merchantAdviceCode", "customerTimeZone",
+            ]))
 
     public static let paymentSucceeded = EventType(
         "payment.succeeded", summary: "A payment succeeded: a retry, or the invoice paid another way.",
@@ -96,10 +106,14 @@ public enum PaymentEvents {
                     ["dismissed", "handed_to_collections", "retries_exhausted"],
                     "why it is lost so far (a later payment may still recover it)"),
                 "outcomeAt": .timestamp("when the resolution or the loss reason was set"),
+                "nextAttemptReason": .string(
+                    "why the next attempt is at that time, when the schedule's time was moved (local time window, "
+                        + "business days, payday, a card network's limit)"),
+                "retryBlockedBy": .string("the card network rule that stops automatic retries on this card"),
             ],
             optional: [
                 "customerName", "nextAttemptAt", "closedBecause", "firstFailedAt", "resolution", "recoveredOnAttempt",
-                "lossReason", "outcomeAt",
+                "lossReason", "outcomeAt", "nextAttemptReason", "retryBlockedBy",
             ]))
 
     public static let notificationRequested = EventType(
