@@ -173,8 +173,7 @@ let package = Package(
             name: "PaymentRetryTests",
             dependencies: [
                 "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
-                "RelanceEvents",
-                "RelanceTestSupport",
+                "RelanceEvents", "RelanceTestSupport", "RelanceTesting",
             ],
             path: "Tests/PaymentRetryTests"
         ),
