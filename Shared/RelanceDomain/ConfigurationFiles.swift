@@ -59,13 +59,14 @@ public enum ConfigurationFiles {
                         [
                             "days": .array(
                                 of: .integer("a day of the month; 31 is the month's last day", minimum: 1, maximum: 31),
-                                "the paydays"),
+                                minItems: 1, "the paydays"),
                             "windowDays": .integer("days from each payday the window lasts", minimum: 1, maximum: 31),
                             "maxDelayDays": .integer(
                                 "move a retry only if the window starts within this many days", minimum: 0,
                                 maximum: 31),
                             "codes": .array(
-                                of: .string("a decline code"), "the decline codes whose retries move to paydays"),
+                                of: .string("a decline code"), minItems: 1,
+                                "the decline codes whose retries move to paydays"),
                         ], optional: ["windowDays", "maxDelayDays"],
                         description: "move retries of these declines into the next payday window"),
                 ], optional: ["window", "businessDaysOnly", "paydays"],
@@ -88,7 +89,7 @@ public enum ConfigurationFiles {
     static let networkLimit = JSONSchema.object(
         [
             "maxAttempts": .integer("reattempts allowed in the window", minimum: 0),
-            "windowSeconds": .integer("the sliding window", minimum: 1),
+            "windowSeconds": .integer("the sliding window, at most ten years", minimum: 1, maximum: 315_360_000),
             "name": .string("the rule, as the action centre shows it"),
             "restartsOnApproval": .boolean("an approval starts the count again"),
         ], optional: ["restartsOnApproval"])
@@ -104,7 +105,7 @@ public enum ConfigurationFiles {
                     "network:scheme (visa:iso8583, visa:stripe, mastercard:merchant_advice) → codes after which no retry"
                 ),
                 "retryAfter": .map(
-                    of: .map(of: .integer("seconds", minimum: 0), "code → wait"),
+                    of: .map(of: .integer("seconds", minimum: 1), "code → wait"),
                     "network:scheme → codes that ask for a wait before the next retry"),
             ], optional: ["limits", "neverRetry", "retryAfter"],
             description: "members given replace the defaults' (docs/card-network-rules.md)"

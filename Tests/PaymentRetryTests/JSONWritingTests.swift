@@ -25,7 +25,11 @@ struct StateJSONTests {
             ("processing_error", .stripe, .card), ("not-a-code", .stripe, .eCheck),
         ]
         var now: Int64 = 1_790_000_000_000
-        let policy = RetryPolicy()
+        var policy = RetryPolicy()
+        if Bool.random(using: &random) {
+            policy.timing = RetryTiming(window: try? TimeWindow("02:00-05:00"))
+            policy.timeZone = "Europe/Paris"
+        }
         for step in 0..<Int.random(in: 0...12, using: &random) {
             now += Int64.random(in: 0...(9 * 86_400_000), using: &random)
             let paymentID = "pay-\(Int.random(in: 0...5, using: &random))"
@@ -38,9 +42,17 @@ struct StateJSONTests {
                     amount: Int64.random(in: -5...1_000_000, using: &random), currency: "EUR",
                     customerName: Bool.random(using: &random) ? awkward.randomElement(using: &random) : nil,
                     reason: DeclineCodes.read(code, scheme: scheme))
+                var card = failed
+                if method == .card && Bool.random(using: &random) {
+                    card.cardBrand = ["visa", "mastercard"].randomElement(using: &random)
+                    card.cardID = Bool.random(using: &random) ? "pm_\(Int.random(in: 0...2, using: &random))" : nil
+                    card.timeZone = Bool.random(using: &random) ? "America/New_York" : nil
+                }
                 let charge = state.recovery.payments[paymentID]?.pendingCharge
-                _ = state.recovery.paymentFailed(failed, chargeRequestID: charge, policy: policy, now: now)
-            case 2: _ = state.recovery.retryDue(paymentID: paymentID)
+                _ = state.recovery.paymentFailed(
+                    card, chargeRequestID: charge, policy: policy, now: now,
+                    merchantAdviceCode: Int.random(in: 0..<8, using: &random) == 0 ? "03" : nil)
+            case 2: _ = state.recovery.retryDue(paymentID: paymentID, now: now, policy: policy)
             case 3:
                 let charge = state.recovery.payments[paymentID]?.pendingCharge
                 _ = state.recovery.paymentSucceeded(
@@ -80,6 +92,7 @@ struct StateJSONTests {
     @Test("the direct writer writes what Codable writes, for 500 states built through the rules")
     func sameBytesAsCodable() throws {
         var members = Set<String>()
+        var withCards = 0
         for seed in UInt64(0)..<500 {
             let state = Self.randomState(seed: seed)
             let direct = try StateCoding.encode(state)
@@ -87,6 +100,7 @@ struct StateJSONTests {
             #expect(direct == codable, "seed \(seed): \(String(decoding: direct, as: UTF8.self))")
             let decoded = try StateCoding.decode(PaymentRetryWorker.State.self, from: direct)
             #expect(decoded.recovery == state.recovery && decoded.prices == state.prices, "seed \(seed)")
+            if try JSONReader.read(direct)["recovery"]?["cards"] != nil { withCards += 1 }
             for payment in Self.members(try JSONReader.read(direct)["recovery"]?["payments"]) {
                 for member in Self.members(payment.value) { members.insert(member.key) }
             }
@@ -95,8 +109,10 @@ struct StateJSONTests {
         #expect(
             members.isSuperset(of: [
                 "customerName", "nextAttemptAt", "pendingCharge", "closedBecause", "firstFailedAt", "resolution",
-                "recoveredOnAttempt", "lossReason", "outcomeAt",
+                "recoveredOnAttempt", "lossReason", "outcomeAt", "cardID", "cardBrand", "timeZone",
+                "nextAttemptReason", "retryBlockedBy",
             ]))
+        #expect(withCards > 50, "states with card network histories: \(withCards)")
     }
 
     @Test("an empty state, and one with escapes in every free-text member")

@@ -188,7 +188,7 @@ public struct PaymentRetryWorker: Worker {
             apply(
                 whole.recovery.retryDue(
                     paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now),
-                    networks: networks),
+                    networks: networks, policy: policies.policy(for: context.merchantID)),
                 to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(

@@ -239,8 +239,13 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             if let chargeRequestID, known.pendingCharge != chargeRequestID { return [] }
             if chargeRequestID == nil && known.pendingCharge == nil { return [] }  // a repeat of the first failure
             known.reason = failed.reason
-            known.cardID = failed.cardID ?? known.cardID
-            known.cardBrand = failed.cardBrand ?? known.cardBrand
+            // The card the item's network history is kept under stays the same for its life
+            // (a later outcome naming it differently would start the count again); a card
+            // first named by an outcome is taken.
+            if Self.cardKey(known) == nil {
+                known.cardID = failed.cardID
+                known.cardBrand = failed.cardBrand
+            }
             known.timeZone = failed.timeZone ?? known.timeZone
             known.pendingCharge = nil
             charged = known.chargedAt
@@ -354,10 +359,9 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
                     attempt: nil, at: Self.outcomeTime(occurredAt: occurredAt, now: now))
             }
         }
-        if chargeRequestID != nil, let key = Self.cardKey(known), var attempts = cards?[key] {
-            attempts.recordApproval(at: now ?? occurredAt ?? 0)
-            cards?[key] = attempts
-        }
+        // An approval does not restart the card's count: Visa counts per declined transaction,
+        // and the other payments of the card are still declined ones; counting them all
+        // together is the stricter reading (docs/card-network-rules.md).
         var resolution = RecoveryResolution.paidAnotherWay
         var attempt: Int?
         if let chargeRequestID {
@@ -379,6 +383,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         item.pendingCharge = nil
         item.chargedAt = nil
         item.nextAttemptAt = nil
+        item.nextAttemptReason = nil
         item.closedBecause = how
         item.resolution = resolution
         item.recoveredOnAttempt = attempt
@@ -391,28 +396,23 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     // MARK: Time
 
     /// The retry timer of a payment came due (`now`: the clock, remembered with the charge).
-    public mutating func retryDue(paymentID: String, now: Int64? = nil, networks: CardNetworkRules = .defaults)
-        -> [RecoveryEffect]
-    {
+    public mutating func retryDue(
+        paymentID: String, now: Int64? = nil, networks: CardNetworkRules = .defaults, policy: RetryPolicy? = nil
+    ) -> [RecoveryEffect] {
         guard var item = payments[paymentID], item.state == .open, item.nextAttemptAt != nil else { return [] }
-        // The card's network limits again: charges made since (an operator's) may have used them.
-        if let now {
-            switch networkVerdict(item, at: now, networks: networks) {
-            case .allowed:
-                break
-            case .deferred(let to, let rule):
-                item.nextAttemptAt = to
-                item.nextAttemptReason = "deferred to \(Timestamp.format(milliseconds: to)) by \(rule)"
+        // The card's network limits again: charges made since (an operator's) may have used
+        // them. A retry that may not go now is planned again, the policy's timing included.
+        if let now, networkVerdict(item, at: now, networks: networks) != .allowed {
+            let timed = item.reason.category != .technical
+            if let at = plan(&item, due: now, policy: policy ?? RetryPolicy(), networks: networks, timed: timed) {
+                item.nextAttemptAt = at
                 payments[paymentID] = item
-                return [.scheduleRetry(paymentID: paymentID, at: to), .item(item)]
-            case .forbidden(let rule):
-                item.nextAttemptAt = nil
-                item.nextAttemptReason = nil
-                item.retryBlockedBy = rule
-                item.waitingForNewPaymentMethod = true
-                payments[paymentID] = item
-                return [.item(item)]
+                return [.scheduleRetry(paymentID: paymentID, at: at), .item(item)]
             }
+            item.nextAttemptAt = nil
+            item.waitingForNewPaymentMethod = true
+            payments[paymentID] = item
+            return [.item(item)]
         }
         let cause: ChargeRequest.Cause = item.reason.category == .technical ? .technicalRetry : .schedule
         if cause == .schedule { item.attempts += 1 }
@@ -466,31 +466,35 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     mutating func plan(
         _ item: inout FailedPayment, due: Int64, policy: RetryPolicy, networks: CardNetworkRules, timed: Bool
     ) -> Int64? {
-        var reasons: [String] = []
+        var deferrals: [String] = []
+        var timingReason: String?
         let zone = policy.zone(customer: item.timeZone)
         func time(_ from: Int64, _ item: FailedPayment) -> Int64 {
             guard timed, let timing = policy.timing else { return from }
             let planned = timing.plan(due: from, method: item.method, declineCode: item.reason.code, zone: zone)
-            if !planned.adjustments.isEmpty { reasons.append(planned.explanation) }
+            timingReason = planned.adjustments.isEmpty ? nil : planned.explanation
             return planned.at
         }
         var at = time(due, item)
         // A deferral may land outside the timing's window, and the window's next start past
-        // another limit: a few rounds settle it.
-        rounds: for _ in 0..<8 {
+        // another limit: a few rounds settle it; past them, the network's time wins.
+        for round in 0..<9 {
             switch networkVerdict(item, at: at, networks: networks) {
             case .allowed:
-                break rounds
+                let reasons = deferrals + (timingReason.map { [$0] } ?? [])
+                item.nextAttemptReason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+                return at
             case .deferred(let to, let rule):
-                reasons.append("deferred to \(Timestamp.format(milliseconds: to)) by \(rule)")
-                at = time(max(to, at), item)
+                if !deferrals.contains(where: { $0.hasSuffix(rule) }) { deferrals.append("deferred by \(rule)") }
+                at = round < 8 ? time(max(to, at), item) : max(to, at)
+                if round == 8 { timingReason = nil }
             case .forbidden(let rule):
                 item.retryBlockedBy = rule
                 item.nextAttemptReason = nil
                 return nil
             }
         }
-        item.nextAttemptReason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+        item.nextAttemptReason = deferrals.joined(separator: "; ")
         return at
     }
 
@@ -500,6 +504,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     /// first (refunds excepted: they are never retried automatically).
     public mutating func cardReplaced(now: Int64? = nil) -> [RecoveryEffect] {
         var effects: [RecoveryEffect] = []
+        // Histories kept by brand (no card id) were the replaced card's.
+        cards = cards?.filter { !$0.key.hasPrefix("brand:") }
         for var item in openItems where item.state == .open && item.type != .refund && !item.handedToCollections {
             guard item.method == .card else { continue }
             // Another card: the old one's network count is not its own (its id comes with its
@@ -551,6 +557,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         case .dismiss(let note):
             item.state = .dismissed
             item.nextAttemptAt = nil
+            item.nextAttemptReason = nil
             item.pendingCharge = nil
             item.chargedAt = nil
             item.closedBecause = note ?? "dismissed"
@@ -564,6 +571,12 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
                     item.type == .refund
                         ? "the payment method of a refund cannot be changed: refunds go back to where the money came from"
                         : "only installments and subscriptions can change their payment method")
+            }
+            if method != item.method {
+                // Another means of payment: the card's network history is not its own.
+                item.cardID = nil
+                item.cardBrand = nil
+                item.retryBlockedBy = nil
             }
             item.method = method
             item.waitingForNewPaymentMethod = false
@@ -586,6 +599,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             guard !item.handedToCollections else { return refuse("payment \(paymentID) is already with collections") }
             item.handedToCollections = true
             item.nextAttemptAt = nil
+            item.nextAttemptReason = nil
             item.lossReason = .handedToCollections
             item.outcomeAt = now
             payments[paymentID] = item
