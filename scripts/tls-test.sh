@@ -237,7 +237,10 @@ must_fail_with() {
     shift 2
     run "$name" 90 "$@"
     local error
-    error=$(grep -v -e 'facility' -e 'relance#' "$work/$name.log" | grep -E '^Error: |"level":"(error|critical)"' \
+    # librdkafka's thread may log in the middle of relance's error line (both on stderr): that
+    # log line is cut out and the error joined back with its continuation.
+    error=$(sed -E '/^Error: .*relance#/{N;s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:+]+ [a-z]+ relance\.kafka: [^\n]*\n//}' \
+        "$work/$name.log" | grep -v -e 'facility' -e 'relance#' | grep -E '^Error: |"level":"(error|critical)"' \
         | tail -1 || true)
     if [ "$status" -eq 0 ] || [ "$status" -eq 124 ] || ! awk -v e="$elapsed" -v l="$limit" 'BEGIN { exit !(e < l) }' \
         || ! grep -Eqi "$pattern" <<<"$error"; then
