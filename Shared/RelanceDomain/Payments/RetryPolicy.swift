@@ -4,7 +4,7 @@ import RelanceEvents
 /// When the next attempts come, as offsets from the previous failure. Written as data:
 /// `7d,7d` (the seeds' "smooth retries"), `8,8,8` (Kill Bill's days), `12h,1d`, or
 /// `8 tries within 14 days` (spread evenly, as Stripe's smart retries are described).
-public struct RetrySchedule: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct RetrySchedule: Sendable, Equatable, PolicyText {
     /// Delay before each retry, in seconds, after the failure before it.
     public var delays: [Int64]
     public let source: String
@@ -57,6 +57,21 @@ public struct RetrySchedule: Sendable, Equatable, Codable, CustomStringConvertib
     public var attempts: Int { delays.count + 1 }
     public var description: String { source }
 
+}
+
+public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A policy value written as one string in the configuration files (`7d,7d`, `02:00`,
+/// `02:00-05:00`): read by its throwing `init(_:)`, a refusal naming where it is; written as its
+/// `description`.
+public protocol PolicyText: Codable, CustomStringConvertible {
+    init(_ text: String) throws(PolicyError)
+}
+
+extension PolicyText {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -69,13 +84,8 @@ public struct RetrySchedule: Sendable, Equatable, Codable, CustomStringConvertib
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(source)
+        try container.encode(description)
     }
-}
-
-public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// Exponential backoff for technical failures: not attempts, capped, bounded.

@@ -2,7 +2,7 @@ import Foundation
 import RelanceEvents
 
 /// A local time of day, "HH:MM" (00:00–23:59), in the customer's time zone.
-public struct LocalTime: Sendable, Equatable, Comparable, Codable, CustomStringConvertible {
+public struct LocalTime: Sendable, Equatable, Comparable, PolicyText {
     public let hour: Int
     public let minute: Int
 
@@ -36,26 +36,12 @@ public struct LocalTime: Sendable, Equatable, Comparable, Codable, CustomStringC
 
     public static func < (a: LocalTime, b: LocalTime) -> Bool { a.minutes < b.minutes }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// A local time window, "HH:MM-HH:MM": from the start (included) to the end (excluded); it
 /// wraps midnight when the end comes first ("23:30-01:30"). A single "HH:MM" is a point: that
 /// minute.
-public struct TimeWindow: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct TimeWindow: Sendable, Equatable, PolicyText {
     public let start: LocalTime
     /// nil: a point, the minute `start`.
     public let end: LocalTime?
@@ -107,20 +93,6 @@ public struct TimeWindow: Sendable, Equatable, Codable, CustomStringConvertible 
     /// "02:00-05:00", or "02:30" for a point.
     public var description: String { end.map { "\(start)-\($0)" } ?? start.description }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// Paydays: for some decline reasons (lack of funds), a retry moves into the next payday window
