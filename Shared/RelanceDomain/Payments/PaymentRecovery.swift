@@ -280,27 +280,24 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             method: item.method, type: item.type, category: item.reason.category, attempt: item.attempts,
             technicalTries: item.technicalTries)
         let firstFailure = payments[item.paymentID] == nil
+        /// The next attempt `after` seconds, planned (`timed`: with the policy's timing); none
+        /// when a card network forbids any reattempt on this card: only a new one can pay.
+        func schedule(_ after: Int64, timed: Bool) {
+            let due = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
+            if let at = plan(&item, due: due, policy: policy, networks: networks, timed: timed) {
+                item.nextAttemptAt = at
+                effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
+            } else {
+                item.nextAttemptAt = nil
+                item.waitingForNewPaymentMethod = true
+            }
+        }
         switch decision {
         case .retry(let after, _):
-            let due = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
-            if let at = plan(&item, due: due, policy: policy, networks: networks, timed: true) {
-                item.nextAttemptAt = at
-                effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
-            } else {
-                // A card network forbids any reattempt on this card: only a new one can pay.
-                item.nextAttemptAt = nil
-                item.waitingForNewPaymentMethod = true
-            }
+            schedule(after, timed: true)
         case .technicalRetry(let after):
             item.technicalTries += 1
-            let due = Self.due(after * 1000, after: occurredAt, notBefore: charged, now: now)
-            if let at = plan(&item, due: due, policy: policy, networks: networks, timed: false) {
-                item.nextAttemptAt = at
-                effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
-            } else {
-                item.nextAttemptAt = nil
-                item.waitingForNewPaymentMethod = true
-            }
+            schedule(after, timed: false)
         case .waitForNewPaymentMethod:
             item.waitingForNewPaymentMethod = true
             item.nextAttemptAt = nil
