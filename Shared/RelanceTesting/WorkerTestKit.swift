@@ -295,7 +295,13 @@ public final class WorkerTestKit<W: Worker> {
     }
 
     /// An event in the envelope, read back without its type's schema.
-    static func envelope(_ bytes: [UInt8]) -> EventEnvelope? {
+    static func envelope(_ bytes: [UInt8]) -> EventEnvelope? { EventEnvelope.unchecked(bytes) }
+}
+
+extension EventEnvelope {
+    /// An event in the envelope read back from its bytes without its type's schema (what a
+    /// test driver needs to sign or route it), nil if it is not one.
+    package static func unchecked(_ bytes: [UInt8]) -> EventEnvelope? {
         guard let json = try? JSONReader.read(bytes), let eventID = json["eventId"]?.stringValue,
             let type = json["type"]?.stringValue, let version = json["schemaVersion"]?.integerValue,
             let occurred = json["occurredAt"]?.stringValue.flatMap(EventValidator.parseUTCTimestamp),

@@ -10,8 +10,8 @@ import RelanceTesting
 public protocol ScenarioHarness {
     /// Sets the clock of every worker to `date`.
     func tick(_ date: Date) async throws
-    /// Publishes an event in the envelope; `data` is its `data` member.
-    func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws
+    /// Publishes a record as it is (any bytes and headers), keyed by `key`.
+    func publish(raw: [UInt8], to topic: String, key: String, headers: [KafkaHeader]) async throws
     /// Publishes a command signed by `signer`'s actor, or unsigned when `signer` is nil.
     func publishCommand(
         _ type: String, to topic: String, account: String, id: String, merchant: String, data: JSONValue,
@@ -29,6 +29,17 @@ public protocol ScenarioHarness {
     mutating func stateWritten(_ account: String, count: Int, within limit: Duration) async throws
     /// Stops the workers.
     func stop() async throws
+}
+
+extension ScenarioHarness {
+    /// Publishes an event of merchant m-1 in the envelope, occurred on 2026-11-01; `data` is its
+    /// `data` member.
+    public func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws {
+        let envelope = EventEnvelope(
+            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),
+            accountID: account, merchantID: "m-1", data: data)
+        try await publish(raw: envelope.jsonBytes, to: topic, key: account, headers: [])
+    }
 }
 
 extension WorkerHarness: ScenarioHarness {
@@ -101,15 +112,6 @@ public struct KitHarness<W: Worker> {
     /// delivering what they write until all are quiet. The first tick starts the kits.
     public func tick(_ date: Date) async throws {
         try bus.tick(date)
-    }
-
-    /// Publishes an event in the envelope; `data` is its `data` member.
-    public func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws {
-        // Occurred on 2026-11-01, as on the cluster.
-        let envelope = EventEnvelope(
-            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),
-            accountID: account, merchantID: "m-1", data: data)
-        try await publish(raw: envelope.jsonBytes, to: topic, key: account)
     }
 
     /// Publishes a record as it is (any bytes and headers), keyed by `key`.
@@ -325,15 +327,5 @@ final class KitMember<W: Worker>: KitMemberProtocol {
     }
 
     /// A command's envelope, read back from its JSON.
-    static func envelope(_ bytes: [UInt8]) -> EventEnvelope? {
-        guard let json = try? JSONReader.read(bytes), let eventID = json["eventId"]?.stringValue,
-            let type = json["type"]?.stringValue, let version = json["schemaVersion"]?.integerValue,
-            let occurred = json["occurredAt"]?.stringValue.flatMap(EventValidator.parseUTCTimestamp),
-            let accountID = json["accountId"]?.stringValue, let merchantID = json["merchantId"]?.stringValue,
-            let data = json["data"]
-        else { return nil }
-        return EventEnvelope(
-            eventID: eventID, type: type, schemaVersion: Int(version), occurredAt: occurred, accountID: accountID,
-            merchantID: merchantID, data: data)
-    }
+    static func envelope(_ bytes: [UInt8]) -> EventEnvelope? { EventEnvelope.unchecked(bytes) }
 }

@@ -93,15 +93,6 @@ public struct WorkerHarness<W: Worker> {
         }
     }
 
-    /// Publishes an event in the envelope; `data` is its `data` member.
-    public func publish(_ type: String, to topic: String, account: String, id: String, data: JSONValue) async throws {
-        // Occurred on 2026-11-01.
-        let envelope = EventEnvelope(
-            eventID: id, type: type, schemaVersion: 1, occurredAt: Date(timeIntervalSince1970: 1_793_491_200),
-            accountID: account, merchantID: "m-1", data: data)
-        try await publish(raw: envelope.jsonBytes, to: topic, key: account)
-    }
-
     public func publish(raw: [UInt8], to topic: String, key: String, headers: [KafkaHeader] = []) async throws {
         try await producer.send(ProducerMessage(topic: topic, key: Array(key.utf8), value: raw, headers: headers))
     }
