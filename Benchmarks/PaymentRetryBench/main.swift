@@ -1,6 +1,10 @@
 // payment-retry speed.
 //
 //   swift run -c release payment-retry-bench [--accounts N] [--rounds R] [--rate E] [--seconds S] [--instances K]
+//       [--no-outcomes]
+//
+// `--no-outcomes`: payment-retry as deployed without recovery-stats (RELANCE_PAYMENT_OUTCOMES=off),
+// no copy of each new item to relance.payment-outcomes: what it cost before recovery-stats.
 //
 // 1. Throughput: first failures of 2 × N payments (N accounts, default 50,000: card soft and
 //    hard declines, SEPA returns, eCheck, installment, subscription and refund failures) through
@@ -24,6 +28,7 @@ let rounds = option("--rounds", 3)
 let rate = option("--rate", 10_000)
 let loadSeconds = option("--seconds", 5)
 let partitions: Int32 = 16
+let publishesOutcomes = !CommandLine.arguments.contains("--no-outcomes")
 
 let occurred = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01T00:00:00Z
 
@@ -68,6 +73,7 @@ for payment in 0..<2 {
 let compared = try await bench.againstEcho(events, rounds: rounds) { input in
     var worker = PaymentRetryWorker()
     worker.inputTopics = [input]
+    worker.publishesOutcomes = publishesOutcomes
     return worker
 }
 say(
@@ -111,6 +117,7 @@ let runtime = WorkerRuntime(
     worker: {
         var worker = PaymentRetryWorker()
         worker.inputTopics = [input]
+        worker.publishesOutcomes = publishesOutcomes
         return worker
     }(), configuration: configuration)
 let runtimeTask = Task { try await runtime.run() }

@@ -24,6 +24,9 @@ public enum WorkerSettings {
         Setting(
             "RELANCE_CARD_NETWORK_RULES", "(Visa's and Mastercard's figures)",
             "JSON file of the card networks' retry limits and never-retry codes (docs/card-network-rules.md)"),
+        Setting(
+            "RELANCE_PAYMENT_OUTCOMES", "on",
+            "off: no copy of the action-centre items to relance.payment-outcomes (only recovery-stats reads it)"),
     ]
 
     public static let cardExpiry: [Setting] = [

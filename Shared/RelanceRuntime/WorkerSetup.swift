@@ -54,6 +54,17 @@ public struct WorkerSetup: Sendable {
         return value
     }
 
+    /// `on`/`true`/`yes`/`1` or `off`/`false`/`no`/`0`; anything else stops the start naming the
+    /// variable. Nil when unset.
+    public func flag(_ name: String) -> Bool? {
+        guard let text = text(name) else { return nil }
+        switch text.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: fail("\(name)=\(text): expected on or off")
+        }
+    }
+
     /// A number in `range` (hours, say); anything else stops the start naming the variable.
     public func number(_ name: String, in range: ClosedRange<Double>, _ what: String) -> Double? {
         guard let text = text(name) else { return nil }

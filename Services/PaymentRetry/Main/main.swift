@@ -14,4 +14,7 @@ let setup = WorkerSetup.start(
     settings: WorkerSettings.paymentRetry, docs: "docs/payment-retry.md")
 let policies = setup.jsonFile(ConfigurationFiles.retryPolicies, read: RetryPolicies.read) ?? RetryPolicies()
 let networks = setup.jsonFile(ConfigurationFiles.cardNetworkRules) { data throws in try CardNetworkRules.read(data) }
-await setup.run(PaymentRetryWorker(policies: policies, networks: networks ?? .defaults))
+var worker = PaymentRetryWorker(policies: policies, networks: networks ?? .defaults)
+// RELANCE_PAYMENT_OUTCOMES=off: recovery-stats is not deployed, skip its input.
+worker.publishesOutcomes = setup.flag("RELANCE_PAYMENT_OUTCOMES") ?? true
+await setup.run(worker)

@@ -26,11 +26,18 @@ public struct PaymentRetryWorker: Worker {
 
     public var name = "payment-retry"
     public var inputTopics = [PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic]
-    public var outputTopics = [
-        PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
-        PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
-        PaymentEvents.paymentsTopic, RecoveryEvents.outcomesTopic,
-    ]
+    public var outputTopics: [String] {
+        [
+            PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
+            PaymentEvents.collectionsTopic, PaymentEvents.commandResultsTopic, PaymentEvents.planUpdatesTopic,
+            PaymentEvents.paymentsTopic,
+        ] + (publishesOutcomes ? [RecoveryEvents.outcomesTopic] : [])
+    }
+    /// Copies each action-centre item that opens or gets an outcome to
+    /// `relance.payment-outcomes`, keyed by account, for recovery-stats
+    /// (RELANCE_PAYMENT_OUTCOMES, default on): a deployment without recovery-stats saves that
+    /// record.
+    public var publishesOutcomes = true
     public var policies: RetryPolicies
     /// The card networks' retry limits (RELANCE_CARD_NETWORK_RULES; docs/card-network-rules.md).
     public var networks: CardNetworkRules
@@ -236,7 +243,7 @@ public struct PaymentRetryWorker: Worker {
                     "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
                     dataByteCount: 400
                 ) { Self.writeItem(item, into: &$0) }
-                if Self.isOutcomeFact(item) {
+                if publishesOutcomes && Self.isOutcomeFact(item) {
                     context.emit(
                         "action-item.updated", to: RecoveryEvents.outcomesTopic, dataByteCount: 400
                     ) { Self.writeItem(item, into: &$0) }
