@@ -4,7 +4,7 @@
 #   bash scripts/chaos.sh mail [--accounts N] [--kills K]   reminder-mailer mid-ladder, delivering
 #                                                           to a real SMTP server (aiosmtpd)
 #   bash scripts/chaos.sh card [--accounts N] [--kills K]   card-expiry around month boundaries
-#   bash scripts/chaos.sh recovery [--accounts N] [--kills K]   recovery-stats' three stages while
+#   bash scripts/chaos.sh recovery [--accounts N] [--kills K]   recovery-stats' four stages while
 #                                                           failures open and end
 # Each exits 0 only when nothing is missing and nothing was decided (or counted) twice.
 set -euo pipefail

@@ -8,7 +8,8 @@
 //    and one of them recovered: 3N action-centre items;
 //    stage 2 (per merchant, currency, day and shard): the facts stage 1 writes for them, over
 //    ten merchants and 28 days;
-//    stage 3 (per merchant, currency and week): the shards' day figures stage 2 writes.
+//    stage 3 (per merchant, currency and day): the shards' day figures stage 2 writes;
+//    stage 4 (per merchant, currency and week): the day figures stage 3 writes.
 // 2. Memory per open failure: M open failures (default 500,000), as stage 1 (one per account)
 //    and stage 2 (spread over shards) hold them, encoded (as after a restore) and decoded:
 //    resident memory growth per failure, and the bytes each adds to its changelog record.
@@ -120,6 +121,8 @@ say("recovery-stats stage 2: \(facts.count) facts: " + stage2.line(count: facts.
 var shardStates: [String: RecoveryAggregate] = [:]
 var revisions: [String: Int64] = [:]
 var partials: [(key: String, value: [UInt8])] = []
+var dayStates: [String: LatestFigures] = [:]
+var dayRecords: [(key: String, value: [UInt8])] = []
 for (index, record) in facts.enumerated() {
     let n = index / 3
     let p = index % 3 == 1 ? 1 : 0
@@ -134,20 +137,37 @@ for (index, record) in facts.enumerated() {
     let partial = RecoveryPartialFigures(
         shard: Int64(RecoveryPeriods.shard(current.paymentId)), revision: revisions[record.key] ?? 1,
         figures: shard.figures(week: false, start: day, currency: current.currency))
+    let dayKey = RecoveryPeriods.dayKey(merchant: merchant(n), currency: current.currency, day: day)
     partials.append(
+        envelope(partial, id: "partial-\(index)", account: dayKey, merchant: merchant(n), at: firstFailed(n, p)))
+    // What stage 3 writes for it (one day record per partial).
+    var latest = dayStates[dayKey] ?? LatestFigures()
+    _ = try latest.replace(
+        String(partial.shard), revision: partial.revision, figures: RecoveryAggregate(partial.figures))
+    dayStates[dayKey] = latest
+    dayRecords.append(
         envelope(
-            partial, id: "partial-\(index)",
+            RecoveryDayFigures(
+                revision: latest.revision,
+                figures: latest.total.figures(week: false, start: day, currency: current.currency)),
+            id: "day-\(index)",
             account: RecoveryPeriods.weekKey(merchant: merchant(n), currency: current.currency, day: day),
             merchant: merchant(n), at: firstFailed(n, p)))
 }
 let stage3 = try await bench.againstEcho(partials, rounds: rounds) { input in
-    var worker = RecoveryPeriodsWorker()
+    var worker = RecoveryDaysWorker()
     worker.inputTopics = [input]
     return worker
 }
 say("recovery-stats stage 3: \(partials.count) partials: " + stage3.line(count: partials.count))
-let slowest = [stage1, stage2, stage3].map { Double(items.count) / $0.worker }.min() ?? 0
-say("recovery-stats: facts per second through all three stages (the slowest stage's rate): \(format(slowest))")
+let stage4 = try await bench.againstEcho(dayRecords, rounds: rounds) { input in
+    var worker = RecoveryWeeksWorker()
+    worker.inputTopics = [input]
+    return worker
+}
+say("recovery-stats stage 4: \(dayRecords.count) day records: " + stage4.line(count: dayRecords.count))
+let slowest = [stage1, stage2, stage3, stage4].map { Double(items.count) / $0.worker }.min() ?? 0
+say("recovery-stats: facts per second through all four stages (the slowest stage's rate): \(format(slowest))")
 
 // 2. Memory per open failure.
 func stage1State(_ n: Int) -> RecoveryStatsWorker.State {

@@ -125,7 +125,7 @@ struct DemoCommand: AsyncParsableCommand {
         if bootstrap == nil {
             say(
                 "  workers ready: payment-retry, gateway-sandbox, reminder-mailer (+ digest, + delivery), card-expiry, "
-                    + "proof-validator, reconciliation, prepaid, recovery-stats (+ figures, + periods) "
+                    + "proof-validator, reconciliation, prepaid, recovery-stats (+ figures, days, weeks) "
                     + "(\(Demo.seconds(since: started)) s)\n")
         }
 
@@ -288,7 +288,8 @@ final class Demo: Sendable {
     static let companions: [String: [(name: String, inputs: [String])]] = [
         "recovery-stats": [
             (RecoveryFiguresWorker().name, RecoveryFiguresWorker().inputTopics),
-            (RecoveryPeriodsWorker().name, RecoveryPeriodsWorker().inputTopics),
+            (RecoveryDaysWorker().name, RecoveryDaysWorker().inputTopics),
+            (RecoveryWeeksWorker().name, RecoveryWeeksWorker().inputTopics),
         ]
     ]
 
@@ -340,8 +341,10 @@ final class Demo: Sendable {
         digest.groupID = "relance-reminder-mailer-digest"
         var figures = configuration("recovery-stats-figures")
         figures.groupID = "relance-recovery-stats-figures"
-        var periods = configuration("recovery-stats-periods")
-        periods.groupID = "relance-recovery-stats-periods"
+        var days = configuration("recovery-stats-days")
+        days.groupID = "relance-recovery-stats-days"
+        var weeks = configuration("recovery-stats-weeks")
+        weeks.groupID = "relance-recovery-stats-weeks"
         var deliveryKafka = kafka
         deliveryKafka.properties["fetch.wait.max.ms"] = "10"
         var delivery = MailDelivery.Configuration(kafka: deliveryKafka, groupID: "relance-reminder-mailer-delivery")
@@ -364,7 +367,8 @@ final class Demo: Sendable {
             watch(RuntimeService(PrepaidWorker(), configuration: configuration("prepaid"))),
             watch(RuntimeService(RecoveryStatsWorker(), configuration: configuration("recovery-stats"))),
             watch(RuntimeService(RecoveryFiguresWorker(), configuration: figures)),
-            watch(RuntimeService(RecoveryPeriodsWorker(), configuration: periods)),
+            watch(RuntimeService(RecoveryDaysWorker(), configuration: days)),
+            watch(RuntimeService(RecoveryWeeksWorker(), configuration: weeks)),
         ]
     }
 

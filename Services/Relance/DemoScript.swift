@@ -163,7 +163,7 @@ struct DemoScript {
         ReconciliationEvents.allocationsTopic, ReconciliationEvents.invoiceStatusTopic,
         ReconciliationEvents.reconcilableAccountsTopic, PrepaidEvents.balancesTopic, ProofEvents.invoicesTopic,
         RecoveryEvents.outcomesTopic, RecoveryEvents.factsTopic, RecoveryEvents.partialsTopic,
-        RecoveryEvents.statsTopic,
+        RecoveryEvents.daysTopic, RecoveryEvents.statsTopic,
     ]
 
     static func silentOutputs(_ records: [(topic: String, event: JSONValue)]) -> [String] {

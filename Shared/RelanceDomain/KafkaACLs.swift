@@ -19,14 +19,14 @@ public enum KafkaACLs {
     static let clockTopic = "relance.clock"
 
     /// The changelogs of each worker (reminder-mailer runs a second runtime for its digest,
-    /// recovery-stats two, for its figures by shard and by period): what `relance topics` creates and the ACLs grant.
+    /// recovery-stats three, for its figures by shard, by day and by week): what `relance topics` creates and the ACLs grant.
     public static func changelogs(of worker: String) -> [String] {
         switch worker {
         case "reminder-mailer": ["relance.reminder-mailer.changelog", "relance.reminder-mailer-digest.changelog"]
         case "recovery-stats":
             [
                 "relance.recovery-stats.changelog", "relance.recovery-stats-figures.changelog",
-                "relance.recovery-stats-periods.changelog",
+                "relance.recovery-stats-days.changelog", "relance.recovery-stats-weeks.changelog",
             ]
         default: ["relance.\(worker).changelog"]
         }

@@ -25,7 +25,10 @@ public enum Catalog {
             ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
         ] + [
             PrepaidSettingsUpdated.self, UsageRecorded.self, FeeCharged.self, TopupRequested.self, BalanceUpdated.self,
-        ] + [RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryPartialFigures.self, RecoveryStatsUpdated.self]
+        ] + [
+            RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryPartialFigures.self, RecoveryDayFigures.self,
+            RecoveryStatsUpdated.self,
+        ]
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -124,9 +127,14 @@ public enum Catalog {
             messages: ["recovery.failure-fact", "recovery.churn-fact"]),
         Topic(
             RecoveryEvents.partialsTopic,
-            summary: "One shard's recovery figures for one day, regrouped by merchant, currency and ISO week.",
-            key: "merchant/currency/week", writers: ["recovery-stats"], readers: ["recovery-stats (periods)"],
+            summary: "One shard's recovery figures for one day, regrouped by merchant, currency and day.",
+            key: "merchant/currency/day", writers: ["recovery-stats"], readers: ["recovery-stats (days)"],
             messages: ["recovery.partial-figures"]),
+        Topic(
+            RecoveryEvents.daysTopic,
+            summary: "One day's recovery figures, every shard summed, regrouped by merchant, currency and ISO week.",
+            key: "merchant/currency/week", writers: ["recovery-stats"], readers: ["recovery-stats (weeks)"],
+            messages: ["recovery.day-figures"]),
         Topic(
             RecoveryEvents.statsTopic,
             summary: "Recovery figures per merchant, currency and day or ISO week of first failure.",

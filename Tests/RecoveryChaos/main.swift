@@ -29,13 +29,10 @@ let dayMs: Int64 = 86_400_000
 let base: Int64 = 1_793_610_000_000  // 2026-11-02T09:00:00Z, a Monday
 
 let cluster = try MockCluster(brokers: 1)
-let changelogs = [
-    "relance.recovery-stats.changelog", "relance.recovery-stats-figures.changelog",
-    "relance.recovery-stats-periods.changelog",
-]
+let changelogs = KafkaACLs.changelogs(of: "recovery-stats")
 for topic in [
     RecoveryEvents.outcomesTopic, ProofEvents.accountStatusTopic, RecoveryEvents.factsTopic,
-    RecoveryEvents.partialsTopic, RecoveryEvents.statsTopic, "relance.clock",
+    RecoveryEvents.partialsTopic, RecoveryEvents.daysTopic, RecoveryEvents.statsTopic, "relance.clock",
 ] + changelogs {
     try await cluster.createTopic(topic, partitions: partitions)
 }
@@ -231,7 +228,9 @@ try await driver.producer.flush(timeout: .seconds(60))
 /// The latest committed figures per key.
 func published() async throws -> [String: Row] {
     let (records, _) = try await ChaosDriver.committedRecords(
-        RecoveryEvents.statsTopic, changelog: "relance.recovery-stats-periods.changelog", partitions: partitions,
+        RecoveryEvents.statsTopic,
+        changelogs: ["relance.recovery-stats-days.changelog", "relance.recovery-stats-weeks.changelog"],
+        partitions: partitions,
         bootstrap: cluster.bootstrapServers)
     var latest: [String: Row] = [:]
     let reader = EventValidator(types: [RecoveryEvents.statsUpdated])

@@ -13,7 +13,7 @@ private let dayMs: Int64 = 86_400_000
 private let base: Int64 = 1_793_610_000_000
 
 /// The three stages wired in memory (`KitHarness`): items and statuses in, figures out.
-@Suite("recovery-stats' three stages on the test kit")
+@Suite("recovery-stats' stages on the test kit")
 struct RecoveryStagesTests {
     static func item(
         _ payment: String, amount: Int64 = 1_000, firstFailedAt: Int64?, state: ActionItemUpdated.State = .open,
@@ -52,8 +52,9 @@ struct RecoveryStagesTests {
         return latest
     }
 
-    static func stages() async throws -> KitHarness<RecoveryPeriodsWorker> {
-        let harness = try await KitHarness(RecoveryPeriodsWorker())
+    static func stages() async throws -> KitHarness<RecoveryWeeksWorker> {
+        let harness = try await KitHarness(RecoveryWeeksWorker())
+        _ = try await harness.start(RecoveryDaysWorker())
         _ = try await harness.start(RecoveryFiguresWorker())
         _ = try await harness.start(RecoveryStatsWorker())
         try await harness.tick(Timestamp.date(milliseconds: base + 60 * dayMs))
@@ -202,36 +203,108 @@ struct RecoveryStagesTests {
             Self.fact("pay-1", day: 1), id: "f1", key: Self.keyed(Self.fact("pay-1"), id: "x").accountID)
         #expect(try Self.code(kit.publish(otherDay, to: RecoveryEvents.factsTopic)) == "misrouted_fact")
 
-        let periods = WorkerTestKit(RecoveryPeriodsWorker(), startingAt: Timestamp.date(milliseconds: base))
+        let days = WorkerTestKit(RecoveryDaysWorker(), startingAt: Timestamp.date(milliseconds: base))
         let partial = RecoveryPartialFigures(
             shard: 3, revision: 1,
             figures: RecoveryAggregate().figures(week: false, start: RecoveryPeriods.day(base), currency: "EUR"))
-        func event(_ partial: RecoveryPartialFigures, key: String, id: String) -> EventEnvelope {
+        func event(_ data: some EventData, key: String, id: String) -> EventEnvelope {
             EventEnvelope(
-                eventID: id, type: "recovery.partial-figures", schemaVersion: 1, occurredAt: Date(), accountID: key,
-                merchantID: "m-1", data: EventDataEncoder.encode(partial))
+                eventID: id, type: type(of: data).eventType.name, schemaVersion: 1, occurredAt: Date(),
+                accountID: key, merchantID: "m-1", data: EventDataEncoder.encode(data))
         }
         #expect(
-            try periods.publish(event(partial, key: "m-1/EUR/2026-W45", id: "p0"), to: RecoveryEvents.partialsTopic)
+            try days.publish(event(partial, key: "m-1/EUR/2026-11-02", id: "p0"), to: RecoveryEvents.partialsTopic)
                 == .applied(eventID: "p0"))
+        // Under its week's key (where stage 2 wrote partials before stage 3 was per day).
         #expect(
             try Self.code(
-                periods.publish(event(partial, key: "m-1/EUR/2026-W46", id: "p1"), to: RecoveryEvents.partialsTopic))
+                days.publish(event(partial, key: "m-1/EUR/2026-W45", id: "p1"), to: RecoveryEvents.partialsTopic))
                 == "misrouted_fact")
         var outOfRange = partial
         outOfRange.shard = 16
         outOfRange.revision = 2
         #expect(
             try Self.code(
-                periods.publish(event(outOfRange, key: "m-1/EUR/2026-W45", id: "p2"), to: RecoveryEvents.partialsTopic))
+                days.publish(event(outOfRange, key: "m-1/EUR/2026-11-02", id: "p2"), to: RecoveryEvents.partialsTopic))
                 == "invalid_partial")
         var longHistogram = partial
         longHistogram.revision = 3
         longHistogram.figures.daysToRecover.histogram = Array(repeating: 1, count: 62)
         #expect(
             try Self.code(
-                periods.publish(
-                    event(longHistogram, key: "m-1/EUR/2026-W45", id: "p3"), to: RecoveryEvents.partialsTopic))
+                days.publish(
+                    event(longHistogram, key: "m-1/EUR/2026-11-02", id: "p3"), to: RecoveryEvents.partialsTopic))
                 == "invalid_partial")
+
+        let weeks = WorkerTestKit(RecoveryWeeksWorker(), startingAt: Timestamp.date(milliseconds: base))
+        let dayRecord = RecoveryDayFigures(revision: 1, figures: partial.figures)
+        #expect(
+            try weeks.publish(event(dayRecord, key: "m-1/EUR/2026-W45", id: "d0"), to: RecoveryEvents.daysTopic)
+                == .applied(eventID: "d0"))
+        // Under the day's key, or another week's.
+        for (n, key) in ["m-1/EUR/2026-11-02", "m-1/EUR/2026-W46", "m-2/EUR/2026-W45"].enumerated() {
+            #expect(
+                try Self.code(weeks.publish(event(dayRecord, key: key, id: "d\(n + 1)"), to: RecoveryEvents.daysTopic))
+                    == "misrouted_fact")
+        }
+        var weekFigures = dayRecord
+        weekFigures.revision = 2
+        weekFigures.figures.period = .week
+        #expect(
+            try Self.code(
+                weeks.publish(event(weekFigures, key: "m-1/EUR/2026-W45", id: "d9"), to: RecoveryEvents.daysTopic))
+                == "invalid_partial")
+    }
+
+    @Test(
+        "stage 3 sums a day's shards keeping each shard's latest revision and numbers its day records by their sum; stage 4 keeps each day's latest"
+    )
+    func latestRevisions() throws {
+        let day = RecoveryPeriods.day(base)
+        func figures(opened count: Int64) -> RecoveryStatsUpdated {
+            var aggregate = RecoveryAggregate()
+            aggregate.opened = .init(count: count, amount: count * 100)
+            return aggregate.figures(week: false, start: day, currency: "EUR")
+        }
+        func event(_ data: some EventData, key: String, id: String) -> EventEnvelope {
+            EventEnvelope(
+                eventID: id, type: type(of: data).eventType.name, schemaVersion: 1, occurredAt: Date(),
+                accountID: key, merchantID: "m-1", data: EventDataEncoder.encode(data))
+        }
+        let days = WorkerTestKit(RecoveryDaysWorker(), startingAt: Timestamp.date(milliseconds: base))
+        let partials: [(shard: Int64, revision: Int64, opened: Int64)] = [
+            (3, 2, 5), (3, 1, 40), (5, 1, 2), (3, 2, 40), (3, 4, 7),
+        ]
+        for (n, partial) in partials.enumerated() {
+            _ = try days.publish(
+                event(
+                    RecoveryPartialFigures(
+                        shard: partial.shard, revision: partial.revision, figures: figures(opened: partial.opened)),
+                    key: "m-1/EUR/2026-11-02", id: "p\(n)"), to: RecoveryEvents.partialsTopic)
+        }
+        // Shard 3's revisions 1 and the second 2 change nothing: three records, each numbered by
+        // the sum of the shards' revisions, the day's total the sum of the latest of each shard.
+        let records = try days.events(on: RecoveryEvents.daysTopic).map { try $0.decode(RecoveryDayFigures.self) }
+        #expect(records.map(\.revision) == [2, 3, 5])
+        #expect(records.map(\.figures.opened.count) == [5, 7, 9])
+        #expect(Set(days.events(on: RecoveryEvents.daysTopic).map(\.accountID)) == ["m-1/EUR/2026-W45"])
+        let published = try days.events(on: RecoveryEvents.statsTopic).map { try $0.decode(RecoveryStatsUpdated.self) }
+        #expect(published.map(\.opened.count) == [5, 7, 9] && published.allSatisfy { $0.period == .day })
+
+        // Stage 4: the day records in another order, an older one late, and another day.
+        let weeks = WorkerTestKit(RecoveryWeeksWorker(), startingAt: Timestamp.date(milliseconds: base))
+        let tuesday = figures(opened: 100)
+        var tuesdayFigures = tuesday
+        tuesdayFigures.start = RecoveryPeriods.date(day + 1)
+        for (n, record) in [
+            records[1], records[2], records[0], RecoveryDayFigures(revision: 1, figures: tuesdayFigures),
+        ]
+        .enumerated() {
+            _ = try weeks.publish(event(record, key: "m-1/EUR/2026-W45", id: "d\(n)"), to: RecoveryEvents.daysTopic)
+        }
+        let week = try weeks.events(on: RecoveryEvents.statsTopic).map { try $0.decode(RecoveryStatsUpdated.self) }
+        #expect(week.map(\.opened.count) == [7, 9, 109])
+        #expect(week.last?.period == .week && week.last?.week == "2026-W45" && week.last?.start == "2026-11-02")
+        #expect(week.last?.opened.amount == 10_900)
     }
 }

@@ -286,7 +286,7 @@ struct RecoveryStatsScenarioTests {
     }
 
     @Test(
-        "330 accounts, every channel and loss reason, late and out-of-order facts, copies, a restart of the three stages: the figures equal the test's recount"
+        "330 accounts, every channel and loss reason, late and out-of-order facts, copies, a restart of the four stages: the figures equal the test's recount"
     )
     func figuresEqualTheRecount() async throws {
         let stories = (0..<330).map(Story.init)
@@ -299,7 +299,8 @@ struct RecoveryStatsScenarioTests {
             Set(expected.rows.values.flatMap { $0.byReason.keys })
                 == Set(LossReason.allCases.map(\.rawValue) + ["account_terminated"]))
 
-        var harness = try await WorkerHarness(RecoveryPeriodsWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var harness = try await WorkerHarness(RecoveryWeeksWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var stage3 = try await harness.start(RecoveryDaysWorker())
         var stage2 = try await harness.start(RecoveryFiguresWorker())
         var stage1 = try await harness.start(RecoveryStatsWorker())
         // Time is past every story: nothing is bounded by the clock.
@@ -322,12 +323,14 @@ struct RecoveryStatsScenarioTests {
                 },
                 to: RecoveryEvents.outcomesTopic, key: story.account)
         }
-        // Some facts read, the rest not yet: the three stages stop; new ones take over.
+        // Some facts read, the rest not yet: the four stages stop; new ones take over.
         _ = try await harness.records(RecoveryEvents.factsTopic, count: 100, within: .seconds(60))
         await harness.runtime.stop()
+        try await stage3.stop()
         try await stage2.stop()
         try await stage1.stop()
-        let periods = try await harness.start(RecoveryPeriodsWorker())
+        let weeks = try await harness.start(RecoveryWeeksWorker())
+        stage3 = try await harness.start(RecoveryDaysWorker())
         stage2 = try await harness.start(RecoveryFiguresWorker())
         stage1 = try await harness.start(RecoveryStatsWorker())
 
@@ -420,14 +423,16 @@ struct RecoveryStatsScenarioTests {
         #expect(opened == Int64(stories.filter { $0.currency == "EUR" }.count), "\(csv)")
         try await stage1.stop()
         try await stage2.stop()
-        try await periods.stop()
+        try await stage3.stop()
+        try await weeks.stop()
         try await harness.stop()
     }
 
     @Test(
         "a payment refused by a full shard is counted once when its dead letter is replayed after the limit is raised")
     func fullShardReplayed() async throws {
-        var harness = try await WorkerHarness(RecoveryPeriodsWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        var harness = try await WorkerHarness(RecoveryWeeksWorker(), alsoReading: [RecoveryEvents.factsTopic])
+        let stage3 = try await harness.start(RecoveryDaysWorker())
         var small = RecoveryFiguresWorker()
         // Room for one payment, not two.
         small.maxStateBytes = 250
@@ -488,6 +493,7 @@ struct RecoveryStatsScenarioTests {
         #expect(try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-W45"]?.opened.count == 2)
         try await stage1.stop()
         try await stage2.stop()
+        try await stage3.stop()
         try await harness.stop()
     }
 

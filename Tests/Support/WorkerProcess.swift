@@ -147,9 +147,19 @@ public struct ChaosDriver: Sendable {
     public static func committedRecords(
         _ topic: String, changelog: String, partitions: Int32, bootstrap: String, abortedRecordsVisible: Bool = true
     ) async throws -> (records: [KafkaMessage], cut: Int) {
+        try await committedRecords(
+            topic, changelogs: [changelog], partitions: partitions, bootstrap: bootstrap,
+            abortedRecordsVisible: abortedRecordsVisible)
+    }
+
+    /// The same for a topic several runtimes write, each checkpointing on its own changelog.
+    public static func committedRecords(
+        _ topic: String, changelogs: [String], partitions: Int32, bootstrap: String,
+        abortedRecordsVisible: Bool = true
+    ) async throws -> (records: [KafkaMessage], cut: Int) {
         let kafka = KafkaConfiguration(bootstrapServers: bootstrap)
         var checkpointed: Set<[UInt8]> = []
-        if abortedRecordsVisible {
+        for changelog in changelogs where abortedRecordsVisible {
             _ = try await TopicReading.readToEnd(
                 changelog, partitions: Array(0..<partitions), kafka: kafka, log: nil
             ) { messages in

@@ -148,21 +148,34 @@ struct RandomEventsTests {
         }
     }
 
-    @Test("recovery-stats' periods", arguments: [1, 2, 3] as [UInt64])
-    func recoveryPeriods(seed: UInt64) throws {
-        // Keyed as stage 2 writes them: by merchant, currency and week; shards and days as it
+    @Test("recovery-stats' days", arguments: [1, 2, 3] as [UInt64])
+    func recoveryDays(seed: UInt64) throws {
+        // Keyed as stage 2 writes them: by merchant, currency and day; shards and days as it
         // publishes them.
-        let days = (0..<10).map { JSONValue.string(RecoveryPeriods.date(20_400 + $0)) }
         _ = try storm(
-            RecoveryPeriodsWorker(), seed: seed,
-            pools: [
-                "shard": (0..<16).map { .number(String($0)) }, "period": [.string("day")], "start": days,
-            ]
+            RecoveryDaysWorker(), seed: seed,
+            pools: ["shard": (0..<16).map { .number(String($0)) }, "period": [.string("day")], "start": Self.days]
         ) { event in
             guard let partial = try? event.decode(RecoveryPartialFigures.self),
                 let day = RecoveryPeriods.day(of: partial.figures.start)
             else { return nil }
-            return RecoveryPeriods.weekKey(merchant: event.merchantID, currency: partial.figures.currency, day: day)
+            return RecoveryPeriods.dayKey(merchant: event.merchantID, currency: partial.figures.currency, day: day)
         }
     }
+
+    @Test("recovery-stats' weeks", arguments: [1, 2, 3] as [UInt64])
+    func recoveryWeeks(seed: UInt64) throws {
+        // Keyed as stage 3 writes them: by merchant, currency and week.
+        _ = try storm(
+            RecoveryWeeksWorker(), seed: seed, pools: ["period": [.string("day")], "start": Self.days]
+        ) { event in
+            guard let record = try? event.decode(RecoveryDayFigures.self),
+                let day = RecoveryPeriods.day(of: record.figures.start)
+            else { return nil }
+            return RecoveryPeriods.weekKey(merchant: event.merchantID, currency: record.figures.currency, day: day)
+        }
+    }
+
+    /// Ten days across two ISO weeks.
+    static let days = (0..<10).map { JSONValue.string(RecoveryPeriods.date(20_400 + $0)) }
 }

@@ -3,9 +3,10 @@ import RelanceDomain
 import RelanceRuntime
 
 // recovery-stats: runtime configuration from RELANCE_* variables (docs/runtime.md). Stage 1
-// (per account), stage 2 (per merchant, currency, day and shard, "recovery-stats-figures") and
-// stage 3 (per merchant, currency and week, "recovery-stats-periods") run in one process as
-// three runtimes, like reminder-mailer and its digest (docs/recovery-stats.md).
+// (per account), stage 2 (per merchant, currency, day and shard, "recovery-stats-figures"),
+// stage 3 (per merchant, currency and day, "recovery-stats-days") and stage 4 (per merchant,
+// currency and week, "recovery-stats-weeks") run in one process as four runtimes, like
+// reminder-mailer and its digest (docs/recovery-stats.md).
 let setup = WorkerSetup.start(
     worker: "recovery-stats",
     summary: "follows every failed payment to its end and publishes recovery figures per merchant, currency and day",
@@ -20,14 +21,16 @@ let figuresWorker = {
     return worker
 }()
 await setup.run(RecoveryStatsWorker()) { configuration, _ in
-    var figures = configuration
-    figures.changelogTopic = nil
-    figures.groupID = configuration.groupID.map { "\($0)-figures" }
-    var periods = configuration
-    periods.changelogTopic = nil
-    periods.groupID = configuration.groupID.map { "\($0)-periods" }
+    /// The configuration of the stage named `recovery-stats-<stage>`: its own changelog and group.
+    func stage(_ stage: String) -> RuntimeConfiguration {
+        var stageConfiguration = configuration
+        stageConfiguration.changelogTopic = nil
+        stageConfiguration.groupID = configuration.groupID.map { "\($0)-\(stage)" }
+        return stageConfiguration
+    }
     return [
-        RuntimeService(figuresWorker, configuration: figures),
-        RuntimeService(RecoveryPeriodsWorker(), configuration: periods),
+        RuntimeService(figuresWorker, configuration: stage("figures")),
+        RuntimeService(RecoveryDaysWorker(), configuration: stage("days")),
+        RuntimeService(RecoveryWeeksWorker(), configuration: stage("weeks")),
     ]
 }

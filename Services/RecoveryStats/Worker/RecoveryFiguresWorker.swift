@@ -7,7 +7,7 @@ import RelanceRuntime
 /// recovery-stats, stage 2 (per merchant, currency, day of first failure and shard): keeps the
 /// latest fact of each of the shard's failed payments (and accounts terminated that day) with
 /// the sum of what they count for, moves a payment's contribution when a newer fact arrives,
-/// and publishes the shard's day figures to `relance.recovery-partials`, keyed by week for
+/// and publishes the shard's day figures to `relance.recovery-partials`, keyed by day for
 /// stage 3 (docs/recovery-stats.md). A fact with a sequence not above the one kept (a replay,
 /// a copy) changes nothing: each payment is counted once, where it stands now.
 ///
@@ -144,7 +144,7 @@ public struct RecoveryFiguresWorker: Worker {
                 shard: Int64(RecoveryPeriods.shard(event.data.id)), revision: shard.revision,
                 figures: shard.figures.figures(week: false, start: day, currency: currency)),
             to: RecoveryEvents.partialsTopic,
-            accountID: RecoveryPeriods.weekKey(merchant: merchant, currency: currency, day: day))
+            accountID: RecoveryPeriods.dayKey(merchant: merchant, currency: currency, day: day))
         state = shard
     }
 

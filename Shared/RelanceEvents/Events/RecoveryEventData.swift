@@ -149,6 +149,21 @@ public struct RecoveryPartialFigures: EventData, Equatable {
     }
 }
 
+/// `recovery.day-figures` v1: one day's figures, every shard summed (stage 3 → 4).
+public struct RecoveryDayFigures: EventData, Equatable {
+    public static var eventType: EventType { RecoveryEvents.dayFigures }
+
+    /// The sum of the day's shards' revisions: higher whenever one of them is.
+    public var revision: Int64
+    /// A day's figures (`period` is `day`).
+    public var figures: RecoveryStatsUpdated
+
+    public init(revision: Int64, figures: RecoveryStatsUpdated) {
+        self.revision = revision
+        self.figures = figures
+    }
+}
+
 /// `recovery-stats.updated` v1: a merchant's figures for one currency and period.
 public struct RecoveryStatsUpdated: EventData, Equatable {
     public static var eventType: EventType { RecoveryEvents.statsUpdated }

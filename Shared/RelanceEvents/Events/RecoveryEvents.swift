@@ -9,8 +9,11 @@ public enum RecoveryEvents {
     /// churn) and one of `RecoveryEvents.shards` shards of the payment (account) id.
     public static let factsTopic = "relance.recovery-facts"
     /// One shard's figures for one day (recovery-stats, stage 2 → 3), keyed by
-    /// `merchant/currency/week`.
+    /// `merchant/currency/day`.
     public static let partialsTopic = "relance.recovery-partials"
+    /// One day's figures, all shards summed (recovery-stats, stage 3 → 4), keyed by
+    /// `merchant/currency/week`.
+    public static let daysTopic = "relance.recovery-days"
     /// How many shards a merchant's failures of one currency and day are spread over in stage 2.
     public static let shards = 16
     /// The figures, compacted: key `merchant/currency/day` or `merchant/currency/week`.
@@ -71,6 +74,18 @@ public enum RecoveryEvents {
                 "figures": figures,
             ]))
 
+    public static let dayFigures = EventType(
+        "recovery.day-figures",
+        summary: "A merchant's recovery figures for one currency and one day of first failures, every shard summed; "
+            + "the latest revision wins.",
+        data: .object(
+            [
+                "revision": .integer(
+                    "the day's figures are numbered (the sum of its shards' revisions): a reader keeps the highest",
+                    minimum: 1),
+                "figures": figures,
+            ]))
+
     static let figures = JSONSchema.object(
         [
             "period": .oneOf(["day", "week"], "the failures counted are those first failed in this period"),
@@ -95,5 +110,5 @@ public enum RecoveryEvents {
                 description: "accounts terminated for non-payment in the period, and what they owed"),
         ], optional: ["week"])
 
-    public static let all = [failureFact, churnFact, partialFigures, statsUpdated]
+    public static let all = [failureFact, churnFact, partialFigures, dayFigures, statsUpdated]
 }
