@@ -278,7 +278,7 @@ let package = Package(
             name: "ReminderMailerTests",
             dependencies: [
                 "ReminderMailerService", "RelanceMail", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
-                "RelanceEvents",
+                "RelanceEvents", "RelanceTesting",
                 "RelanceTestSupport",
             ],
             path: "Tests/ReminderMailerTests",

@@ -71,7 +71,7 @@ struct ActionCentreCommand: AsyncParsableCommand {
                 "customerName", "paymentId", "invoiceId", "transactionType", "paymentMethod", "failureReason",
                 "declineCode", "amount", "currency", "state", "attempts", "nextAttemptAt",
             ]
-            return (fields, items.map { item in fields.map { text(item[$0]) } })
+            return (fields + ["dunning"], items.map { item in fields.map { text(item[$0]) } + [Self.dunning(item)] })
         case .cards:
             let items = try await Self.latest(CardEvents.expiringCardsTopic, kafka: cluster.kafka)
                 .filter { $0.data["listed"] == .bool(true) }
@@ -108,6 +108,14 @@ struct ActionCentreCommand: AsyncParsableCommand {
                 }
             )
         }
+    }
+
+    /// The account's dunning hold an item carries: "excluded", "paused until <time>", "paused",
+    /// or empty (payment-retry's `dunningExcluded`, `dunningPaused`, `dunningPausedUntil`).
+    static func dunning(_ item: JSONValue) -> String {
+        if item["dunningExcluded"] == .bool(true) { return "excluded" }
+        guard item["dunningPaused"] == .bool(true) else { return "" }
+        return item["dunningPausedUntil"]?.stringValue.map { "paused until \($0)" } ?? "paused"
     }
 
     static func csvLine(_ fields: [String]) -> String {

@@ -227,6 +227,55 @@ struct PaymentCommandCommand: AsyncParsableCommand {
     }
 }
 
+struct DunningCommandCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dunning",
+        abstract: "Pause, exclude or resume an account's dunning (reminder-mailer and payment-retry), signed.",
+        subcommands: [Pause.self, Exclude.self, Resume.self])
+
+    struct Common: ParsableArguments {
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var target: CommandTarget
+        @OptionGroup var signing: SigningOptions
+        @Option(help: "Why, for the operators.") var note: String?
+
+        func send(_ command: String, extra: [(key: String, value: JSONValue)] = []) async throws {
+            let data = JSONValue.object(
+                [("command", .string(command))] + extra + (note.map { [("note", .string($0))] } ?? []))
+            try await sendCommand("dunning.command", data: data, target: target, signing: signing, cluster: cluster)
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "No overdue notice, status escalation or automatic retry until --until or a resume "
+                + "(owner, admin or billing).")
+        @OptionGroup var common: Common
+        @Option(help: "When the pause ends by itself, UTC: 2026-12-01T00:00:00Z (default: until resumed).")
+        var until: String?
+        func run() async throws {
+            if let until, EventValidator.parseUTCTimestamp(until) == nil {
+                throw ValidationError("--until \(until): not a UTC time like 2026-12-01T00:00:00Z")
+            }
+            try await common.send("pause", extra: until.map { [("until", .string($0))] } ?? [])
+        }
+    }
+
+    struct Exclude: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exclude the account from dunning until resumed (owner or admin).")
+        @OptionGroup var common: Common
+        func run() async throws { try await common.send("exclude") }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resume dunning where it stood (a pause: owner, admin or billing; an exclusion: owner or admin).")
+        @OptionGroup var common: Common
+        func run() async throws { try await common.send("resume") }
+    }
+}
+
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",

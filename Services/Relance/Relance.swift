@@ -14,6 +14,7 @@ struct Relance: AsyncParsableCommand {
             DemoCommand.self, DevClusterCommand.self, TopicsCommand.self, PublishCommand.self, TailCommand.self,
             ActionCentreCommand.self,
             DeadLettersCommand.self, ClockCommand.self, KeysCommand.self, PaymentCommandCommand.self,
+            DunningCommandCommand.self,
             ReconcileCommand.self, AclsCommand.self, RecoveryReportCommand.self,
         ])
 

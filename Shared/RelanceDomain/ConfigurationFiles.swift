@@ -153,6 +153,28 @@ public enum ConfigurationFiles {
             "merchant profiles by merchant id"
         ).unknownMembers(unknown))
 
+    static let dunningPolicy = JSONSchema.object(
+        [
+            "finalAction": .oneOf(
+                FinalAction.allCases.map(\.rawValue),
+                "what the last ladder step (the legal notice) does: terminate (default), suspend (the account stays "
+                    + "suspended), cancel_subscription, hand_to_collections, write_off"),
+            "minimumOverdue": .map(
+                of: .integer("minor units", minimum: 0, maximum: Money.maximumMinorUnits),
+                "ISO 4217 code → the overdue balance below which the ladder does not run (EUR: 500 is 5,00 €)"),
+            "preDueReminderDays": .array(
+                of: .integer("days before the due date", minimum: 1, maximum: 60),
+                "a reminder this many days before each invoice falls due, each once ([] for none)"),
+        ], optional: ["finalAction", "minimumOverdue", "preDueReminderDays"],
+        description: "a dunning policy; members left out keep the default's (docs/reminder-mailer.md)")
+
+    public static let dunningPolicies = File(
+        variable: "RELANCE_DUNNING_POLICIES", worker: "reminder-mailer", title: "reminder-mailer's dunning policies",
+        schema: JSONSchema.object(
+            ["default": dunningPolicy, "merchants": .map(of: dunningPolicy, "policies by merchant id")],
+            optional: ["default", "merchants"]
+        ).unknownMembers(unknown))
+
     static let column = JSONSchema.string("a column header of the file")
 
     public static let csvMappings = File(
@@ -203,5 +225,6 @@ public enum ConfigurationFiles {
 
     public static let all = [
         retryPolicies, cardNetworkRules, topUpPolicy, merchantTimeZones, merchants, csvMappings, cardBrands,
+        dunningPolicies,
     ]
 }

@@ -63,6 +63,10 @@ public enum WorkerSettings {
             "JSON file {\"merchant id\": {name, fromAddress, contactEmail, logoURL, paymentURL, locale, digestRecipients, actionCentreURL, planConfirmationURL}}"
         ),
         Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
+        Setting(
+            "RELANCE_DUNNING_POLICIES", "(none: terminate, no minimum, no pre-due reminder)",
+            "JSON file {\"default\": {finalAction, minimumOverdue, preDueReminderDays}, \"merchants\": {\"merchant id\": {…}}}"
+        ),
         Setting("RELANCE_PENDING_PAYMENT_DAYS", "14", "how long a payment or charge in flight holds the ladder"),
         Setting("RELANCE_MAIL_RETRY_CAP_SECONDS", "60", "longest wait between delivery attempts"),
         Setting("RELANCE_MAIL_GIVE_UP_HOURS", "24", "give an email up after this long undeliverable"),

@@ -14,7 +14,7 @@ public enum Catalog {
         [
             PaymentFailed.self, PaymentSucceeded.self, CardReplaced.self, PaymentCommand.self, ChargeRequested.self,
             ActionItemUpdated.self, NotificationRequested.self, CollectionsHandedOver.self, CommandRefused.self,
-            PlanPriceUpdateRequested.self, PlanPriceUpdateConfirmed.self, PlanPriceUpdate.self,
+            PlanPriceUpdateRequested.self, PlanPriceUpdateConfirmed.self, PlanPriceUpdate.self, DunningCommand.self,
         ] + [
             InvoiceIssued.self, AccountStatus.self, ProofSubmitted.self, ProofVerdictData.self,
         ] as [any EventData.Type] + [
@@ -62,7 +62,7 @@ public enum Catalog {
     /// merchant (`relance publish --key` signs these). A new command type goes here.
     public static let commandTypes: Set<String> = [
         "payment.command", "plan.price-update-requested", "plan.price-update-confirmed",
-        "account.recipients-change-requested", "reconciliation.requested",
+        "account.recipients-change-requested", "reconciliation.requested", "dunning.command",
     ]
 
     public static let topics: [Topic] = [
@@ -99,6 +99,12 @@ public enum Catalog {
             key: "account id", writers: ["operators (relance CLI, back office)", "billing platform"],
             readers: ["payment-retry"],
             messages: ["payment.command", "plan.price-update-requested", "plan.price-update-confirmed"]),
+        Topic(
+            PaymentEvents.dunningCommandsTopic,
+            summary: "Operators' pauses, exclusions and resumptions of an account's dunning: no overdue notice, no "
+                + "status escalation and no automatic retry while paused or excluded.",
+            key: "account id", writers: ["operators (relance CLI, back office)"],
+            readers: ["reminder-mailer", "payment-retry"], messages: ["dunning.command"]),
         Topic(
             PaymentEvents.planUpdatesTopic, summary: "Price changes of plans: pending, applied from a date, lapsed.",
             key: "account id", writers: ["payment-retry"], readers: ["billing platform", "reminder-mailer"],
@@ -159,7 +165,8 @@ public enum Catalog {
             readers: ["proof-validator", "reminder-mailer", "reconciliation"], messages: ["invoice.issued"]),
         Topic(
             ProofEvents.accountStatusTopic,
-            summary: "Each account's status: past due (the banner), suspended, terminated, reactivated.",
+            summary: "Each account's status: past due (the banner), suspended, and how dunning ended (terminated, "
+                + "cancelled, in collections, written off), reactivated.",
             key: "account id", compacted: true, writers: ["reminder-mailer"],
             readers: ["proof-validator", "recovery-stats", "dashboards"],
             messages: ["account.status"]),

@@ -87,8 +87,11 @@ public struct MailInvoice: Sendable, Codable, Equatable {
 
 /// What an email is about, with what it needs to say.
 public enum MailSubject: Sendable, Equatable, Codable {
-    /// Step 1…5 of the overdue ladder; `daysToTermination` for steps 3 and 4.
-    case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?)
+    /// Step 1…5 of the overdue ladder; `daysToTermination`: for steps 3 and 4, the days to the
+    /// step that carries out `finalAction` (nil: `terminate`, as emails held before it existed).
+    case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?, finalAction: FinalAction? = nil)
+    /// A reminder `days` days before an invoice falls due.
+    case dueSoon(invoice: MailInvoice, days: Int)
     /// A customer's payment failed. `reason` is kept for emails decided before `failure` existed
     /// (held in a state) and is never printed: the cause is `failure`'s code in the locale's words.
     case paymentFailed(invoice: String, amount: Int64, currency: String, reason: String, failure: PaymentFailure? = nil)
@@ -155,38 +158,46 @@ public enum MailTemplates {
         let payURL = merchant.paymentURL.replacingOccurrences(of: "{account}", with: accountID)
         let title: String
         switch subject {
-        case .overdue(let step, let invoices, let days):
+        case .overdue(let step, let invoices, let days, let given):
             table = invoices
             let total = MoneyFormat.total(invoices, locale: locale)
+            let action = given ?? .terminate
+            // What the final action will do, said to the customer ("votre compte sera résilié").
+            let coming = LadderWords.coming(action, locale: locale)
+            let upcoming = coming.prefix(1).uppercased() + coming.dropFirst()
+            let suspendedNow = action == .suspend && step == 4
             switch (step, fr) {
             case (1, true): title = "Premier avis – Paiement en retard"
             case (1, false): title = "First notice – Payment overdue"
             case (2, true): title = "Deuxième avis – Paiement en retard"
             case (2, false): title = "Second notice – Payment overdue"
-            case (3, true): title = "Troisième avis – Votre compte sera résilié dans \(days ?? 10) jours"
-            case (3, false): title = "Third notice – Your account will be terminated in \(days ?? 10) days"
-            case (4, true): title = "Dernier avis – Votre compte sera résilié dans \(days ?? 5) jours"
-            case (4, false): title = "Final notice – Your account will be terminated in \(days ?? 5) days"
-            case (_, true): title = "Avis légal – Compte résilié"
-            case (_, false): title = "Legal notice – Account terminated"
+            case (3, true): title = "Troisième avis – \(upcoming) dans \(days ?? 10) jours"
+            case (3, false): title = "Third notice – \(upcoming) in \(days ?? 10) days"
+            case (4, true) where suspendedNow: title = "Dernier avis – Votre compte est suspendu"
+            case (4, false) where suspendedNow: title = "Final notice – Your account is suspended"
+            case (4, true): title = "Dernier avis – \(upcoming) dans \(days ?? 5) jours"
+            case (4, false): title = "Final notice – \(upcoming) in \(days ?? 5) days"
+            case (_, _): title = LadderWords.legalNoticeTitle(action, locale: locale)
             }
             if step >= 5 {
                 paragraphs.append(
-                    fr
-                        ? "Faute de paiement de \(total), votre compte \(merchant.name) est résilié à compter de ce jour. "
-                            + "Le montant reste dû ; le régler rétablira votre service."
-                        : "As \(total) remains unpaid, your \(merchant.name) account is terminated as of today. "
-                            + "The amount is still due; paying it will restore your service.")
+                    LadderWords.legalNotice(action, total: total, merchant: merchant.name, locale: locale))
             } else {
                 paragraphs.append(
                     fr
                         ? "Nous n’avons pas reçu le paiement de \(total) pour les factures ci-dessous, arrivées à échéance."
                         : "We have not received payment of \(total) for the invoices below, which are past due.")
-                if let days, step >= 3 {
+                if suspendedNow {
                     paragraphs.append(
                         fr
-                            ? "Sans paiement, votre compte sera résilié dans \(days) jours."
-                            : "Without payment, your account will be terminated in \(days) days.")
+                            ? "Votre compte est suspendu : il le restera jusqu’au paiement, qui rétablira votre service."
+                            : "Your account is suspended and will stay so until payment, which will restore your service."
+                    )
+                } else if let days, step >= 3 {
+                    paragraphs.append(
+                        fr
+                            ? "Sans paiement, \(coming) dans \(days) jours."
+                            : "Without payment, \(coming) in \(days) days.")
                 }
             }
             paragraphs.append(
@@ -195,6 +206,25 @@ public enum MailTemplates {
                         + "montrant le débit, avec la référence de la transaction."
                     : "If you have already paid, reply to this email with a proof of payment: the bank statement "
                         + "showing the debit, with the transaction reference.")
+            link = (fr ? "Régler maintenant" : "Pay now", payURL)
+        case .dueSoon(let invoice, let days):
+            table = [invoice]
+            let money = MoneyFormat.format(invoice.amount, currency: invoice.currency, locale: locale)
+            let when = DateFormat.long(invoice.dueOn, locale: locale)
+            title =
+                fr
+                ? "Rappel – Facture \(invoice.number) à régler le \(when)"
+                : "Reminder – Invoice \(invoice.number) due on \(when)"
+            let inDays =
+                days == 1 ? (fr ? "demain" : "tomorrow") : (fr ? "dans \(days) jours" : "in \(days) days")
+            paragraphs.append(
+                fr
+                    ? "La facture \(invoice.number) de \(money) arrive à échéance le \(when), \(inDays)."
+                    : "Invoice \(invoice.number) for \(money) is due on \(when), \(inDays).")
+            paragraphs.append(
+                fr
+                    ? "Si vous l’avez déjà réglée, ne tenez pas compte de ce message."
+                    : "If you have already paid it, please disregard this message.")
             link = (fr ? "Régler maintenant" : "Pay now", payURL)
         case .paymentFailed(let invoice, let amount, let currency, _, let failure):
             let money = MoneyFormat.format(amount, currency: currency, locale: locale)
@@ -480,6 +510,80 @@ public enum MailTemplates {
                 }
             }
             return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+/// The ladder's words for how dunning ends (`FinalAction`), in the customer's language: never
+/// the action's code.
+public enum LadderWords {
+    /// What the final action will do: "votre compte sera résilié" / "your account will be terminated".
+    public static func coming(_ action: FinalAction, locale: MailLocale) -> String {
+        let fr = locale == .fr
+        switch action {
+        case .terminate: return fr ? "votre compte sera résilié" : "your account will be terminated"
+        case .suspend: return fr ? "votre compte sera suspendu" : "your account will be suspended"
+        case .cancelSubscription: return fr ? "votre abonnement sera annulé" : "your subscription will be cancelled"
+        case .handToCollections:
+            return fr
+                ? "votre dette sera transmise à notre service de recouvrement"
+                : "your debt will be handed over to our collections service"
+        case .writeOff: return fr ? "votre compte sera clôturé" : "your account will be closed"
+        }
+    }
+
+    /// The legal notice's subject line.
+    public static func legalNoticeTitle(_ action: FinalAction, locale: MailLocale) -> String {
+        let fr = locale == .fr
+        switch action {
+        case .terminate: return fr ? "Avis légal – Compte résilié" : "Legal notice – Account terminated"
+        case .suspend: return fr ? "Avis légal – Compte suspendu" : "Legal notice – Account suspended"
+        case .cancelSubscription: return fr ? "Avis légal – Abonnement annulé" : "Legal notice – Subscription cancelled"
+        case .handToCollections:
+            return fr
+                ? "Avis légal – Dette transmise au recouvrement" : "Legal notice – Debt handed over to collections"
+        case .writeOff: return fr ? "Avis légal – Compte clôturé" : "Legal notice – Account closed"
+        }
+    }
+
+    /// The legal notice: what happens as of today, and what paying does.
+    public static func legalNotice(_ action: FinalAction, total: String, merchant: String, locale: MailLocale)
+        -> String
+    {
+        let fr = locale == .fr
+        switch action {
+        case .terminate:
+            return fr
+                ? "Faute de paiement de \(total), votre compte \(merchant) est résilié à compter de ce jour. "
+                    + "Le montant reste dû ; le régler rétablira votre service."
+                : "As \(total) remains unpaid, your \(merchant) account is terminated as of today. "
+                    + "The amount is still due; paying it will restore your service."
+        case .suspend:
+            return fr
+                ? "Faute de paiement de \(total), votre compte \(merchant) reste suspendu jusqu’au règlement. "
+                    + "Le montant reste dû ; le régler rétablira votre service."
+                : "As \(total) remains unpaid, your \(merchant) account remains suspended until it is paid. "
+                    + "The amount is still due; paying it will restore your service."
+        case .cancelSubscription:
+            return fr
+                ? "Faute de paiement de \(total), votre abonnement \(merchant) est annulé à compter de ce jour. "
+                    + "Le montant reste dû ; une fois réglé, votre compte sera réactivé et vous pourrez vous abonner à nouveau."
+                : "As \(total) remains unpaid, your \(merchant) subscription is cancelled as of today. "
+                    + "The amount is still due; once it is paid, your account will be reactivated and you may subscribe again."
+        case .handToCollections:
+            return fr
+                ? "Faute de paiement de \(total), votre compte \(merchant) reste suspendu et votre dette est transmise "
+                    + "à compter de ce jour à notre service de recouvrement, qui vous contactera. Le montant reste dû ; "
+                    + "le régler rétablira votre service."
+                : "As \(total) remains unpaid, your \(merchant) account remains suspended and your debt is handed over "
+                    + "to our collections service as of today, who will contact you. The amount is still due; paying it "
+                    + "will restore your service."
+        case .writeOff:
+            return fr
+                ? "Faute de paiement de \(total), votre compte \(merchant) est clôturé à compter de ce jour. "
+                    + "Nous cessons de vous relancer pour ce montant, qui reste dû."
+                : "As \(total) remains unpaid, your \(merchant) account is closed as of today. "
+                    + "We will send no further reminders about this amount, which is still due."
         }
     }
 }

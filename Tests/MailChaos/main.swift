@@ -33,7 +33,7 @@ for topic in [
     ProofEvents.invoicesTopic, PaymentEvents.paymentsTopic, PaymentEvents.notificationsTopic, ProofEvents.verdictsTopic,
     MailEvents.accountsTopic, MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
     PaymentEvents.commandResultsTopic, "relance.clock", "relance.reminder-mailer.changelog",
-    MailEvents.digestItemsTopic, "relance.reminder-mailer-digest.changelog",
+    MailEvents.digestItemsTopic, "relance.reminder-mailer-digest.changelog", PaymentEvents.dunningCommandsTopic,
 ] {
     try await cluster.createTopic(topic, partitions: partitions)
 }

@@ -114,13 +114,15 @@ struct ProofValidatorWorkerTests {
         try await harness.stop()
     }
 
-    @Test("000: an account deactivated despite payment — the accepted proof says so, for reactivation")
-    func deactivatedDespitePayment() async throws {
+    @Test(
+        "000: an account deactivated despite payment (suspended, or any end of dunning): the accepted proof says so",
+        arguments: ["suspended", "terminated", "cancelled", "in_collections", "written_off"])
+    func deactivatedDespitePayment(status: String) async throws {
         var harness = try await Self.start()
         try await Self.invoice(&harness, account: "acct-ana", number: "INV-2026-0099", amount: 12_000)
         try await harness.publish(
             "account.status", to: ProofEvents.accountStatusTopic, account: "acct-ana", id: "st-1",
-            data: .object(["status": .string("suspended")]))
+            data: .object(["status": .string(status)]))
         try await harness.stateWritten("acct-ana", count: 2)
         try await Self.proof(
             harness, account: "acct-ana", id: "pa-1", format: "camt.053",

@@ -219,15 +219,18 @@ struct CommandLineTests {
             _ = try await producer.send(
                 ProducerMessage(topic: topic, key: key, value: Array(Self.event("\(key)-\(type)", type, data).utf8)))
         }
-        func item(_ id: String, _ method: String, _ reason: String, _ state: String) -> String {
-            #"{"paymentId":"\#(id)","invoiceId":"i-\#(id)","customerName":"Dupont, Marie","transactionType":"subscription","paymentMethod":"\#(method)","failureReason":"\#(reason)","failureCategory":"soft_decline","declineCode":"\#(reason)","amount":4900,"currency":"EUR","state":"\#(state)","attempts":1,"handedToCollections":false}"#
+        func item(_ id: String, _ method: String, _ reason: String, _ state: String, hold: String = "") -> String {
+            #"{"paymentId":"\#(id)","invoiceId":"i-\#(id)","customerName":"Dupont, Marie","transactionType":"subscription","paymentMethod":"\#(method)","failureReason":"\#(reason)","failureCategory":"soft_decline","declineCode":"\#(reason)","amount":4900,"currency":"EUR","state":"\#(state)","attempts":1,"handedToCollections":false\#(hold)}"#
         }
+        // The accounts' dunning holds (payment-retry's items carry them).
         try await put(
             PaymentEvents.actionCentreTopic, "p-card", "action-item.updated",
-            item("p-card", "card", "insufficient_funds", "open"))
+            item(
+                "p-card", "card", "insufficient_funds", "open",
+                hold: #","dunningPaused":true,"dunningPausedUntil":"2026-12-01T00:00:00Z""#))
         try await put(
             PaymentEvents.actionCentreTopic, "p-sepa", "action-item.updated",
-            item("p-sepa", "sepa_debit", "AM04", "open"))
+            item("p-sepa", "sepa_debit", "AM04", "open", hold: #","dunningExcluded":true"#))
         try await put(
             PaymentEvents.actionCentreTopic, "p-done", "action-item.updated",
             item("p-done", "card", "expired_card", "open"))
@@ -246,6 +249,9 @@ struct CommandLineTests {
         let everything = try run(["action-centre", "--bootstrap", bootstrap])
         #expect(everything.status == 0, "\(everything.output)")
         #expect(everything.output.contains("Failed transactions (2)"), "the resolved one is not listed")
+        #expect(
+            everything.output.contains("paused until 2026-12-01T00:00:00Z") && everything.output.contains("excluded"),
+            "\(everything.output)")
         #expect(everything.output.contains("Expiring cards (1)") && everything.output.contains("01/2027"))
         #expect(everything.output.contains("Reconcilable accounts (1)") && everything.output.contains("inv-1 cn-1"))
         let sepa = try run([

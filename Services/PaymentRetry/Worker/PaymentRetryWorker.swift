@@ -25,7 +25,9 @@ public struct PaymentRetryWorker: Worker {
     }
 
     public var name = "payment-retry"
-    public var inputTopics = [PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic]
+    public var inputTopics = [
+        PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, PaymentEvents.dunningCommandsTopic,
+    ]
     public var outputTopics: [String] {
         [
             PaymentEvents.chargeRequestsTopic, PaymentEvents.actionCentreTopic, PaymentEvents.notificationsTopic,
@@ -48,6 +50,7 @@ public struct PaymentRetryWorker: Worker {
         return [
             "payment.command": Set(ActorRole.allCases.map(\.rawValue)), "plan.price-update-requested": vendor,
             "plan.price-update-confirmed": [PaymentEvents.billingPlatformRole],
+            PaymentEvents.dunningCommand.name: DunningHold.everyCommandRoles,
         ]
     }
 
@@ -55,6 +58,11 @@ public struct PaymentRetryWorker: Worker {
     /// command whose data does not decode (a dead letter once checked) needs the roles that
     /// may give every command.
     public func requiredRoles(for event: EventEnvelope) -> Set<String>? {
+        if event.type == PaymentEvents.dunningCommand.name {
+            // As reminder-mailer, which reads the same command: the roles of its command.
+            guard let command = try? event.decode(DunningCommand.self) else { return DunningHold.everyCommandRoles }
+            return DunningHold.roles(for: command.command)
+        }
         guard event.type == PaymentEvents.paymentCommand.name else { return commandRoles[event.type] }
         let commands = (try? event.decode(PaymentCommand.self)).map { [$0.command] } ?? PaymentCommand.Command.allCases
         let roles = ActorRole.allCases.filter { role in commands.allSatisfy { role.may(Self.permission($0)) } }
@@ -84,6 +92,8 @@ public struct PaymentRetryWorker: Worker {
     }
 
     static func timerID(_ paymentID: String) -> String { "retry:\(paymentID)" }
+    /// The end of a timed dunning pause.
+    static let holdTimer = "dunning-resume"
     static func lapseTimerID(_ planID: String) -> String { "price-lapse:\(planID)" }
 
     public func handle(_ event: Event<PaymentRetryInput>, state: inout State?, context: inout WorkerContext)
@@ -142,9 +152,25 @@ public struct PaymentRetryWorker: Worker {
         case .priceUpdateConfirmed(let confirmed):
             price(whole.prices.confirm(planID: confirmed.planId, now: now), command: event.type, &context)
             return
+        case .dunningCommand(let command):
+            // The same rules as reminder-mailer's, which reads the same command.
+            let hold: DunningHold?
+            do throws(DunningCommandRefusal) {
+                hold = try DunningHold.applying(
+                    command, occurredAt: occurredAt, roles: context.actor?.roles ?? [], to: recovery.hold)
+            } catch {
+                throw WorkerRejection(error.code, error.message)
+            }
+            effects = recovery.setHold(
+                hold, now: now, policy: policies.policy(for: event.merchantID), networks: networks)
+            if let until = recovery.hold?.pausedUntil, recovery.hold?.excluded == false {
+                context.schedule(Self.holdTimer, at: Timestamp.date(milliseconds: until))
+            } else {
+                context.cancelTimer(Self.holdTimer)
+            }
         }
         whole.recovery = recovery
-        apply(effects, to: &context)
+        apply(effects, hold: recovery.hold, now: now, to: &context)
     }
 
     func refuse(_ command: String, planID: String, _ reason: String, _ context: inout WorkerContext) {
@@ -191,12 +217,17 @@ public struct PaymentRetryWorker: Worker {
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {
         guard var whole = state else { return }
         defer { state = whole }
+        let now = Timestamp.milliseconds(context.now)
         if timer.id.hasPrefix("retry:") {
             apply(
                 whole.recovery.retryDue(
-                    paymentID: String(timer.id.dropFirst("retry:".count)), now: Timestamp.milliseconds(context.now),
-                    networks: networks, policy: policies.policy(for: context.merchantID)),
-                to: &context)
+                    paymentID: String(timer.id.dropFirst("retry:".count)), now: now, networks: networks,
+                    policy: policies.policy(for: context.merchantID)),
+                hold: whole.recovery.hold, now: now, to: &context)
+        } else if timer.id == Self.holdTimer {
+            let effects = whole.recovery.holdEnded(
+                now: now, policy: policies.policy(for: context.merchantID), networks: networks)
+            apply(effects, hold: whole.recovery.hold, now: now, to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(
                 whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), command: nil, &context)
@@ -208,7 +239,9 @@ public struct PaymentRetryWorker: Worker {
     /// the event's bytes with `JSONOutput` (docs/benchmarks.md, "Payment retry"), their members
     /// in the order of those types (the action item's `handedToCollections` before
     /// `nextAttemptAt`, as published since); the rest are typed data.
-    func apply(_ effects: [RecoveryEffect], to context: inout WorkerContext) {
+    /// `hold`: the account's dunning pause or exclusion, shown on each item while it holds at `now`.
+    func apply(_ effects: [RecoveryEffect], hold: DunningHold?, now: Int64, to context: inout WorkerContext) {
+        let shown = hold.flatMap { $0.holds(at: now) ? $0 : nil }
         for effect in effects {
             switch effect {
             case .charge(let request):
@@ -242,11 +275,11 @@ public struct PaymentRetryWorker: Worker {
                 context.emit(
                     "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
                     dataByteCount: 400
-                ) { Self.writeItem(item, into: &$0) }
+                ) { Self.writeItem(item, hold: shown, into: &$0) }
                 if publishesOutcomes && Self.isOutcomeFact(item) {
                     context.emit(
                         "action-item.updated", to: RecoveryEvents.outcomesTopic, dataByteCount: 400
-                    ) { Self.writeItem(item, into: &$0) }
+                    ) { Self.writeItem(item, hold: shown, into: &$0) }
                 }
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
@@ -301,8 +334,8 @@ public struct PaymentRetryWorker: Worker {
     }
 
     /// An action-centre item as published: written straight to JSON, members in a fixed order,
-    /// the optional ones only when set.
-    static func writeItem(_ item: FailedPayment, into out: inout JSONOutput) {
+    /// the optional ones only when set; `hold`: the account's dunning pause or exclusion in force.
+    static func writeItem(_ item: FailedPayment, hold: DunningHold? = nil, into out: inout JSONOutput) {
         out.beginObject()
         out.member("paymentId", item.paymentID)
         out.member("invoiceId", item.invoiceID)
@@ -336,6 +369,17 @@ public struct PaymentRetryWorker: Worker {
         }
         out.member("nextAttemptReason", item.nextAttemptReason)
         out.member("retryBlockedBy", item.retryBlockedBy)
+        if let hold {
+            if !hold.excluded {
+                out.member("dunningPaused", true)
+                if let until = hold.pausedUntil {
+                    out.key(static: "dunningPausedUntil")
+                    out.timestamp(milliseconds: until)
+                }
+            } else {
+                out.member("dunningExcluded", true)
+            }
+        }
         out.endObject()
     }
 }
@@ -350,12 +394,13 @@ public enum PaymentRetryInput: WorkerInput {
     case priceUpdateConfirmed(PlanPriceUpdateConfirmed)
     /// On relance.payments beside the outcomes (this worker writes one per charge); not acted on.
     case paymentPending(PaymentPending)
+    case dunningCommand(DunningCommand)
 
     public static var eventTypes: [EventType] {
         [
             PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
             PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
-            MailEvents.paymentPending,
+            MailEvents.paymentPending, PaymentEvents.dunningCommand,
         ]
     }
 
@@ -368,6 +413,7 @@ public enum PaymentRetryInput: WorkerInput {
         case "plan.price-update-requested": self = .priceUpdateRequested(try event.decode())
         case "plan.price-update-confirmed": self = .priceUpdateConfirmed(try event.decode())
         case "payment.pending": self = .paymentPending(try event.decode())
+        case "dunning.command": self = .dunningCommand(try event.decode())
         default: throw EventDataError(path: "type", problem: "\(event.type) is not an event payment-retry reads")
         }
     }

@@ -53,7 +53,8 @@ public struct ProofValidatorWorker: Worker {
         case .accountStatus(let data):
             var ledger = state ?? ProofLedger()
             switch data.status {
-            case .suspended, .terminated: ledger.deactivation = data.status.rawValue
+            case .suspended, .terminated, .cancelled, .inCollections, .writtenOff:
+                ledger.deactivation = data.status.rawValue
             case .active, .pastDue, .reactivated: ledger.deactivation = nil
             }
             state = ledger

@@ -91,8 +91,11 @@ public struct RecoveryStatsWorker: Worker {
 
     public struct State: Codable, Sendable {
         public var payments: [String: Followed] = [:]
-        /// When the account was terminated (milliseconds), while it is.
+        /// When the account churned (milliseconds), while it is: terminated, its subscription
+        /// cancelled, handed to collections or written off (docs/recovery-stats.md, "Churn").
         public var terminatedAt: Int64?
+        /// The loss reason of the payments the churn left open (nil: `account_terminated`).
+        public var churnLossReason: String?
         /// Currency → the churn fact last published as terminated.
         public var churn: [String: ChurnPublished] = [:]
         public var churnSequence: Int64 = 0
@@ -142,11 +145,17 @@ public struct RecoveryStatsWorker: Worker {
             account.payments[item.paymentId] = followed
         case .status(let status):
             switch status.status {
-            case .terminated:
-                if account.terminatedAt == nil { account.terminatedAt = occurredAt }
+            case .terminated, .cancelled, .inCollections, .writtenOff:
+                // How dunning ended: the customer is lost. The first end counts.
+                if account.terminatedAt == nil {
+                    account.terminatedAt = occurredAt
+                    account.churnLossReason = Self.churnLossReason(status.status)
+                }
             case .active, .reactivated:
                 account.terminatedAt = nil
+                account.churnLossReason = nil
             case .pastDue, .suspended:
+                // A suspension, even a lasting one (final action `suspend`), keeps the customer.
                 break
             }
         }
@@ -162,8 +171,16 @@ public struct RecoveryStatsWorker: Worker {
     /// No timers: everything it publishes follows an input.
     public func timerFired(_ timer: DueTimer, state: inout State?, context: inout WorkerContext) {}
 
-    /// Where `payment` stands on an account terminated at `terminatedAt` (nil: not terminated).
-    static func outcome(_ payment: Followed, terminatedAt: Int64?) -> Outcome {
+    /// The loss reason of what a churn status leaves open: handed to collections for
+    /// `in_collections`, else `account_terminated` (a cancelled subscription or a write-off ends
+    /// the account as a termination does; the list of loss reasons has no finer one).
+    static func churnLossReason(_ status: AccountStatus.Status) -> String? {
+        status == .inCollections ? RecoveryFailureFact.LossReason.handedToCollections.rawValue : nil
+    }
+
+    /// Where `payment` stands on an account terminated at `terminatedAt` (nil: not terminated),
+    /// lost then for `churnLossReason` (nil: `account_terminated`).
+    static func outcome(_ payment: Followed, terminatedAt: Int64?, churnLossReason: String? = nil) -> Outcome {
         if let resolution = payment.resolution {
             return Outcome(
                 status: .recovered, resolution: resolution, recoveredOnAttempt: payment.recoveredOnAttempt,
@@ -174,7 +191,8 @@ public struct RecoveryStatsWorker: Worker {
         }
         if let terminatedAt, terminatedAt >= payment.firstFailedAt {
             return Outcome(
-                status: .lost, lossReason: RecoveryFailureFact.LossReason.accountTerminated.rawValue,
+                status: .lost,
+                lossReason: churnLossReason ?? RecoveryFailureFact.LossReason.accountTerminated.rawValue,
                 outcomeAt: terminatedAt)
         }
         return Outcome(status: .open)
@@ -212,7 +230,8 @@ public struct RecoveryStatsWorker: Worker {
             let now = Published(
                 merchant: merchant, currency: payment.currency, amount: payment.amount,
                 firstFailedAt: payment.firstFailedAt,
-                outcome: Self.outcome(payment, terminatedAt: account.terminatedAt))
+                outcome: Self.outcome(
+                    payment, terminatedAt: account.terminatedAt, churnLossReason: account.churnLossReason))
             if let terminatedAt = account.terminatedAt, payment.firstFailedAt <= terminatedAt,
                 payment.resolution == nil || (payment.outcomeAt ?? 0) > terminatedAt
             {

@@ -29,6 +29,9 @@ if let hours = setup.number("RELANCE_RECIPIENTS_WAIT_HOURS", in: 0.001...8760, "
 if let merchants = setup.jsonFile(ConfigurationFiles.merchants, as: [String: MerchantProfile].self) {
     worker.merchants = merchants
 }
+if let dunning = setup.jsonFile(ConfigurationFiles.dunningPolicies, read: DunningPolicies.read) {
+    worker.dunning = dunning
+}
 var retry = MailRetryPolicy()
 if let seconds = setup.integer("RELANCE_MAIL_RETRY_CAP_SECONDS", in: 1...86_400, "seconds") {
     retry.cap = .seconds(seconds)

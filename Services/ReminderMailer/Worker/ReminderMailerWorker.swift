@@ -34,17 +34,35 @@ public struct ReminderMailerWorker: Worker {
     public var name = "reminder-mailer"
     public var inputTopics = [
         ProofEvents.invoicesTopic, PaymentEvents.paymentsTopic, PaymentEvents.notificationsTopic,
-        ProofEvents.verdictsTopic, MailEvents.accountsTopic,
+        ProofEvents.verdictsTopic, MailEvents.accountsTopic, PaymentEvents.dunningCommandsTopic,
     ]
     public var outputTopics = [
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
         PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic,
     ]
-    /// Only an owner changes the invoice recipients (000): the runtime checks the signed token.
+    /// Only an owner changes the invoice recipients (000); a dunning command's roles depend on
+    /// the command (`requiredRoles`): the runtime checks the signed token.
     public var commandRoles: [String: Set<String>] {
-        ["account.recipients-change-requested": [ActorRole.owner.rawValue]]
+        [
+            "account.recipients-change-requested": [ActorRole.owner.rawValue],
+            PaymentEvents.dunningCommand.name: DunningHold.everyCommandRoles,
+        ]
     }
+
+    /// A dunning command's roles: those of its command (`DunningHold.roles`); one that does not
+    /// decode needs the roles that may give every command.
+    public func requiredRoles(for event: EventEnvelope) -> Set<String>? {
+        guard event.type == PaymentEvents.dunningCommand.name else { return commandRoles[event.type] }
+        guard let command = try? event.decode(DunningCommand.self) else { return DunningHold.everyCommandRoles }
+        return DunningHold.roles(for: command.command)
+    }
+
+    /// The ladder's days and the payment-in-flight bound (`RELANCE_LADDER_DAYS`,
+    /// `RELANCE_PENDING_PAYMENT_DAYS`), under every merchant's dunning policy.
     public var policy: LadderPolicy
+    /// Each merchant's final action, minimum overdue balance and pre-due reminders
+    /// (`RELANCE_DUNNING_POLICIES`, over `policy`).
+    public var dunning = DunningPolicies()
     /// Merchant id → who writes; `fallbackMerchant` for any other.
     public var merchants: [String: MerchantProfile]
     public var fallbackMerchant: MerchantProfile
@@ -76,6 +94,11 @@ public struct ReminderMailerWorker: Worker {
 
     static let ladderTimer = "ladder"
 
+    /// The ladder policy of `merchantID`: `policy` under its dunning policy.
+    public func ladderPolicy(for merchantID: String) -> LadderPolicy {
+        dunning.policy(for: merchantID, base: policy)
+    }
+
     public func handle(_ event: Event<ReminderMailerInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
@@ -96,8 +119,8 @@ public struct ReminderMailerWorker: Worker {
             // With a chargeRequestId: a charge payment-retry requested, which pauses the invoice's
             // ladder until its outcome (written on this topic after this event).
             account.ladder.paymentPending(
-                paymentID: data.paymentId, invoiceID: data.invoiceId, now: now, policy: policy,
-                chargeRequestID: data.chargeRequestId)
+                paymentID: data.paymentId, invoiceID: data.invoiceId, now: now,
+                policy: ladderPolicy(for: context.merchantID), chargeRequestID: data.chargeRequestId)
         case .paymentFailed(let data):
             let paymentID = data.paymentId
             account.ladder.paymentFailed(paymentID: paymentID)
@@ -149,13 +172,27 @@ public struct ReminderMailerWorker: Worker {
             Outbox.release(
                 &account.held, to: recipients, context: &context,
                 applies: { email in
-                    // An overdue notice's reason is overdue/<account>/<episode invoice>/step-<n>.
-                    guard email.kind.hasPrefix("overdue_step_") else { return true }
+                    // An overdue notice's reason is overdue/<account>/<episode invoice>/step-<n>, a
+                    // pre-due reminder's due_soon/<account>/<invoice>/<days>d: none once paid.
                     let parts = email.reason.split(separator: "/")
                     guard parts.count == 4 else { return true }
+                    if email.kind == "due_soon" {
+                        return ladder.invoices.contains { $0.id == parts[2] && $0.remaining > 0 }
+                    }
+                    guard email.kind.hasPrefix("overdue_step_") else { return true }
                     return ladder.noticeApplies(episode: String(parts[2]), now: now)
                 },
                 senderOf: { sender(merchantID: $0.merchantID, locale: locale, customerName: customerName) })
+        case .dunningCommand(let command):
+            // The actor comes from the command's verified token; payment-retry applies the same rules.
+            do throws(DunningCommandRefusal) {
+                let hold = try DunningHold.applying(
+                    command, occurredAt: Timestamp.milliseconds(event.occurredAt), roles: context.actor?.roles ?? [],
+                    to: account.ladder.hold)
+                account.ladder.setHold(hold, now: now)
+            } catch {
+                throw WorkerRejection(error.code, error.message)
+            }
         case .cardReplaced:
             return  // payment-retry's concern
         }
@@ -176,6 +213,7 @@ public struct ReminderMailerWorker: Worker {
     /// Brings the ladder up to now, writes what it decided, and sets the timer for what is next.
     func ladder(_ account: inout State, context: inout WorkerContext) {
         let now = Timestamp.milliseconds(context.now)
+        let policy = ladderPolicy(for: context.merchantID)
         for effect in account.ladder.advance(now: now, policy: policy) {
             switch effect {
             case .status(let standing, let reason):
@@ -189,12 +227,21 @@ public struct ReminderMailerWorker: Worker {
                     .reactivated, kind: "reactivated",
                     reason: "reactivated/\(context.accountID)/\(context.causeID)", to: nil, account: &account,
                     context: &context)
+            case .dueSoon(let invoice, let days):
+                let line = MailInvoice(
+                    number: invoice.number, dueOn: invoice.dueOn, amount: invoice.remaining, currency: invoice.currency)
+                send(
+                    .dueSoon(invoice: line, days: days), kind: "due_soon",
+                    reason: "due_soon/\(context.accountID)/\(invoice.id)/\(days)d", to: nil, account: &account,
+                    context: &context)
             case .step(let step, let episode, let invoices):
                 let lines = invoices.map {
                     MailInvoice(number: $0.number, dueOn: $0.dueOn, amount: $0.remaining, currency: $0.currency)
                 }
                 send(
-                    .overdue(step: step, invoices: lines, daysToTermination: policy.daysToTermination(step: step)),
+                    .overdue(
+                        step: step, invoices: lines, daysToTermination: policy.daysToTermination(step: step),
+                        finalAction: policy.finalAction),
                     kind: "overdue_step_\(step)", reason: "overdue/\(context.accountID)/\(episode)/step-\(step)",
                     to: nil, account: &account, context: &context)
             }
@@ -307,12 +354,14 @@ public enum ReminderMailerInput: WorkerInput {
     case proofVerdict(ProofVerdictData)
     case profileUpdated(AccountProfileUpdated)
     case recipientsChangeRequested(AccountRecipientsChangeRequested)
+    case dunningCommand(DunningCommand)
 
     public static var eventTypes: [EventType] {
         [
             ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
             PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
             ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
+            PaymentEvents.dunningCommand,
         ]
     }
 
@@ -327,6 +376,7 @@ public enum ReminderMailerInput: WorkerInput {
         case "proof.verdict": self = .proofVerdict(try event.decode())
         case "account.profile-updated": self = .profileUpdated(try event.decode())
         case "account.recipients-change-requested": self = .recipientsChangeRequested(try event.decode())
+        case "dunning.command": self = .dunningCommand(try event.decode())
         default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reminder-mailer reads")
         }
     }
@@ -339,6 +389,9 @@ extension AccountStatus.Status {
         case .pastDue: self = .pastDue
         case .suspended: self = .suspended
         case .terminated: self = .terminated
+        case .cancelled: self = .cancelled
+        case .inCollections: self = .inCollections
+        case .writtenOff: self = .writtenOff
         }
     }
 }

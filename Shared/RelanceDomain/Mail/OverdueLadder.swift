@@ -7,20 +7,46 @@ import RelanceEvents
 /// notice, third notice (terminated in 10 days), final notice (terminated in 5 days), legal
 /// notice (terminated) — on days counted from that invoice's due date. The account is past due
 /// (the red banner) while anything is overdue, suspended at the final notice, terminated at the
-/// legal notice, and reactivated as soon as nothing is overdue. A payment in flight (a direct
-/// debit takes up to 10 business days) holds back the steps that suspend or terminate; a charge
-/// Relance requested for an invoice pauses that invoice's ladder until its outcome.
+/// legal notice (or what the merchant's `finalAction` says), and reactivated as soon as nothing
+/// is overdue (or what is overdue is under the merchant's `minimumOverdue`). A payment in
+/// flight (a direct debit takes up to 10 business days) holds back the steps that suspend or
+/// terminate; a charge Relance requested for an invoice pauses that invoice's ladder until its
+/// outcome. An operator's pause or exclusion (`hold`) holds every notice and escalation.
 public struct LadderPolicy: Sendable, Codable, Equatable {
     /// Days after the due date of each of the five steps, increasing.
     public var stepDays: [Int]
     /// How long a payment in flight holds the ladder back before it is presumed lost.
     public var pendingPaymentDays: Int
+    /// What the legal notice (step 5) does to the account.
+    public var finalAction: FinalAction = .terminate
+    /// Currency → the overdue balance (minor units) from which the ladder runs: an account
+    /// whose overdue balance is under it in every currency is not dunned. A currency not named
+    /// has no minimum.
+    public var minimumOverdue: [String: Int64] = [:]
+    /// Days before an invoice's due date on which a reminder goes out, largest first.
+    public var preDueReminderDays: [Int] = []
 
     public static let `default` = LadderPolicy(stepDays: [1, 8, 15, 20, 25], pendingPaymentDays: 14)
 
-    public init(stepDays: [Int], pendingPaymentDays: Int = 14) {
+    public init(
+        stepDays: [Int], pendingPaymentDays: Int = 14, finalAction: FinalAction = .terminate,
+        minimumOverdue: [String: Int64] = [:]
+    ) {
         self.stepDays = stepDays
         self.pendingPaymentDays = pendingPaymentDays
+        self.finalAction = finalAction
+        self.minimumOverdue = minimumOverdue
+    }
+
+    /// Whether these overdue invoices are dunned: some currency's overdue balance reaches its
+    /// minimum (a currency without one: any balance).
+    public func dunned(_ overdue: [DueInvoice]) -> Bool {
+        guard !minimumOverdue.isEmpty else { return !overdue.isEmpty }
+        var balances: [String: Int64] = [:]
+        for invoice in overdue {
+            balances[invoice.currency] = Money.addReceived(balances[invoice.currency, default: 0], invoice.remaining)
+        }
+        return balances.contains { currency, balance in balance > 0 && balance >= minimumOverdue[currency, default: 0] }
     }
 
     /// Five increasing non-negative day counts, or why not.
@@ -33,16 +59,21 @@ public struct LadderPolicy: Sendable, Codable, Equatable {
         return self
     }
 
-    /// Steps 3 and 4 announce the termination: the days between them and step 5.
+    /// Steps 3 and 4 announce the final action: the days between them and the step that
+    /// carries it out (step 5; step 4 for `suspend`, which step 4 itself carries out).
     public func daysToTermination(step: Int) -> Int? {
-        step == 3 || step == 4 ? stepDays[4] - stepDays[step - 1] : nil
+        let final = finalAction.step
+        guard step == 3 || step == 4, step < final, stepDays.indices.contains(final - 1),
+            stepDays.indices.contains(step - 1)
+        else { return nil }
+        return stepDays[final - 1] - stepDays[step - 1]
     }
 
     /// "1,8,15,20,25" → a policy.
     public static func parse(_ text: String) throws(LadderPolicyError) -> LadderPolicy {
         let days = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard days.allSatisfy({ $0 != nil }) else { throw LadderPolicyError("\"\(text)\" is not a list of day counts") }
-        return try LadderPolicy(stepDays: days.map { $0! }).validated()
+        return try LadderPolicy(stepDays: days.compactMap { $0 }).validated()
     }
 }
 
@@ -55,6 +86,16 @@ public enum AccountStanding: String, Sendable, Codable {
     case active
     case pastDue = "past_due"
     case suspended, terminated
+    /// How dunning ended besides termination (`FinalAction`).
+    case cancelled
+    case inCollections = "in_collections"
+    case writtenOff = "written_off"
+
+    /// A standing the legal notice leads to (`FinalAction.standing`), suspension excepted:
+    /// dunning is over; a later step never changes it.
+    public var isFinal: Bool {
+        self == .terminated || self == .cancelled || self == .inCollections || self == .writtenOff
+    }
 }
 
 /// An invoice as the mailer follows it.
@@ -87,6 +128,8 @@ public enum LadderEffect: Sendable, Equatable {
     case status(AccountStanding, reason: String)
     /// Everything overdue was paid after a suspension or termination.
     case reactivated
+    /// A reminder `days` days before this invoice falls due (the policy's `preDueReminderDays`).
+    case dueSoon(DueInvoice, days: Int)
 }
 
 /// One account's invoices, payments in flight, ladder progress and standing.
@@ -100,6 +143,15 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     /// The invoice the ladder follows, and the steps sent for it.
     public var episode: String?
     public var stepsSent = 0
+    /// An operator's pause or exclusion (`dunning.command`): no notice, no status escalation.
+    public var hold: DunningHold?
+    /// Milliseconds the current episode's steps are put back by pauses (nil: none).
+    public var delay: Int64?
+    /// When dunning was last resumed, until `advance` puts the next step no earlier.
+    public var resumedAt: Int64?
+    /// Invoice id → the last pre-due reminder sent for it (days before its due date), while
+    /// it is unpaid and not yet due.
+    public var remindedBeforeDue: [String: Int]?
 
     public struct PendingPayment: Sendable, Codable, Equatable {
         public var invoiceID: String
@@ -185,6 +237,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     /// recipients yet) is dropped when it no longer does.
     public func noticeApplies(episode invoiceID: String, now: Int64) -> Bool {
         overdue(now: now).contains { $0.id == invoiceID } && !invoicesBeingCharged.contains(invoiceID)
+            && hold?.holds(at: now) != true
     }
 
     public var invoicesBeingCharged: Set<String> {
@@ -195,25 +248,63 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         pending[paymentID] = nil
     }
 
+    /// An operator's dunning command applied at `now`: the new hold (nil: resumed). Lifting a
+    /// hold that held resumes the ladder where it stood (`advance`).
+    public mutating func setHold(_ new: DunningHold?, now: Int64) {
+        // A hold kept, even one whose time is over and that `advance` has not ended yet.
+        if let old = hold, new?.holds(at: now) != true {
+            resumedAt = old.excluded ? now : min(now, old.pausedUntil ?? now)
+        }
+        hold = new?.holds(at: now) == true ? new : nil
+    }
+
+    /// When step `step` (1…5) of the current episode is due: the invoice's due date plus the
+    /// step's days, put back by the pauses.
+    func stepMoment(_ dueOn: String, step: Int, policy: LadderPolicy) -> Int64? {
+        guard policy.stepDays.indices.contains(step - 1), let at = Self.moment(dueOn, plus: policy.stepDays[step - 1])
+        else { return nil }
+        return at + (delay ?? 0)
+    }
+
     /// Brings the ladder and the standing up to `now`: the steps due (each once, in order,
     /// none skipped), the status changes. Call after every change and on every timer.
     public mutating func advance(now: Int64, policy: LadderPolicy) -> [LadderEffect] {
         pending = pending.filter { $0.value.expiresAt > now }
+        // A pause that ended by itself resumes the ladder at its end.
+        if let hold, !hold.excluded, let until = hold.pausedUntil, now >= until {
+            self.hold = nil
+            resumedAt = until
+        }
         let overdue = overdue(now: now)
         var effects: [LadderEffect] = []
-        guard !overdue.isEmpty else {
+        // A written-off account is no longer dunned: payments are still applied, nothing more
+        // is said or changed (docs/reminder-mailer.md, "How dunning ends").
+        if standing == .writtenOff {
+            episode = nil
+            stepsSent = 0
+            delay = nil
+            resumedAt = nil
+            return effects
+        }
+        remindBeforeDue(now: now, policy: policy, into: &effects)
+        // Nothing overdue, or less than the merchant's minimum: the ladder stops as if paid.
+        guard !overdue.isEmpty, policy.dunned(overdue) else {
             switch standing {
             case .active: break
             case .pastDue: effects.append(.status(.active, reason: "nothing overdue"))
-            case .suspended, .terminated:
+            case .suspended, .terminated, .cancelled, .inCollections, .writtenOff:
                 // One status: `reactivated` says the account is active again.
                 effects.append(.reactivated)
             }
             standing = .active
             episode = nil
             stepsSent = 0
+            delay = nil
+            resumedAt = nil
             return effects
         }
+        // Paused or excluded: no notice, no escalation (a payment still stops the ladder, above).
+        if hold?.holds(at: now) == true { return effects }
         // A charge in flight pauses its invoice: no notice about an invoice being paid now.
         // While the invoice the ladder follows is being charged, the whole ladder waits (it
         // resumes where it was if the charge fails); a new episode starts on an invoice no
@@ -227,40 +318,79 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         if episode != oldest.id {
             episode = oldest.id
             stepsSent = 0
+            delay = nil
+        }
+        // Resumed after a pause: the ladder goes on where it stood, its next step due at the
+        // resumption at the earliest and the later ones as far apart as before.
+        if let resumed = resumedAt {
+            resumedAt = nil
+            if stepsSent < policy.stepDays.count,
+                let at = stepMoment(oldest.dueOn, step: stepsSent + 1, policy: policy),
+                at < resumed
+            {
+                delay = (delay ?? 0) + (resumed - at)
+            }
         }
         if standing == .active {
             standing = .pastDue
             effects.append(.status(.pastDue, reason: "invoice \(oldest.number) overdue since \(oldest.dueOn)"))
         }
         let held = !pending.isEmpty
+        let final = policy.finalAction.standing
         while stepsSent < policy.stepDays.count {
             let step = stepsSent + 1
-            guard let at = Self.moment(oldest.dueOn, plus: policy.stepDays[step - 1]), now >= at else { break }
-            // Steps 4 and 5 suspend and terminate: not while a payment is on its way.
+            guard let at = stepMoment(oldest.dueOn, step: step, policy: policy), now >= at else { break }
+            // Steps 4 and 5 suspend and end dunning: not while a payment is on its way.
             if held && step >= 4 { break }
             effects.append(.step(step, episode: oldest.id, invoices: due))
             stepsSent = step
-            if step == 4 && standing != .terminated && standing != .suspended {
+            if step == 4 && !standing.isFinal && standing != .suspended {
                 standing = .suspended
                 effects.append(.status(.suspended, reason: "final notice: invoice \(oldest.number) unpaid"))
             }
-            if step == 5 && standing != .terminated {
-                standing = .terminated
-                effects.append(.status(.terminated, reason: "legal notice: invoice \(oldest.number) unpaid"))
+            // The last step's action: once; an account whose dunning already ended keeps its status.
+            if step == 5 && !standing.isFinal && standing != final {
+                standing = final
+                effects.append(.status(final, reason: "legal notice: invoice \(oldest.number) unpaid"))
             }
         }
         return effects
     }
 
+    /// The pre-due reminders due by `now`: for each unpaid invoice not yet due, the reminder
+    /// of the closest day passed, once (after a jump in time, the earlier ones are not sent
+    /// late). None while dunning is held.
+    mutating func remindBeforeDue(now: Int64, policy: LadderPolicy, into effects: inout [LadderEffect]) {
+        var reminded = remindedBeforeDue ?? [:]
+        var open: Set<String> = []
+        for invoice in invoices.sorted(by: { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }) where invoice.remaining > 0 {
+            guard let dueMoment = Self.moment(invoice.dueOn, plus: 1), now < dueMoment else { continue }
+            open.insert(invoice.id)
+            guard hold?.holds(at: now) != true else { continue }
+            let passed = policy.preDueReminderDays.filter { days in
+                Self.moment(invoice.dueOn, plus: -days).map { now >= $0 } ?? false
+            }
+            guard let closest = passed.min(), closest < reminded[invoice.id, default: Int.max] else { continue }
+            reminded[invoice.id] = closest
+            effects.append(.dueSoon(invoice, days: closest))
+        }
+        reminded = reminded.filter { open.contains($0.key) }
+        remindedBeforeDue = reminded.isEmpty ? nil : reminded
+    }
+
     /// When `advance` next has something to do: the next step, a payment in flight expiring,
-    /// or the next invoice falling due. Nil when nothing is ahead.
+    /// a pre-due reminder, or the next invoice falling due. Nil when nothing is ahead.
     public func nextMoment(now: Int64, policy: LadderPolicy) -> Int64? {
         var moments: [Int64] = pending.values.map(\.expiresAt)
+        if let until = hold?.pausedUntil, hold?.excluded != true { moments.append(until) }
         for invoice in invoices where invoice.remaining > 0 {
             if let due = Self.moment(invoice.dueOn, plus: 1), due > now { moments.append(due) }
+            for days in policy.preDueReminderDays {
+                if let at = Self.moment(invoice.dueOn, plus: -days), at > now { moments.append(at) }
+            }
         }
         if let episode, let oldest = invoices.first(where: { $0.id == episode }), stepsSent < policy.stepDays.count,
-            let at = Self.moment(oldest.dueOn, plus: policy.stepDays[stepsSent]), at > now
+            let at = stepMoment(oldest.dueOn, step: stepsSent + 1, policy: policy), at > now
         {
             moments.append(at)
         }

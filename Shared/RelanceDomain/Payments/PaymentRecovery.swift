@@ -172,8 +172,17 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     /// Per card (its id, else its brand): the charges Relance made after a decline and the
     /// network rules they fall under (`CardNetworkRules`). Absent in states written before.
     public var cards: [String: CardAttempts]?
+    /// An operator's pause or exclusion of the account's dunning (`dunning.command`): no
+    /// automatic retry while it holds. Nil: none.
+    public var hold: DunningHold?
 
     public init() {}
+
+    /// Whether automatic retries are held at `now` (nil: not known, not held).
+    public func isHeld(at now: Int64?) -> Bool {
+        guard let hold, let now else { return false }
+        return hold.holds(at: now)
+    }
 
     /// Open items, oldest invoice first.
     public var openItems: [FailedPayment] {
@@ -219,6 +228,63 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         guard let at = occurredAt ?? now else { return nil }
         let bounded = now.map { min(at, $0) } ?? at
         return notBefore.map { max(bounded, $0) } ?? bounded
+    }
+
+    // MARK: Dunning pause
+
+    /// An operator's dunning command applied at `now` (`hold` nil: resumed). While it holds,
+    /// no automatic retry is charged: the items' retry timers are cancelled, each keeping the
+    /// attempt it planned (`nextAttemptAt`). When it ends, each such attempt is planned again
+    /// at its time, or now if that has passed (the policy's timing and the card networks'
+    /// limits applying as to any retry). Every open item is published again, with the hold.
+    public mutating func setHold(
+        _ new: DunningHold?, now: Int64, policy: RetryPolicy, networks: CardNetworkRules = .defaults
+    ) -> [RecoveryEffect] {
+        // A hold kept, even one whose time is over and whose timer has not fired yet.
+        let hadHold = hold != nil
+        hold = new
+        guard isHeld(at: now) else {
+            hold = nil
+            return hadHold ? resumed(now: now, policy: policy, networks: networks) : []
+        }
+        var effects: [RecoveryEffect] = []
+        for item in openItems {
+            if item.state == .open, item.nextAttemptAt != nil {
+                effects.append(.cancelRetry(paymentID: item.paymentID))
+            }
+            effects.append(.item(item))
+        }
+        return effects
+    }
+
+    /// A timed pause came to its end (the worker's timer at its `pausedUntil`): retries resume.
+    public mutating func holdEnded(now: Int64, policy: RetryPolicy, networks: CardNetworkRules = .defaults)
+        -> [RecoveryEffect]
+    {
+        guard let hold, !hold.excluded, let until = hold.pausedUntil, until <= now else { return [] }
+        self.hold = nil
+        return resumed(now: now, policy: policy, networks: networks)
+    }
+
+    /// Dunning resumed: each attempt planned before or during the hold is planned again at its
+    /// time, or now if that has passed; every open item is published without the hold.
+    private mutating func resumed(now: Int64, policy: RetryPolicy, networks: CardNetworkRules) -> [RecoveryEffect] {
+        var effects: [RecoveryEffect] = []
+        for var item in openItems {
+            if item.state == .open, let planned = item.nextAttemptAt {
+                let timed = item.reason.category != .technical
+                if let at = plan(&item, due: max(planned, now), policy: policy, networks: networks, timed: timed) {
+                    item.nextAttemptAt = at
+                    effects.append(.scheduleRetry(paymentID: item.paymentID, at: at))
+                } else {
+                    item.nextAttemptAt = nil
+                    item.waitingForNewPaymentMethod = true
+                }
+                payments[item.paymentID] = item
+            }
+            effects.append(.item(item))
+        }
+        return effects
     }
 
     // MARK: Payment outcomes
@@ -321,8 +387,15 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             item.nextAttemptAt = nil
         }
         payments[item.paymentID] = item
+        if isHeld(at: now) {
+            // Dunning paused: the attempt stays planned on the item, charged when it resumes;
+            // no timer now, and the customer is promised no date.
+            effects.removeAll { if case .scheduleRetry = $0 { true } else { false } }
+        }
         if firstFailure || item.reason.category != .technical {
-            effects.insert(.notifyCustomerPaymentFailed(item), at: 0)
+            var told = item
+            if isHeld(at: now) { told.nextAttemptAt = nil }
+            effects.insert(.notifyCustomerPaymentFailed(told), at: 0)
         }
         if item.type == .refund {
             effects.removeAll { if case .notifyCustomerPaymentFailed = $0 { true } else { false } }
@@ -397,6 +470,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         paymentID: String, now: Int64? = nil, networks: CardNetworkRules = .defaults, policy: RetryPolicy? = nil
     ) -> [RecoveryEffect] {
         guard var item = payments[paymentID], item.state == .open, item.nextAttemptAt != nil else { return [] }
+        // Dunning paused: the resumption plans the attempt again (`setHold`).
+        guard !isHeld(at: now) else { return [] }
         // The card's network limits again: charges made since (an operator's) may have used
         // them. A retry that may not go now is planned again, the policy's timing included.
         if let now, networkVerdict(item, at: now, networks: networks) != .allowed {
@@ -616,6 +691,13 @@ extension PaymentRecovery: StateJSONWritable {
         if let cards {
             out.key(static: "cards")
             out.object(cards) { $0.writeStateJSON(into: &$1) }
+        }
+        if let hold {
+            out.key(static: "hold")
+            out.beginObject()
+            out.member("excluded", hold.excluded)
+            out.member("pausedUntil", hold.pausedUntil)
+            out.endObject()
         }
         out.endObject()
     }

@@ -142,7 +142,8 @@ public struct ProofLedger: Sendable, Codable, Equatable {
     public var invoices: [ProofInvoice] = []
     /// Transaction id → the proof that used it.
     public var usedTransactions: [String: String] = [:]
-    /// "suspended" or "terminated" when the account is deactivated, nil otherwise.
+    /// The status that deactivated the account ("suspended", "terminated", "cancelled",
+    /// "in_collections", "written_off"), nil otherwise.
     public var deactivation: String?
 
     /// At most this many invoices are kept per account; the oldest settled ones go first.

@@ -216,6 +216,12 @@ public struct ActionItemUpdated: EventData, Equatable {
     public var nextAttemptReason: String?
     /// The card network rule that stops automatic retries on this card.
     public var retryBlockedBy: String?
+    /// The account's dunning is paused (`dunning.command`): no automatic retry, no notice.
+    public var dunningPaused: Bool?
+    /// When the pause ends by itself; absent: until resumed.
+    public var dunningPausedUntil: Date?
+    /// The account is excluded from dunning until resumed.
+    public var dunningExcluded: Bool?
 
     public enum State: String, SchemaEnum {
         case open
@@ -244,8 +250,12 @@ public struct ActionItemUpdated: EventData, Equatable {
         amount: Int64, currency: String, state: State, attempts: Int64, nextAttemptAt: Date? = nil,
         handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil,
         resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil,
-        outcomeAt: Date? = nil, nextAttemptReason: String? = nil, retryBlockedBy: String? = nil
+        outcomeAt: Date? = nil, nextAttemptReason: String? = nil, retryBlockedBy: String? = nil,
+        dunningPaused: Bool? = nil, dunningPausedUntil: Date? = nil, dunningExcluded: Bool? = nil
     ) {
+        self.dunningPaused = dunningPaused
+        self.dunningPausedUntil = dunningPausedUntil
+        self.dunningExcluded = dunningExcluded
         self.nextAttemptReason = nextAttemptReason
         self.retryBlockedBy = retryBlockedBy
         self.paymentId = paymentId
@@ -486,5 +496,29 @@ public struct PlanPriceUpdate: EventData, Equatable {
         self.currency = currency
         self.expiresAt = expiresAt
         self.effectiveFrom = effectiveFrom
+    }
+}
+
+/// `dunning.command` v1: An operator pauses an account's dunning (until a time, or until
+/// resumed), excludes the account from dunning, or resumes it.
+public struct DunningCommand: EventData, Equatable {
+    public static var eventType: EventType { PaymentEvents.dunningCommand }
+
+    public var command: Command
+    /// Pause only: when the pause ends by itself (nil: until resumed).
+    public var until: Date?
+    public var note: String?
+    /// Unsigned commands only (migration): a signed command's actor comes from its token.
+    public var actor: PaymentCommand.LegacyActor?
+
+    public enum Command: String, SchemaEnum {
+        case pause, exclude, resume
+    }
+
+    public init(command: Command, until: Date? = nil, note: String? = nil, actor: PaymentCommand.LegacyActor? = nil) {
+        self.command = command
+        self.until = until
+        self.note = note
+        self.actor = actor
     }
 }

@@ -8,6 +8,9 @@ public enum PaymentEvents {
     public static let collectionsTopic = "relance.collections"
     public static let commandResultsTopic = "relance.command-results"
     public static let planUpdatesTopic = "relance.plan-updates"
+    /// Operators' pauses, exclusions and resumptions of an account's dunning, read by
+    /// reminder-mailer (the ladder) and payment-retry (automatic retries).
+    public static let dunningCommandsTopic = "relance.dunning-commands"
 
     static let methods = PaymentMethod.allCases.map(\.rawValue)
     /// Who asks, as commands said before they were signed: read only for an unsigned command
@@ -110,10 +113,15 @@ public enum PaymentEvents {
                     "why the next attempt is at that time, when the schedule's time was moved (local time window, "
                         + "business days, payday, a card network's limit)"),
                 "retryBlockedBy": .string("the card network rule that stops automatic retries on this card"),
+                "dunningPaused": .boolean(
+                    "the account's dunning is paused: no automatic retry, no overdue notice (dunning.command)"),
+                "dunningPausedUntil": .timestamp("when the pause ends by itself (absent: until resumed)"),
+                "dunningExcluded": .boolean("the account is excluded from dunning until resumed"),
             ],
             optional: [
                 "customerName", "nextAttemptAt", "closedBecause", "firstFailedAt", "resolution", "recoveredOnAttempt",
-                "lossReason", "outcomeAt", "nextAttemptReason", "retryBlockedBy",
+                "lossReason", "outcomeAt", "nextAttemptReason", "retryBlockedBy", "dunningPaused", "dunningPausedUntil",
+                "dunningExcluded",
             ]))
 
     public static let notificationRequested = EventType(
@@ -185,9 +193,21 @@ public enum PaymentEvents {
                 "currency": .currency(), "expiresAt": .timestamp(), "effectiveFrom": .date(),
             ], optional: ["expiresAt", "effectiveFrom"]))
 
+    public static let dunningCommand = EventType(
+        "dunning.command",
+        summary: "An operator pauses an account's dunning (until a time, or until resumed), excludes the account "
+            + "from dunning, or resumes it.",
+        data: .object(
+            [
+                "command": .oneOf(["pause", "exclude", "resume"]),
+                "until": .timestamp("pause only: when the pause ends by itself (absent: until resumed)"),
+                "note": .string("why, for the operators"),
+                "actor": legacyActor,
+            ], optional: ["until", "note", "actor"]))
+
     public static let all = [
         paymentFailed, paymentSucceeded, cardReplaced, paymentCommand, chargeRequested, actionItem,
         notificationRequested, collectionsHandedOver, commandRefused, priceUpdateRequested, priceUpdateConfirmed,
-        priceUpdate,
+        priceUpdate, dunningCommand,
     ]
 }

@@ -35,7 +35,8 @@ public struct InvoiceIssued: EventData, Equatable {
     }
 }
 
-/// `account.status` v1: Where an account stands: the banner, suspension, termination, reactivation.
+/// `account.status` v1: Where an account stands: the banner, suspension, how dunning ended
+/// (termination, subscription cancelled, handed to collections, written off), reactivation.
 public struct AccountStatus: EventData, Equatable {
     public static var eventType: EventType { ProofEvents.accountStatus }
 
@@ -48,6 +49,12 @@ public struct AccountStatus: EventData, Equatable {
         case suspended
         case terminated
         case reactivated
+        /// The last ladder step cancelled the subscription (`cancel_subscription`).
+        case cancelled
+        /// The last ladder step handed the debt to collections (`hand_to_collections`).
+        case inCollections = "in_collections"
+        /// The last ladder step wrote the debt off (`write_off`).
+        case writtenOff = "written_off"
     }
 
     public init(status: Status, reason: String? = nil) {

@@ -18,10 +18,17 @@ public enum ProofEvents {
             ], optional: ["dueOn", "payeeName", "payeeAccount"]))
 
     public static let accountStatus = EventType(
-        "account.status", summary: "Where an account stands: the banner, suspension, termination, reactivation.",
+        "account.status",
+        summary:
+            "Where an account stands: the banner, suspension, how dunning ended (termination, subscription "
+            + "cancelled, handed to collections, written off), reactivation.",
         data: .object(
             [
-                "status": .oneOf(["active", "past_due", "suspended", "terminated", "reactivated"]),
+                "status": .oneOf(
+                    [
+                        "active", "past_due", "suspended", "terminated", "reactivated", "cancelled", "in_collections",
+                        "written_off",
+                    ]),
                 "reason": .string(),
             ], optional: ["reason"]))
 
