@@ -1,6 +1,10 @@
 // recovery-stats speed and memory.
 //
-//   swift run -c release recovery-bench [--accounts N] [--memory-failures M] [--rounds R]
+//   swift run -c release recovery-bench [--accounts N] [--memory-failures M] [--rounds R] [--stages 1234]
+//       [--partitions P]
+//
+// `--stages 34` runs stages 3 and 4 only (their inputs are still computed from the same
+// accounts); `--memory-failures 0` skips the memory figures.
 //
 // 1. Each stage through the exactly-once runtime on the mock cluster, against an echo worker
 //    on the same events in the same run:
@@ -23,6 +27,14 @@ import RelanceRuntime
 let accountCount = option("--accounts", 20_000)
 let memoryFailures = option("--memory-failures", 500_000)
 let rounds = option("--rounds", 3)
+let stages = Set(String(option("--stages", 1234)))
+/// Stage `n` through the runtime against the echo worker, unless `--stages` leaves it out.
+func compare<W: Worker>(
+    stage n: Character, _ events: [(key: String, value: [UInt8])], _ make: @escaping (String) -> W
+) async throws -> WorkerBench.EchoComparison? {
+    guard stages.contains(n) else { return nil }
+    return try await bench.againstEcho(events, rounds: rounds, make)
+}
 
 let dayMs: Int64 = 86_400_000
 let start: Int64 = 1_793_491_200_000  // 2026-11-01T00:00:00Z
@@ -72,7 +84,8 @@ func factKey(_ n: Int, _ p: Int) -> String {
 }
 
 let clock = Date(timeIntervalSince1970: Double(start + 60 * dayMs) / 1000)
-let bench = try await WorkerBench(partitions: 16, clock: clock)
+// The mock cluster keeps 5 MiB per partition: more accounts need more partitions.
+let bench = try await WorkerBench(partitions: Int32(option("--partitions", 16)), clock: clock)
 
 // 1a. Stage 1: items keyed by account, in each account's order.
 var items: [(key: String, value: [UInt8])] = []
@@ -88,12 +101,14 @@ for n in 0..<accountCount {
             item(n, 0, recovered: true), id: "item-\(n)-0-r", account: "acct-\(n)", merchant: merchant(n),
             at: firstFailed(n, 0) + 7 * dayMs))
 }
-let stage1 = try await bench.againstEcho(items, rounds: rounds) { input in
+let stage1 = try await compare(stage: "1", items) { input in
     var worker = RecoveryStatsWorker()
     worker.inputTopics = [input]
     return worker
 }
-say("recovery-stats stage 1: \(items.count) items of \(accountCount) accounts: " + stage1.line(count: items.count))
+if let stage1 {
+    say("recovery-stats stage 1: \(items.count) items of \(accountCount) accounts: " + stage1.line(count: items.count))
+}
 
 // 1b. Stage 2: the facts stage 1 writes, keyed by merchant, currency, day and shard.
 var facts: [(key: String, value: [UInt8])] = []
@@ -109,12 +124,12 @@ for n in 0..<accountCount {
             fact(n, 0, recovered: true), id: "fact-\(n)-0-r", account: factKey(n, 0), merchant: merchant(n),
             at: firstFailed(n, 0) + 7 * dayMs))
 }
-let stage2 = try await bench.againstEcho(facts, rounds: rounds) { input in
+let stage2 = try await compare(stage: "2", facts) { input in
     var worker = RecoveryFiguresWorker()
     worker.inputTopics = [input]
     return worker
 }
-say("recovery-stats stage 2: \(facts.count) facts: " + stage2.line(count: facts.count))
+if let stage2 { say("recovery-stats stage 2: \(facts.count) facts: " + stage2.line(count: facts.count)) }
 
 // 1c. Stage 3: the partials stage 2 writes (one per fact), from the same facts run through its
 // rules in memory.
@@ -154,22 +169,28 @@ for (index, record) in facts.enumerated() {
             account: RecoveryPeriods.weekKey(merchant: merchant(n), currency: current.currency, day: day),
             merchant: merchant(n), at: firstFailed(n, p)))
 }
-let stage3 = try await bench.againstEcho(partials, rounds: rounds) { input in
+let stage3 = try await compare(stage: "3", partials) { input in
     var worker = RecoveryDaysWorker()
     worker.inputTopics = [input]
     return worker
 }
-say("recovery-stats stage 3: \(partials.count) partials: " + stage3.line(count: partials.count))
-let stage4 = try await bench.againstEcho(dayRecords, rounds: rounds) { input in
+if let stage3 { say("recovery-stats stage 3: \(partials.count) partials: " + stage3.line(count: partials.count)) }
+let stage4 = try await compare(stage: "4", dayRecords) { input in
     var worker = RecoveryWeeksWorker()
     worker.inputTopics = [input]
     return worker
 }
-say("recovery-stats stage 4: \(dayRecords.count) day records: " + stage4.line(count: dayRecords.count))
-let slowest = [stage1, stage2, stage3, stage4].map { Double(items.count) / $0.worker }.min() ?? 0
-say("recovery-stats: facts per second through all four stages (the slowest stage's rate): \(format(slowest))")
+if let stage4 {
+    say("recovery-stats stage 4: \(dayRecords.count) day records: " + stage4.line(count: dayRecords.count))
+}
+if stages.count == 4,
+    let slowest = [stage1, stage2, stage3, stage4].compactMap({ $0.map { Double(items.count) / $0.worker } }).min()
+{
+    say("recovery-stats: facts per second through all four stages (the slowest stage's rate): \(format(slowest))")
+}
 
 // 2. Memory per open failure.
+if memoryFailures <= 0 { exit(0) }
 func stage1State(_ n: Int) -> RecoveryStatsWorker.State {
     var state = RecoveryStatsWorker.State()
     let first = firstFailed(n, 0)

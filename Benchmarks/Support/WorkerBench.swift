@@ -134,6 +134,22 @@ public struct WorkerBench: Sendable {
         fail("in three runs, most events went through before every instance had its share of the partitions")
     }
 
+    /// The mock cluster drops a partition's oldest records past 5 MiB: with keys spread
+    /// unevenly, one partition can pass it while the average stays below `partitionBytes`, and
+    /// the worker would then wait forever for records that are gone. Fails naming the partition.
+    func checkNothingDropped(_ topic: String) async throws {
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil))
+        let partitions = (0..<partitions).map { TopicPartition(topic, $0) }
+        let marks = try await consumer.watermarks(partitions)
+        try await consumer.close()
+        for (partition, mark) in zip(partitions, marks) where mark.low > 0 {
+            fail(
+                "the mock cluster dropped the first \(mark.low) records of \(topic) partition "
+                    + "\(partition.partition) (it keeps 5 MiB per partition): use more partitions or fewer events")
+        }
+    }
+
     private func runOnce<W: Worker>(
         _ events: [(key: String, value: [UInt8])], batch: Int?, fireAt: Date?, timers: Int,
         _ make: (String, String) -> W
@@ -163,6 +179,7 @@ public struct WorkerBench: Sendable {
         }
         try await producer.flush(timeout: .seconds(300))
         try await producer.close()
+        try await checkNothingDropped(input)
 
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers)
         runtimeConfiguration.instanceID = "bench-\(rounds)"
