@@ -54,6 +54,16 @@ package struct AccountStep<W: Worker>: Sendable {
     ) throws -> StepOutcome {
         let hash = Self.hash(eventID: event.eventID, replayOrigin: replayOrigin)
         if record.hasSeen(hash) { return .duplicate }
+        // A command acts for the merchant it names (the gate checked the actor may): an
+        // account another merchant's events created is not that merchant's to command, and
+        // its record would otherwise be re-labelled with the commanding merchant.
+        if actor != nil, !record.merchantID.isEmpty, record.merchantID != event.merchantID {
+            return .rejected(
+                WorkerRejection(
+                    CommandAuthFailure.forbidden,
+                    "account \(event.accountID) is not merchant \(event.merchantID)'s: a command may act only on "
+                        + "its own merchant's accounts"))
+        }
         // The data as the worker's types: a value its schema allows but its type does not (the
         // two drifted apart) is a dead letter naming the member, never a trap.
         let data: W.Input

@@ -123,6 +123,24 @@ struct WorkerTestKitTests {
         #expect(kit.events(on: "t.tab-out").map { $0.data["by"] } == [.string("u-owner")])
     }
 
+    @Test("a command naming another merchant than the account's is refused, whatever the actor may do for it")
+    func commandForAnotherMerchantsAccount() throws {
+        let kit = WorkerTestKit(TabWorker(), startingAt: start)
+        try kit.publish(deposit("e1", amount: 100), to: "t.tab")  // acct-1 is m-1's
+        let close = event("c1", "test.close", merchant: "m-2", data: .object(["note": .string("done")]))
+        let ownerOfM2 = TestActor(id: "u-m2", roles: ["owner"], merchants: ["m-2"])
+        #expect(codeOf(try kit.publish(command: close, to: "t.tab", as: ownerOfM2)) == "forbidden")
+        #expect(try kit.state(of: "acct-1")?.closedBy == nil)
+        // The same command for m-2's own account is applied.
+        let ownAccount = event(
+            "c2", "test.close", account: "acct-2", merchant: "m-2", data: .object(["note": .string("done")]))
+        #expect(try kit.publish(command: ownAccount, to: "t.tab", as: ownerOfM2) == .applied(eventID: "c2"))
+        // And m-1's owner may still close acct-1.
+        let ownClose = event("c3", "test.close", data: .object(["note": .string("done")]))
+        #expect(try kit.publish(command: ownClose, to: "t.tab", as: owner) == .applied(eventID: "c3"))
+        #expect(try kit.state(of: "acct-1")?.closedBy == "u-owner")
+    }
+
     @Test("invalid records are dead-lettered with the runtime's codes and their bytes")
     func invalidRecords() throws {
         let kit = WorkerTestKit(TabWorker(), startingAt: start)
