@@ -51,7 +51,12 @@ func envelope<T: EventData>(_ data: T, id: String, account: String, merchant: St
 }
 
 /// Account n's payment p: when it first failed, and its fact as stage 1 would write it.
-func firstFailed(_ n: Int, _ p: Int) -> Int64 { start + Int64((n * 7 + p) % 28) * dayMs + Int64(n % 86_400) * 1000 }
+/// Spread over the 28 days and, with `merchant(n)`, over 280 merchant-days (11 is prime to 28
+/// and to 10; `n * 7` put every failure on 8 days, one merchant-day of 1,500 partials each at
+/// 20,000 accounts, past what the mock cluster keeps in a partition).
+func firstFailed(_ n: Int, _ p: Int) -> Int64 {
+    start + Int64((n * 11 + p * 3) % 28) * dayMs + Int64(n % 86_400) * 1000
+}
 func merchant(_ n: Int) -> String { "m-\(n % 10)" }
 
 func item(_ n: Int, _ p: Int, recovered: Bool) -> ActionItemUpdated {

@@ -158,7 +158,7 @@ struct EventDataTests {
                 try compareWriters(type, samples.sample(type.eventType.data))
             }
         }
-        #expect(writers == 2)
+        #expect(writers == 5)
     }
 
     func compareWriters<T: EventData>(_ type: T.Type, _ data: JSONValue) throws {
