@@ -581,9 +581,11 @@ public enum LadderWords {
         case .writeOff:
             return fr
                 ? "Faute de paiement de \(total), votre compte \(merchant) est clôturé à compter de ce jour. "
-                    + "Nous cessons de vous relancer pour ce montant, qui reste dû."
+                    + "Nous cessons de vous relancer pour ce montant, qui reste dû. Un paiement automatique déjà "
+                    + "prévu peut toutefois encore être présenté."
                 : "As \(total) remains unpaid, your \(merchant) account is closed as of today. "
-                    + "We will send no further reminders about this amount, which is still due."
+                    + "We will send no further reminders about this amount, which is still due. An automatic payment "
+                    + "already scheduled may still be attempted."
         }
     }
 }

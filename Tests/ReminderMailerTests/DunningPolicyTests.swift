@@ -372,6 +372,27 @@ struct DunningPolicyTests {
         #expect(reminders.first?.locale == .fr)
     }
 
+    // MARK: Writing off
+
+    @Test("a written-off account gets no more payment-failed emails")
+    func writtenOffNoPaymentFailed() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(finalAction: .writeOff)))
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "INV-1", amount: 4_900)
+        let notification = JSONValue.object([
+            "kind": .string("payment_failed"), "audience": .string("customer"), "paymentId": .string("p-1"),
+            "invoiceId": .string("INV-1"), "amount": .integer(4_900), "currency": .string("EUR"),
+            "reason": .string("insufficient funds"),
+        ])
+        try mailer.kit.publish(
+            mailer.envelope("notification.requested", "acct-1", notification), to: PaymentEvents.notificationsTopic)
+        try mailer.days(through: 30)
+        #expect(mailer.statuses("acct-1").last == "written_off")
+        try mailer.kit.publish(
+            mailer.envelope("notification.requested", "acct-1", notification), to: PaymentEvents.notificationsTopic)
+        #expect(try mailer.emails("acct-1").filter { $0.kind == "payment_failed" }.count == 1)
+    }
+
     // MARK: The emails' words
 
     static let words: [(FinalAction, fr: [String], en: [String])] = [
@@ -436,11 +457,13 @@ struct DunningPolicyTests {
                 "Troisième avis – Votre compte sera clôturé dans 10 jours",
                 "Dernier avis – Votre compte sera clôturé dans 5 jours", "Avis légal – Compte clôturé",
                 "est clôturé à compter de ce jour", "Nous cessons de vous relancer pour ce montant, qui reste dû",
+                "Un paiement automatique déjà prévu peut toutefois encore être présenté",
             ],
             [
                 "Third notice – Your account will be closed in 10 days",
                 "Final notice – Your account will be closed in 5 days", "Legal notice – Account closed",
                 "is closed as of today", "We will send no further reminders about this amount, which is still due",
+                "An automatic payment already scheduled may still be attempted",
             ]
         ),
     ]

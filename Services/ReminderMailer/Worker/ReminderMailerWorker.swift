@@ -296,6 +296,8 @@ public struct ReminderMailerWorker: Worker {
                 effectiveFrom: notification.effectiveFrom ?? "",
                 confirmBy: notification.confirmBy.map { Timestamp.format($0) } ?? "")
         case .paymentFailed:
+            // A written-off account is no longer reminded of what it owes (docs/reminder-mailer.md).
+            if account.ladder.standing == .writtenOff { return }
             subject = .paymentFailed(
                 invoice: notification.invoiceId ?? "", amount: amount, currency: currency,
                 reason: notification.reason ?? "", failure: failure)
