@@ -151,8 +151,10 @@ public enum Catalog {
             key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"], readers: ["reminder-mailer"],
             messages: ["notification.requested"]),
         Topic(
-            PaymentEvents.collectionsTopic, summary: "Orders handed over to collections.",
-            key: "account id", writers: ["payment-retry"], readers: ["collections partner"],
+            PaymentEvents.collectionsTopic,
+            summary:
+                "Debts handed over to collections: a payment whose retries ran out, an invoice dunning's final action hands over.",
+            key: "account id", writers: ["payment-retry", "reminder-mailer"], readers: ["collections partner"],
             messages: ["collections.handed-over"]),
         Topic(
             PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",

@@ -90,7 +90,8 @@ public enum MailSubject: Sendable, Equatable, Codable {
     /// Step 1…5 of the overdue ladder; `daysToTermination`: for steps 3 and 4, the days to the
     /// step that carries out `finalAction` (nil: `terminate`, as emails held before it existed).
     case overdue(step: Int, invoices: [MailInvoice], daysToTermination: Int?, finalAction: FinalAction? = nil)
-    /// A reminder `days` days before an invoice falls due.
+    /// A reminder before an invoice falls due: `days`, the days really left before its due date
+    /// (1: tomorrow, 0 or less: today).
     case dueSoon(invoice: MailInvoice, days: Int)
     /// A customer's payment failed. `reason` is kept for emails decided before `failure` existed
     /// (held in a state) and is never printed: the cause is `failure`'s code in the locale's words.
@@ -215,12 +216,20 @@ public enum MailTemplates {
                 fr
                 ? "Rappel – Facture \(invoice.number) à régler le \(when)"
                 : "Reminder – Invoice \(invoice.number) due on \(when)"
-            let inDays =
-                days == 1 ? (fr ? "demain" : "tomorrow") : (fr ? "dans \(days) jours" : "in \(days) days")
-            paragraphs.append(
-                fr
-                    ? "La facture \(invoice.number) de \(money) arrive à échéance le \(when), \(inDays)."
-                    : "Invoice \(invoice.number) for \(money) is due on \(when), \(inDays).")
+            // `days`: the days really left before the due date (0: due today).
+            if days <= 0 {
+                paragraphs.append(
+                    fr
+                        ? "La facture \(invoice.number) de \(money) arrive à échéance aujourd’hui, le \(when)."
+                        : "Invoice \(invoice.number) for \(money) is due today, \(when).")
+            } else {
+                let inDays =
+                    days == 1 ? (fr ? "demain" : "tomorrow") : (fr ? "dans \(days) jours" : "in \(days) days")
+                paragraphs.append(
+                    fr
+                        ? "La facture \(invoice.number) de \(money) arrive à échéance le \(when), \(inDays)."
+                        : "Invoice \(invoice.number) for \(money) is due on \(when), \(inDays).")
+            }
             paragraphs.append(
                 fr
                     ? "Si vous l’avez déjà réglée, ne tenez pas compte de ce message."
@@ -581,9 +590,11 @@ public enum LadderWords {
         case .writeOff:
             return fr
                 ? "Faute de paiement de \(total), votre compte \(merchant) est clôturé à compter de ce jour. "
-                    + "Nous cessons de vous relancer pour ce montant, qui reste dû."
+                    + "Nous cessons de vous relancer pour ce montant, qui reste dû. Un paiement automatique déjà "
+                    + "prévu peut toutefois encore être présenté."
                 : "As \(total) remains unpaid, your \(merchant) account is closed as of today. "
-                    + "We will send no further reminders about this amount, which is still due."
+                    + "We will send no further reminders about this amount, which is still due. An automatic payment "
+                    + "already scheduled may still be attempted."
         }
     }
 }

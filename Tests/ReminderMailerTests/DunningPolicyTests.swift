@@ -234,6 +234,46 @@ struct DunningPolicyTests {
         #expect(try mailer.emails("acct-1").map(\.kind).last == "reactivated")
     }
 
+    @Test("a ladder started by the balance reaching the minimum counts its days from that day, with its own reasons")
+    func minimumReachedLater() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(minimumOverdue: ["EUR": 500])))
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "INV-A", amount: 300)  // due day 0: under the minimum alone
+        try mailer.invoice("acct-1", "INV-B", amount: 300, dueOn: "2026-10-31")  // day 31: 6,00 € overdue
+        try mailer.days(through: 60)
+        #expect(
+            mailer.emailDays("acct-1") == [
+                "31:overdue_step_1", "38:overdue_step_2", "45:overdue_step_3", "50:overdue_step_4",
+                "55:overdue_step_5",
+            ])
+        #expect(mailer.statuses("acct-1") == ["past_due", "suspended", "terminated"])
+        #expect(try mailer.emails("acct-1").first?.reason == "overdue/acct-1/INV-A@2026-11-01/step-1")
+    }
+
+    @Test("back over the minimum after falling under it: a new ladder from step 1, from that day, with new reasons")
+    func backOverTheMinimum() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(minimumOverdue: ["EUR": 500])))
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "INV-1", amount: 4_900)
+        try mailer.days(through: 21)
+        try mailer.pay("acct-1", "INV-1", amount: 4_500)  // 4,00 € left: under the minimum
+        try mailer.invoice("acct-1", "INV-2", amount: 300, dueOn: "2026-10-31")  // day 31: 7,00 € overdue
+        try mailer.days(through: 60)
+        #expect(
+            mailer.statuses("acct-1") == [
+                "past_due", "suspended", "reactivated", "past_due", "suspended", "terminated",
+            ])
+        #expect(
+            mailer.emailDays("acct-1") == [
+                "1:overdue_step_1", "8:overdue_step_2", "15:overdue_step_3", "20:overdue_step_4", "21:reactivated",
+                "31:overdue_step_1", "38:overdue_step_2", "45:overdue_step_3", "50:overdue_step_4",
+                "55:overdue_step_5",
+            ])
+        let reasons = try mailer.emails("acct-1").map(\.reason)
+        #expect(Set(reasons).count == reasons.count, "\(reasons)")
+        #expect(reasons.contains("overdue/acct-1/INV-1@2026-11-01/step-1"))
+    }
+
     // MARK: Pause, exclusion, resumption
 
     @Test("paused indefinitely: nothing is sent or escalated; resumed, the ladder goes on where it stood")
@@ -372,6 +412,103 @@ struct DunningPolicyTests {
         #expect(reminders.first?.locale == .fr)
     }
 
+    @Test("a pre-due reminder says the days really left: issued two days before, after a pause, on the due day")
+    func preDueDaysLeft() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(preDueReminderDays: [7, 1])))
+        for account in ["late-issue", "paused", "paused-past-due"] { try mailer.account(account, locale: "fr") }
+        // Issued two days before its due date (day 2): the 7-day reminder says two days.
+        try mailer.invoice("late-issue", "INV-1", amount: 4_900, dueOn: "2026-10-03")
+        // Paused through both reminders, resumed on the due day (day 10): "aujourd’hui".
+        try mailer.invoice("paused", "INV-2", amount: 4_900, dueOn: "2026-10-11")
+        try mailer.dunning("paused", "pause", until: 10, as: Self.billing)
+        // Resumed after the due date: no reminder.
+        try mailer.invoice("paused-past-due", "INV-3", amount: 4_900, dueOn: "2026-10-11")
+        try mailer.dunning("paused-past-due", "pause", until: 12, as: Self.billing)
+        try mailer.days(through: 12)
+        let late = try mailer.emails("late-issue").filter { $0.kind == "due_soon" }
+        #expect(late.map(\.reason) == ["due_soon/late-issue/INV-1/7d", "due_soon/late-issue/INV-1/1d"])
+        let lateText = late.first.map { ReceivedMail($0.message).text } ?? ""
+        #expect(lateText.contains("arrive à échéance le 3 octobre 2026, dans 2 jours."), "\(lateText)")
+        let paused = try mailer.emails("paused").filter { $0.kind == "due_soon" }
+        #expect(paused.count == 1 && mailer.emailDays("paused").first == "10:due_soon")
+        let pausedText = paused.first.map { ReceivedMail($0.message).text } ?? ""
+        #expect(pausedText.contains("arrive à échéance aujourd’hui, le 11 octobre 2026."), "\(pausedText)")
+        #expect(try mailer.emails("paused-past-due").filter { $0.kind == "due_soon" }.isEmpty)
+    }
+
+    @Test("a pre-due reminder waiting for recipients is dropped if dunning is paused or the due date passed")
+    func heldReminderReleased() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(preDueReminderDays: [7])))
+        // No recipients yet: the reminders (day 3) wait for them.
+        try mailer.invoice("paused", "INV-1", amount: 4_900, dueOn: "2026-10-11")
+        try mailer.invoice("kept", "INV-2", amount: 4_900, dueOn: "2026-10-11")
+        try mailer.day(3)
+        try mailer.dunning("paused", "pause", as: Self.billing)
+        try mailer.day(3.5)
+        try mailer.account("paused")
+        try mailer.account("kept")
+        #expect(try mailer.emails("paused").isEmpty)
+        #expect(try mailer.emails("kept").map(\.kind) == ["due_soon"])
+        // Decided on the due day, the recipients come the next day: too late.
+        try mailer.day(10.6)
+        try mailer.invoice("late", "INV-3", amount: 4_900, dueOn: "2026-10-11")
+        try mailer.day(11.2)
+        try mailer.account("late")
+        #expect(try mailer.emails("late").filter { $0.kind == "due_soon" }.isEmpty)
+    }
+
+    // MARK: Collections and writing off
+
+    @Test("hand_to_collections hands each overdue invoice over to the collections partner, once")
+    func handedOverToCollections() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(finalAction: .handToCollections)))
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "INV-1", amount: 4_900)
+        try mailer.invoice("acct-1", "INV-2", amount: 1_000, dueOn: "2026-10-05")
+        try mailer.pay("acct-1", "INV-1", amount: 900)
+        try mailer.days(through: 30)
+        var handed = try mailer.kit.events(on: PaymentEvents.collectionsTopic).map {
+            try $0.decode(CollectionsHandedOver.self)
+        }
+        #expect(
+            handed == [
+                CollectionsHandedOver(
+                    paymentId: nil, invoiceId: "INV-1", amount: 4_000, currency: "EUR", dueOn: "2026-10-01"),
+                CollectionsHandedOver(
+                    paymentId: nil, invoiceId: "INV-2", amount: 1_000, currency: "EUR", dueOn: "2026-10-05"),
+            ])
+        #expect(mailer.emailDays("acct-1").filter { $0.hasPrefix("25:") } == ["25:overdue_step_5"])
+        // Paid: reactivated; a later invoice's ladder hands over only what was not handed over yet.
+        try mailer.pay("acct-1", "INV-1", amount: 4_000)
+        try mailer.pay("acct-1", "INV-2", amount: 1_000)
+        try mailer.invoice("acct-1", "INV-3", amount: 2_000, dueOn: "2026-11-10")
+        try mailer.days(through: 80)
+        handed = try mailer.kit.events(on: PaymentEvents.collectionsTopic).map {
+            try $0.decode(CollectionsHandedOver.self)
+        }
+        #expect(handed.map(\.invoiceId) == ["INV-1", "INV-2", "INV-3"])
+        #expect(mailer.statuses("acct-1").last == "in_collections")
+    }
+
+    @Test("a written-off account gets no more payment-failed emails")
+    func writtenOffNoPaymentFailed() throws {
+        let mailer = Mailer(Self.policies(DunningPolicy(finalAction: .writeOff)))
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "INV-1", amount: 4_900)
+        let notification = JSONValue.object([
+            "kind": .string("payment_failed"), "audience": .string("customer"), "paymentId": .string("p-1"),
+            "invoiceId": .string("INV-1"), "amount": .integer(4_900), "currency": .string("EUR"),
+            "reason": .string("insufficient funds"),
+        ])
+        try mailer.kit.publish(
+            mailer.envelope("notification.requested", "acct-1", notification), to: PaymentEvents.notificationsTopic)
+        try mailer.days(through: 30)
+        #expect(mailer.statuses("acct-1").last == "written_off")
+        try mailer.kit.publish(
+            mailer.envelope("notification.requested", "acct-1", notification), to: PaymentEvents.notificationsTopic)
+        #expect(try mailer.emails("acct-1").filter { $0.kind == "payment_failed" }.count == 1)
+    }
+
     // MARK: The emails' words
 
     static let words: [(FinalAction, fr: [String], en: [String])] = [
@@ -436,11 +573,13 @@ struct DunningPolicyTests {
                 "Troisième avis – Votre compte sera clôturé dans 10 jours",
                 "Dernier avis – Votre compte sera clôturé dans 5 jours", "Avis légal – Compte clôturé",
                 "est clôturé à compter de ce jour", "Nous cessons de vous relancer pour ce montant, qui reste dû",
+                "Un paiement automatique déjà prévu peut toutefois encore être présenté",
             ],
             [
                 "Third notice – Your account will be closed in 10 days",
                 "Final notice – Your account will be closed in 5 days", "Legal notice – Account closed",
                 "is closed as of today", "We will send no further reminders about this amount, which is still due",
+                "An automatic payment already scheduled may still be attempted",
             ]
         ),
     ]
@@ -491,5 +630,8 @@ struct DunningPolicyTests {
         #expect(en.subject == "Reminder – Invoice INV-9 due on 1 November 2026")
         #expect(en.text.contains("Invoice INV-9 for €120.00 is due on 1 November 2026, tomorrow."))
         #expect(en.text.contains("https://aerocall.test/pay/a"))
+        let today = MailTemplates.render(
+            .dueSoon(invoice: invoice, days: 0), locale: .fr, merchant: merchant, customerName: nil, accountID: "a")
+        #expect(today.text.contains("arrive à échéance aujourd’hui, le 1er novembre 2026."))
     }
 }

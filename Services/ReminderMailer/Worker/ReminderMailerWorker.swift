@@ -38,7 +38,7 @@ public struct ReminderMailerWorker: Worker {
     ]
     public var outputTopics = [
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
-        PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic,
+        PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic, PaymentEvents.collectionsTopic,
     ]
     /// Only an owner changes the invoice recipients (000); a dunning command's roles depend on
     /// the command (`requiredRoles`): the runtime checks the signed token.
@@ -172,12 +172,13 @@ public struct ReminderMailerWorker: Worker {
             Outbox.release(
                 &account.held, to: recipients, context: &context,
                 applies: { email in
-                    // An overdue notice's reason is overdue/<account>/<episode invoice>/step-<n>, a
-                    // pre-due reminder's due_soon/<account>/<invoice>/<days>d: none once paid.
+                    // An overdue notice's reason is overdue/<account>/<episode>/step-<n>, a pre-due
+                    // reminder's due_soon/<account>/<invoice>/<days>d: none once paid, a reminder
+                    // none once due or while dunning is held either.
                     let parts = email.reason.split(separator: "/")
                     guard parts.count == 4 else { return true }
                     if email.kind == "due_soon" {
-                        return ladder.invoices.contains { $0.id == parts[2] && $0.remaining > 0 }
+                        return ladder.reminderApplies(invoice: String(parts[2]), now: now)
                     }
                     guard email.kind.hasPrefix("overdue_step_") else { return true }
                     return ladder.noticeApplies(episode: String(parts[2]), now: now)
@@ -227,11 +228,12 @@ public struct ReminderMailerWorker: Worker {
                     .reactivated, kind: "reactivated",
                     reason: "reactivated/\(context.accountID)/\(context.causeID)", to: nil, account: &account,
                     context: &context)
-            case .dueSoon(let invoice, let days):
+            case .dueSoon(let invoice, let days, let daysLeft):
                 let line = MailInvoice(
                     number: invoice.number, dueOn: invoice.dueOn, amount: invoice.remaining, currency: invoice.currency)
+                // The email says the days really left; the reason keeps the policy's day (once each).
                 send(
-                    .dueSoon(invoice: line, days: days), kind: "due_soon",
+                    .dueSoon(invoice: line, days: daysLeft), kind: "due_soon",
                     reason: "due_soon/\(context.accountID)/\(invoice.id)/\(days)d", to: nil, account: &account,
                     context: &context)
             case .step(let step, let episode, let invoices):
@@ -244,6 +246,16 @@ public struct ReminderMailerWorker: Worker {
                         finalAction: policy.finalAction),
                     kind: "overdue_step_\(step)", reason: "overdue/\(context.accountID)/\(episode)/step-\(step)",
                     to: nil, account: &account, context: &context)
+            case .handOver(let invoices):
+                // The final action hands the debt over: the collections partner reads each invoice
+                // (no payment: the dunning's, not a failed payment's; once per invoice, in the ladder's state).
+                for invoice in invoices {
+                    context.emit(
+                        CollectionsHandedOver(
+                            paymentId: nil, invoiceId: invoice.id, amount: invoice.remaining,
+                            currency: invoice.currency, dueOn: invoice.dueOn),
+                        to: PaymentEvents.collectionsTopic)
+                }
             }
         }
         if let next = account.ladder.nextMoment(now: now, policy: policy) {
@@ -296,6 +308,8 @@ public struct ReminderMailerWorker: Worker {
                 effectiveFrom: notification.effectiveFrom ?? "",
                 confirmBy: notification.confirmBy.map { Timestamp.format($0) } ?? "")
         case .paymentFailed:
+            // A written-off account is no longer reminded of what it owes (docs/reminder-mailer.md).
+            if account.ladder.standing == .writtenOff { return }
             subject = .paymentFailed(
                 invoice: notification.invoiceId ?? "", amount: amount, currency: currency,
                 reason: notification.reason ?? "", failure: failure)

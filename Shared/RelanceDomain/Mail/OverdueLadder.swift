@@ -129,7 +129,11 @@ public enum LadderEffect: Sendable, Equatable {
     /// Everything overdue was paid after a suspension or termination.
     case reactivated
     /// A reminder `days` days before this invoice falls due (the policy's `preDueReminderDays`).
-    case dueSoon(DueInvoice, days: Int)
+    /// `days` is the policy's day (the reason's); `daysLeft` the days really left before the
+    /// due date (0: due today).
+    case dueSoon(DueInvoice, days: Int, daysLeft: Int)
+    /// The final action hands these overdue invoices to collections (each invoice once ever).
+    case handOver([DueInvoice])
 }
 
 /// One account's invoices, payments in flight, ladder progress and standing.
@@ -152,6 +156,14 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     /// Invoice id → the last pre-due reminder sent for it (days before its due date), while
     /// it is unpaid and not yet due.
     public var remindedBeforeDue: [String: Int]?
+    /// When the last ladder stopped (paid, or under the minimum): a new ladder starts no earlier.
+    public var stoppedAt: Int64?
+    /// When the current ladder started, if later than its invoice's first overdue day (the
+    /// balance reached the minimum then): its days count from then, and its notices' reasons
+    /// name that day (`episodeKey`).
+    public var startedAt: Int64?
+    /// Invoice ids handed over to collections by a final action (each once).
+    public var handedOver: [String]?
 
     public struct PendingPayment: Sendable, Codable, Equatable {
         public var invoiceID: String
@@ -171,6 +183,21 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public init() {}
 
     static let day: Int64 = 86_400_000
+
+    /// Midnight UTC starting the day of `moment`.
+    static func startOfDay(_ moment: Int64) -> Int64 {
+        (moment >= 0 ? moment / day : (moment - day + 1) / day) * day
+    }
+
+    /// Whether a pre-due reminder about invoice `invoiceID` still applies at `now`: unpaid, not
+    /// yet past its due date, dunning not held. A reminder held (no recipients yet) is dropped
+    /// when it no longer does.
+    public func reminderApplies(invoice invoiceID: String, now: Int64) -> Bool {
+        guard let invoice = invoices.first(where: { $0.id == invoiceID }), invoice.remaining > 0,
+            let dueEnd = Self.moment(invoice.dueOn, plus: 1), now < dueEnd
+        else { return false }
+        return hold?.holds(at: now) != true && standing != .writtenOff
+    }
 
     /// Midnight UTC starting the day after `dueOn`, plus `days` days.
     static func moment(_ dueOn: String, plus days: Int) -> Int64? {
@@ -235,9 +262,35 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     /// Whether a notice about the episode of invoice `invoiceID` still applies at `now`: the
     /// invoice is overdue and no charge is paying it. A notice decided earlier and held (no
     /// recipients yet) is dropped when it no longer does.
-    public func noticeApplies(episode invoiceID: String, now: Int64) -> Bool {
-        overdue(now: now).contains { $0.id == invoiceID } && !invoicesBeingCharged.contains(invoiceID)
+    public func noticeApplies(episode key: String, now: Int64) -> Bool {
+        let invoiceID = Self.invoiceID(ofEpisode: key)
+        return overdue(now: now).contains { $0.id == invoiceID } && !invoicesBeingCharged.contains(invoiceID)
             && hold?.holds(at: now) != true
+    }
+
+    /// The invoice an episode key names: `INV-1`, or `INV-1@2026-11-01` for a ladder that
+    /// started on that day (`episodeKey`).
+    public static func invoiceID(ofEpisode key: String) -> String {
+        key.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? key
+    }
+
+    /// The current episode's key, in its notices' reasons (and Message-IDs): the invoice id, and
+    /// for a ladder that started later than the invoice fell overdue, the day it started, so that
+    /// each ladder of the same invoice has its own emails.
+    public var episodeKey: String? {
+        guard let episode else { return nil }
+        guard let startedAt else { return episode }
+        return "\(episode)@\(Timestamp.format(Timestamp.date(milliseconds: startedAt)).prefix(10))"
+    }
+
+    /// The moment these overdue invoices (oldest first) first reached the policy's minimum: the
+    /// day the invoice that brought the balance to it fell overdue.
+    static func minimumReached(_ overdue: [DueInvoice], policy: LadderPolicy) -> Int64? {
+        let byOverdueDay = overdue.sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
+        for count in byOverdueDay.indices where policy.dunned(Array(byOverdueDay[...count])) {
+            return moment(byOverdueDay[count].dueOn, plus: 1)
+        }
+        return nil
     }
 
     public var invoicesBeingCharged: Set<String> {
@@ -281,6 +334,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         // is said or changed (docs/reminder-mailer.md, "How dunning ends").
         if standing == .writtenOff {
             episode = nil
+            startedAt = nil
             stepsSent = 0
             delay = nil
             resumedAt = nil
@@ -296,7 +350,9 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
                 // One status: `reactivated` says the account is active again.
                 effects.append(.reactivated)
             }
+            if episode != nil || standing != .active { stoppedAt = now }
             standing = .active
+            startedAt = nil
             episode = nil
             stepsSent = 0
             delay = nil
@@ -316,9 +372,22 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         let due = charging.isEmpty ? overdue : overdue.filter { !charging.contains($0.id) }
         guard let oldest = due.first else { return effects }
         if episode != oldest.id {
+            // A ladder that starts when none ran (not one following a newer invoice once the
+            // oldest is paid) counts its days from when it starts: the day the balance reached
+            // the minimum, and never before the last ladder stopped. Step 1 goes first and the
+            // others keep their spacing, whatever the invoice's age.
+            let starting = episode == nil
             episode = oldest.id
             stepsSent = 0
             delay = nil
+            startedAt = nil
+            if starting, let overdueFrom = Self.moment(oldest.dueOn, plus: 1) {
+                let start = max(Self.minimumReached(due, policy: policy) ?? overdueFrom, stoppedAt ?? overdueFrom)
+                if start > overdueFrom {
+                    delay = start - overdueFrom
+                    startedAt = start
+                }
+            }
         }
         // Resumed after a pause: the ladder goes on where it stood, its next step due at the
         // resumption at the earliest and the later ones as far apart as before.
@@ -342,7 +411,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             guard let at = stepMoment(oldest.dueOn, step: step, policy: policy), now >= at else { break }
             // Steps 4 and 5 suspend and end dunning: not while a payment is on its way.
             if held && step >= 4 { break }
-            effects.append(.step(step, episode: oldest.id, invoices: due))
+            effects.append(.step(step, episode: episodeKey ?? oldest.id, invoices: due))
             stepsSent = step
             if step == 4 && !standing.isFinal && standing != .suspended {
                 standing = .suspended
@@ -352,6 +421,16 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             if step == 5 && !standing.isFinal && standing != final {
                 standing = final
                 effects.append(.status(final, reason: "legal notice: invoice \(oldest.number) unpaid"))
+                if policy.finalAction == .handToCollections {
+                    let already = Set(handedOver ?? [])
+                    let handed = due.filter { !already.contains($0.id) }
+                    if !handed.isEmpty {
+                        var ids = (handedOver ?? []) + handed.map(\.id)
+                        if ids.count > 200 { ids.removeFirst(ids.count - 200) }
+                        handedOver = ids
+                        effects.append(.handOver(handed))
+                    }
+                }
             }
         }
         return effects
@@ -372,7 +451,8 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             }
             guard let closest = passed.min(), closest < reminded[invoice.id, default: Int.max] else { continue }
             reminded[invoice.id] = closest
-            effects.append(.dueSoon(invoice, days: closest))
+            let daysLeft = Self.moment(invoice.dueOn, plus: 0).map { Int(($0 - Self.startOfDay(now)) / Self.day) }
+            effects.append(.dueSoon(invoice, days: closest, daysLeft: max(0, daysLeft ?? closest)))
         }
         reminded = reminded.filter { open.contains($0.key) }
         remindedBeforeDue = reminded.isEmpty ? nil : reminded

@@ -371,22 +371,28 @@ public struct NotificationRequested: EventData, Equatable {
     }
 }
 
-/// `collections.handed-over` v1: The order is handed to the collections partner.
+/// `collections.handed-over` v1: A debt is handed to the collections partner: a failed payment, or an
+/// overdue invoice at dunning's end.
 public struct CollectionsHandedOver: EventData, Equatable {
     public static var eventType: EventType { PaymentEvents.collectionsHandedOver }
 
-    public var paymentId: String
+    /// The failed payment whose retries ran out (payment-retry); nil when reminder-mailer's
+    /// final action (`hand_to_collections`) hands the invoice over, which no payment names.
+    public var paymentId: String?
     public var invoiceId: String
-    /// Amount in minor units of the currency.
+    /// Amount in minor units of the currency (what is left to pay).
     public var amount: Int64
     /// ISO 4217 currency code.
     public var currency: String
+    /// The invoice's due date, when dunning's final action hands it over.
+    public var dueOn: String?
 
-    public init(paymentId: String, invoiceId: String, amount: Int64, currency: String) {
+    public init(paymentId: String?, invoiceId: String, amount: Int64, currency: String, dueOn: String? = nil) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.amount = amount
         self.currency = currency
+        self.dueOn = dueOn
     }
 }
 

@@ -158,8 +158,18 @@ public enum PaymentEvents {
             ]))
 
     public static let collectionsHandedOver = EventType(
-        "collections.handed-over", summary: "The order is handed to the collections partner.",
-        data: .object(["paymentId": .string(), "invoiceId": .string(), "amount": .amount(), "currency": .currency()]))
+        "collections.handed-over",
+        summary:
+            "A debt is handed to the collections partner: a failed payment, or an overdue invoice at dunning's end.",
+        data: .object(
+            [
+                "paymentId": .string(
+                    "the payment whose retries ran out (payment-retry); absent when dunning's final action hands the invoice over"
+                ),
+                "invoiceId": .string(), "amount": .amount(), "currency": .currency(),
+                "dueOn": .date("the invoice's due date, when dunning's final action hands it over"),
+            ],
+            optional: ["paymentId", "dueOn"]))
 
     public static let commandRefused = EventType(
         "command.refused", summary: "A command was not carried out, and why.",
