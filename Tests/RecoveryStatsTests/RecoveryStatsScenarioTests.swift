@@ -488,9 +488,14 @@ struct RecoveryStatsScenarioTests {
         let read = metrics.eventsIn
         try await harness.publish(raw: keyed.jsonBytes, to: RecoveryEvents.factsTopic, key: keyed.accountID)
         try await waitUntil("the copy read") { metrics.eventsIn > read }
-        let day = try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-11-02"]
-        #expect(day?.opened == .init(count: 2, amount: 2_000))
-        #expect(try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))["EUR/2026-W45"]?.opened.count == 2)
+        // Through stages 3 and 4 (a loaded machine takes seconds): the day and its week.
+        try await waitUntil("the second payment counted in its day and week") {
+            let latest = try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))
+            return latest["EUR/2026-11-02"]?.opened.count == 2 && latest["EUR/2026-W45"]?.opened.count == 2
+        }
+        let latest = try Self.latest(try await harness.settle(RecoveryEvents.statsTopic))
+        #expect(latest["EUR/2026-11-02"]?.opened == .init(count: 2, amount: 2_000))
+        #expect(latest["EUR/2026-W45"]?.opened == .init(count: 2, amount: 2_000))
         try await stage1.stop()
         try await stage2.stop()
         try await stage3.stop()
