@@ -165,7 +165,20 @@ public enum ConfigurationFiles {
             "preDueReminderDays": .array(
                 of: .integer("days before the due date", minimum: 1, maximum: 60),
                 "a reminder this many days before each invoice falls due, each once ([] for none)"),
-        ], optional: ["finalAction", "minimumOverdue", "preDueReminderDays"],
+            "lateFees": .object(
+                [
+                    "atStep": .integer("the ladder step from which the fees are added", minimum: 1, maximum: 5),
+                    "flatIndemnity": .map(
+                        of: .integer("minor units", minimum: 0, maximum: Money.maximumMinorUnits),
+                        "ISO 4217 code → the flat recovery indemnity per invoice (EUR: 4000 is the legal 40 €)"),
+                    "annualInterestRatePercent": .string(
+                        "the annual late-interest rate in percent, a decimal 0…100 with at most 4 decimals: \"12.15\"",
+                        pattern: "^[0-9.]{1,8}$"),
+                    "interestDayCount": .oneOf(
+                        LateFeePolicy.dayCounts, "days counted as they are, over a year of 365 (default) or 360 days"),
+                ], optional: ["flatIndemnity", "annualInterestRatePercent", "interestDayCount"],
+                description: "late fees added to each overdue invoice from a ladder step, once per invoice and kind"),
+        ], optional: ["finalAction", "minimumOverdue", "preDueReminderDays", "lateFees"],
         description: "a dunning policy; members left out keep the default's (docs/reminder-mailer.md)")
 
     public static let dunningPolicies = File(

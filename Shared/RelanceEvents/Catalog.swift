@@ -16,7 +16,7 @@ public enum Catalog {
             ActionItemUpdated.self, NotificationRequested.self, CollectionsHandedOver.self, CommandRefused.self,
             PlanPriceUpdateRequested.self, PlanPriceUpdateConfirmed.self, PlanPriceUpdate.self, DunningCommand.self,
         ] + [
-            InvoiceIssued.self, AccountStatus.self, ProofSubmitted.self, ProofVerdictData.self,
+            InvoiceIssued.self, InvoiceFeeAdded.self, AccountStatus.self, ProofSubmitted.self, ProofVerdictData.self,
         ] as [any EventData.Type] + [
             DigestItem.self, AccountProfileUpdated.self, AccountRecipientsChangeRequested.self, PaymentPending.self,
             EmailRequested.self, EmailSent.self, EmailFailed.self,
@@ -162,9 +162,12 @@ public enum Catalog {
             readers: ["operators"],
             messages: ["command.refused"]),
         Topic(
-            ProofEvents.invoicesTopic, summary: "Invoices as the billing platform issues them.",
-            key: "account id", writers: ["billing platform", "prepaid (top-up invoices)"],
-            readers: ["proof-validator", "reminder-mailer", "reconciliation"], messages: ["invoice.issued"]),
+            ProofEvents.invoicesTopic,
+            summary: "Invoices as the billing platform issues them, and the late fees dunning adds to them.",
+            key: "account id",
+            writers: ["billing platform", "prepaid (top-up invoices)", "reminder-mailer (late fees)"],
+            readers: ["proof-validator", "reminder-mailer", "reconciliation"],
+            messages: ["invoice.issued", "invoice.fee-added"]),
         Topic(
             ProofEvents.accountStatusTopic,
             summary: "Each account's status: past due (the banner), suspended, and how dunning ended (terminated, "

@@ -76,12 +76,15 @@ public struct MailInvoice: Sendable, Codable, Equatable {
     public var dueOn: String
     public var amount: Int64
     public var currency: String
+    /// Late fees added to the invoice (included in `amount`, what is left to pay; nil: none).
+    public var fees: [LateFee]?
 
-    public init(number: String, dueOn: String, amount: Int64, currency: String) {
+    public init(number: String, dueOn: String, amount: Int64, currency: String, fees: [LateFee]? = nil) {
         self.number = number
         self.dueOn = dueOn
         self.amount = amount
         self.currency = currency
+        self.fees = fees?.isEmpty == true ? nil : fees
     }
 }
 
@@ -201,6 +204,7 @@ public enum MailTemplates {
                             : "Without payment, \(coming) in \(days) days.")
                 }
             }
+            paragraphs += LadderWords.lateFees(invoices, total: total, locale: locale)
             paragraphs.append(
                 fr
                     ? "Si vous avez déjà payé, répondez à cet e-mail avec une preuve de paiement : le relevé bancaire "
@@ -648,6 +652,44 @@ public enum MoneyFormat {
         }
         return sums.map { format($0.1, currency: $0.0, locale: locale) }.joined(
             separator: locale == .fr ? " et " : " and ")
+    }
+}
+
+extension LadderWords {
+    /// The late fees added to these invoices, one line each, and the new total owed; nothing
+    /// when none was added. In the reader's words, never a fee's code.
+    static func lateFees(_ invoices: [MailInvoice], total: String, locale: MailLocale) -> [String] {
+        let fr = locale == .fr
+        var lines: [String] = []
+        for invoice in invoices {
+            for fee in invoice.fees ?? [] {
+                let money = MoneyFormat.format(fee.amount, currency: invoice.currency, locale: locale)
+                let what: String
+                switch fee.kind {
+                case .flatIndemnity:
+                    what =
+                        fr
+                        ? "indemnité forfaitaire pour frais de recouvrement de \(money)"
+                        : "fixed compensation for recovery costs of \(money)"
+                case .lateInterest:
+                    let rate = fee.annualRatePercent.map { fr ? $0.replacingOccurrences(of: ".", with: ",") : $0 } ?? ""
+                    let from = fee.from.map { DateFormat.long($0, locale: locale) } ?? ""
+                    let to = fee.to.map { DateFormat.long($0, locale: locale) } ?? ""
+                    what =
+                        fr
+                        ? "intérêts de retard au taux de \(rate)\u{202F}% l’an du \(from) au \(to) : \(money)"
+                        : "late-payment interest at \(rate)% a year from \(from) to \(to): \(money)"
+                }
+                lines.append(fr ? "– facture \(invoice.number) : \(what)" : "– invoice \(invoice.number): \(what)")
+            }
+        }
+        guard !lines.isEmpty else { return [] }
+        return [
+            fr
+                ? "Les frais de retard suivants ont été ajoutés à votre dette :"
+                : "These late-payment charges have been added to what you owe:"
+        ]
+            + lines + [fr ? "Nouveau total dû : \(total)." : "New total due: \(total)."]
     }
 }
 

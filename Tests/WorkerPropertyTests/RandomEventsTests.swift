@@ -6,6 +6,7 @@ import PrepaidService
 import ProofValidatorService
 import ReconciliationService
 import RecoveryStatsService
+import RelanceDomain
 import RelanceEvents
 import RelanceRuntime
 import RelanceTestSupport
@@ -123,6 +124,15 @@ struct RandomEventsTests {
 
     @Test("reminder-mailer", arguments: [1, 2, 3] as [UInt64])
     func reminderMailer(seed: UInt64) throws { _ = try storm(ReminderMailerWorker(), seed: seed) }
+
+    @Test("reminder-mailer with late fees from step 1", arguments: [1, 2, 3] as [UInt64])
+    func reminderMailerLateFees(seed: UInt64) throws {
+        var worker = ReminderMailerWorker()
+        worker.dunning = DunningPolicies(
+            default: DunningPolicy(
+                lateFees: LateFeePolicy(atStep: 1, flatIndemnity: ["EUR": 4_000], annualInterestRatePercent: "12.15")))
+        _ = try storm(worker, seed: seed)
+    }
 
     @Test("reminder-mailer's digest", arguments: [1, 2, 3] as [UInt64])
     func digest(seed: UInt64) throws { _ = try storm(DigestWorker(), seed: seed) }

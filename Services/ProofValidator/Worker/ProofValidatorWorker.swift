@@ -63,7 +63,7 @@ public struct ProofValidatorWorker: Worker {
             let verdict = judge(data, ledger: &ledger)
             state = ledger
             context.emit(Self.record(verdict, proofID: data.proofId, ledger: ledger), to: verdictsTopic)
-        case .paymentFailed, .paymentPending, .cardReplaced:
+        case .paymentFailed, .paymentPending, .cardReplaced, .invoiceFeeAdded:
             return  // not this worker's concern
         }
     }
@@ -186,9 +186,11 @@ public struct ProofValidatorWorker: Worker {
 
 /// The events proof-validator reads, decoded: invoices, account status, proofs and the payment
 /// events of `relance.payments` (payment.failed, payment.pending and card.replaced share that
-/// topic: read and ignored).
+/// topic: read and ignored; so is dunning's invoice.fee-added on the invoices topic: a proof is
+/// matched against the invoice as issued).
 public enum ProofValidatorInput: WorkerInput {
     case invoiceIssued(InvoiceIssued)
+    case invoiceFeeAdded(InvoiceFeeAdded)
     case accountStatus(AccountStatus)
     case proofSubmitted(ProofSubmitted)
     case paymentSucceeded(PaymentSucceeded)
@@ -198,7 +200,8 @@ public enum ProofValidatorInput: WorkerInput {
 
     public static var eventTypes: [EventType] {
         [
-            ProofEvents.invoiceIssued, ProofEvents.accountStatus, ProofEvents.proofSubmitted,
+            ProofEvents.invoiceIssued, ProofEvents.invoiceFeeAdded, ProofEvents.accountStatus,
+            ProofEvents.proofSubmitted,
             PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed, PaymentEvents.cardReplaced,
             MailEvents.paymentPending,
         ]
@@ -207,6 +210,7 @@ public enum ProofValidatorInput: WorkerInput {
     public init(_ event: EventEnvelope) throws(EventDataError) {
         switch event.type {
         case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "invoice.fee-added": self = .invoiceFeeAdded(try event.decode())
         case "account.status": self = .accountStatus(try event.decode())
         case "proof.submitted": self = .proofSubmitted(try event.decode())
         case "payment.succeeded": self = .paymentSucceeded(try event.decode())

@@ -64,6 +64,8 @@ public struct ReconciliationWorker: Worker {
     struct Change {
         var allocations: [(Allocation, AllocationMade.Trigger)] = []
         var issued: [LedgerItem] = []
+        /// Invoices a late fee changed.
+        var feesAdded: [String] = []
     }
 
     public func handle(_ event: Event<ReconciliationInput>, state: inout State?, context: inout WorkerContext)
@@ -104,7 +106,9 @@ public struct ReconciliationWorker: Worker {
         if automaticMerchants.contains("*") || automaticMerchants.contains(event.merchantID) {
             change.allocations += account.ledger.reconcile().map { ($0, .policy) }
         }
-        publish(change.allocations, issued: change.issued, before: before, account: &account, context: &context)
+        publish(
+            change.allocations, issued: change.issued, changed: change.feesAdded, before: before, account: &account,
+            context: &context)
         state = account
     }
 
@@ -121,6 +125,13 @@ public struct ReconciliationWorker: Worker {
                 reference: data.number)
             try ledger.add(invoice)
             change.issued.append(invoice)
+        case .invoiceFeeAdded(let data):
+            // A late fee dunning added: the invoice owes it too (its status shows the total).
+            guard
+                try ledger.addFee(
+                    id: data.feeId, invoice: data.invoiceId, amount: data.amount, currency: data.currency)
+            else { return false }
+            change.feesAdded.append(data.invoiceId)
         case .refundIssued(let data):
             try ledger.add(
                 LedgerItem(
@@ -242,11 +253,11 @@ public struct ReconciliationWorker: Worker {
     /// The allocations, the new status of every invoice they touched (and of new invoices),
     /// and the account's list entry when it changed.
     func publish(
-        _ allocations: [(Allocation, AllocationMade.Trigger)], issued: [LedgerItem], before: ReconciliationLedger,
-        account: inout State,
-        context: inout WorkerContext
+        _ allocations: [(Allocation, AllocationMade.Trigger)], issued: [LedgerItem], changed: [String] = [],
+        before: ReconciliationLedger, account: inout State, context: inout WorkerContext
     ) {
         var invoices = issued.map(\.id)
+        for id in changed where !invoices.contains(id) { invoices.append(id) }
         for (allocation, trigger) in allocations {
             context.emitWritten(AllocationMade(allocation, trigger: trigger), to: ReconciliationEvents.allocationsTopic)
             if allocation.debitKind == .invoice && !invoices.contains(allocation.debitID) {
@@ -346,6 +357,7 @@ public struct ReconciliationWorker: Worker {
 /// share their topics (read and ignored).
 public enum ReconciliationInput: WorkerInput {
     case invoiceIssued(InvoiceIssued)
+    case invoiceFeeAdded(InvoiceFeeAdded)
     case paymentSucceeded(PaymentSucceeded)
     case paymentFailed(PaymentFailed)
     case cardReplaced(CardReplaced)
@@ -359,8 +371,9 @@ public enum ReconciliationInput: WorkerInput {
 
     public static var eventTypes: [EventType] {
         [
-            ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
-            PaymentEvents.cardReplaced, MailEvents.paymentPending, ProofEvents.proofVerdict,
+            ProofEvents.invoiceIssued, ProofEvents.invoiceFeeAdded, PaymentEvents.paymentSucceeded,
+            PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
+            ProofEvents.proofVerdict,
             ReconciliationEvents.creditNoteIssued, ReconciliationEvents.refundIssued,
             ReconciliationEvents.paymentReceived, ReconciliationEvents.invoiceScheduled,
             ReconciliationEvents.reconcileRequested,
@@ -370,6 +383,7 @@ public enum ReconciliationInput: WorkerInput {
     public init(_ event: EventEnvelope) throws(EventDataError) {
         switch event.type {
         case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "invoice.fee-added": self = .invoiceFeeAdded(try event.decode())
         case "payment.succeeded": self = .paymentSucceeded(try event.decode())
         case "payment.failed": self = .paymentFailed(try event.decode())
         case "card.replaced": self = .cardReplaced(try event.decode())

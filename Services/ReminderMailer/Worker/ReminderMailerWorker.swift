@@ -39,6 +39,7 @@ public struct ReminderMailerWorker: Worker {
     public var outputTopics = [
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
         PaymentEvents.commandResultsTopic, MailEvents.digestItemsTopic, PaymentEvents.collectionsTopic,
+        ProofEvents.invoicesTopic,
     ]
     /// Only an owner changes the invoice recipients (000); a dunning command's roles depend on
     /// the command (`requiredRoles`): the runtime checks the signed token.
@@ -111,6 +112,18 @@ public struct ReminderMailerWorker: Worker {
                 DueInvoice(
                     id: data.invoiceId, number: data.number, amount: data.amount, currency: data.currency,
                     dueOn: data.dueOn ?? data.issuedOn))
+        case .invoiceFeeAdded(let data):
+            // A late fee on the invoices topic: this worker's own, read back (already in its
+            // state: nothing changes), or another writer's, added once.
+            do throws(LateFeeRefusal) {
+                try account.ladder.feeRead(
+                    LateFee(
+                        id: data.feeId, kind: LateFee.Kind(data.kind), amount: data.amount, from: data.from,
+                        to: data.to, annualRatePercent: data.annualRatePercent),
+                    invoiceID: data.invoiceId, currency: data.currency)
+            } catch {
+                throw WorkerRejection(error.code, error.message)
+            }
         case .paymentSucceeded(let data):
             account.failedPayments?.removeAll { $0.paymentID == data.paymentId }
             if account.failedPayments?.isEmpty == true { account.failedPayments = nil }
@@ -238,7 +251,8 @@ public struct ReminderMailerWorker: Worker {
                     context: &context)
             case .step(let step, let episode, let invoices):
                 let lines = invoices.map {
-                    MailInvoice(number: $0.number, dueOn: $0.dueOn, amount: $0.remaining, currency: $0.currency)
+                    MailInvoice(
+                        number: $0.number, dueOn: $0.dueOn, amount: $0.remaining, currency: $0.currency, fees: $0.fees)
                 }
                 send(
                     .overdue(
@@ -246,6 +260,15 @@ public struct ReminderMailerWorker: Worker {
                         finalAction: policy.finalAction),
                     kind: "overdue_step_\(step)", reason: "overdue/\(context.accountID)/\(episode)/step-\(step)",
                     to: nil, account: &account, context: &context)
+            case .feeAdded(let invoice, let fee):
+                // On the invoices topic, keyed by account: reconciliation adds it to what the
+                // invoice owes; this worker reads it back and finds it already added.
+                context.emit(
+                    InvoiceFeeAdded(
+                        invoiceId: invoice.id, feeId: fee.id, kind: InvoiceFeeAdded.Kind(fee.kind), amount: fee.amount,
+                        currency: invoice.currency, from: fee.from, to: fee.to, annualRatePercent: fee.annualRatePercent
+                    ),
+                    to: ProofEvents.invoicesTopic)
             case .handOver(let invoices):
                 // The final action hands the debt over: the collections partner reads each invoice
                 // (no payment: the dunning's, not a failed payment's; once per invoice, in the ladder's state).
@@ -360,6 +383,7 @@ public struct ReminderMailerWorker: Worker {
 /// notifications to send, the account's profile, and the invoice recipients command.
 public enum ReminderMailerInput: WorkerInput {
     case invoiceIssued(InvoiceIssued)
+    case invoiceFeeAdded(InvoiceFeeAdded)
     case paymentSucceeded(PaymentSucceeded)
     case paymentFailed(PaymentFailed)
     case cardReplaced(CardReplaced)
@@ -372,8 +396,9 @@ public enum ReminderMailerInput: WorkerInput {
 
     public static var eventTypes: [EventType] {
         [
-            ProofEvents.invoiceIssued, PaymentEvents.paymentSucceeded, PaymentEvents.paymentFailed,
-            PaymentEvents.cardReplaced, MailEvents.paymentPending, PaymentEvents.notificationRequested,
+            ProofEvents.invoiceIssued, ProofEvents.invoiceFeeAdded, PaymentEvents.paymentSucceeded,
+            PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
+            PaymentEvents.notificationRequested,
             ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
             PaymentEvents.dunningCommand,
         ]
@@ -382,6 +407,7 @@ public enum ReminderMailerInput: WorkerInput {
     public init(_ event: EventEnvelope) throws(EventDataError) {
         switch event.type {
         case "invoice.issued": self = .invoiceIssued(try event.decode())
+        case "invoice.fee-added": self = .invoiceFeeAdded(try event.decode())
         case "payment.succeeded": self = .paymentSucceeded(try event.decode())
         case "payment.failed": self = .paymentFailed(try event.decode())
         case "card.replaced": self = .cardReplaced(try event.decode())
@@ -392,6 +418,24 @@ public enum ReminderMailerInput: WorkerInput {
         case "account.recipients-change-requested": self = .recipientsChangeRequested(try event.decode())
         case "dunning.command": self = .dunningCommand(try event.decode())
         default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reminder-mailer reads")
+        }
+    }
+}
+
+extension LateFee.Kind {
+    init(_ kind: InvoiceFeeAdded.Kind) {
+        switch kind {
+        case .flatIndemnity: self = .flatIndemnity
+        case .lateInterest: self = .lateInterest
+        }
+    }
+}
+
+extension InvoiceFeeAdded.Kind {
+    init(_ kind: LateFee.Kind) {
+        switch kind {
+        case .flatIndemnity: self = .flatIndemnity
+        case .lateInterest: self = .lateInterest
         }
     }
 }

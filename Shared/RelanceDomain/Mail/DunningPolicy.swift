@@ -38,13 +38,17 @@ public struct DunningPolicy: Sendable, Codable, Equatable {
     public var minimumOverdue: [String: Int64]?
     /// Days before an invoice's due date on which a reminder goes out (none by default).
     public var preDueReminderDays: [Int]?
+    /// Late fees (none by default); a merchant's replaces the default's as a whole.
+    public var lateFees: LateFeePolicy?
 
     public init(
-        finalAction: FinalAction? = nil, minimumOverdue: [String: Int64]? = nil, preDueReminderDays: [Int]? = nil
+        finalAction: FinalAction? = nil, minimumOverdue: [String: Int64]? = nil, preDueReminderDays: [Int]? = nil,
+        lateFees: LateFeePolicy? = nil
     ) {
         self.finalAction = finalAction
         self.minimumOverdue = minimumOverdue
         self.preDueReminderDays = preDueReminderDays
+        self.lateFees = lateFees
     }
 
     /// `base` with the members this policy gives.
@@ -53,6 +57,7 @@ public struct DunningPolicy: Sendable, Codable, Equatable {
         if let finalAction { policy.finalAction = finalAction }
         if let minimumOverdue { policy.minimumOverdue = minimumOverdue }
         if let preDueReminderDays { policy.preDueReminderDays = preDueReminderDays.sorted(by: >) }
+        if let lateFees { policy.lateFees = lateFees }
         return policy
     }
 }
@@ -94,6 +99,7 @@ public struct DunningPolicies: Sendable, Equatable, Codable {
         if Set(days).count != days.count {
             throw DunningPolicyError("\(path).preDueReminderDays gives a day twice: \(days)")
         }
+        try policy.lateFees?.check(path: "\(path).lateFees")
     }
 }
 

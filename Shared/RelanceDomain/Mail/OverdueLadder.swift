@@ -25,6 +25,8 @@ public struct LadderPolicy: Sendable, Codable, Equatable {
     public var minimumOverdue: [String: Int64] = [:]
     /// Days before an invoice's due date on which a reminder goes out, largest first.
     public var preDueReminderDays: [Int] = []
+    /// Late fees added from a ladder step (nil: none).
+    public var lateFees: LateFeePolicy?
 
     public static let `default` = LadderPolicy(stepDays: [1, 8, 15, 20, 25], pendingPaymentDays: 14)
 
@@ -107,17 +109,55 @@ public struct DueInvoice: Sendable, Codable, Equatable {
     /// yyyy-MM-dd; overdue from the next day.
     public var dueOn: String
     public var paid: Int64 = 0
+    /// Late fees added to it (nil: none): what it owes is its amount and its fees.
+    public var fees: [LateFee]?
 
-    public init(id: String, number: String, amount: Int64, currency: String, dueOn: String, paid: Int64 = 0) {
+    public init(
+        id: String, number: String, amount: Int64, currency: String, dueOn: String, paid: Int64 = 0,
+        fees: [LateFee]? = nil
+    ) {
         self.id = id
         self.number = number
         self.amount = amount
         self.currency = currency
         self.dueOn = dueOn
         self.paid = paid
+        self.fees = fees
     }
 
-    public var remaining: Int64 { max(0, amount.subtractingReportingOverflow(paid).overflow ? 0 : amount - paid) }
+    /// The amount and the fees added to it (held at `Int64.max`; `add` keeps it within an amount).
+    public var owed: Int64 { (fees ?? []).reduce(amount) { Money.addReceived($0, $1.amount) } }
+
+    /// What is left to pay of the amount and the fees: a payment covers the fees too.
+    public var remaining: Int64 { max(0, owed.subtractingReportingOverflow(paid).overflow ? 0 : owed - paid) }
+
+    /// What is left to pay of the invoice's own amount (payments counted against it first):
+    /// the base of late interest, which never bears on fees.
+    public var principalRemaining: Int64 {
+        max(0, amount.subtractingReportingOverflow(paid).overflow ? 0 : amount - paid)
+    }
+
+    /// Adds a fee; one that would take what the invoice owes beyond an amount
+    /// (`Money.maximumMinorUnits`) is refused (`amount_out_of_range`), never a trap.
+    public mutating func add(_ fee: LateFee) throws(LateFeeRefusal) {
+        let total = try? Money.add(owed, fee.amount)
+        guard let total, fee.amount >= 0, total <= Money.maximumMinorUnits else {
+            throw LateFeeRefusal(
+                MoneyOverflow.code,
+                "fee \(fee.id) of \(fee.amount) would take invoice \(id) beyond \(Money.maximumMinorUnits) minor units")
+        }
+        fees = (fees ?? []) + [fee]
+    }
+}
+
+/// A late fee refused: the code of its rejection, and why.
+public struct LateFeeRefusal: Error, Sendable, Equatable {
+    public var code: String
+    public var message: String
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 /// What the ladder asks for: an email step, a status change.
@@ -134,6 +174,8 @@ public enum LadderEffect: Sendable, Equatable {
     case dueSoon(DueInvoice, days: Int, daysLeft: Int)
     /// The final action hands these overdue invoices to collections (each invoice once ever).
     case handOver([DueInvoice])
+    /// A late fee added to this invoice (as it is with the fee), before the step that shows it.
+    case feeAdded(DueInvoice, LateFee)
 }
 
 /// One account's invoices, payments in flight, ladder progress and standing.
@@ -164,6 +206,11 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public var startedAt: Int64?
     /// Invoice ids handed over to collections by a final action (each once).
     public var handedOver: [String]?
+    /// The late fees decided (`<invoice>/<kind>`, the latest 400): each once ever, whatever
+    /// replays, restarts or later ladders come.
+    public var lateFeeIDs: [String]?
+    /// Late fees refused (fee id → why: `amount_out_of_range`), never tried again (nil: none).
+    public var lateFeeRefusals: [String: String]?
 
     public struct PendingPayment: Sendable, Codable, Equatable {
         public var invoiceID: String
@@ -218,6 +265,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         if let index = invoices.firstIndex(where: { $0.id == invoice.id }) {
             var updated = invoice
             updated.paid = invoices[index].paid
+            updated.fees = invoices[index].fees
             invoices[index] = updated
         } else {
             var invoice = invoice
@@ -297,6 +345,90 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         Set(pending.values.filter { $0.chargeRequestID != nil }.map(\.invoiceID))
     }
 
+    /// A late fee read on the invoices topic (reminder-mailer's own, read back, or another
+    /// writer's): added to its invoice once (a fee id already decided changes nothing). An
+    /// invoice not known here only has the fee's id remembered.
+    public mutating func feeRead(_ fee: LateFee, invoiceID: String, currency: String) throws(LateFeeRefusal) {
+        guard !(lateFeeIDs ?? []).contains(fee.id) else { return }
+        if let index = invoices.firstIndex(where: { $0.id == invoiceID }) {
+            guard invoices[index].currency == currency else {
+                throw LateFeeRefusal(
+                    "currency_mismatch",
+                    "fee \(fee.id) is in \(currency) but invoice \(invoiceID) is in \(invoices[index].currency)")
+            }
+            try invoices[index].add(fee)
+        }
+        remember(feeIDs: [fee.id])
+    }
+
+    mutating func remember(feeIDs: [String]) {
+        var ids = (lateFeeIDs ?? []) + feeIDs
+        if ids.count > 400 { ids.removeFirst(ids.count - 400) }
+        lateFeeIDs = ids.isEmpty ? nil : ids
+    }
+
+    /// The late fees of `policy` for the invoices step `at` is about, each fee once ever: the
+    /// flat indemnity of the invoice's currency, and interest on what is left of its amount
+    /// from the day after its due date to the step's day (`LateInterest`). Written on the
+    /// invoices (and in `due`, which the step's email shows).
+    mutating func addLateFees(
+        _ policy: LateFeePolicy, to due: inout [DueInvoice], at: Int64, into effects: inout [LadderEffect]
+    ) {
+        let stepDay = Self.startOfDay(at)
+        func day(_ moment: Int64) -> String {
+            String(Timestamp.format(Timestamp.date(milliseconds: moment)).prefix(10))
+        }
+        for index in due.indices {
+            let invoice = due[index]
+            let decided = Set(lateFeeIDs ?? [])
+            var fees: [LateFee] = []
+            var ids: [String] = []
+            let indemnityID = LateFee.id(invoice: invoice.id, kind: .flatIndemnity)
+            if !decided.contains(indemnityID), let flat = policy.flatIndemnity?[invoice.currency] {
+                ids.append(indemnityID)
+                if flat > 0 { fees.append(LateFee(id: indemnityID, kind: .flatIndemnity, amount: flat)) }
+            }
+            let interestID = LateFee.id(invoice: invoice.id, kind: .lateInterest)
+            if !decided.contains(interestID), let rate = policy.rate, let dueDay = Self.moment(invoice.dueOn, plus: 0),
+                stepDay > dueDay
+            {
+                ids.append(interestID)
+                do throws(MoneyOverflow) {
+                    let amount = try LateInterest.amount(
+                        principal: invoice.principalRemaining, rate: rate, days: (stepDay - dueDay) / Self.day,
+                        yearDays: policy.yearDays)
+                    if amount > 0 {
+                        fees.append(
+                            LateFee(
+                                id: interestID, kind: .lateInterest, amount: amount, from: day(dueDay + Self.day),
+                                to: day(stepDay), annualRatePercent: policy.annualInterestRatePercent))
+                    }
+                } catch {
+                    lateFeeRefusals = (lateFeeRefusals ?? [:]).merging([interestID: "\(MoneyOverflow.code): \(error)"])
+                    {
+                        $1
+                    }
+                }
+            }
+            guard !ids.isEmpty else { continue }
+            remember(feeIDs: ids)
+            for fee in fees {
+                do throws(LateFeeRefusal) {
+                    try due[index].add(fee)
+                } catch {
+                    lateFeeRefusals = (lateFeeRefusals ?? [:]).merging([fee.id: "\(error.code): \(error.message)"]) {
+                        $1
+                    }
+                    continue
+                }
+                if let stored = invoices.firstIndex(where: { $0.id == invoice.id }) {
+                    invoices[stored].fees = due[index].fees
+                }
+                effects.append(.feeAdded(due[index], fee))
+            }
+        }
+    }
+
     public mutating func paymentFailed(paymentID: String) {
         pending[paymentID] = nil
     }
@@ -369,7 +501,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         if let episode, charging.contains(episode), overdue.contains(where: { $0.id == episode }) {
             return effects
         }
-        let due = charging.isEmpty ? overdue : overdue.filter { !charging.contains($0.id) }
+        var due = charging.isEmpty ? overdue : overdue.filter { !charging.contains($0.id) }
         guard let oldest = due.first else { return effects }
         if episode != oldest.id {
             // A ladder that starts when none ran (not one following a newer invoice once the
@@ -411,6 +543,11 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             guard let at = stepMoment(oldest.dueOn, step: step, policy: policy), now >= at else { break }
             // Steps 4 and 5 suspend and end dunning: not while a payment is on its way.
             if held && step >= 4 { break }
+            // From the merchant's late-fee step, the fees of the invoices the step is about,
+            // before the step that shows them.
+            if let lateFees = policy.lateFees, step >= lateFees.atStep {
+                addLateFees(lateFees, to: &due, at: at, into: &effects)
+            }
             effects.append(.step(step, episode: episodeKey ?? oldest.id, invoices: due))
             stepsSent = step
             if step == 4 && !standing.isFinal && standing != .suspended {

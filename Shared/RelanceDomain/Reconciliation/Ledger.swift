@@ -23,6 +23,8 @@ public struct LedgerItem: Sendable, Codable, Equatable {
     /// Set while an upcoming scheduled payment will pay this invoice: then it does not count
     /// as unreconciled, and "reconcile" leaves it to the schedule.
     public var schedule: String?
+    /// The late fees added to this invoice (`invoice.fee-added` ids; nil: none): in `amount`.
+    public var fees: [String]?
 
     public init(
         id: String, kind: LedgerItemKind, amount: Int64, currency: String, date: String, reference: String? = nil
@@ -179,6 +181,39 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         try add(credit)
         let debits = unreconciled(.debit, currency: credit.currency).map { ($0.id, $0.kind) }
         return allocate(credits: [(credit.id, credit.kind)], debits: debits)
+    }
+
+    /// A late fee (`invoice.fee-added`) on an invoice: it adds to what the invoice owes (its
+    /// amount and what is open of it, reopening a paid one), so that a payment allocated to the
+    /// invoice covers the fee too. The same fee id twice changes nothing (false). Refused: an
+    /// invoice not on the account (it may still come), another currency, a sum beyond
+    /// `Money.maximumMinorUnits` (checked, never a trap).
+    public mutating func addFee(id feeID: String, invoice invoiceID: String, amount: Int64, currency: String)
+        throws(LedgerError) -> Bool
+    {
+        guard let index = items.firstIndex(where: { $0.id == invoiceID && $0.kind == .invoice }) else {
+            throw .unknownInvoice(invoiceID)
+        }
+        let invoice = items[index]
+        guard invoice.currency == currency else {
+            throw .currencyMismatch("fee \(feeID)", currency, invoice: invoiceID, invoice.currency)
+        }
+        guard !(invoice.fees ?? []).contains(feeID) else { return false }
+        let others = items.lazy.filter { $0.side == .debit && $0.currency == currency }.map(\.open)
+        let total = try? Money.add(Money.total(others), amount)
+        let newAmount = try? Money.add(invoice.amount, amount)
+        guard amount >= 0, let total, let newAmount, total <= Money.maximumMinorUnits,
+            newAmount <= Money.maximumMinorUnits
+        else {
+            throw LedgerError(
+                code: MoneyOverflow.code,
+                message: "fee \(feeID) of \(amount) would take invoice \(invoiceID) or the open debit total in "
+                    + "\(currency) beyond \(Money.maximumMinorUnits) minor units")
+        }
+        items[index].amount = newAmount
+        items[index].open += amount
+        items[index].fees = (invoice.fees ?? []) + [feeID]
+        return true
     }
 
     /// An upcoming scheduled payment covers the invoice (or no longer does, `schedule` nil).

@@ -35,6 +35,46 @@ public struct InvoiceIssued: EventData, Equatable {
     }
 }
 
+/// `invoice.fee-added` v1: A late fee added to an overdue invoice by dunning (reminder-mailer):
+/// the flat recovery indemnity or late-payment interest; once per invoice and kind.
+public struct InvoiceFeeAdded: EventData, Equatable {
+    public static var eventType: EventType { ProofEvents.invoiceFeeAdded }
+
+    public var invoiceId: String
+    /// The invoice id and the kind: the same fee, the same id.
+    public var feeId: String
+    public var kind: Kind
+    /// Amount in minor units of the currency.
+    public var amount: Int64
+    /// ISO 4217 currency code.
+    public var currency: String
+    /// Late interest: the first day counted (the day after the due date).
+    public var from: String?
+    /// Late interest: the last day counted (the ladder step's day).
+    public var to: String?
+    /// Late interest: the annual rate in percent, a decimal: "12.15".
+    public var annualRatePercent: String?
+
+    public enum Kind: String, SchemaEnum {
+        case flatIndemnity = "flat_indemnity"
+        case lateInterest = "late_interest"
+    }
+
+    public init(
+        invoiceId: String, feeId: String, kind: Kind, amount: Int64, currency: String, from: String? = nil,
+        to: String? = nil, annualRatePercent: String? = nil
+    ) {
+        self.invoiceId = invoiceId
+        self.feeId = feeId
+        self.kind = kind
+        self.amount = amount
+        self.currency = currency
+        self.from = from
+        self.to = to
+        self.annualRatePercent = annualRatePercent
+    }
+}
+
 /// `account.status` v1: Where an account stands: the banner, suspension, how dunning ended
 /// (termination, subscription cancelled, handed to collections, written off), reactivation.
 public struct AccountStatus: EventData, Equatable {

@@ -17,6 +17,20 @@ public enum ProofEvents {
                 "payeeAccount": .string("the merchant's account (IBAN) payments must go to"),
             ], optional: ["dueOn", "payeeName", "payeeAccount"]))
 
+    public static let invoiceFeeAdded = EventType(
+        "invoice.fee-added",
+        summary:
+            "A late fee added to an overdue invoice by dunning (reminder-mailer): the flat recovery indemnity or "
+            + "late-payment interest; once per invoice and kind.",
+        data: .object(
+            [
+                "invoiceId": .string(), "feeId": .string("the invoice id and the kind: the same fee, the same id"),
+                "kind": .oneOf(["flat_indemnity", "late_interest"]), "amount": .amount(), "currency": .currency(),
+                "from": .date("late interest: the first day counted (the day after the due date)"),
+                "to": .date("late interest: the last day counted (the ladder step's day)"),
+                "annualRatePercent": .string("late interest: the annual rate in percent, a decimal: \"12.15\""),
+            ], optional: ["from", "to", "annualRatePercent"]))
+
     public static let accountStatus = EventType(
         "account.status",
         summary:
@@ -86,5 +100,5 @@ public enum ProofEvents {
                 "shortfall",
             ]))
 
-    public static let all = [invoiceIssued, accountStatus, proofSubmitted, proofVerdict]
+    public static let all = [invoiceIssued, invoiceFeeAdded, accountStatus, proofSubmitted, proofVerdict]
 }
