@@ -64,8 +64,9 @@ public enum WorkerSettings {
         ),
         Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
         Setting(
-            "RELANCE_DUNNING_POLICIES", "(none: terminate, no minimum, no pre-due reminder)",
-            "JSON file {\"default\": {finalAction, minimumOverdue, preDueReminderDays}, \"merchants\": {\"merchant id\": {…}}}"
+            "RELANCE_DUNNING_POLICIES", "(none: terminate, no minimum, no pre-due reminder, no late fee)",
+            "JSON file {\"default\": {finalAction, minimumOverdue, preDueReminderDays, lateFees}, "
+                + "\"merchants\": {\"merchant id\": {…}}}"
         ),
         Setting("RELANCE_PENDING_PAYMENT_DAYS", "14", "how long a payment or charge in flight holds the ladder"),
         Setting("RELANCE_MAIL_RETRY_CAP_SECONDS", "60", "longest wait between delivery attempts"),
