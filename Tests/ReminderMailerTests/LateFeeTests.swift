@@ -97,6 +97,28 @@ struct LateFeeTests {
         #expect(mailer.kit.events(on: ProofEvents.invoicesTopic).count == 2, "the worker wrote two fees, once")
     }
 
+    @Test("more than 200 overdue invoices: each gets its fees once, at the step and when read back")
+    func manyInvoices() throws {
+        // 201 invoices: 402 fee ids, more than the 400 `lateFeeIDs` keeps; the oldest invoice's
+        // ids leave that list, its own fees still say it has them.
+        let mailer = Self.mailer()
+        try mailer.account("acct-1")
+        let ids = (1...201).map { "F-\(String(1_000 + $0).dropFirst())" }
+        for id in ids { try mailer.invoice("acct-1", id, amount: 10_000) }
+        try mailer.days(through: 16)
+        let written = mailer.kit.events(on: ProofEvents.invoicesTopic)
+        #expect(written.count == 402)
+        // Read back (as on Kafka), then steps 4 and 5.
+        for event in written { try mailer.kit.publish(event, to: ProofEvents.invoicesTopic) }
+        try mailer.days(through: 30)
+        #expect(mailer.kit.events(on: ProofEvents.invoicesTopic).count == 402, "no fee written twice")
+        let invoices = try mailer.kit.state(of: "acct-1")?.ladder.invoices ?? []
+        #expect(invoices.count == 201)
+        for invoice in invoices {
+            #expect(invoice.fees?.map(\.id) == ["\(invoice.id)/flat_indemnity", "\(invoice.id)/late_interest"])
+        }
+    }
+
     @Test("no fee when the policy has none")
     func notConfigured() throws {
         let mailer = Self.mailer(nil)

@@ -346,11 +346,13 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     }
 
     /// A late fee read on the invoices topic (reminder-mailer's own, read back, or another
-    /// writer's): added to its invoice once (a fee id already decided changes nothing). An
+    /// writer's): added to its invoice once (a fee id already decided, or already in the
+    /// invoice's own fees, changes nothing: `lateFeeIDs` keeps only the latest 400). An
     /// invoice not known here only has the fee's id remembered.
     public mutating func feeRead(_ fee: LateFee, invoiceID: String, currency: String) throws(LateFeeRefusal) {
         guard !(lateFeeIDs ?? []).contains(fee.id) else { return }
         if let index = invoices.firstIndex(where: { $0.id == invoiceID }) {
+            guard !(invoices[index].fees ?? []).contains(where: { $0.id == fee.id }) else { return }
             guard invoices[index].currency == currency else {
                 throw LateFeeRefusal(
                     "currency_mismatch",
@@ -380,7 +382,8 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         }
         for index in due.indices {
             let invoice = due[index]
-            let decided = Set(lateFeeIDs ?? [])
+            // The invoice's own fees too: `lateFeeIDs` keeps only the latest 400 ids.
+            let decided = Set(lateFeeIDs ?? []).union((invoice.fees ?? []).map(\.id))
             var fees: [LateFee] = []
             var ids: [String] = []
             let indemnityID = LateFee.id(invoice: invoice.id, kind: .flatIndemnity)
