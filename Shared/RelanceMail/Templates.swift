@@ -672,13 +672,17 @@ extension LadderWords {
                         ? "indemnité forfaitaire pour frais de recouvrement de \(money)"
                         : "fixed compensation for recovery costs of \(money)"
                 case .lateInterest:
-                    let rate = fee.annualRatePercent.map { fr ? $0.replacingOccurrences(of: ".", with: ",") : $0 } ?? ""
-                    let from = fee.from.map { DateFormat.long($0, locale: locale) } ?? ""
-                    let to = fee.to.map { DateFormat.long($0, locale: locale) } ?? ""
-                    what =
-                        fr
-                        ? "intérêts de retard au taux de \(rate)\u{202F}% l’an du \(from) au \(to) : \(money)"
-                        : "late-payment interest at \(rate)% a year from \(from) to \(to): \(money)"
+                    // The rate normalised ("012.15", "12.1500" → 12,15 % / 12.15%), left out when it is
+                    // absent or no rate; the period left out unless both days are given.
+                    var text = fr ? "intérêts de retard" : "late-payment interest"
+                    if let rate = fee.annualRatePercent.flatMap({ Self.rate($0, locale: locale) }) {
+                        text += fr ? " au taux de \(rate)\u{202F}% l’an" : " at \(rate)% a year"
+                    }
+                    if let from = fee.from, let to = fee.to {
+                        let (from, to) = (DateFormat.long(from, locale: locale), DateFormat.long(to, locale: locale))
+                        text += fr ? " du \(from) au \(to)" : " from \(from) to \(to)"
+                    }
+                    what = fr ? "\(text) : \(money)" : "\(text): \(money)"
                 }
                 lines.append(fr ? "– facture \(invoice.number) : \(what)" : "– invoice \(invoice.number): \(what)")
             }
@@ -690,6 +694,18 @@ extension LadderWords {
                 : "These late-payment charges have been added to what you owe:"
         ]
             + lines + [fr ? "Nouveau total dû : \(total)." : "New total due: \(total)."]
+    }
+
+    /// An annual rate in percent as a reader writes it: no leading or trailing zeros, a decimal
+    /// comma in French ("012.15", "12.1500" → "12,15" / "12.15"; "8.0" → "8"); nil when the text
+    /// is no rate (`LateFeePolicy.rate`).
+    static func rate(_ text: String, locale: MailLocale) -> String? {
+        guard let tenThousandths = LateFeePolicy.rate(text) else { return nil }
+        let whole = String(tenThousandths / 10_000)
+        var fraction = String(tenThousandths % 10_000)
+        fraction = String(repeating: "0", count: 4 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? whole : whole + (locale == .fr ? "," : ".") + fraction
     }
 }
 

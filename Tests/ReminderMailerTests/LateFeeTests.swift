@@ -119,6 +119,40 @@ struct LateFeeTests {
         }
     }
 
+    @Test("interest from another writer: the rate printed normalised, the period left out when not given")
+    func interestLine() throws {
+        let mailer = Self.mailer(nil)
+        for (account, locale) in [("acct-fr", "fr"), ("acct-en", "en")] {
+            try mailer.account(account, locale: locale)
+            try mailer.invoice(account, "F-1", amount: 100_000)
+            try mailer.invoice(account, "F-2", amount: 100_000)
+            let interest = { (invoice: String, rate: String, period: Bool) in
+                var data: [(key: String, value: JSONValue)] = [
+                    ("invoiceId", .string(invoice)), ("feeId", .string("\(invoice)/late_interest")),
+                    ("kind", .string("late_interest")), ("amount", .integer(499)), ("currency", .string("EUR")),
+                    ("annualRatePercent", .string(rate)),
+                ]
+                if period { data += [("from", .string("2026-10-02")), ("to", .string("2026-10-16"))] }
+                return mailer.envelope("invoice.fee-added", account, .object(data))
+            }
+            try mailer.kit.publish(interest("F-1", "012.15", false), to: ProofEvents.invoicesTopic)
+            try mailer.kit.publish(interest("F-2", "12.1500", true), to: ProofEvents.invoicesTopic)
+        }
+        try mailer.days(through: 8)
+        let fr = try Self.texts(mailer, "acct-fr")["overdue_step_2"] ?? ""
+        #expect(fr.contains("– facture F-1 : intérêts de retard au taux de 12,15\u{202F}% l’an : 4,99\u{A0}€"), "\(fr)")
+        #expect(
+            fr.contains(
+                "– facture F-2 : intérêts de retard au taux de 12,15\u{202F}% l’an du 2 octobre 2026 au 16 octobre "
+                    + "2026 : 4,99\u{A0}€"), "\(fr)")
+        let en = try Self.texts(mailer, "acct-en")["overdue_step_2"] ?? ""
+        #expect(en.contains("– invoice F-1: late-payment interest at 12.15% a year: €4.99"), "\(en)")
+        #expect(
+            en.contains(
+                "– invoice F-2: late-payment interest at 12.15% a year from 2 October 2026 to 16 October 2026: €4.99"),
+            "\(en)")
+    }
+
     @Test("no fee when the policy has none")
     func notConfigured() throws {
         let mailer = Self.mailer(nil)
