@@ -153,6 +153,18 @@ struct LateFeeTests {
             "\(en)")
     }
 
+    @Test("actual/360: the interest over a year of 360 days, as docs/reminder-mailer.md gives it")
+    func actual360() throws {
+        var fees = Self.fees
+        fees.interestDayCount = "actual/360"
+        let mailer = Self.mailer(fees)
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "F-1", amount: 100_000)
+        try mailer.days(through: 16)
+        // 100 000 × 121 500 × 15 / 360 000 000 = 506.25 → 506 (5,06 €).
+        #expect(try Self.feeEvents(mailer).map(\.amount) == [4_000, 506])
+    }
+
     @Test("no fee when the policy has none")
     func notConfigured() throws {
         let mailer = Self.mailer(nil)
