@@ -481,3 +481,23 @@ import Testing
 func documentFormatsMatchTheReaders() {
     #expect(ProofDocumentFormat.allCases.map(\.rawValue) == StatementFormat.allCases.map(\.rawValue))
 }
+
+@Test("late fees in the ledger: once by id, kept when the invoice is issued again, refused with a code")
+func ledgerLateFees() throws {
+    var ledger = ProofLedger()
+    ledger.issued(ProofInvoice(id: "i-1", number: "F-1", amount: 100_000, currency: "EUR", issuedOn: "2026-10-01"))
+    try ledger.feeAdded(invoiceID: "i-1", feeID: "i-1/flat_indemnity", amount: 4_000, currency: "EUR")
+    try ledger.feeAdded(invoiceID: "i-1", feeID: "i-1/flat_indemnity", amount: 4_000, currency: "EUR")
+    try ledger.feeAdded(invoiceID: "i-1", feeID: "i-1/late_interest", amount: 499, currency: "EUR")
+    try ledger.feeAdded(invoiceID: "unknown", feeID: "unknown/late_interest", amount: 499, currency: "EUR")
+    #expect(ledger.invoices.first?.remaining == 104_499)
+    ledger.issued(ProofInvoice(id: "i-1", number: "F-1", amount: 100_000, currency: "EUR", issuedOn: "2026-10-01"))
+    #expect(ledger.invoices.first?.remaining == 104_499)
+    #expect(throws: LateFeeRefusal.self) {
+        try ledger.feeAdded(invoiceID: "i-1", feeID: "i-1/x", amount: 1, currency: "USD")
+    }
+    #expect(throws: LateFeeRefusal.self) {
+        try ledger.feeAdded(invoiceID: "i-1", feeID: "i-1/y", amount: Money.maximumMinorUnits, currency: "EUR")
+    }
+    #expect(ledger.invoices.first?.remaining == 104_499)
+}

@@ -114,6 +114,27 @@ struct ProofValidatorWorkerTests {
         try await harness.stop()
     }
 
+    @Test("late fees: a transfer of the new total the email asks for (amount and fees) is accepted")
+    func lateFees() async throws {
+        var harness = try await Self.start()
+        try await Self.invoice(&harness, account: "acct-fee", number: "INV-2026-0300", amount: 100_000)
+        for (kind, amount) in [("flat_indemnity", 4_000), ("late_interest", 499)] {
+            try await harness.publish(
+                "invoice.fee-added", to: ProofEvents.invoicesTopic, account: "acct-fee", id: "fee-\(kind)",
+                data: .object([
+                    "invoiceId": .string("i-INV-2026-0300"), "feeId": .string("i-INV-2026-0300/\(kind)"),
+                    "kind": .string(kind), "amount": .integer(Int64(amount)), "currency": .string("EUR"),
+                ]))
+        }
+        try await harness.stateWritten("acct-fee", count: 3, within: .seconds(30))
+        try await Self.proof(
+            harness, account: "acct-fee", id: "pf-1", format: "camt.053",
+            content: Self.camt(endToEnd: "E2E-F1", amount: "1044.99", invoice: "INV-2026-0300"))
+        let verdict = try await harness.records(ProofEvents.verdictsTopic, count: 1)[0]
+        #expect(verdict["verdict"]?.stringValue == "accepted", "\(verdict["reasons"] ?? .null)")
+        try await harness.stop()
+    }
+
     @Test(
         "000: an account deactivated despite payment (suspended, or any end of dunning): the accepted proof says so",
         arguments: ["suspended", "terminated", "cancelled", "in_collections", "written_off"])

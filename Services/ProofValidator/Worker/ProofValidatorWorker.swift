@@ -63,7 +63,16 @@ public struct ProofValidatorWorker: Worker {
             let verdict = judge(data, ledger: &ledger)
             state = ledger
             context.emit(Self.record(verdict, proofID: data.proofId, ledger: ledger), to: verdictsTopic)
-        case .paymentFailed, .paymentPending, .cardReplaced, .invoiceFeeAdded:
+        case .invoiceFeeAdded(let data):
+            guard var ledger = state else { return }
+            do throws(LateFeeRefusal) {
+                try ledger.feeAdded(
+                    invoiceID: data.invoiceId, feeID: data.feeId, amount: data.amount, currency: data.currency)
+            } catch {
+                throw WorkerRejection(error.code, error.message)
+            }
+            state = ledger
+        case .paymentFailed, .paymentPending, .cardReplaced:
             return  // not this worker's concern
         }
     }
@@ -186,8 +195,8 @@ public struct ProofValidatorWorker: Worker {
 
 /// The events proof-validator reads, decoded: invoices, account status, proofs and the payment
 /// events of `relance.payments` (payment.failed, payment.pending and card.replaced share that
-/// topic: read and ignored; so is dunning's invoice.fee-added on the invoices topic: a proof is
-/// matched against the invoice as issued).
+/// topic: read and ignored; dunning's invoice.fee-added on the invoices topic adds the fee to its
+/// invoice: a proof is matched against the invoice's amount and its fees).
 public enum ProofValidatorInput: WorkerInput {
     case invoiceIssued(InvoiceIssued)
     case invoiceFeeAdded(InvoiceFeeAdded)

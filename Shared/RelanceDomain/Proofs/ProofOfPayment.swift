@@ -71,6 +71,9 @@ public struct ProofInvoice: Sendable, Equatable, Codable {
     public var payeeAccount: String?
     public var payeeName: String?
     public var paid: Int64 = 0
+    /// Late fees added to it (`invoice.fee-added`: fee id → amount; nil: none, or an older
+    /// state): what it owes is its amount and its fees, the "new total" the emails ask for.
+    public var fees: [String: Int64]?
 
     public init(
         id: String, number: String, amount: Int64, currency: String, issuedOn: String, payeeAccount: String? = nil,
@@ -85,10 +88,13 @@ public struct ProofInvoice: Sendable, Equatable, Codable {
         self.payeeName = payeeName
     }
 
-    /// What is still owed. `paid` only grows by non-negative amounts (checked), so the
-    /// difference fits; a state holding a negative `paid` cannot make it trap either.
+    /// The amount and its fees (`feeAdded` keeps it within an amount; held at `Int64.max`).
+    public var owed: Int64 { (fees ?? [:]).values.reduce(amount) { Money.addReceived($0, $1) } }
+
+    /// What is still owed, fees included. `paid` only grows by non-negative amounts (checked),
+    /// so the difference fits; a state holding a negative `paid` cannot make it trap either.
     public var remaining: Int64 {
-        let (left, overflow) = amount.subtractingReportingOverflow(paid)
+        let (left, overflow) = owed.subtractingReportingOverflow(paid)
         return overflow ? .max : max(0, left)
     }
 }
@@ -155,6 +161,7 @@ public struct ProofLedger: Sendable, Codable, Equatable {
         if let index = invoices.firstIndex(where: { $0.id == invoice.id }) {
             var updated = invoice
             updated.paid = invoices[index].paid
+            updated.fees = invoices[index].fees
             invoices[index] = updated
         } else {
             invoices.append(invoice)
@@ -163,6 +170,31 @@ public struct ProofLedger: Sendable, Codable, Equatable {
         while invoices.count > Self.invoiceLimit, let settled = invoices.firstIndex(where: { $0.remaining == 0 }) {
             invoices.remove(at: settled)
         }
+    }
+
+    /// A late fee added to an invoice (`invoice.fee-added`), once by its id; an invoice not
+    /// kept here is left alone. Refused, the ledger unchanged, when it is in another currency
+    /// than its invoice (`currency_mismatch`) or would take what the invoice owes beyond an
+    /// amount (`amount_out_of_range`).
+    public mutating func feeAdded(invoiceID: String, feeID: String, amount: Int64, currency: String)
+        throws(LateFeeRefusal)
+    {
+        guard let index = invoices.firstIndex(where: { $0.id == invoiceID }),
+            invoices[index].fees?[feeID] == nil
+        else { return }
+        guard invoices[index].currency == currency else {
+            throw LateFeeRefusal(
+                "currency_mismatch",
+                "fee \(feeID) is in \(currency) but invoice \(invoiceID) is in \(invoices[index].currency)")
+        }
+        let total = try? Money.add(invoices[index].owed, amount)
+        guard let total, amount >= 0, total <= Money.maximumMinorUnits else {
+            throw LateFeeRefusal(
+                MoneyOverflow.code,
+                "fee \(feeID) of \(amount) would take invoice \(invoiceID) beyond \(Money.maximumMinorUnits) minor units"
+            )
+        }
+        invoices[index].fees = (invoices[index].fees ?? [:]).merging([feeID: amount]) { $1 }
     }
 
     /// A payment the platform reports (a card retry, a transfer it matched itself). Refused,
