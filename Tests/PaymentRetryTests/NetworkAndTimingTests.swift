@@ -12,16 +12,20 @@ import Testing
 struct NetworkAndTimingTests {
     static let start = Date(timeIntervalSince1970: 1_793_613_600)  // 2026-11-02T10:00:00Z
 
-    static func failed(_ payment: String, id: String, extra: [(String, JSONValue)]) -> EventEnvelope {
+    /// A `payment.failed` of acct-1 (a card's insufficient funds at `start` unless told).
+    static func failed(
+        _ payment: String, id: String, at: Date = start, method: String = "card", code: String = "insufficient_funds",
+        scheme: String = "stripe", extra: [(String, JSONValue)] = []
+    ) -> EventEnvelope {
         EventEnvelope(
-            eventID: id, type: "payment.failed", schemaVersion: 1, occurredAt: start, accountID: "acct-1",
+            eventID: id, type: "payment.failed", schemaVersion: 1, occurredAt: at, accountID: "acct-1",
             merchantID: "m-1",
             data: .object(
                 [
                     ("paymentId", .string(payment)), ("invoiceId", .string("inv-\(payment)")),
                     ("invoiceDate", .string("2026-11-01")), ("transactionType", .string("subscription")),
-                    ("paymentMethod", .string("card")), ("amount", .integer(4_900)), ("currency", .string("EUR")),
-                    ("declineCode", .string("insufficient_funds")), ("declineScheme", .string("stripe")),
+                    ("paymentMethod", .string(method)), ("amount", .integer(4_900)), ("currency", .string("EUR")),
+                    ("declineCode", .string(code)), ("declineScheme", .string(scheme)),
                 ] + extra))
     }
 
@@ -65,21 +69,6 @@ struct NetworkAndTimingTests {
         #expect(item.nextAttemptReason?.contains("America/New_York") == true, "\(item.nextAttemptReason ?? "")")
     }
 
-    /// A failure at `at`, for the simulated-time tests.
-    static func failure(
-        _ payment: String, at: Date, method: String, code: String, scheme: String
-    ) -> EventEnvelope {
-        EventEnvelope(
-            eventID: "f-\(payment)", type: "payment.failed", schemaVersion: 1, occurredAt: at, accountID: "acct-1",
-            merchantID: "m-1",
-            data: .object([
-                ("paymentId", .string(payment)), ("invoiceId", .string("inv-\(payment)")),
-                ("invoiceDate", .string("2026-11-01")), ("transactionType", .string("subscription")),
-                ("paymentMethod", .string(method)), ("amount", .integer(4_900)), ("currency", .string("EUR")),
-                ("declineCode", .string(code)), ("declineScheme", .string(scheme)),
-            ]))
-    }
-
     /// Moves the clock to just before `due`, then to it: the retry's charge is requested at
     /// that moment and not a minute before.
     static func expectChargeAt<W: Worker>(_ kit: WorkerTestKit<W>, _ due: Date, payment: String) throws {
@@ -103,7 +92,7 @@ struct NetworkAndTimingTests {
         let failedAt = try #require(EventValidator.parseUTCTimestamp("2027-03-23T10:00:00Z"))
         let kit = WorkerTestKit(PaymentRetryWorker(policies: RetryPolicies(default: policy)), startingAt: failedAt)
         _ = try kit.publish(
-            Self.failure("p", at: failedAt, method: "sepa_debit", code: "AM04", scheme: "sepa"),
+            Self.failed("p", id: "f-p", at: failedAt, method: "sepa_debit", code: "AM04", scheme: "sepa"),
             to: PaymentEvents.paymentsTopic)
         let item = try #require(try Self.lastItem(kit, "p"))
         // 30 March 00:00 CEST.
@@ -125,7 +114,7 @@ struct NetworkAndTimingTests {
         let failedAt = try #require(EventValidator.parseUTCTimestamp("2027-03-20T10:00:00Z"))
         let kit = WorkerTestKit(PaymentRetryWorker(policies: RetryPolicies(default: policy)), startingAt: failedAt)
         _ = try kit.publish(
-            Self.failure("p", at: failedAt, method: "card", code: "do_not_honor", scheme: "stripe"),
+            Self.failed("p", id: "f-p", at: failedAt, method: "card", code: "do_not_honor", scheme: "stripe"),
             to: PaymentEvents.paymentsTopic)
         let due = try #require(EventValidator.parseUTCTimestamp("2027-03-28T01:00:00Z"))
         #expect(try Self.lastItem(kit, "p")?.nextAttemptAt == due)
@@ -143,7 +132,7 @@ struct NetworkAndTimingTests {
         let failedAt = try #require(EventValidator.parseUTCTimestamp("2026-11-20T10:00:00Z"))
         let kit = WorkerTestKit(PaymentRetryWorker(policies: RetryPolicies(default: policy)), startingAt: failedAt)
         _ = try kit.publish(
-            Self.failure("p", at: failedAt, method: "card", code: "insufficient_funds", scheme: "stripe"),
+            Self.failed("p", id: "f-p", at: failedAt, method: "card", code: "insufficient_funds", scheme: "stripe"),
             to: PaymentEvents.paymentsTopic)
         let item = try #require(try Self.lastItem(kit, "p"))
         let due = try #require(EventValidator.parseUTCTimestamp("2026-11-29T23:00:00Z"))
