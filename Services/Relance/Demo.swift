@@ -538,6 +538,8 @@ final class Demo: Sendable {
             who = data["chargeRequestId"] != nil ? "gateway-sandbox" : nil
         }
         if type == "charge.requested" && data["cause"]?.stringValue == "recharge" { who = "prepaid" }
+        // Dunning's final action hands an invoice over without a payment id (reminder-mailer).
+        if type == "collections.handed-over" && data["paymentId"] == nil { who = "reminder-mailer" }
         if type == "notification.requested" && data["kind"]?.stringValue == "card_expiring" { who = "card-expiry" }
         if type == "invoice.issued" && (data["number"]?.stringValue ?? "").hasPrefix("CREDIT-") { who = "prepaid" }
         if type == "email.requested" || type == "digest.item" { return nil }  // the email.sent line says it
