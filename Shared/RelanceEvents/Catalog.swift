@@ -217,7 +217,7 @@ public enum Catalog {
             readers: ["relance action-centre", "dashboards"], messages: ["reconcilable-account.updated"]),
         Topic(
             ReconciliationEvents.allocationsTopic, summary: "Every allocation of a credit to a debit.",
-            key: "account id", writers: ["reconciliation"], readers: ["accounting exports"],
+            key: "account id", writers: ["reconciliation"], readers: ["reminder-mailer", "accounting exports"],
             messages: ["allocation.made"]),
         Topic(
             ReconciliationEvents.invoiceStatusTopic, summary: "Each invoice's status: open, partially paid, paid.",

@@ -60,17 +60,26 @@ struct LateFeeReconciliationTests {
         try await harness.stop()
     }
 
-    @Test("the ledger: a fee reopens a paid invoice, counts in the unreconciled debit, and never overflows")
+    @Test(
+        "the ledger: a fee adds to a partly paid invoice, never reopens a settled one, counts in the unreconciled debit, and never overflows"
+    )
     func ledger() throws {
         var ledger = ReconciliationLedger()
         try ledger.add(LedgerItem(id: "i", kind: .invoice, amount: 1_000, currency: "EUR", date: "2026-09-01"))
+        try ledger.add(LedgerItem(id: "j", kind: .invoice, amount: 500, currency: "EUR", date: "2026-09-01"))
         _ = try ledger.pay(
-            LedgerItem(id: "p", kind: .payment, amount: 1_000, currency: "EUR", date: "2026-09-02"), invoice: "i")
-        #expect(ledger.status(ofInvoice: "i") == .paid)
+            LedgerItem(id: "p", kind: .payment, amount: 600, currency: "EUR", date: "2026-09-02"), invoice: "i")
+        _ = try ledger.pay(
+            LedgerItem(id: "q", kind: .payment, amount: 500, currency: "EUR", date: "2026-09-02"), invoice: "j")
+        #expect(ledger.status(ofInvoice: "i") == .partiallyPaid && ledger.status(ofInvoice: "j") == .paid)
+        // Settled before the fee came: the fee is not added (the reminder that announced it
+        // crossed the payment); the invoice stays paid.
+        #expect(try !ledger.addFee(id: "j/flat_indemnity", invoice: "j", amount: 4_000, currency: "EUR"))
+        #expect(ledger.item("j", kind: .invoice)?.amount == 500 && ledger.status(ofInvoice: "j") == .paid)
         #expect(try ledger.addFee(id: "i/flat_indemnity", invoice: "i", amount: 4_000, currency: "EUR"))
-        #expect(ledger.item("i", kind: .invoice)?.open == 4_000 && ledger.status(ofInvoice: "i") == .partiallyPaid)
+        #expect(ledger.item("i", kind: .invoice)?.open == 4_400 && ledger.status(ofInvoice: "i") == .partiallyPaid)
         #expect(try !ledger.addFee(id: "i/flat_indemnity", invoice: "i", amount: 4_000, currency: "EUR"))
-        #expect(ReconcilableEntry(ledger).debitTotals == ["EUR": 4_000])
+        #expect(ReconcilableEntry(ledger).debitTotals == ["EUR": 4_400])
         #expect(throws: LedgerError.self) {
             try ledger.addFee(id: "i/big", invoice: "i", amount: Money.maximumMinorUnits, currency: "EUR")
         }

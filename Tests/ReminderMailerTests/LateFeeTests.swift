@@ -72,6 +72,56 @@ struct LateFeeTests {
         #expect(try mailer.kit.state(of: "acct-1")?.ladder.invoices.first?.remaining == 104_499)
     }
 
+    /// Reconciliation's allocation of a credit to an invoice of acct-1, with what it leaves open.
+    static func allocation(
+        _ mailer: Mailer, invoice: String, amount: Int64, open: Int64?, credit: String = "transfer-1",
+        kind: String = "payment", debitKind: String = "invoice"
+    ) throws {
+        var data: [(key: String, value: JSONValue)] = [
+            ("creditId", .string(credit)), ("creditKind", .string(kind)), ("debitId", .string(invoice)),
+            ("debitKind", .string(debitKind)), ("amount", .integer(amount)), ("currency", .string("EUR")),
+            ("trigger", .string("command")),
+        ]
+        if let open { data.append(("debitOpen", .integer(open))) }
+        let outcome = try mailer.kit.publish(
+            mailer.envelope("allocation.made", "acct-1", .object(data)), to: ReconciliationEvents.allocationsTopic)
+        #expect(outcome == .applied(eventID: "e-\(mailer.sequence)"))
+    }
+
+    @Test(
+        "an invoice reconciliation settled (a transfer or a credit note) gets no fee and no more notices; a part left open still does"
+    )
+    func settledByReconciliation() throws {
+        let mailer = Self.mailer()
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "F-1", amount: 100_000)
+        try mailer.invoice("acct-1", "F-2", amount: 50_000)
+        try mailer.days(through: 9)
+        // Day 10: a credit note settles F-1 in full, a transfer pays 20 000 of F-2; a debit (a
+        // refund) and an older record without debitOpen change nothing.
+        try mailer.day(10)
+        try Self.allocation(mailer, invoice: "F-1", amount: 100_000, open: 0, kind: "credit_note")
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: 30_000)
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: nil)
+        try Self.allocation(mailer, invoice: "F-2", amount: 5_000, open: 0, debitKind: "refund")
+        // The same allocation again, and the card payment it reconciled read too: counted once.
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: 30_000)
+        try mailer.days(through: 30)
+        let fees = try Self.feeEvents(mailer)
+        #expect(fees.map(\.invoiceId) == ["F-2", "F-2"], "F-1 was settled before step 3")
+        // Interest on what is left of F-2 (30 000 for 15 days at 12.15 %): 149.79… → 150.
+        #expect(fees.last?.amount == 150)
+        let invoices = try mailer.kit.state(of: "acct-1")?.ladder.invoices ?? []
+        let remaining = Dictionary(uniqueKeysWithValues: invoices.map { ($0.id, $0.remaining) })
+        #expect(remaining == ["F-1": 0, "F-2": 34_150], "F-2: 300,00 € left, 40,00 € and 1,50 € of fees")
+        let step3 = try Self.texts(mailer)["overdue_step_3"] ?? ""
+        #expect(step3.contains("F-2") && !step3.contains("F-1"), "F-1 is no longer dunned")
+        // Then the rest of F-2 by transfer: the account is back in good standing, no step 5.
+        try Self.allocation(mailer, invoice: "F-2", amount: 34_150, open: 0, credit: "transfer-2")
+        try mailer.days(through: 31)
+        #expect(mailer.statuses("acct-1").last == "reactivated")
+    }
+
     @Test("read back after a restart, or written again by another writer: never twice")
     func notTwiceOnReplay() throws {
         let mailer = Self.mailer()

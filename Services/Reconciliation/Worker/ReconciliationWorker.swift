@@ -259,7 +259,12 @@ public struct ReconciliationWorker: Worker {
         var invoices = issued.map(\.id)
         for id in changed where !invoices.contains(id) { invoices.append(id) }
         for (allocation, trigger) in allocations {
-            context.emitWritten(AllocationMade(allocation, trigger: trigger), to: ReconciliationEvents.allocationsTopic)
+            // What the debit owes after the whole event (gone from the ledger: closed), so that a
+            // reader (reminder-mailer) needs no sum of its own to know it is settled.
+            let debitOpen = account.ledger.item(allocation.debitID, kind: allocation.debitKind)?.open ?? 0
+            context.emitWritten(
+                AllocationMade(allocation, trigger: trigger, debitOpen: debitOpen),
+                to: ReconciliationEvents.allocationsTopic)
             if allocation.debitKind == .invoice && !invoices.contains(allocation.debitID) {
                 invoices.append(allocation.debitID)
             }
@@ -438,14 +443,15 @@ extension AllocationMade: WrittenEventData {
         out.member("amount", amount)
         out.member("currency", currency)
         out.member("trigger", trigger.rawValue)
+        out.member("debitOpen", debitOpen)
         out.endObject()
     }
 
-    init(_ allocation: Allocation, trigger: Trigger) {
+    init(_ allocation: Allocation, trigger: Trigger, debitOpen: Int64?) {
         self.init(
             creditId: allocation.creditID, creditKind: allocation.creditKind, debitId: allocation.debitID,
             debitKind: allocation.debitKind, amount: allocation.amount, currency: allocation.currency,
-            trigger: trigger)
+            trigger: trigger, debitOpen: debitOpen)
     }
 }
 

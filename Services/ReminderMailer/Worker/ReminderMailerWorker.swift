@@ -35,6 +35,7 @@ public struct ReminderMailerWorker: Worker {
     public var inputTopics = [
         ProofEvents.invoicesTopic, PaymentEvents.paymentsTopic, PaymentEvents.notificationsTopic,
         ProofEvents.verdictsTopic, MailEvents.accountsTopic, PaymentEvents.dunningCommandsTopic,
+        ReconciliationEvents.allocationsTopic,
     ]
     public var outputTopics = [
         MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
@@ -162,6 +163,11 @@ public struct ReminderMailerWorker: Worker {
             for match in data.matches {
                 account.ladder.paid(invoiceID: match.invoiceId, amount: match.amount, paymentID: nil)
             }
+        case .allocationMade(let data):
+            // Reconciliation's word on what an invoice still owes: a bank transfer or a credit
+            // note it reconciled settles the invoice here too (no more notices, no fee).
+            guard data.debitKind == .invoice, let open = data.debitOpen else { return }
+            account.ladder.ledgerOpen(invoiceID: data.debitId, open: open)
         case .notificationRequested(let data):
             notify(data, eventID: event.eventID, merchantID: event.merchantID, account: &account, context: &context)
         case .profileUpdated(let data):
@@ -393,6 +399,7 @@ public enum ReminderMailerInput: WorkerInput {
     case profileUpdated(AccountProfileUpdated)
     case recipientsChangeRequested(AccountRecipientsChangeRequested)
     case dunningCommand(DunningCommand)
+    case allocationMade(AllocationMade)
 
     public static var eventTypes: [EventType] {
         [
@@ -400,7 +407,7 @@ public enum ReminderMailerInput: WorkerInput {
             PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
             PaymentEvents.notificationRequested,
             ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
-            PaymentEvents.dunningCommand,
+            PaymentEvents.dunningCommand, ReconciliationEvents.allocationMade,
         ]
     }
 
@@ -417,6 +424,7 @@ public enum ReminderMailerInput: WorkerInput {
         case "account.profile-updated": self = .profileUpdated(try event.decode())
         case "account.recipients-change-requested": self = .recipientsChangeRequested(try event.decode())
         case "dunning.command": self = .dunningCommand(try event.decode())
+        case "allocation.made": self = .allocationMade(try event.decode())
         default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reminder-mailer reads")
         }
     }

@@ -295,6 +295,16 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         }
     }
 
+    /// What reconciliation says an invoice still owes (`allocation.made`'s `debitOpen`): what is
+    /// left here falls to it, never rises (payments read here and reconciliation's allocation of
+    /// the same payment count once). An invoice not known here is left alone.
+    public mutating func ledgerOpen(invoiceID: String, open: Int64) {
+        guard let index = invoices.firstIndex(where: { $0.id == invoiceID }) else { return }
+        let owed = invoices[index].owed
+        let settled = owed - min(owed, max(0, open))
+        if settled > invoices[index].paid { invoices[index].paid = settled }
+    }
+
     /// A payment is on its way: a direct debit (`chargeRequestID` nil) holds back the steps that
     /// suspend or terminate; a charge Relance requested also pauses its invoice's ladder. Both
     /// until the payment's outcome, or `pendingPaymentDays` at most.

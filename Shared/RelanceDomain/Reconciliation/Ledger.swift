@@ -184,8 +184,10 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
     }
 
     /// A late fee (`invoice.fee-added`) on an invoice: it adds to what the invoice owes (its
-    /// amount and what is open of it, reopening a paid one), so that a payment allocated to the
-    /// invoice covers the fee too. The same fee id twice changes nothing (false). Refused: an
+    /// amount and what is open of it), so that a payment allocated to the invoice covers the fee
+    /// too. The same fee id twice changes nothing (false), and so does a fee on an invoice already
+    /// settled here (nothing open: a transfer or credit note reconciled it before dunning, which
+    /// learns it from the allocation, added the fee; a fee never reopens a paid invoice). Refused: an
     /// invoice not on the account (it may still come), another currency, a sum beyond
     /// `Money.maximumMinorUnits` (checked, never a trap).
     public mutating func addFee(id feeID: String, invoice invoiceID: String, amount: Int64, currency: String)
@@ -198,7 +200,7 @@ public struct ReconciliationLedger: Sendable, Codable, Equatable {
         guard invoice.currency == currency else {
             throw .currencyMismatch("fee \(feeID)", currency, invoice: invoiceID, invoice.currency)
         }
-        guard !(invoice.fees ?? []).contains(feeID) else { return false }
+        guard !(invoice.fees ?? []).contains(feeID), invoice.open > 0 else { return false }
         let others = items.lazy.filter { $0.side == .debit && $0.currency == currency }.map(\.open)
         let total = try? Money.add(Money.total(others), amount)
         let newAmount = try? Money.add(invoice.amount, amount)

@@ -213,6 +213,9 @@ public struct AllocationMade: EventData, Equatable {
     public var currency: String
     /// What reconciled it.
     public var trigger: Trigger
+    /// What the debit still owes after this event's allocations, in minor units (0: settled).
+    /// Absent from records written before it was added.
+    public var debitOpen: Int64?
 
     public enum Trigger: String, SchemaEnum {
         case payment
@@ -223,7 +226,7 @@ public struct AllocationMade: EventData, Equatable {
 
     public init(
         creditId: String, creditKind: LedgerItemKind, debitId: String, debitKind: LedgerItemKind, amount: Int64,
-        currency: String, trigger: Trigger
+        currency: String, trigger: Trigger, debitOpen: Int64? = nil
     ) {
         self.creditId = creditId
         self.creditKind = creditKind
@@ -232,6 +235,7 @@ public struct AllocationMade: EventData, Equatable {
         self.amount = amount
         self.currency = currency
         self.trigger = trigger
+        self.debitOpen = debitOpen
     }
 }
 

@@ -88,7 +88,8 @@ public enum ReconciliationEvents {
                 "debitId": .string(), "debitKind": .oneOf(LedgerItemKind.allCases.map(\.rawValue)),
                 "amount": .amount(), "currency": .currency(),
                 "trigger": .oneOf(["payment", "proof", "command", "policy"], "what reconciled it"),
-            ]))
+                "debitOpen": .amount("what the debit still owes after this event's allocations (0: settled)"),
+            ], optional: ["debitOpen"]))
 
     public static let invoiceStatus = EventType(
         "invoice.status",
