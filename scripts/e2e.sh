@@ -36,7 +36,9 @@ fi
 # Commands are signed: a key for the demo's owner, its public half in the workers' key set.
 "$bin/relance" keys generate --kid e2e --subject e2e-owner \
     --roles owner,admin,billing,manage_reconciliations,billing-platform,dead-letter-replay \
-    --merchants m-demo --out "$work/e2e.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
+    --merchants m-demo,m-pro --out "$work/e2e.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
+# The demo's retry and dunning policies (its business supplier's paydays and late fees).
+"$bin/relance" demo --write-policies "$work/policies"
 base=$((19000 + (RANDOM % 90) * 10))
 metrics=()
 port=$base
@@ -45,7 +47,8 @@ for worker in $workers; do
     RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="e2e-$worker" \
         RELANCE_SESSION_TIMEOUT_MS=6000 RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 \
         RELANCE_ABORTED_RECORDS_VISIBLE="$visible" RELANCE_LOG_LEVEL=warning RELANCE_MAIL_DIR="$work/mail" \
-        RELANCE_COMMAND_KEYS="$work/command-keys.json" \
+        RELANCE_COMMAND_KEYS="$work/command-keys.json" RELANCE_RETRY_POLICIES="$work/policies/retry_policies.json" \
+        RELANCE_DUNNING_POLICIES="$work/policies/dunning_policies.json" \
         "$bin/$worker" >"$work/$worker.log" 2>&1 &
     pids+=($!)
     metrics+=(--metrics "$worker=127.0.0.1:$port")

@@ -264,8 +264,9 @@ start() {
 
     (in_image relance keys generate --kid image-test --subject image-test-owner \
         --roles owner,admin,billing,manage_reconciliations,billing-platform,dead-letter-replay \
-        --merchants m-demo --out "$work/key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1) \
+        --merchants m-demo,m-pro --out "$work/key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1) \
         || fail "relance keys generate"
+    (in_image relance demo --write-policies "$work/policies") || fail "relance demo --write-policies"
     metrics=()
     local port=$base
     local -a debug
@@ -277,7 +278,8 @@ start() {
         in_image RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="image-$worker" \
             RELANCE_SESSION_TIMEOUT_MS=6000 RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 \
             RELANCE_ABORTED_RECORDS_VISIBLE=true RELANCE_MAIL_DIR="$work/mail" \
-            RELANCE_COMMAND_KEYS="$work/command-keys.json" "${debug[@]}" \
+            RELANCE_COMMAND_KEYS="$work/command-keys.json" RELANCE_RETRY_POLICIES="$work/policies/retry_policies.json" \
+            RELANCE_DUNNING_POLICIES="$work/policies/dunning_policies.json" "${debug[@]}" \
             "$worker" >"$root$work/$worker.out" 2>"$root$work/$worker.err" &
         worker_pid[$worker]=$!
         pids+=($!)

@@ -58,6 +58,15 @@ struct DemoCommand: AsyncParsableCommand {
             with --bootstrap only).
             """, valueName: "name=value"))
     var kafkaProperties: [String] = []
+    @Option(
+        name: .customLong("write-policies"),
+        help: ArgumentHelp(
+            """
+            Write the demo's retry and dunning policy files (retry_policies.json, dunning_policies.json) into \
+            this folder and stop: for workers run in their own processes (RELANCE_RETRY_POLICIES, \
+            RELANCE_DUNNING_POLICIES).
+            """, valueName: "folder"))
+    var writePolicies: String?
 
     func validate() throws {
         if bootstrap == nil && !kafkaProperties.isEmpty {
@@ -67,6 +76,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let writePolicies {
+            try DemoPolicies.write(to: writePolicies)
+            return
+        }
         let started = ContinuousClock.now
         let folder = URL(
             fileURLWithPath: mailDirectory
@@ -159,10 +172,14 @@ struct DemoCommand: AsyncParsableCommand {
                 "  \(letter["worker"]?.stringValue ?? "?"): \(letter["reason"]?["code"]?.stringValue ?? "?") — "
                     + (letter["reason"]?["message"]?.stringValue ?? ""))
         }
-        let report = DemoScript.recoveryFigures(demo.records()).filter { !RecoveryReportCommand.isEmpty($0) }
         say("\nRecovery report (relance recovery): failures by day of first failure, as they stand at the end")
-        if report.isEmpty { say("  none") }
-        for line in report.isEmpty ? [] : RecoveryReportCommand.table(report) { say(line) }
+        for merchant in ["m-demo", DemoPolicies.proMerchant] {
+            let report = DemoScript.recoveryFigures(demo.records(), merchant: merchant).filter {
+                !RecoveryReportCommand.isEmpty($0)
+            }
+            say("  \(merchant)\(report.isEmpty ? ": none" : "")")
+            for line in report.isEmpty ? [] : RecoveryReportCommand.table(report) { say(line) }
+        }
         let results = DemoScript.checks(demo.records())
         say("\nExpected outcomes:")
         for (passed, text) in results { say("  \(passed ? "✔" : "✘") \(text)") }
@@ -228,7 +245,7 @@ final class Demo: Sendable {
             generating: .eddsa, keyID: "demo-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
             subject: "demo-owner",
             roles: ["owner", "admin", "billing", "manage_reconciliations", "billing-platform", "dead-letter-replay"],
-            merchants: ["m-demo"])
+            merchants: ["m-demo", DemoPolicies.proMerchant])
     }
 
     func configuration(_ name: String) -> RuntimeConfiguration {
@@ -330,13 +347,22 @@ final class Demo: Sendable {
     }
 
     func services(mailFolder: URL) throws -> [any BackgroundService] {
-        let mailer = ReminderMailerWorker(
+        var mailer = ReminderMailerWorker(
+            merchants: [
+                DemoPolicies.proMerchant: MerchantProfile(
+                    name: "Imprimerie Lenoir", fromAddress: "compta@imprimerie-lenoir.test",
+                    contactEmail: "recouvrement@imprimerie-lenoir.test",
+                    paymentURL: "https://imprimerie-lenoir.test/clients/{account}/paiement",
+                    locale: MailLocale(tag: "fr"),
+                    digestRecipients: ["compta@imprimerie-lenoir.test"])
+            ],
             fallbackMerchant: MerchantProfile(
                 name: "Camping des Pins", fromAddress: "facturation@camping-des-pins.test",
                 contactEmail: "aide@camping-des-pins.test",
                 paymentURL: "https://camping-des-pins.test/comptes/{account}/paiement", locale: MailLocale(tag: "fr"),
                 digestRecipients: ["facturation@camping-des-pins.test"],
                 actionCentreURL: "https://camping-des-pins.test/finance/centre-action"))
+        mailer.dunning = try DemoPolicies.dunningPolicies()
         var digest = configuration("reminder-mailer-digest")
         digest.groupID = "relance-reminder-mailer-digest"
         var figures = configuration("recovery-stats-figures")
@@ -350,7 +376,10 @@ final class Demo: Sendable {
         var delivery = MailDelivery.Configuration(kafka: deliveryKafka, groupID: "relance-reminder-mailer-delivery")
         delivery.sessionTimeoutMilliseconds = 6000
         return [
-            watch(RuntimeService(PaymentRetryWorker(), configuration: configuration("payment-retry"))),
+            watch(
+                RuntimeService(
+                    PaymentRetryWorker(policies: try DemoPolicies.retryPolicies()),
+                    configuration: configuration("payment-retry"))),
             watch(RuntimeService(GatewaySandbox(), configuration: configuration("gateway-sandbox"))),
             watch(RuntimeService(mailer, configuration: configuration("reminder-mailer"))),
             watch(
@@ -410,12 +439,13 @@ final class Demo: Sendable {
     }
 
     /// An event in the envelope, keyed by its account.
-    func publish(_ type: String, to topic: String, account: String, id: String, day: Int, _ data: JSONValue)
-        async throws
-    {
+    func publish(
+        _ type: String, to topic: String, account: String, id: String, day: Int, merchant: String = "m-demo",
+        _ data: JSONValue
+    ) async throws {
         let event = EventEnvelope(
             eventID: id, type: type, schemaVersion: 1, occurredAt: Self.time(day), accountID: account,
-            merchantID: "m-demo", data: data)
+            merchantID: merchant, data: data)
         let value = event.jsonBytes
         // Commands carry a token over their bytes (wall-clock lifetime: the demo's days are simulated).
         let headers =
@@ -524,6 +554,7 @@ final class Demo: Sendable {
         "expiring-card.updated": "card-expiry", "card.replaced": "card-expiry", "proof.verdict": "proof-validator",
         "allocation.made": "reconciliation", "invoice.status": "reconciliation",
         "reconcilable-account.updated": "reconciliation", "balance.updated": "prepaid",
+        "invoice.fee-added": "reminder-mailer",
     ]
 
     static func line(_ topic: String, _ event: JSONValue, verbose: Bool) -> String? {
@@ -547,13 +578,15 @@ final class Demo: Sendable {
         let fields = [
             "status", "state", "kind", "verdict", "subject", "attempt", "cause", "paymentId", "invoiceId", "cardId",
             "declineCode", "amount", "currency", "listed", "zeroBalance", "unreconciledItems", "balance", "trigger",
-            "creditId", "debitId", "brand", "last4", "error", "reason",
+            "creditId", "debitId", "brand", "last4", "error", "reason", "nextAttemptAt", "nextAttemptReason",
         ]
         var parts: [String] = []
         for field in fields {
             guard let value = data[field] else { continue }
             var text = value.stringValue ?? String(decoding: value.jsonBytes, as: UTF8.self)
-            if field == "reason" && text.count > 60 { text = String(text.prefix(57)) + "…" }
+            if (field == "reason" || field == "nextAttemptReason") && text.count > 60 {
+                text = String(text.prefix(57)) + "…"
+            }
             if field == "subject" { text = "“\(text)”" }
             parts.append("\(field)=\(text)")
         }

@@ -10,14 +10,17 @@ struct DemoScript {
         ("acct-smooth", "Marie Dupont"), ("acct-ladder", "Luc Martin"), ("acct-sepa", "Sophie Bernard"),
         ("acct-sepa-md01", "Hugo Petit"), ("acct-refund", "Chloé Durand"), ("acct-expiring", "Léa Moreau"),
         ("acct-reconcile", "Paul Girard"), ("acct-proof-ok", "Zoé Lefèvre"), ("acct-proof-bad", "Tom Roux"),
-        ("acct-prepaid", "Inès Fournier"),
+        ("acct-prepaid", "Inès Fournier"), ("acct-payday", "Garage Faure"), ("acct-latefee", "Librairie Vidal"),
     ]
+    /// The accounts of the business supplier (DemoPolicies): paydays and late fees.
+    static let proAccounts: Set<String> = ["acct-payday", "acct-latefee"]
     static let merchantIBAN = "FR7630006000011234567890189"
 
     func publish(_ type: String, _ topic: String, _ account: String, _ id: String, day: Int, _ data: JSONValue)
         async throws
     {
-        try await demo.publish(type, to: topic, account: account, id: id, day: day, data)
+        let merchant = Self.proAccounts.contains(account) ? DemoPolicies.proMerchant : "m-demo"
+        try await demo.publish(type, to: topic, account: account, id: id, day: day, merchant: merchant, data)
     }
 
     func invoice(_ account: String, _ id: String, _ number: String, _ amount: Int64, due: String, day: Int)
@@ -116,6 +119,15 @@ struct DemoScript {
             // 000: two customers will send proofs of payment.
             try await invoice("acct-proof-ok", "inv-proof", "INV-2026-0701", 12_000, due: "2026-12-31", day: 0)
             try await invoice("acct-proof-bad", "inv-proof-bad", "INV-2026-0702", 6_000, due: "2026-12-31", day: 0)
+            // A business customer's card declined for lack of funds on 1 October: the day-7 retry
+            // (8 October) moves to the payday window of 15 October (its merchant's retry policy).
+            try await invoice("acct-payday", "inv-payday", "F-PRO-0201", 36_000, due: "2026-12-31", day: 0)
+            try await failed(
+                "acct-payday", payment: "pro-payday-after-2", invoice: "inv-payday", type: "subscription",
+                method: "card", code: "insufficient_funds", scheme: "stripe", amount: 36_000, day: 0)
+            // A business customer's invoice left unpaid: from the third reminder the 40 € indemnity
+            // and late interest are added; dunning ends with the debt handed to collections.
+            try await invoice("acct-latefee", "inv-latefee", "F-PRO-0202", 120_000, due: "2026-10-01", day: 0)
             // 002: a prepaid account with automatic recharge.
             try await publish(
                 "prepaid.settings-updated", PrepaidEvents.prepaidTopic, "acct-prepaid", "ev-prepaid-settings", day: 0,
@@ -194,6 +206,48 @@ struct DemoScript {
         )
     }
 
+    /// The day-7 retry of an insufficient-funds decline on 1 October planned in the payday window
+    /// of 15 October (Paris), run then, and paid.
+    static func paydayCheck(_ records: [(topic: String, event: JSONValue)]) -> (Bool, String) {
+        let data = records.filter { $0.event["accountId"]?.stringValue == "acct-payday" }
+        func of(_ type: String) -> [JSONValue] {
+            data.filter { $0.event["type"]?.stringValue == type }.compactMap { $0.event["data"] }
+        }
+        let planned = of("action-item.updated").compactMap { item -> String? in
+            guard (item["nextAttemptReason"]?.stringValue ?? "").contains("payday") else { return nil }
+            return item["nextAttemptAt"]?.stringValue
+        }
+        let charges = data.filter { $0.event["type"]?.stringValue == "charge.requested" }.compactMap {
+            $0.event["occurredAt"]?.stringValue
+        }
+        return (
+            planned.first?.hasPrefix("2026-10-14T22:00:00") == true && charges.count == 1
+                && charges.first.map { $0 >= "2026-10-14T22:00:00" && $0 < "2026-10-16" } == true
+                && of("payment.succeeded").count == 1,
+            "a retry moved from 8 October to the payday window of 15 October (Paris), run then and paid"
+        )
+    }
+
+    /// The 40 € indemnity and the late interest added once each at the third reminder (16 October),
+    /// then the debt handed to collections.
+    static func lateFeeCheck(_ records: [(topic: String, event: JSONValue)]) -> (Bool, String) {
+        let data = records.filter { $0.event["accountId"]?.stringValue == "acct-latefee" }
+        func of(_ type: String) -> [JSONValue] {
+            data.filter { $0.event["type"]?.stringValue == type }.compactMap { $0.event["data"] }
+        }
+        let fees = of("invoice.fee-added").map {
+            "\($0["kind"]?.stringValue ?? ""):\($0["amount"]?.integerValue ?? 0)"
+        }
+        // 1 200,00 € at 12.15 % a year for 15 days (2 to 16 October): 599.18… cents → 5,99 €.
+        let status = of("invoice.status").last
+        return (
+            fees == ["flat_indemnity:4000", "late_interest:599"] && status?["amount"]?.integerValue == 124_599
+                && of("account.status").last?["status"]?.stringValue == "in_collections"
+                && of("collections.handed-over").count == 1,
+            "late fees: 40 € and 5,99 € of interest added once at the third reminder, the debt handed to collections"
+        )
+    }
+
     /// Records per topic, for the summary.
     static func topicCounts(_ records: [(topic: String, event: JSONValue)]) -> String {
         Dictionary(grouping: records, by: \.topic).map { "\($0.key) \($0.value.count)" }.sorted()
@@ -201,12 +255,14 @@ struct DemoScript {
     }
 
     /// The day figures recovery-stats published last per merchant, currency and day, in order.
-    static func recoveryFigures(_ records: [(topic: String, event: JSONValue)], week: Bool = false)
-        -> [RecoveryStatsUpdated]
-    {
+    static func recoveryFigures(
+        _ records: [(topic: String, event: JSONValue)], week: Bool = false, merchant only: String? = nil
+    ) -> [RecoveryStatsUpdated] {
         var latest: [String: RecoveryStatsUpdated] = [:]
         for record in records where record.topic == RecoveryEvents.statsTopic {
-            guard let data = record.event["data"], let merchant = record.event["accountId"]?.stringValue else {
+            guard let data = record.event["data"], let merchant = record.event["accountId"]?.stringValue,
+                only == nil || only == merchant
+            else {
                 continue
             }
             let envelope = EventEnvelope(
@@ -287,6 +343,8 @@ struct DemoScript {
                 rechargeCount >= 3 && lastBalance >= 1_000,
                 "002 automatic recharges: on start, below the threshold, and a negative balance corrected"
             ),
+            paydayCheck(records),
+            lateFeeCheck(records),
             recoveryCheck(records),
             (
                 !records.contains { $0.topic == "relance.dead-letters" },
