@@ -178,7 +178,10 @@ public enum ConfigurationFiles {
                         LateFeePolicy.dayCounts, "days counted as they are, over a year of 365 (default) or 360 days"),
                 ], optional: ["flatIndemnity", "annualInterestRatePercent", "interestDayCount"],
                 description: "late fees added to each overdue invoice from a ladder step, once per invoice and kind"),
-        ], optional: ["finalAction", "minimumOverdue", "preDueReminderDays", "lateFees"],
+            "renewalNoticeDays": .integer(
+                "days before the renewal of a subscription billed every six months or less often that its renewal "
+                    + "notice goes out (default 7; Mastercard asks for 3 to 7; 0: none)", minimum: 0, maximum: 30),
+        ], optional: ["finalAction", "minimumOverdue", "preDueReminderDays", "lateFees", "renewalNoticeDays"],
         description: "a dunning policy; members left out keep the default's (docs/reminder-mailer.md)")
 
     public static let dunningPolicies = File(

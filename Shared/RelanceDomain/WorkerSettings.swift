@@ -64,7 +64,8 @@ public enum WorkerSettings {
         ),
         Setting("RELANCE_LADDER_DAYS", "1,8,15,20,25", "days after the due date of the five steps"),
         Setting(
-            "RELANCE_DUNNING_POLICIES", "(none: terminate, no minimum, no pre-due reminder, no late fee)",
+            "RELANCE_DUNNING_POLICIES",
+            "(none: terminate, no minimum, no pre-due reminder, no late fee, renewal notices 7 days before)",
             "JSON file {\"default\": {finalAction, minimumOverdue, preDueReminderDays, lateFees}, "
                 + "\"merchants\": {\"merchant id\": {…}}}"
         ),

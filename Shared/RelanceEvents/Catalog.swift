@@ -19,7 +19,7 @@ public enum Catalog {
             InvoiceIssued.self, InvoiceFeeAdded.self, AccountStatus.self, ProofSubmitted.self, ProofVerdictData.self,
         ] as [any EventData.Type] + [
             DigestItem.self, AccountProfileUpdated.self, AccountRecipientsChangeRequested.self, PaymentPending.self,
-            EmailRequested.self, EmailSent.self, EmailFailed.self,
+            EmailRequested.self, EmailSent.self, EmailFailed.self, SubscriptionRenewalUpcoming.self,
         ] + [CardSaved.self, CardRemoved.self, ScheduleUpdated.self, ExpiringCardUpdated.self] + [
             CreditNoteIssued.self, RefundIssued.self, PaymentReceived.self, InvoiceScheduleCovered.self,
             ReconciliationRequested.self, ReconcilableAccountUpdated.self, AllocationMade.self, InvoiceStatusData.self,
@@ -187,9 +187,13 @@ public enum Catalog {
             readers: ["reconciliation", "reminder-mailer", "support tools"], messages: ["proof.verdict"]),
         Topic(
             MailEvents.accountsTopic,
-            summary: "Customer details (name, language) and invoice-recipient changes, with the actor who asks.",
+            summary:
+                "Customer details (name, language), invoice-recipient changes with the actor who asks, and "
+                + "subscriptions' upcoming renewals.",
             key: "account id", writers: ["billing platform", "operators"], readers: ["reminder-mailer"],
-            messages: ["account.profile-updated", "account.recipients-change-requested"]),
+            messages: [
+                "account.profile-updated", "account.recipients-change-requested", "subscription.renewal-upcoming",
+            ]),
         Topic(
             CardEvents.cardsTopic, summary: "Saved cards (never their numbers) and the scheduled payments they pay.",
             key: "account id", writers: ["billing platform"], readers: ["card-expiry"],

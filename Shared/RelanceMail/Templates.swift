@@ -117,6 +117,12 @@ public enum MailSubject: Sendable, Equatable, Codable {
     case priceUpdate(
         plan: String, currentAmount: Int64?, newAmount: Int64, currency: String, effectiveFrom: String,
         confirmBy: String)
+    /// A subscription billed every `intervalMonths` (six or more) renews on `renewsOn`
+    /// (yyyy-MM-dd), `daysLeft` days from now, for `amount`: the notice card networks require,
+    /// with how to cancel (`manageURL`, else the merchant's contact address).
+    case renewalNotice(
+        plan: String, renewsOn: String, daysLeft: Int, amount: Int64, currency: String, intervalMonths: Int,
+        manageURL: String?)
 }
 
 /// One failed transaction in the daily digest.
@@ -325,6 +331,42 @@ public enum MailTemplates {
                         of: "{plan}", with: plan)
                 )
             }
+        case .renewalNotice(let plan, let renewsOn, let daysLeft, let amount, let currency, let months, let manage):
+            let money = MoneyFormat.format(amount, currency: currency, locale: locale)
+            let when = DateFormat.long(renewsOn, locale: locale)
+            let every = LadderWords.every(months: months, locale: locale)
+            let inDays =
+                daysLeft <= 1 ? (fr ? "demain" : "tomorrow") : (fr ? "dans \(daysLeft) jours" : "in \(daysLeft) days")
+            title =
+                fr
+                ? "Votre abonnement \(plan) sera renouvelé le \(when)"
+                : "Your \(plan) subscription renews on \(when)"
+            paragraphs.append(
+                fr
+                    ? "Votre abonnement \(plan) chez \(merchant.name) sera renouvelé le \(when), \(inDays) : nous "
+                        + "débiterons \(money) sur votre moyen de paiement enregistré, puis \(every) jusqu’à "
+                        + "résiliation."
+                    : "Your \(plan) subscription with \(merchant.name) renews on \(when), \(inDays): we will charge "
+                        + "\(money) to your payment method on file, then \(every) until you cancel.")
+            if let manage {
+                paragraphs.append(
+                    fr
+                        ? "Pour le résilier ou le modifier, rendez-vous sur votre espace client avant le \(when). "
+                            + "Sans action de votre part, il sera renouvelé à cette date."
+                        : "To cancel or change it, go to your account before \(when). If you do nothing, it renews "
+                            + "on that date.")
+                link = (
+                    fr ? "Gérer mon abonnement" : "Manage my subscription",
+                    manage.replacingOccurrences(of: "{account}", with: accountID)
+                )
+            } else {
+                paragraphs.append(
+                    fr
+                        ? "Pour le résilier, écrivez-nous à \(merchant.contactEmail) avant le \(when). Sans action de "
+                            + "votre part, il sera renouvelé à cette date."
+                        : "To cancel it, write to us at \(merchant.contactEmail) before \(when). If you do nothing, "
+                            + "it renews on that date.")
+            }
         case .cardExpiring(let brand, let last4, let month, let year):
             let when = DateFormat.monthYear(month: month, year: year, locale: locale)
             title = fr ? "Votre carte expire fin \(when)" : "Your card expires at the end of \(when)"
@@ -530,6 +572,15 @@ public enum MailTemplates {
 /// The ladder's words for how dunning ends (`FinalAction`), in the customer's language: never
 /// the action's code.
 public enum LadderWords {
+    /// How often a subscription bills: "tous les 6 mois", "chaque année", "every 2 years".
+    public static func every(months: Int, locale: MailLocale) -> String {
+        let fr = locale == .fr
+        if months == 12 { return fr ? "chaque année" : "every year" }
+        if months % 12 == 0 { return fr ? "tous les \(months / 12) ans" : "every \(months / 12) years" }
+        if months == 1 { return fr ? "chaque mois" : "every month" }
+        return fr ? "tous les \(months) mois" : "every \(months) months"
+    }
+
     /// What the final action will do: "votre compte sera résilié" / "your account will be terminated".
     public static func coming(_ action: FinalAction, locale: MailLocale) -> String {
         let fr = locale == .fr

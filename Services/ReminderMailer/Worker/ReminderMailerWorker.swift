@@ -170,6 +170,11 @@ public struct ReminderMailerWorker: Worker {
             account.ladder.ledgerOpen(invoiceID: data.debitId, open: open)
         case .notificationRequested(let data):
             notify(data, eventID: event.eventID, merchantID: event.merchantID, account: &account, context: &context)
+        case .renewalUpcoming(let data):
+            account.ladder.renewalAnnounced(
+                UpcomingRenewal(
+                    subscriptionID: data.subscriptionId, plan: data.plan, renewsOn: data.renewsOn, amount: data.amount,
+                    currency: data.currency, intervalMonths: Int(data.intervalMonths), manageURL: data.manageUrl))
         case .profileUpdated(let data):
             if let name = data.customerName { account.customerName = name }
             if let locale = data.locale { account.locale = locale }
@@ -198,6 +203,10 @@ public struct ReminderMailerWorker: Worker {
                     guard parts.count == 4 else { return true }
                     if email.kind == "due_soon" {
                         return ladder.reminderApplies(invoice: String(parts[2]), now: now)
+                    }
+                    // A renewal notice (renewal/<account>/<subscription>/<day>): none once the day has come.
+                    if email.kind == "renewal_notice" {
+                        return OverdueLadder.moment(String(parts[3]), plus: 0).map { now < $0 } ?? true
                     }
                     guard email.kind.hasPrefix("overdue_step_") else { return true }
                     return ladder.noticeApplies(episode: String(parts[2]), now: now)
@@ -275,6 +284,15 @@ public struct ReminderMailerWorker: Worker {
                         currency: invoice.currency, from: fee.from, to: fee.to, annualRatePercent: fee.annualRatePercent
                     ),
                     to: ProofEvents.invoicesTopic)
+            case .renewalNotice(let renewal, let daysLeft):
+                send(
+                    .renewalNotice(
+                        plan: renewal.plan, renewsOn: renewal.renewsOn, daysLeft: daysLeft, amount: renewal.amount,
+                        currency: renewal.currency, intervalMonths: renewal.intervalMonths,
+                        manageURL: renewal.manageURL),
+                    kind: "renewal_notice",
+                    reason: "renewal/\(context.accountID)/\(renewal.subscriptionID)/\(renewal.renewsOn)", to: nil,
+                    account: &account, context: &context)
             case .handOver(let invoices):
                 // The final action hands the debt over: the collections partner reads each invoice
                 // (no payment: the dunning's, not a failed payment's; once per invoice, in the ladder's state).
@@ -400,6 +418,7 @@ public enum ReminderMailerInput: WorkerInput {
     case recipientsChangeRequested(AccountRecipientsChangeRequested)
     case dunningCommand(DunningCommand)
     case allocationMade(AllocationMade)
+    case renewalUpcoming(SubscriptionRenewalUpcoming)
 
     public static var eventTypes: [EventType] {
         [
@@ -407,7 +426,7 @@ public enum ReminderMailerInput: WorkerInput {
             PaymentEvents.paymentFailed, PaymentEvents.cardReplaced, MailEvents.paymentPending,
             PaymentEvents.notificationRequested,
             ProofEvents.proofVerdict, MailEvents.profileUpdated, MailEvents.recipientsChangeRequested,
-            PaymentEvents.dunningCommand, ReconciliationEvents.allocationMade,
+            PaymentEvents.dunningCommand, ReconciliationEvents.allocationMade, MailEvents.subscriptionRenewalUpcoming,
         ]
     }
 
@@ -425,6 +444,7 @@ public enum ReminderMailerInput: WorkerInput {
         case "account.recipients-change-requested": self = .recipientsChangeRequested(try event.decode())
         case "dunning.command": self = .dunningCommand(try event.decode())
         case "allocation.made": self = .allocationMade(try event.decode())
+        case "subscription.renewal-upcoming": self = .renewalUpcoming(try event.decode())
         default: throw EventDataError(path: "type", problem: "\"\(event.type)\" is not an event reminder-mailer reads")
         }
     }

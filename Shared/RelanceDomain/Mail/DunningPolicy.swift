@@ -40,15 +40,19 @@ public struct DunningPolicy: Sendable, Codable, Equatable {
     public var preDueReminderDays: [Int]?
     /// Late fees (none by default); a merchant's replaces the default's as a whole.
     public var lateFees: LateFeePolicy?
+    /// Days before the renewal of a subscription billed every six months or less often that
+    /// its renewal notice goes out (default 7; Mastercard asks for 3 to 7; 0: none).
+    public var renewalNoticeDays: Int?
 
     public init(
         finalAction: FinalAction? = nil, minimumOverdue: [String: Int64]? = nil, preDueReminderDays: [Int]? = nil,
-        lateFees: LateFeePolicy? = nil
+        lateFees: LateFeePolicy? = nil, renewalNoticeDays: Int? = nil
     ) {
         self.finalAction = finalAction
         self.minimumOverdue = minimumOverdue
         self.preDueReminderDays = preDueReminderDays
         self.lateFees = lateFees
+        self.renewalNoticeDays = renewalNoticeDays
     }
 
     /// `base` with the members this policy gives.
@@ -58,6 +62,7 @@ public struct DunningPolicy: Sendable, Codable, Equatable {
         if let minimumOverdue { policy.minimumOverdue = minimumOverdue }
         if let preDueReminderDays { policy.preDueReminderDays = preDueReminderDays.sorted(by: >) }
         if let lateFees { policy.lateFees = lateFees }
+        if let renewalNoticeDays { policy.renewalNoticeDays = renewalNoticeDays }
         return policy
     }
 }

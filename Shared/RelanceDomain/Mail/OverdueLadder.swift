@@ -27,6 +27,8 @@ public struct LadderPolicy: Sendable, Codable, Equatable {
     public var preDueReminderDays: [Int] = []
     /// Late fees added from a ladder step (nil: none).
     public var lateFees: LateFeePolicy?
+    /// Days before a long subscription's renewal that its renewal notice goes out (0: none).
+    public var renewalNoticeDays = 7
 
     public static let `default` = LadderPolicy(stepDays: [1, 8, 15, 20, 25], pendingPaymentDays: 14)
 
@@ -176,6 +178,40 @@ public enum LadderEffect: Sendable, Equatable {
     case handOver([DueInvoice])
     /// A late fee added to this invoice (as it is with the fee), before the step that shows it.
     case feeAdded(DueInvoice, LateFee)
+    /// The notice of a subscription's coming renewal, `daysLeft` days before it (`renewals`).
+    case renewalNotice(UpcomingRenewal, daysLeft: Int)
+}
+
+/// A subscription's next renewal (`subscription.renewal-upcoming`) billed every six months or
+/// less often: its notice is sent once, `renewalNoticeDays` before `renewsOn`.
+public struct UpcomingRenewal: Sendable, Codable, Equatable {
+    public var subscriptionID: String
+    public var plan: String
+    /// yyyy-MM-dd
+    public var renewsOn: String
+    public var amount: Int64
+    public var currency: String
+    public var intervalMonths: Int
+    public var manageURL: String?
+
+    public init(
+        subscriptionID: String, plan: String, renewsOn: String, amount: Int64, currency: String, intervalMonths: Int,
+        manageURL: String? = nil
+    ) {
+        self.subscriptionID = subscriptionID
+        self.plan = plan
+        self.renewsOn = renewsOn
+        self.amount = amount
+        self.currency = currency
+        self.intervalMonths = intervalMonths
+        self.manageURL = manageURL
+    }
+
+    /// The renewal and its date: one notice per subscription and billing date.
+    public var key: String { "\(subscriptionID)@\(renewsOn)" }
+
+    /// Mastercard's rule: a notice for subscriptions billed every six months or less often.
+    public static let minimumIntervalMonths = 6
 }
 
 /// One account's invoices, payments in flight, ladder progress and standing.
@@ -211,6 +247,10 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public var lateFeeIDs: [String]?
     /// Late fees refused (fee id → why: `amount_out_of_range`), never tried again (nil: none).
     public var lateFeeRefusals: [String: String]?
+    /// Long subscriptions' next renewals whose notice is still to go (nil: none).
+    public var renewals: [UpcomingRenewal]?
+    /// The renewals noticed (`UpcomingRenewal.key`, the latest 20): each once, whatever replays come.
+    public var renewalsNoticed: [String]?
 
     public struct PendingPayment: Sendable, Codable, Equatable {
         public var invoiceID: String
@@ -246,8 +286,9 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         return hold?.holds(at: now) != true && standing != .writtenOff
     }
 
-    /// Midnight UTC starting the day after `dueOn`, plus `days` days.
-    static func moment(_ dueOn: String, plus days: Int) -> Int64? {
+    /// Midnight UTC starting the day `dueOn` (yyyy-MM-dd) plus `days` days (`plus: 1`: the day
+    /// after, from when an invoice is overdue); nil when it is not a date.
+    public static func moment(_ dueOn: String, plus days: Int) -> Int64? {
         let parts = dueOn.split(separator: "-")
         guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let dayOfMonth = Int(parts[2])
         else { return nil }
@@ -486,6 +527,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             return effects
         }
         remindBeforeDue(now: now, policy: policy, into: &effects)
+        noticeRenewals(now: now, policy: policy, into: &effects)
         // Nothing overdue, or less than the merchant's minimum: the ladder stops as if paid.
         guard !overdue.isEmpty, policy.dunned(overdue) else {
             switch standing {
@@ -608,10 +650,56 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         remindedBeforeDue = reminded.isEmpty ? nil : reminded
     }
 
+    /// A subscription's next renewal (`subscription.renewal-upcoming`): kept until its notice
+    /// goes out or its day comes. A later announcement of the same subscription replaces one
+    /// not yet noticed (a new date or price); one billed more often than every six months, or
+    /// already noticed for that date, is not kept.
+    public mutating func renewalAnnounced(_ renewal: UpcomingRenewal) {
+        var list = (renewals ?? []).filter { $0.subscriptionID != renewal.subscriptionID }
+        if renewal.intervalMonths >= UpcomingRenewal.minimumIntervalMonths,
+            !(renewalsNoticed ?? []).contains(renewal.key)
+        {
+            list.append(renewal)
+            if list.count > 20 { list.removeFirst(list.count - 20) }
+        }
+        renewals = list.isEmpty ? nil : list
+    }
+
+    /// The renewal notices due by `now`: `renewalNoticeDays` before the renewal's day (00:00
+    /// UTC), once each; one announced later than that goes out at once, while its day has not
+    /// come. Not held by a dunning pause: it is about a charge to come, not a debt.
+    mutating func noticeRenewals(now: Int64, policy: LadderPolicy, into effects: inout [LadderEffect]) {
+        guard let list = renewals else { return }
+        var kept: [UpcomingRenewal] = []
+        for renewal in list {
+            guard let day = Self.moment(renewal.renewsOn, plus: 0), now < day else { continue }
+            guard policy.renewalNoticeDays > 0,
+                let noticeAt = Self.moment(renewal.renewsOn, plus: -policy.renewalNoticeDays),
+                now >= noticeAt
+            else {
+                kept.append(renewal)
+                continue
+            }
+            var noticed = (renewalsNoticed ?? []) + [renewal.key]
+            if noticed.count > 20 { noticed.removeFirst(noticed.count - 20) }
+            renewalsNoticed = noticed
+            effects.append(.renewalNotice(renewal, daysLeft: Int((day - Self.startOfDay(now)) / Self.day)))
+        }
+        renewals = kept.isEmpty ? nil : kept
+    }
+
     /// When `advance` next has something to do: the next step, a payment in flight expiring,
-    /// a pre-due reminder, or the next invoice falling due. Nil when nothing is ahead.
+    /// a pre-due reminder, a renewal notice, or the next invoice falling due. Nil when nothing
+    /// is ahead.
     public func nextMoment(now: Int64, policy: LadderPolicy) -> Int64? {
         var moments: [Int64] = pending.values.map(\.expiresAt)
+        if policy.renewalNoticeDays > 0 {
+            for renewal in renewals ?? [] {
+                if let at = Self.moment(renewal.renewsOn, plus: -policy.renewalNoticeDays), at > now {
+                    moments.append(at)
+                }
+            }
+        }
         if let until = hold?.pausedUntil, hold?.excluded != true { moments.append(until) }
         for invoice in invoices where invoice.remaining > 0 {
             if let due = Self.moment(invoice.dueOn, plus: 1), due > now { moments.append(due) }

@@ -47,6 +47,40 @@ public struct AccountProfileUpdated: EventData, Equatable {
     }
 }
 
+/// `subscription.renewal-upcoming` v1: The billing platform's next renewal of a subscription:
+/// what it will charge and when; one billed every six months or less often gets the renewal
+/// notice card networks require (Mastercard: 3 to 7 days before).
+public struct SubscriptionRenewalUpcoming: EventData, Equatable {
+    public static var eventType: EventType { MailEvents.subscriptionRenewalUpcoming }
+
+    public var subscriptionId: String
+    /// The plan's name, as the customer knows it.
+    public var plan: String
+    /// The billing date of the renewal (yyyy-MM-dd).
+    public var renewsOn: String
+    /// Amount in minor units of the currency.
+    public var amount: Int64
+    /// ISO 4217 currency code.
+    public var currency: String
+    /// Months between two billings (12: yearly).
+    public var intervalMonths: Int64
+    /// Where the customer manages or cancels the subscription.
+    public var manageUrl: String?
+
+    public init(
+        subscriptionId: String, plan: String, renewsOn: String, amount: Int64, currency: String,
+        intervalMonths: Int64, manageUrl: String? = nil
+    ) {
+        self.subscriptionId = subscriptionId
+        self.plan = plan
+        self.renewsOn = renewsOn
+        self.amount = amount
+        self.currency = currency
+        self.intervalMonths = intervalMonths
+        self.manageUrl = manageUrl
+    }
+}
+
 /// `account.recipients-change-requested` v1: Set the account's invoice recipients (the reminder emails' addressees); only an owner may.
 public struct AccountRecipientsChangeRequested: EventData, Equatable {
     public static var eventType: EventType { MailEvents.recipientsChangeRequested }

@@ -75,7 +75,21 @@ public enum MailEvents {
                 "failedAt": .timestamp(),
             ]))
 
+    public static let subscriptionRenewalUpcoming = EventType(
+        "subscription.renewal-upcoming",
+        summary:
+            "The billing platform's next renewal of a subscription: what it will charge and when; one billed every "
+            + "six months or less often gets the renewal notice card networks require (Mastercard: 3 to 7 days before).",
+        data: .object(
+            [
+                "subscriptionId": .string(), "plan": .string("the plan's name, as the customer knows it"),
+                "renewsOn": .date("the billing date of the renewal"), "amount": .amount(), "currency": .currency(),
+                "intervalMonths": .integer("months between two billings (12: yearly)", minimum: 1, maximum: 120),
+                "manageUrl": .string("where the customer manages or cancels the subscription"),
+            ], optional: ["manageUrl"]))
+
     public static let all = [
         digestItem, profileUpdated, recipientsChangeRequested, paymentPending, emailRequested, emailSent, emailFailed,
+        subscriptionRenewalUpcoming,
     ]
 }
