@@ -29,7 +29,9 @@ struct NotificationTests {
         let am04 = try #require(notice("p-am04"))
         #expect(am04["declineCode"]?.stringValue == "AM04" && am04["declineScheme"]?.stringValue == "sepa")
         #expect(am04["paymentMethod"]?.stringValue == "sepa_debit")
-        #expect(am04["nextAttemptAt"]?.stringValue == "2026-10-04T00:00:00.000Z", "direct debits: 3 days later")
+        #expect(
+            am04["nextAttemptAt"]?.stringValue == "2026-10-05T00:00:00.000Z",
+            "direct debits: 3 days later is Sunday 4 October, so Monday 5 October (a TARGET2 business day)")
         let md01 = try #require(notice("p-md01"))
         #expect(md01["declineCode"]?.stringValue == "MD01")
         #expect(md01["nextAttemptAt"] == nil, "never retried: no date")

@@ -95,7 +95,9 @@ struct PaymentRecoveryTests {
         let am04 = account.paymentFailed(
             failure("s1", method: .sepaDebit, code: "AM04", scheme: .sepa), chargeRequestID: nil, policy: policy, now: 0
         )
-        #expect(am04.contains(.scheduleRetry(paymentID: "s1", at: 3 * dayMs)))
+        // 3 days later is Sunday 4 January 1970: a debit is collected on a TARGET2 business day,
+        // Monday 5 January, even when the policy names no timing.
+        #expect(am04.contains(.scheduleRetry(paymentID: "s1", at: 4 * dayMs)))
         let md01 = account.paymentFailed(
             failure("s2", method: .sepaDebit, code: "MD01", scheme: .sepa), chargeRequestID: nil, policy: policy, now: 0
         )

@@ -542,7 +542,9 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         var timingReason: String?
         let zone = policy.zone(customer: item.timeZone)
         func time(_ from: Int64, _ item: FailedPayment) -> Int64 {
-            guard timed, let timing = policy.timing else { return from }
+            // No timing in the policy: `{}`, the methods' own rules (debits on business days).
+            guard timed else { return from }
+            let timing = policy.timing ?? RetryTiming()
             let planned = timing.plan(due: from, method: item.method, declineCode: item.reason.code, zone: zone)
             timingReason = planned.adjustments.isEmpty ? nil : planned.explanation
             return planned.at

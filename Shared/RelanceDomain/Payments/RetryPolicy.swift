@@ -120,7 +120,8 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     public var eCheckInsufficientFunds: RetrySchedule
     public var technical: TechnicalBackoff
     /// When scheduled retries may happen: a local time window, business days, paydays
-    /// (`RetryTiming`, docs/retry-timing.md). Nil: at the schedule's offsets, any time.
+    /// (`RetryTiming`, docs/retry-timing.md). Nil: as `{}`, the schedule's offsets with the
+    /// methods' own rules (SEPA debits on TARGET2 business days, eChecks on weekdays).
     public var timing: RetryTiming?
     /// The merchant's IANA time zone, for `timing` when the customer's is not known (UTC else).
     public var timeZone: String?
