@@ -80,6 +80,50 @@ struct DunningPauseTests {
         }
     }
 
+    @Test(
+        "written off or handed to collections (reminder-mailer's status): no automatic retry, retry now still goes; paid and reactivated: planned again"
+    )
+    func dunningEnded() throws {
+        let retry = Retry()
+        try retry.failed("acct-1", "p")
+        try retry.failed("acct-2", "q")
+        func status(_ account: String, _ status: String) throws {
+            let outcome = try retry.kit.publish(
+                retry.envelope("account.status", account, .object(["status": .string(status)])),
+                to: ProofEvents.accountStatusTopic)
+            #expect(outcome == .applied(eventID: "e-\(retry.sequence)"))
+        }
+        try retry.at(1)
+        try status("acct-1", "written_off")
+        try status("acct-2", "terminated")
+        #expect(retry.retryTimers("acct-1").isEmpty && retry.retryTimers("acct-2").count == 1)
+        let ended = try #require(try retry.item("p"))
+        #expect(ended.dunningEnded == .writtenOff && ended.nextAttemptAt == Self.start.addingTimeInterval(7 * Self.day))
+        #expect(try retry.item("q")?.dunningEnded == nil, "terminated: retries go on (seed 000)")
+        try retry.at(10)
+        #expect(try retry.charges("acct-1").isEmpty, "no automatic retry of a written-off debt")
+        #expect(try retry.charges("acct-2").count == 1)
+        // Written off, then handed to collections: still held; an operator's pause ending changes nothing.
+        try status("acct-1", "in_collections")
+        #expect(try retry.item("p")?.dunningEnded == .inCollections)
+        try retry.dunning("acct-1", "pause", until: 11, as: Self.billing)
+        try retry.at(12)
+        #expect(retry.retryTimers("acct-1").isEmpty)
+        #expect(try retry.charges("acct-1").isEmpty)
+        // An operator's retry now is not automatic: it goes.
+        try retry.retryNow("acct-1", "p", as: Self.billing)
+        let charge = try #require(try retry.charges("acct-1").last)
+        #expect(charge.cause == .operator)
+        try retry.at(13)
+        try retry.failed("acct-1", "p", charge: charge.chargeRequestId)
+        #expect(retry.retryTimers("acct-1").isEmpty, "its failure plans nothing while dunning has ended")
+        // The customer paid the rest another way: reactivated, the retries are planned again.
+        try retry.at(14)
+        try status("acct-1", "reactivated")
+        #expect(retry.retryTimers("acct-1") == [Self.start.addingTimeInterval(20 * Self.day)], "7 days after day 13")
+        #expect(try retry.item("p")?.dunningEnded == nil)
+    }
+
     @Test("paused: no automatic retry, retry now still charges; resumed: the attempt planned goes on")
     func pauseThenResume() throws {
         let retry = Retry()

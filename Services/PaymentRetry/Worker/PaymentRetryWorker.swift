@@ -27,6 +27,7 @@ public struct PaymentRetryWorker: Worker {
     public var name = "payment-retry"
     public var inputTopics = [
         PaymentEvents.paymentsTopic, PaymentEvents.commandsTopic, PaymentEvents.dunningCommandsTopic,
+        ProofEvents.accountStatusTopic,
     ]
     public var outputTopics: [String] {
         [
@@ -168,9 +169,20 @@ public struct PaymentRetryWorker: Worker {
             } else {
                 context.cancelTimer(Self.holdTimer)
             }
+        case .accountStatus(let status):
+            let standing: AccountStanding? =
+                switch status.status {
+                case .writtenOff: .writtenOff
+                case .inCollections: .inCollections
+                case .active, .reactivated: .active
+                case .pastDue, .suspended, .terminated, .cancelled: nil
+                }
+            guard let standing else { return }
+            effects = recovery.accountStatus(
+                standing, now: now, policy: policies.policy(for: event.merchantID), networks: networks)
         }
         whole.recovery = recovery
-        apply(effects, hold: recovery.hold, now: now, to: &context)
+        apply(effects, hold: recovery.hold, ended: recovery.dunningEnded, now: now, to: &context)
     }
 
     func refuse(_ command: String, planID: String, _ reason: String, _ context: inout WorkerContext) {
@@ -223,11 +235,11 @@ public struct PaymentRetryWorker: Worker {
                 whole.recovery.retryDue(
                     paymentID: String(timer.id.dropFirst("retry:".count)), now: now, networks: networks,
                     policy: policies.policy(for: context.merchantID)),
-                hold: whole.recovery.hold, now: now, to: &context)
+                hold: whole.recovery.hold, ended: whole.recovery.dunningEnded, now: now, to: &context)
         } else if timer.id == Self.holdTimer {
             let effects = whole.recovery.holdEnded(
                 now: now, policy: policies.policy(for: context.merchantID), networks: networks)
-            apply(effects, hold: whole.recovery.hold, now: now, to: &context)
+            apply(effects, hold: whole.recovery.hold, ended: whole.recovery.dunningEnded, now: now, to: &context)
         } else if timer.id.hasPrefix("price-lapse:") {
             price(
                 whole.prices.lapse(planID: String(timer.id.dropFirst("price-lapse:".count))), command: nil, &context)
@@ -239,8 +251,12 @@ public struct PaymentRetryWorker: Worker {
     /// the event's bytes with `JSONOutput` (docs/benchmarks.md, "Payment retry"), their members
     /// in the order of those types (the action item's `handedToCollections` before
     /// `nextAttemptAt`, as published since); the rest are typed data.
-    /// `hold`: the account's dunning pause or exclusion, shown on each item while it holds at `now`.
-    func apply(_ effects: [RecoveryEffect], hold: DunningHold?, now: Int64, to context: inout WorkerContext) {
+    /// `hold`: the account's dunning pause or exclusion, shown on each item while it holds at
+    /// `now`; `ended`: how the account's dunning ended, when that stops automatic retries.
+    func apply(
+        _ effects: [RecoveryEffect], hold: DunningHold?, ended: AccountStanding? = nil, now: Int64,
+        to context: inout WorkerContext
+    ) {
         let shown = hold.flatMap { $0.holds(at: now) ? $0 : nil }
         for effect in effects {
             switch effect {
@@ -275,11 +291,11 @@ public struct PaymentRetryWorker: Worker {
                 context.emit(
                     "action-item.updated", to: PaymentEvents.actionCentreTopic, key: item.paymentID,
                     dataByteCount: 400
-                ) { Self.writeItem(item, hold: shown, into: &$0) }
+                ) { Self.writeItem(item, hold: shown, ended: ended, into: &$0) }
                 if publishesOutcomes && Self.isOutcomeFact(item) {
                     context.emit(
                         "action-item.updated", to: RecoveryEvents.outcomesTopic, dataByteCount: 400
-                    ) { Self.writeItem(item, hold: shown, into: &$0) }
+                    ) { Self.writeItem(item, hold: shown, ended: ended, into: &$0) }
                 }
             case .notifyCustomerPaymentFailed(let item):
                 notify("payment_failed", "customer", item, &context)
@@ -335,7 +351,9 @@ public struct PaymentRetryWorker: Worker {
 
     /// An action-centre item as published: written straight to JSON, members in a fixed order,
     /// the optional ones only when set; `hold`: the account's dunning pause or exclusion in force.
-    static func writeItem(_ item: FailedPayment, hold: DunningHold? = nil, into out: inout JSONOutput) {
+    static func writeItem(
+        _ item: FailedPayment, hold: DunningHold? = nil, ended: AccountStanding? = nil, into out: inout JSONOutput
+    ) {
         out.beginObject()
         out.member("paymentId", item.paymentID)
         out.member("invoiceId", item.invoiceID)
@@ -380,6 +398,7 @@ public struct PaymentRetryWorker: Worker {
                 out.member("dunningExcluded", true)
             }
         }
+        if ended == .writtenOff || ended == .inCollections { out.member("dunningEnded", ended?.rawValue) }
         out.endObject()
     }
 }
@@ -395,12 +414,14 @@ public enum PaymentRetryInput: WorkerInput {
     /// On relance.payments beside the outcomes (this worker writes one per charge); not acted on.
     case paymentPending(PaymentPending)
     case dunningCommand(DunningCommand)
+    /// reminder-mailer's account status: written off or handed to collections stops automatic retries.
+    case accountStatus(AccountStatus)
 
     public static var eventTypes: [EventType] {
         [
             PaymentEvents.paymentFailed, PaymentEvents.paymentSucceeded, PaymentEvents.cardReplaced,
             PaymentEvents.paymentCommand, PaymentEvents.priceUpdateRequested, PaymentEvents.priceUpdateConfirmed,
-            MailEvents.paymentPending, PaymentEvents.dunningCommand,
+            MailEvents.paymentPending, PaymentEvents.dunningCommand, ProofEvents.accountStatus,
         ]
     }
 
@@ -414,6 +435,7 @@ public enum PaymentRetryInput: WorkerInput {
         case "plan.price-update-confirmed": self = .priceUpdateConfirmed(try event.decode())
         case "payment.pending": self = .paymentPending(try event.decode())
         case "dunning.command": self = .dunningCommand(try event.decode())
+        case "account.status": self = .accountStatus(try event.decode())
         default: throw EventDataError(path: "type", problem: "\(event.type) is not an event payment-retry reads")
         }
     }

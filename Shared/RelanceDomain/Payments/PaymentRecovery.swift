@@ -175,13 +175,50 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     /// An operator's pause or exclusion of the account's dunning (`dunning.command`): no
     /// automatic retry while it holds. Nil: none.
     public var hold: DunningHold?
+    /// How the account's dunning ended when that stops automatic retries: written off or
+    /// handed to collections (reminder-mailer's `account.status`). Nil: it has not, or it
+    /// ended in a way that keeps them (terminated, suspended, cancelled).
+    public var dunningEnded: AccountStanding?
 
     public init() {}
 
-    /// Whether automatic retries are held at `now` (nil: not known, not held).
+    /// Whether automatic retries are held at `now`: dunning ended, or an operator's pause or
+    /// exclusion in force (`now` nil: not known, not held by those).
     public func isHeld(at now: Int64?) -> Bool {
+        if dunningEnded != nil { return true }
         guard let hold, let now else { return false }
         return hold.holds(at: now)
+    }
+
+    /// The account's status as reminder-mailer publishes it: written off or handed to
+    /// collections stops automatic retries as an exclusion does (timers cancelled, each item
+    /// keeping its planned attempt; an operator's retry now and a new card's charge still go);
+    /// active or reactivated again (the debt paid) plans them again unless an operator's hold
+    /// is in force. Every open item is published again, saying so.
+    public mutating func accountStatus(
+        _ standing: AccountStanding, now: Int64, policy: RetryPolicy, networks: CardNetworkRules = .defaults
+    ) -> [RecoveryEffect] {
+        let wasHeld = isHeld(at: now)
+        switch standing {
+        case .writtenOff, .inCollections:
+            guard dunningEnded != standing else { return [] }
+            dunningEnded = standing
+        case .active:
+            guard dunningEnded != nil else { return [] }
+            dunningEnded = nil
+        case .pastDue, .suspended, .terminated, .cancelled:
+            return []
+        }
+        if wasHeld && isHeld(at: now) { return openItems.map { .item($0) } }
+        if !isHeld(at: now) { return resumed(now: now, policy: policy, networks: networks) }
+        var effects: [RecoveryEffect] = []
+        for item in openItems {
+            if item.state == .open, item.nextAttemptAt != nil {
+                effects.append(.cancelRetry(paymentID: item.paymentID))
+            }
+            effects.append(.item(item))
+        }
+        return effects
     }
 
     /// Open items, oldest invoice first.
@@ -263,6 +300,8 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
     {
         guard let hold, !hold.excluded, let until = hold.pausedUntil, until <= now else { return [] }
         self.hold = nil
+        // Dunning ended meanwhile: still held, nothing planned.
+        guard dunningEnded == nil else { return openItems.map { .item($0) } }
         return resumed(now: now, policy: policy, networks: networks)
     }
 
@@ -701,6 +740,7 @@ extension PaymentRecovery: StateJSONWritable {
             out.member("pausedUntil", hold.pausedUntil)
             out.endObject()
         }
+        out.member("dunningEnded", dunningEnded?.rawValue)
         out.endObject()
     }
 }

@@ -222,6 +222,13 @@ public struct ActionItemUpdated: EventData, Equatable {
     public var dunningPausedUntil: Date?
     /// The account is excluded from dunning until resumed.
     public var dunningExcluded: Bool?
+    /// How the account's dunning ended (reminder-mailer's account.status): no automatic retry.
+    public var dunningEnded: DunningEnded?
+
+    public enum DunningEnded: String, SchemaEnum {
+        case writtenOff = "written_off"
+        case inCollections = "in_collections"
+    }
 
     public enum State: String, SchemaEnum {
         case open
@@ -251,8 +258,10 @@ public struct ActionItemUpdated: EventData, Equatable {
         handedToCollections: Bool, closedBecause: String? = nil, firstFailedAt: Date? = nil,
         resolution: Resolution? = nil, recoveredOnAttempt: Int64? = nil, lossReason: LossReason? = nil,
         outcomeAt: Date? = nil, nextAttemptReason: String? = nil, retryBlockedBy: String? = nil,
-        dunningPaused: Bool? = nil, dunningPausedUntil: Date? = nil, dunningExcluded: Bool? = nil
+        dunningPaused: Bool? = nil, dunningPausedUntil: Date? = nil, dunningExcluded: Bool? = nil,
+        dunningEnded: DunningEnded? = nil
     ) {
+        self.dunningEnded = dunningEnded
         self.dunningPaused = dunningPaused
         self.dunningPausedUntil = dunningPausedUntil
         self.dunningExcluded = dunningExcluded

@@ -117,11 +117,14 @@ public enum PaymentEvents {
                     "the account's dunning is paused: no automatic retry, no overdue notice (dunning.command)"),
                 "dunningPausedUntil": .timestamp("when the pause ends by itself (absent: until resumed)"),
                 "dunningExcluded": .boolean("the account is excluded from dunning until resumed"),
+                "dunningEnded": .oneOf(
+                    ["written_off", "in_collections"],
+                    "how the account's dunning ended (reminder-mailer's account.status): no automatic retry"),
             ],
             optional: [
                 "customerName", "nextAttemptAt", "closedBecause", "firstFailedAt", "resolution", "recoveredOnAttempt",
                 "lossReason", "outcomeAt", "nextAttemptReason", "retryBlockedBy", "dunningPaused", "dunningPausedUntil",
-                "dunningExcluded",
+                "dunningExcluded", "dunningEnded",
             ]))
 
     public static let notificationRequested = EventType(
