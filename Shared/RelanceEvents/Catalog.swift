@@ -173,7 +173,7 @@ public enum Catalog {
             summary: "Each account's status: past due (the banner), suspended, and how dunning ended (terminated, "
                 + "cancelled, in collections, written off), reactivated.",
             key: "account id", compacted: true, writers: ["reminder-mailer"],
-            readers: ["proof-validator", "recovery-stats", "dashboards"],
+            readers: ["proof-validator", "payment-retry", "recovery-stats", "dashboards"],
             messages: ["account.status"]),
         Topic(
             ProofEvents.proofsTopic,

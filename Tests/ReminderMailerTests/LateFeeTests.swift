@@ -72,16 +72,18 @@ struct LateFeeTests {
         #expect(try mailer.kit.state(of: "acct-1")?.ladder.invoices.first?.remaining == 104_499)
     }
 
-    /// Reconciliation's allocation of a credit to an invoice of acct-1, with what it leaves open.
+    /// Reconciliation's allocation of a credit to an invoice of acct-1: the invoice's amount in
+    /// the ledger after it (`debitAmount`) and what it leaves open (nil: a record from before).
     static func allocation(
-        _ mailer: Mailer, invoice: String, amount: Int64, open: Int64?, credit: String = "transfer-1",
-        kind: String = "payment", debitKind: String = "invoice"
+        _ mailer: Mailer, invoice: String, amount: Int64, debitAmount: Int64?, open: Int64?,
+        credit: String = "transfer-1", kind: String = "payment", debitKind: String = "invoice"
     ) throws {
         var data: [(key: String, value: JSONValue)] = [
             ("creditId", .string(credit)), ("creditKind", .string(kind)), ("debitId", .string(invoice)),
             ("debitKind", .string(debitKind)), ("amount", .integer(amount)), ("currency", .string("EUR")),
             ("trigger", .string("command")),
         ]
+        if let debitAmount { data.append(("debitAmount", .integer(debitAmount))) }
         if let open { data.append(("debitOpen", .integer(open))) }
         let outcome = try mailer.kit.publish(
             mailer.envelope("allocation.made", "acct-1", .object(data)), to: ReconciliationEvents.allocationsTopic)
@@ -98,14 +100,15 @@ struct LateFeeTests {
         try mailer.invoice("acct-1", "F-2", amount: 50_000)
         try mailer.days(through: 9)
         // Day 10: a credit note settles F-1 in full, a transfer pays 20 000 of F-2; a debit (a
-        // refund) and an older record without debitOpen change nothing.
+        // refund) and an older record without debitAmount and debitOpen change nothing.
         try mailer.day(10)
-        try Self.allocation(mailer, invoice: "F-1", amount: 100_000, open: 0, kind: "credit_note")
-        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: 30_000)
-        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: nil)
-        try Self.allocation(mailer, invoice: "F-2", amount: 5_000, open: 0, debitKind: "refund")
-        // The same allocation again, and the card payment it reconciled read too: counted once.
-        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, open: 30_000)
+        try Self.allocation(
+            mailer, invoice: "F-1", amount: 100_000, debitAmount: 100_000, open: 0, kind: "credit_note")
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, debitAmount: 50_000, open: 30_000)
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, debitAmount: nil, open: nil)
+        try Self.allocation(mailer, invoice: "F-2", amount: 5_000, debitAmount: 5_000, open: 0, debitKind: "refund")
+        // The same allocation again: counted once.
+        try Self.allocation(mailer, invoice: "F-2", amount: 20_000, debitAmount: 50_000, open: 30_000)
         try mailer.days(through: 30)
         let fees = try Self.feeEvents(mailer)
         #expect(fees.map(\.invoiceId) == ["F-2", "F-2"], "F-1 was settled before step 3")
@@ -116,10 +119,85 @@ struct LateFeeTests {
         #expect(remaining == ["F-1": 0, "F-2": 34_150], "F-2: 300,00 € left, 40,00 € and 1,50 € of fees")
         let step3 = try Self.texts(mailer)["overdue_step_3"] ?? ""
         #expect(step3.contains("F-2") && !step3.contains("F-1"), "F-1 is no longer dunned")
-        // Then the rest of F-2 by transfer: the account is back in good standing, no step 5.
-        try Self.allocation(mailer, invoice: "F-2", amount: 34_150, open: 0, credit: "transfer-2")
+        // Then the rest of F-2 by transfer (reconciliation has added the fees): back in good standing.
+        try Self.allocation(
+            mailer, invoice: "F-2", amount: 34_150, debitAmount: 54_150, open: 0, credit: "transfer-2")
         try mailer.days(through: 31)
         #expect(mailer.statuses("acct-1").last == "reactivated")
+    }
+
+    @Test(
+        "a payment read both as payment.succeeded and as reconciliation's allocation counts once, in either order; an allocation before its invoice waits for it"
+    )
+    func paymentAndAllocationInAnyOrder() throws {
+        let mailer = Self.mailer()
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "F-1", amount: 100_000)
+        try mailer.invoice("acct-1", "F-2", amount: 100_000)
+        try mailer.day(5)
+        // F-1: the allocation of a 40 000 card payment first, then the payment itself.
+        try Self.allocation(mailer, invoice: "F-1", amount: 40_000, debitAmount: 100_000, open: 60_000, credit: "p-1")
+        try mailer.pay("acct-1", "F-1", amount: 40_000)
+        // F-2: the payment first, then its allocation.
+        try mailer.pay("acct-1", "F-2", amount: 40_000)
+        try Self.allocation(mailer, invoice: "F-2", amount: 40_000, debitAmount: 100_000, open: 60_000, credit: "p-2")
+        // F-3: settled by a credit note reconciliation allocated before this worker read F-3.
+        try Self.allocation(mailer, invoice: "F-3", amount: 70_000, debitAmount: 70_000, open: 0, kind: "credit_note")
+        try mailer.invoice("acct-1", "F-3", amount: 70_000)
+        let invoices = try mailer.kit.state(of: "acct-1")?.ladder.invoices ?? []
+        let remaining = Dictionary(uniqueKeysWithValues: invoices.map { ($0.id, $0.remaining) })
+        #expect(remaining == ["F-1": 60_000, "F-2": 60_000, "F-3": 0])
+        try mailer.days(through: 16)
+        #expect(try Self.feeEvents(mailer).map(\.invoiceId) == ["F-1", "F-1", "F-2", "F-2"], "none on F-3")
+    }
+
+    @Test("a direct debit on its way: no fee at the step; the payment does not come: the fee at the next step")
+    func noFeeWhileADebitIsOnItsWay() throws {
+        let mailer = Self.mailer()
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "F-1", amount: 100_000)
+        try mailer.day(14)
+        try mailer.kit.publish(
+            mailer.envelope(
+                "payment.pending", "acct-1",
+                .object([
+                    "paymentId": .string("dd-1"), "invoiceId": .string("F-1"), "amount": .integer(100_000),
+                    "currency": .string("EUR"), "paymentMethod": .string("sepa_debit"),
+                ])), to: PaymentEvents.paymentsTopic)
+        try mailer.days(through: 16)
+        #expect(try Self.feeEvents(mailer).isEmpty, "step 3 on day 15 adds nothing while the debit is on its way")
+        try mailer.kit.publish(
+            mailer.envelope(
+                "payment.failed", "acct-1",
+                .object([
+                    "paymentId": .string("dd-1"), "invoiceId": .string("F-1"), "invoiceDate": .string("2026-09-15"),
+                    "transactionType": .string("payment"), "paymentMethod": .string("sepa_debit"),
+                    "amount": .integer(100_000), "currency": .string("EUR"), "declineCode": .string("AM04"),
+                    "declineScheme": .string("sepa"),
+                ])), to: PaymentEvents.paymentsTopic)
+        try mailer.days(through: 20)
+        #expect(
+            try Self.feeEvents(mailer).map(\.kind) == [.flatIndemnity, .lateInterest],
+            "the debit was returned: the fees at step 4 (day 20)")
+    }
+
+    @Test("another writer's fee on an invoice already settled here is remembered, not added")
+    func feeReadOnSettledInvoice() throws {
+        let mailer = Self.mailer()
+        try mailer.account("acct-1")
+        try mailer.invoice("acct-1", "F-1", amount: 100_000)
+        try mailer.pay("acct-1", "F-1", amount: 100_000)
+        try mailer.kit.publish(
+            mailer.envelope(
+                "invoice.fee-added", "acct-1",
+                .object([
+                    "invoiceId": .string("F-1"), "feeId": .string("F-1/flat_indemnity"),
+                    "kind": .string("flat_indemnity"), "amount": .integer(4_000), "currency": .string("EUR"),
+                ])), to: ProofEvents.invoicesTopic)
+        let invoice = try mailer.kit.state(of: "acct-1")?.ladder.invoices.first
+        #expect(invoice?.fees == nil && invoice?.remaining == 0)
+        try mailer.days(through: 30)
+        #expect(mailer.emailDays("acct-1").isEmpty, "nothing is dunned")
     }
 
     @Test("read back after a restart, or written again by another writer: never twice")

@@ -100,6 +100,8 @@ public struct PaymentRetryWorker: Worker {
     public func handle(_ event: Event<PaymentRetryInput>, state: inout State?, context: inout WorkerContext)
         throws(WorkerRejection)
     {
+        // An account payment-retry knows nothing of: its status changes nothing, and no state is made.
+        if case .accountStatus = event.data, state == nil { return }
         var whole = state ?? State()
         defer { state = whole }
         var recovery = whole.recovery

@@ -259,12 +259,17 @@ public struct ReconciliationWorker: Worker {
         var invoices = issued.map(\.id)
         for id in changed where !invoices.contains(id) { invoices.append(id) }
         for (allocation, trigger) in allocations {
-            // What the debit owes after the whole event (gone from the ledger: closed), so that a
-            // reader (reminder-mailer) needs no sum of its own to know it is settled.
-            let debitOpen = account.ledger.item(allocation.debitID, kind: allocation.debitKind)?.open ?? 0
+            // The debit after the whole event (gone from the ledger: closed, nothing open), so
+            // that a reader (reminder-mailer) needs no sum of its own to know what was settled.
+            let debit =
+                account.ledger.item(allocation.debitID, kind: allocation.debitKind)
+                ?? before.item(allocation.debitID, kind: allocation.debitKind).map { closed in
+                    var closed = closed
+                    closed.open = 0
+                    return closed
+                }
             context.emitWritten(
-                AllocationMade(allocation, trigger: trigger, debitOpen: debitOpen),
-                to: ReconciliationEvents.allocationsTopic)
+                AllocationMade(allocation, trigger: trigger, debit: debit), to: ReconciliationEvents.allocationsTopic)
             if allocation.debitKind == .invoice && !invoices.contains(allocation.debitID) {
                 invoices.append(allocation.debitID)
             }
@@ -443,15 +448,16 @@ extension AllocationMade: WrittenEventData {
         out.member("amount", amount)
         out.member("currency", currency)
         out.member("trigger", trigger.rawValue)
+        out.member("debitAmount", debitAmount)
         out.member("debitOpen", debitOpen)
         out.endObject()
     }
 
-    init(_ allocation: Allocation, trigger: Trigger, debitOpen: Int64?) {
+    init(_ allocation: Allocation, trigger: Trigger, debit: LedgerItem?) {
         self.init(
             creditId: allocation.creditID, creditKind: allocation.creditKind, debitId: allocation.debitID,
             debitKind: allocation.debitKind, amount: allocation.amount, currency: allocation.currency,
-            trigger: trigger, debitOpen: debitOpen)
+            trigger: trigger, debitAmount: debit?.amount, debitOpen: debit?.open)
     }
 }
 

@@ -164,10 +164,12 @@ public struct ReminderMailerWorker: Worker {
                 account.ladder.paid(invoiceID: match.invoiceId, amount: match.amount, paymentID: nil)
             }
         case .allocationMade(let data):
-            // Reconciliation's word on what an invoice still owes: a bank transfer or a credit
-            // note it reconciled settles the invoice here too (no more notices, no fee).
-            guard data.debitKind == .invoice, let open = data.debitOpen else { return }
-            account.ladder.ledgerOpen(invoiceID: data.debitId, open: open)
+            // Reconciliation's word on what an invoice has received in all: a bank transfer or a
+            // credit note it reconciled settles the invoice here too (no more notices, no fee).
+            guard data.debitKind == .invoice, let amount = data.debitAmount, let open = data.debitOpen else {
+                return
+            }
+            account.ladder.reconciledPaid(invoiceID: data.debitId, amount: amount - min(amount, open))
         case .notificationRequested(let data):
             notify(data, eventID: event.eventID, merchantID: event.merchantID, account: &account, context: &context)
         case .renewalUpcoming(let data):

@@ -113,6 +113,10 @@ public struct DueInvoice: Sendable, Codable, Equatable {
     public var paid: Int64 = 0
     /// Late fees added to it (nil: none): what it owes is its amount and its fees.
     public var fees: [LateFee]?
+    /// What reconciliation has allocated to it (`allocation.made`: its amount less what is
+    /// open), the highest figure read (nil: none). It counts the payments read here too, in any
+    /// order: what is settled is the larger of `paid` and this, never their sum.
+    public var reconciled: Int64?
 
     public init(
         id: String, number: String, amount: Int64, currency: String, dueOn: String, paid: Int64 = 0,
@@ -130,13 +134,18 @@ public struct DueInvoice: Sendable, Codable, Equatable {
     /// The amount and the fees added to it (held at `Int64.max`; `add` keeps it within an amount).
     public var owed: Int64 { (fees ?? []).reduce(amount) { Money.addReceived($0, $1.amount) } }
 
+    /// What is settled: the payments read here, or reconciliation's figure when higher.
+    public var settled: Int64 { max(paid, reconciled ?? 0) }
+
     /// What is left to pay of the amount and the fees: a payment covers the fees too.
-    public var remaining: Int64 { max(0, owed.subtractingReportingOverflow(paid).overflow ? 0 : owed - paid) }
+    public var remaining: Int64 {
+        max(0, owed.subtractingReportingOverflow(settled).overflow ? 0 : owed - settled)
+    }
 
     /// What is left to pay of the invoice's own amount (payments counted against it first):
     /// the base of late interest, which never bears on fees.
     public var principalRemaining: Int64 {
-        max(0, amount.subtractingReportingOverflow(paid).overflow ? 0 : amount - paid)
+        max(0, amount.subtractingReportingOverflow(settled).overflow ? 0 : amount - settled)
     }
 
     /// Adds a fee; one that would take what the invoice owes beyond an amount
@@ -247,6 +256,8 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
     public var lateFeeIDs: [String]?
     /// Late fees refused (fee id → why: `amount_out_of_range`), never tried again (nil: none).
     public var lateFeeRefusals: [String: String]?
+    /// Invoice id → reconciliation's allocated total for an invoice not seen yet (at most 16).
+    public var unmatchedReconciled: [String: Int64]?
     /// Long subscriptions' next renewals whose notice is still to go (nil: none).
     public var renewals: [UpcomingRenewal]?
     /// The renewals noticed (`UpcomingRenewal.key`, the latest 20): each once, whatever replays come.
@@ -307,6 +318,7 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             var updated = invoice
             updated.paid = invoices[index].paid
             updated.fees = invoices[index].fees
+            updated.reconciled = invoices[index].reconciled
             invoices[index] = updated
         } else {
             var invoice = invoice
@@ -314,7 +326,20 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             if let early = unmatchedPayments?.removeValue(forKey: invoice.id) {
                 invoice.paid = Money.addReceived(invoice.paid, early)
             }
+            if let early = unmatchedReconciled?.removeValue(forKey: invoice.id) {
+                invoice.reconciled = early
+            }
+            if unmatchedReconciled?.isEmpty == true { unmatchedReconciled = nil }
             invoices.append(invoice)
+            pruneSettled()
+        }
+    }
+
+    /// Settled invoices are kept only while they might be named again: past 100, the oldest
+    /// settled one goes.
+    mutating func pruneSettled() {
+        while invoices.count > 100, let settled = invoices.firstIndex(where: { $0.remaining == 0 }) {
+            invoices.remove(at: settled)
         }
     }
 
@@ -330,20 +355,25 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
             if early.count > 16, let any = early.keys.sorted().first { early[any] = nil }
             unmatchedPayments = early
         }
-        // Settled invoices are kept only while they might be named again; drop the oldest.
-        if invoices.count > 100, let settled = invoices.firstIndex(where: { $0.remaining == 0 }) {
-            invoices.remove(at: settled)
-        }
+        pruneSettled()
     }
 
-    /// What reconciliation says an invoice still owes (`allocation.made`'s `debitOpen`): what is
-    /// left here falls to it, never rises (payments read here and reconciliation's allocation of
-    /// the same payment count once). An invoice not known here is left alone.
-    public mutating func ledgerOpen(invoiceID: String, open: Int64) {
-        guard let index = invoices.firstIndex(where: { $0.id == invoiceID }) else { return }
-        let owed = invoices[index].owed
-        let settled = owed - min(owed, max(0, open))
-        if settled > invoices[index].paid { invoices[index].paid = settled }
+    /// What reconciliation has allocated to an invoice in all (`allocation.made`: the debit's
+    /// amount less what is open, whatever fees it knows of): the highest figure read is kept
+    /// beside the payments read here, and what is settled is the larger of the two, so the
+    /// same money read on both sides, in either order, counts once. One for an invoice not
+    /// seen yet waits for it (at most 16).
+    public mutating func reconciledPaid(invoiceID: String, amount: Int64) {
+        let amount = max(0, amount)
+        if let index = invoices.firstIndex(where: { $0.id == invoiceID }) {
+            if amount > invoices[index].reconciled ?? 0 { invoices[index].reconciled = amount }
+            pruneSettled()
+        } else {
+            var early = unmatchedReconciled ?? [:]
+            early[invoiceID] = max(early[invoiceID] ?? 0, amount)
+            if early.count > 16, let any = early.keys.sorted().first { early[any] = nil }
+            unmatchedReconciled = early
+        }
     }
 
     /// A payment is on its way: a direct debit (`chargeRequestID` nil) holds back the steps that
@@ -409,7 +439,8 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
                     "currency_mismatch",
                     "fee \(fee.id) is in \(currency) but invoice \(invoiceID) is in \(invoices[index].currency)")
             }
-            try invoices[index].add(fee)
+            // As reconciliation: a fee never reopens a settled invoice (remembered, not added).
+            if invoices[index].remaining > 0 { try invoices[index].add(fee) }
         }
         remember(feeIDs: [fee.id])
     }
@@ -433,6 +464,9 @@ public struct OverdueLadder: Sendable, Codable, Equatable {
         }
         for index in due.indices {
             let invoice = due[index]
+            // A payment on its way (a direct debit): no fee yet; a later step adds it if the
+            // payment does not come.
+            guard !pending.values.contains(where: { $0.invoiceID == invoice.id }) else { continue }
             // The invoice's own fees too: `lateFeeIDs` keeps only the latest 400 ids.
             let decided = Set(lateFeeIDs ?? []).union((invoice.fees ?? []).map(\.id))
             var fees: [LateFee] = []

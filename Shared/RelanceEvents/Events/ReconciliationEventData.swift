@@ -213,6 +213,10 @@ public struct AllocationMade: EventData, Equatable {
     public var currency: String
     /// What reconciled it.
     public var trigger: Trigger
+    /// The debit's amount after this event (an invoice's with the late fees reconciliation
+    /// has added), in minor units; less `debitOpen`, what has been allocated to it in all.
+    /// Absent from records written before it was added.
+    public var debitAmount: Int64?
     /// What the debit still owes after this event's allocations, in minor units (0: settled).
     /// Absent from records written before it was added.
     public var debitOpen: Int64?
@@ -226,8 +230,9 @@ public struct AllocationMade: EventData, Equatable {
 
     public init(
         creditId: String, creditKind: LedgerItemKind, debitId: String, debitKind: LedgerItemKind, amount: Int64,
-        currency: String, trigger: Trigger, debitOpen: Int64? = nil
+        currency: String, trigger: Trigger, debitAmount: Int64? = nil, debitOpen: Int64? = nil
     ) {
+        self.debitAmount = debitAmount
         self.creditId = creditId
         self.creditKind = creditKind
         self.debitId = debitId

@@ -88,8 +88,11 @@ public enum ReconciliationEvents {
                 "debitId": .string(), "debitKind": .oneOf(LedgerItemKind.allCases.map(\.rawValue)),
                 "amount": .amount(), "currency": .currency(),
                 "trigger": .oneOf(["payment", "proof", "command", "policy"], "what reconciled it"),
+                "debitAmount": .amount(
+                    "the debit's amount after this event (an invoice's with its late fees); less debitOpen: what has "
+                        + "been allocated to it in all"),
                 "debitOpen": .amount("what the debit still owes after this event's allocations (0: settled)"),
-            ], optional: ["debitOpen"]))
+            ], optional: ["debitAmount", "debitOpen"]))
 
     public static let invoiceStatus = EventType(
         "invoice.status",
