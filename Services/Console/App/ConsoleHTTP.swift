@@ -30,6 +30,8 @@ public struct ConsoleResponder: HTTPResponder {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { $0 + (name == "cookie" ? "; " : ", ") + field.value } ?? field.value
         }
+        // HTTPTypes moves Host to the request's authority.
+        if let authority = request.head.authority { headers["host"] = authority }
         let body: [UInt8]
         do {
             var request = request

@@ -53,7 +53,10 @@ public struct TopicFollower: Service {
         }
         try await consumer.assign(all.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
         let started = ContinuousClock.now
-        if targets.isEmpty { view.markLoaded() }
+        if targets.isEmpty {
+            view.markLoaded()
+            logger.info("action centre loaded: the topics are empty")
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(200))
             for record in batch {
