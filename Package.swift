@@ -365,6 +365,14 @@ let package = Package(
             path: "Benchmarks/PaymentRetryBench"
         ),
         .executableTarget(
+            name: "console-bench",
+            dependencies: [
+                "BenchSupport", "ConsoleService", "RelanceEvents", "RelanceKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ConsoleBench"
+        ),
+        .executableTarget(
             name: "codec-bench",
             dependencies: ["BenchSupport", "RelanceRuntime", "RelanceEvents"],
             path: "Benchmarks/CodecBench"

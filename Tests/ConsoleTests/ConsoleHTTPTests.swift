@@ -19,6 +19,37 @@ struct ConsoleHTTPTests {
         #expect(try PasswordHash.make("s3cret", logN: 10) != hash)
     }
 
+    @Test("times in the merchant's zone: the same as Foundation's calendar, across DST changes, 1900 to 2100")
+    func localTimes() {
+        var random = SystemRandomNumberGenerator()
+        for zoneName in ["Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kathmandu", "UTC"] {
+            let zone = TimeZone(identifier: zoneName)!
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            for _ in 0..<500 {
+                let date = Date(
+                    timeIntervalSince1970: Double(Int64.random(in: -2_208_988_800...4_102_444_800, using: &random)))
+                let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+                let iso = ConsoleFormat.iso(date, in: zone)
+                let expected = String(
+                    format: "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld", c.year!, c.month!, c.day!, c.hour!, c.minute!,
+                    c.second!)
+                #expect(iso.hasPrefix(expected), "\(zoneName) \(date): \(iso), expected \(expected)")
+            }
+        }
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        // The spring-forward night: 01:00 UTC is 03:00 CEST, one second earlier is 01:59:59 CET.
+        #expect(ConsoleFormat.iso(Date(timeIntervalSince1970: 1_806_195_600), in: paris) == "2027-03-28T03:00:00+02:00")
+        #expect(ConsoleFormat.iso(Date(timeIntervalSince1970: 1_806_195_599), in: paris) == "2027-03-28T01:59:59+01:00")
+        #expect(
+            ConsoleFormat.dateTime(Date(timeIntervalSince1970: 1_806_195_600), in: paris, language: .fr)
+                == "28/03/2027 03:00")
+        #expect(ConsoleFormat.majorUnits(123_456, currency: "EUR") == "1234.56")
+        #expect(ConsoleFormat.majorUnits(5, currency: "EUR") == "0.05")
+        #expect(ConsoleFormat.majorUnits(1234, currency: "BHD") == "1.234")
+        #expect(ConsoleFormat.majorUnits(500, currency: "JPY") == "500")
+    }
+
     @Test("sign-in: a wrong password is refused with the form again; the right one opens a session cookie")
     func signIn() async throws {
         let console = testConsole()
@@ -96,7 +127,7 @@ struct ConsoleHTTPTests {
         view.applyItem(key: "p1", value: itemRecord(payment: "p1"))
         let signer = CommandSigner(
             generating: .eddsa, keyID: "console", subject: "relance-console", roles: [], merchants: ["*"])
-        let console = testConsole(view: view, signer: signer)
+        let console = testConsole(view: view, signer: signer) { $0.publicOrigin = "https://console.example" }
         try await withBrowser(console) { browser in
             _ = try await browser.signIn("olivia")
             let good = browser.csrf
@@ -109,6 +140,9 @@ struct ConsoleHTTPTests {
             page = try await browser.post(
                 "/merchants/m-1/items/p1/retry-now", csrf: good, origin: "https://evil.example")
             #expect(page.status == 403)
+            // The console's own origin is fine (a browser sends it with every post).
+            page = try await browser.post("/language", [("language", "fr")], origin: "https://console.example")
+            #expect(page.status == 303)
             // Another user's token is not this session's.
             var other = TestBrowser(browser.client)
             _ = try await other.signIn("bruno")
