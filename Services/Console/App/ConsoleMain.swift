@@ -18,6 +18,7 @@ public enum ConsoleMain {
                relance-console --help
 
         ENVIRONMENT:
+
         """
         + ConsoleConfiguration.variables.map { name, value, help in
             "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(help) (default: \(value))"
