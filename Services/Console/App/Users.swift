@@ -134,7 +134,9 @@ public struct MerchantSettings: Sendable, Codable, Equatable {
         self.timeZone = timeZone
     }
 
-    public var zone: TimeZone { timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")! }
+    public var zone: TimeZone {
+        timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(secondsFromGMT: 0) ?? TimeZone.current
+    }
 }
 
 /// The users file (`RELANCE_CONSOLE_USERS`): `{"merchants": {id: {name, timeZone}}, "users": [...]}`.
