@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "relance", targets: ["relance"]),
+        .executable(name: "relance-console", targets: ["relance-console"]),
         .library(name: "RelanceKafka", targets: ["RelanceKafka"]),
         .library(name: "RelanceEvents", targets: ["RelanceEvents"]),
         .library(name: "RelanceDomain", targets: ["RelanceDomain"]),
@@ -22,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // relance-console only (docs/console.md, "Build cost").
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -128,6 +133,40 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Relance"
+        ),
+        .target(
+            name: "ConsoleService",
+            dependencies: [
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceMail",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Console/App"
+        ),
+        .executableTarget(
+            name: "relance-console",
+            dependencies: [
+                "ConsoleService", "RelanceRuntime", "RelanceKafka",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Console/Main"
+        ),
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka",
+                "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/ConsoleTests"
         ),
         .target(
             name: "PaymentRetryService",
@@ -324,6 +363,14 @@ let package = Package(
                 "RelanceEvents",
             ],
             path: "Benchmarks/PaymentRetryBench"
+        ),
+        .executableTarget(
+            name: "console-bench",
+            dependencies: [
+                "BenchSupport", "ConsoleService", "RelanceEvents", "RelanceKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ConsoleBench"
         ),
         .executableTarget(
             name: "codec-bench",

@@ -247,7 +247,8 @@ rm -f "$root/run/image-test.libraries"
 owner=$(chroot "$root" dpkg -S "$(chroot "$root" readlink -f "$library")" | cut -d: -f1)
 ok "ldd in the root: every executable resolves all its libraries; librdkafka.so.1 => $library ($owner $rdkafka)"
 
-workers=$(tr ' ' '\n' <<<"$products" | grep -vx relance)
+# Every product but the relance command and the console (checked on its own below) is a worker.
+workers=$(tr ' ' '\n' <<<"$products" | grep -vx -e relance -e relance-console)
 declare -A worker_pid
 # The cluster and every worker in the root, checked as they start.
 start() {
@@ -317,6 +318,35 @@ if ! (in_image relance demo --bootstrap "$bootstrap" --key "$work/key.json" "${m
 fi
 tail -3 "$root$work/demo.log" | sed 's/^/      /'
 ok "relance demo --bootstrap in the root: the seed stories published, every outcome reached ($(ls "$root$work/mail" | wc -l) emails)"
+
+# relance-console in the root, on the demo's cluster: a users file with a hash it made, the demo's
+# key; ready once it has read the action centre, its sign-in page served, exit 0 on SIGTERM.
+if grep -qx relance-console <<<"$(tr ' ' '\n' <<<"$products")"; then
+    hash=$(printf 'image-test\n' | (in_image relance-console hash-password --log-n 10)) || fail "relance-console hash-password"
+    printf '{"users": [{"user": "image-test", "passwordHash": "%s", "roles": ["owner"], "merchants": ["m-demo"]}]}\n' \
+        "$hash" >"$root$work/console-users.json"
+    chown "$uid:$gid" "$root$work/console-users.json"
+    console_port=$((base + 50))
+    in_image RELANCE_KAFKA_BOOTSTRAP="$bootstrap" RELANCE_CONSOLE_HOST=127.0.0.1 RELANCE_CONSOLE_PORT="$console_port" \
+        RELANCE_CONSOLE_USERS="$work/console-users.json" RELANCE_CONSOLE_SIGNING_KEY="$work/key.json" \
+        relance-console >"$root$work/relance-console.out" 2>"$root$work/relance-console.err" &
+    console_pid=$!
+    pids+=("$console_pid")
+    for _ in $(seq 300); do
+        curl -fs --max-time 2 "http://127.0.0.1:$console_port/healthz" >/dev/null 2>&1 && break
+        alive "$console_pid" || break
+        sleep 0.1
+    done
+    curl -fs --max-time 5 "http://127.0.0.1:$console_port/healthz" >/dev/null \
+        || { cat "$root$work"/relance-console.*; fail "relance-console did not become ready in the root"; }
+    curl -fs --max-time 5 "http://127.0.0.1:$console_port/login" | grep -q 'id="sign-in"' \
+        || fail "relance-console's sign-in page"
+    kill -TERM "$console_pid"
+    status=0
+    wait "$console_pid" || status=$?
+    [ "$status" = 0 ] || { cat "$root$work"/relance-console.*; fail "relance-console exited $status after SIGTERM"; }
+    ok "relance-console in the root: ready once the action centre was read, its sign-in page served, exit 0 on SIGTERM"
+fi
 
 for worker in $workers; do kill -TERM "${worker_pid[$worker]}"; done
 for worker in $workers; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Relance builds and tests with on a fresh Debian/Ubuntu machine (run as root):
 # librdkafka's, OpenSSL's and jemalloc's headers and libraries, libxml2, and the tools scripts/test.sh uses (pip, unzip,
-# openssl, python3-aiosmtpd, promtool, stunnel4 and iproute2's ss for the TLS test, debootstrap for the image test).
+# openssl, python3-aiosmtpd, promtool, stunnel4 and iproute2's ss for the TLS test, debootstrap for the image test,
+# Chromium, its WebDriver and Selenium for the console's browser test).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 missing=()
@@ -28,9 +29,14 @@ command -v promtool >/dev/null || missing+=(prometheus)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 command -v objdump >/dev/null || missing+=(binutils)
+# scripts/console-browser-test.sh: the console in a real browser (Debian's Chromium and its
+# WebDriver), driven by Selenium from PyPI.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q selenium
 export PATH="/opt/swift/usr/bin:$PATH"
 swift --version 2>/dev/null | head -1

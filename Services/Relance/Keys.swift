@@ -145,29 +145,23 @@ struct CommandTarget: ParsableArguments {
     @Option(help: "The account's merchant.") var merchant: String
 }
 
-/// Sends one command event, signed.
+/// Sends one command event, signed (`SignedCommand`, which the console uses too).
 func sendCommand(
     _ type: String, data: JSONValue, target: CommandTarget, signing: SigningOptions, cluster: ClusterOptions
 ) async throws {
     let signer = try signing.requiredSigner()
-    guard signer.merchants.contains("*") || signer.merchants.contains(target.merchant) else {
-        throw CommandFailure(
-            "key \(signer.keyID) acts for \(signer.merchants.joined(separator: ", ")), not merchant \(target.merchant)")
+    let command: SignedCommand
+    do {
+        command = try SignedCommand(
+            type: type, data: data, account: target.account, merchant: target.merchant, signer: signer,
+            audience: signing.resolvedAudience, lifetime: TimeInterval(signing.ttl))
+    } catch {
+        throw CommandFailure(error.description)
     }
-    guard let eventType = Catalog.eventTypes.last(where: { $0.name == type }),
-        let topic = Catalog.topics.first(where: { $0.messages.contains(type) })?.name
-    else { throw CommandFailure("\(type) is not in the catalog") }
-    let event = EventEnvelope(
-        eventID: UUID().uuidString.lowercased(), type: type, schemaVersion: eventType.version, occurredAt: Date(),
-        accountID: target.account, merchantID: target.merchant, data: data)
-    try eventType.data.validate(data, path: "data")
-    let value = event.jsonBytes
     let producer = try cluster.producer()
-    try await producer.send(
-        ProducerMessage(
-            topic: topic, key: Array(target.account.utf8), value: value,
-            headers: [signing.header(signer, value: value, eventID: event.eventID)]))
-    print("sent \(type) \(event.eventID) to \(topic), signed by \(signer.subject) (kid \(signer.keyID))")
+    try await producer.send(command.message)
+    print(
+        "sent \(type) \(command.event.eventID) to \(command.topic), signed by \(signer.subject) (kid \(signer.keyID))")
 }
 
 struct PaymentCommandCommand: AsyncParsableCommand {

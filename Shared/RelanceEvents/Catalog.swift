@@ -6,7 +6,7 @@ public enum Catalog {
     /// Event types in the Relance envelope, each version separately.
     public static let eventTypes: [EventType] =
         PaymentEvents.all + ProofEvents.all + MailEvents.all + CardEvents.all + ReconciliationEvents.all
-        + PrepaidEvents.all + RecoveryEvents.all
+        + PrepaidEvents.all + RecoveryEvents.all + ConsoleEvents.all
 
     /// The Swift type of each event type's `data` (`EventData`), in the order of `eventTypes`;
     /// a test checks that each follows its schema.
@@ -28,7 +28,7 @@ public enum Catalog {
         ] + [
             RecoveryFailureFact.self, RecoveryChurnFact.self, RecoveryPartialFigures.self, RecoveryDayFigures.self,
             RecoveryStatsUpdated.self,
-        ]
+        ] + [ConsoleAction.self]
 
     /// A topic, who writes it, who reads it, and what travels on it.
     public struct Topic: Sendable {
@@ -96,7 +96,8 @@ public enum Catalog {
         Topic(
             PaymentEvents.commandsTopic,
             summary: "Operators' and vendors' commands on failed payments and plans; customers' confirmations.",
-            key: "account id", writers: ["operators (relance CLI, back office)", "billing platform"],
+            key: "account id",
+            writers: ["operators (relance CLI, back office)", "relance-console", "billing platform"],
             readers: ["payment-retry"],
             messages: ["payment.command", "plan.price-update-requested", "plan.price-update-confirmed"]),
         Topic(
@@ -116,7 +117,7 @@ public enum Catalog {
         Topic(
             PaymentEvents.actionCentreTopic, summary: "Failed transactions as the action centre lists them.",
             key: "payment id", compacted: true, writers: ["payment-retry"],
-            readers: ["relance action-centre", "dashboards"],
+            readers: ["relance action-centre", "relance-console", "dashboards"],
             messages: ["action-item.updated"]),
         Topic(
             RecoveryEvents.outcomesTopic,
@@ -159,7 +160,7 @@ public enum Catalog {
         Topic(
             PaymentEvents.commandResultsTopic, summary: "Commands refused, with the reason.",
             key: "account id", writers: ["payment-retry", "reminder-mailer", "reconciliation", "prepaid"],
-            readers: ["operators"],
+            readers: ["operators", "relance-console"],
             messages: ["command.refused"]),
         Topic(
             ProofEvents.invoicesTopic,
@@ -252,6 +253,11 @@ public enum Catalog {
             key: "Message-ID", writers: ["reminder-mailer (delivery)"],
             readers: ["reminder-mailer (delivery, on start)", "support tools"],
             messages: ["email.sent", "email.failed"]),
+        Topic(
+            ConsoleEvents.auditTopic,
+            summary: "Every action a console user took or tried: who, what, when, on which item, and the outcome.",
+            key: "account id", writers: ["relance-console"], readers: ["operators", "auditors"],
+            messages: ["console.action"]),
         Topic(
             "relance.<worker>.changelog",
             summary: "A worker's state per account and its per-partition checkpoints, written in the same "

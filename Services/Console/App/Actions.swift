@@ -1,0 +1,65 @@
+import Foundation
+import RelanceDomain
+import RelanceEvents
+
+/// Whether a user may take an action on an item now, and if not why: the same rules as
+/// payment-retry's (`ActorRole.may`, `PaymentRecovery.command`), so that a button is disabled
+/// where the worker would refuse. The worker still decides.
+public enum ItemActions {
+    public enum Refusal: String, Sendable, Equatable {
+        case role, noKey, closed, pending, collections, refund, type, awaiting
+    }
+
+    public struct Verdict: Sendable, Equatable {
+        public var allowed: Bool { refusal == nil }
+        public var refusal: Refusal?
+    }
+
+    /// The recovery command an action is (the payment method does not change who may).
+    static func recoveryCommand(_ action: ConsoleAction.Action) -> RecoveryCommand {
+        switch action {
+        case .retryNow: .retryNow
+        case .dismiss: .dismiss(note: nil)
+        case .changePaymentMethod: .changePaymentMethod(.card)
+        }
+    }
+
+    /// Whether one of `roles` may give `action` (owner and admin everything, billing retry and dismiss).
+    public static func roleMay(_ roles: [String], _ action: ConsoleAction.Action) -> Bool {
+        roles.compactMap(ActorRole.init(rawValue:)).contains { $0.may(recoveryCommand(action)) }
+    }
+
+    public static func verdict(
+        _ action: ConsoleAction.Action, item: ActionItem, roles: [String], canSign: Bool
+    ) -> Verdict {
+        guard canSign else { return Verdict(refusal: .noKey) }
+        guard roleMay(roles, action) else { return Verdict(refusal: .role) }
+        guard item.isActive else { return Verdict(refusal: .closed) }
+        guard item.awaiting == nil else { return Verdict(refusal: .awaiting) }
+        switch action {
+        case .retryNow:
+            guard item.state == "open" else { return Verdict(refusal: .pending) }
+            guard !item.handedToCollections else { return Verdict(refusal: .collections) }
+        case .dismiss:
+            break
+        case .changePaymentMethod:
+            guard
+                item.transactionType == TransactionType.installment.rawValue
+                    || item.transactionType == TransactionType.subscription.rawValue
+            else { return Verdict(refusal: item.transactionType == TransactionType.refund.rawValue ? .refund : .type) }
+        }
+        return Verdict(refusal: nil)
+    }
+
+    /// The `payment.command` data of an action, as `relance command …` writes it.
+    public static func commandData(
+        _ action: ConsoleAction.Action, paymentID: String, note: String?, method: String?
+    ) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("command", .string(action.rawValue)), ("paymentId", .string(paymentID)),
+        ]
+        if action == .dismiss, let note, !note.isEmpty { members.append(("note", .string(note))) }
+        if action == .changePaymentMethod, let method { members.append(("paymentMethod", .string(method))) }
+        return .object(members)
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# relance-console in a real browser: librdkafka's mock cluster (relance dev-cluster), payment-retry
+# and the gateway sandbox, each in its own process, on simulated time (the clock set by
+# `relance clock advance`), the console on plain http on localhost, and headless Chromium driven
+# by Selenium (scripts/console-browser-test.py). Screenshots go to docs/console/.
+#   bash scripts/console-browser-test.sh [--keep]    --keep: leave the processes up (Ctrl-C ends)
+# Needs chromium, chromium-driver and selenium (scripts/setup.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+keep=false
+if [ "${1:-}" = "--keep" ]; then keep=true; fi
+command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+    || { echo "chromium and chromium-driver are needed: bash scripts/setup.sh"; exit 1; }
+python3 -c 'import selenium' 2>/dev/null || { echo "selenium is needed: python3 -m pip install selenium"; exit 1; }
+for product in relance payment-retry gateway-sandbox relance-console; do swift build --product "$product" >/dev/null; done
+bin="$(swift build --show-bin-path)"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+"$bin/relance" dev-cluster --brokers 1 --partitions 2 --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
+[ -s "$work/bootstrap" ] || { echo "the broker did not start"; cat "$work/broker.log"; exit 1; }
+bootstrap=$(cat "$work/bootstrap")
+export RELANCE_KAFKA_BOOTSTRAP="$bootstrap"
+
+# The console's key: its public half is in the workers' key set; the claims of each command are
+# the signed-in user's (docs/console.md).
+"$bin/relance" keys generate --kid console --subject relance-console --roles owner --merchants '*' \
+    --out "$work/console.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
+
+# Users: an owner and a billing user of m-1, an owner of m-2.
+password="browser-test-password"
+hash=$(printf '%s\n' "$password" | "$bin/relance-console" hash-password --log-n 12)
+cat >"$work/users.json" <<JSON
+{
+  "merchants": {
+    "m-1": {"name": "Camping des Pins", "timeZone": "Europe/Paris"},
+    "m-2": {"name": "Other Merchant", "timeZone": "America/New_York"}
+  },
+  "users": [
+    {"user": "olivia", "name": "Olivia Owner", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-1"], "language": "en"},
+    {"user": "bruno", "name": "Bruno Billing", "passwordHash": "$hash", "roles": ["billing"], "merchants": ["m-1"], "language": "fr"},
+    {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]}
+  ]
+}
+JSON
+
+# Simulated time: 1 October 2026, before any worker starts.
+"$bin/relance" clock advance --to 2026-10-01T08:00:00Z >/dev/null
+base=$((19500 + (RANDOM % 40) * 10))
+port=$base
+for worker in payment-retry gateway-sandbox; do
+    port=$((port + 1))
+    RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="browser-$worker" RELANCE_SESSION_TIMEOUT_MS=6000 \
+        RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 RELANCE_ABORTED_RECORDS_VISIBLE=true \
+        RELANCE_LOG_LEVEL=warning RELANCE_COMMAND_KEYS="$work/command-keys.json" \
+        "$bin/$worker" >"$work/$worker.log" 2>&1 &
+    pids+=($!)
+done
+
+# Failed payments: three of m-1 (a card installment, a SEPA subscription, a card refund), one of m-2.
+event() {  # id account merchant payment type method code scheme amount customer
+    printf '{"eventId":"%s","type":"payment.failed","schemaVersion":1,"occurredAt":"2026-10-01T07:30:00Z","accountId":"%s","merchantId":"%s","data":{"paymentId":"%s","invoiceId":"inv-%s","invoiceDate":"2026-09-30","transactionType":"%s","paymentMethod":"%s","amount":%s,"currency":"EUR","declineCode":"%s","declineScheme":"%s","customerName":"%s"}}\n' \
+        "$1" "$2" "$3" "$4" "$4" "$5" "$6" "$9" "$7" "$8" "${10}"
+}
+{
+    event f1 acct-1 m-1 p-card installment card insufficient_funds stripe 4900 "Camille Martin"
+    event f2 acct-2 m-1 p-sepa subscription sepa_debit AM04 sepa 123456 "Jean Dupont"
+    event f3 acct-3 m-1 p-refund refund card insufficient_funds stripe 2500 "Lucie Bernard"
+    event f4 acct-9 m-2 q-other installment card insufficient_funds stripe 9900 "Someone Else"
+} >"$work/failed.jsonl"
+"$bin/relance" publish "$work/failed.jsonl" >/dev/null
+
+console_port=$((base + 9))
+RELANCE_CONSOLE_PORT="$console_port" RELANCE_CONSOLE_HOST=127.0.0.1 RELANCE_CONSOLE_USERS="$work/users.json" \
+    RELANCE_CONSOLE_SIGNING_KEY="$work/console.key.json" RELANCE_CONSOLE_SECURE_COOKIES=false \
+    RELANCE_LOG_LEVEL=info "$bin/relance-console" >"$work/console.log" 2>&1 &
+pids+=($!)
+url="http://127.0.0.1:$console_port"
+for _ in $(seq 150); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "$url/healthz" >/dev/null || { echo "the console did not start"; cat "$work/console.log"; exit 1; }
+echo "console: $url (users olivia, bruno, mia; password $password)"
+
+status=0
+python3 scripts/console-browser-test.py --url "$url" --password "$password" --screenshots docs/console \
+    --expect-rows 3 || status=$?
+if [ "$status" -ne 0 ]; then
+    for log in console payment-retry gateway-sandbox; do
+        echo "--- $log (last lines)"
+        grep -v '^%' "$work/$log.log" | tail -8
+    done
+fi
+if $keep; then
+    echo "kept up; Ctrl-C ends"
+    wait
+fi
+exit "$status"
