@@ -13,6 +13,8 @@ swift test --skip-build --no-parallel
 # then the same with every worker as its own process and the broker in another (end to end).
 bash scripts/demo.sh --mail-dir "$(mktemp -d)"
 bash scripts/e2e.sh
+# relance-console in headless Chromium against its own processes on the embedded cluster (docs/console.md).
+bash scripts/console-browser-test.sh
 
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20

@@ -34,6 +34,7 @@ for topic in [
     MailEvents.accountsTopic, MailEvents.emailsTopic, MailEvents.emailLogTopic, ProofEvents.accountStatusTopic,
     PaymentEvents.commandResultsTopic, "relance.clock", "relance.reminder-mailer.changelog",
     MailEvents.digestItemsTopic, "relance.reminder-mailer-digest.changelog", PaymentEvents.dunningCommandsTopic,
+    ReconciliationEvents.allocationsTopic, PaymentEvents.collectionsTopic,
 ] {
     try await cluster.createTopic(topic, partitions: partitions)
 }
