@@ -211,14 +211,7 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
         }
         if wasHeld && isHeld(at: now) { return openItems.map { .item($0) } }
         if !isHeld(at: now) { return resumed(now: now, policy: policy, networks: networks) }
-        var effects: [RecoveryEffect] = []
-        for item in openItems {
-            if item.state == .open, item.nextAttemptAt != nil {
-                effects.append(.cancelRetry(paymentID: item.paymentID))
-            }
-            effects.append(.item(item))
-        }
-        return effects
+        return heldEffects()
     }
 
     /// Open items, oldest invoice first.
@@ -284,6 +277,12 @@ public struct PaymentRecovery: Sendable, Equatable, Codable {
             hold = nil
             return hadHold ? resumed(now: now, policy: policy, networks: networks) : []
         }
+        return heldEffects()
+    }
+
+    /// Automatic retries just became held: each planned retry's timer is cancelled (the item
+    /// keeps its `nextAttemptAt`) and every open item is published again.
+    private func heldEffects() -> [RecoveryEffect] {
         var effects: [RecoveryEffect] = []
         for item in openItems {
             if item.state == .open, item.nextAttemptAt != nil {
