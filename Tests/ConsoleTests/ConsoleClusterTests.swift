@@ -27,7 +27,7 @@ struct ConsoleClusterTests {
         let view = ActionCentreView()
         var logger = Logger(label: "console-test")
         logger.logLevel = .warning
-        let follower = Task { try await TopicFollower(kafka: kafka, view: view, logger: logger).run() }
+        let follower = Task { try await TopicFollower(kafka: kafka, feeds: [view], logger: logger).run() }
         let console = testConsole(view: view, signer: consoleKey, producer: producer)
 
         let day0 = Date(timeIntervalSince1970: 1_790_812_800)  // 2026-10-01T00:00:00Z

@@ -305,7 +305,7 @@ struct ConsoleHTTPTests {
         var logger = Logging.Logger(label: "t")
         logger.logLevel = .critical
         let console = Console(
-            configuration: configuration, directory: TestUsers.directory, view: ActionCentreView(), signer: nil,
+            configuration: configuration, directory: TestUsers.directory, data: ConsoleData(), signer: nil,
             producer: nil, ssoSecret: secret, logger: logger, clock: clock.read)
         func get(_ identity: String?) async -> ConsoleResponse {
             await console.handle(

@@ -176,7 +176,7 @@ public struct ItemPage: Sendable {
 
 /// The action centre in memory: every item of `relance.action-centre` by merchant and payment,
 /// followed live. Read by every request, written by the topic follower.
-public final class ActionCentreView: Sendable {
+public final class ActionCentreView: ConsoleFeed {
     struct Store {
         var byMerchant: [String: [String: ActionItem]] = [:]
         /// payment id → merchant, for a payment whose record names another merchant later.
@@ -192,6 +192,16 @@ public final class ActionCentreView: Sendable {
     public static let historyLimit = 50
 
     public init() {}
+
+    public var topics: [String] { [PaymentEvents.actionCentreTopic, PaymentEvents.commandResultsTopic] }
+
+    public func apply(topic: String, key: String?, value: [UInt8]?) {
+        switch topic {
+        case PaymentEvents.actionCentreTopic: applyItem(key: key, value: value)
+        case PaymentEvents.commandResultsTopic: applyCommandResult(value: value)
+        default: break
+        }
+    }
 
     /// The start's read reached the end of every partition.
     public var isLoaded: Bool { store.withLock { $0.loaded } }

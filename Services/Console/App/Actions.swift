@@ -1,6 +1,7 @@
 import Foundation
 import RelanceDomain
 import RelanceEvents
+import RelanceRuntime
 
 /// Whether a user may take an action on an item now, and if not why: the same rules as
 /// payment-retry's (`ActorRole.may`, `PaymentRecovery.command`), so that a button is disabled
@@ -15,18 +16,35 @@ public enum ItemActions {
         public var refusal: Refusal?
     }
 
-    /// The recovery command an action is (the payment method does not change who may).
-    static func recoveryCommand(_ action: ConsoleAction.Action) -> RecoveryCommand {
+    /// The recovery command an action on a failed payment is (the payment method does not
+    /// change who may); nil for the actions on accounts, proofs and dead letters.
+    static func recoveryCommand(_ action: ConsoleAction.Action) -> RecoveryCommand? {
         switch action {
         case .retryNow: .retryNow
         case .dismiss: .dismiss(note: nil)
         case .changePaymentMethod: .changePaymentMethod(.card)
+        case .renewPaymentPlan: .renewPaymentPlan
+        case .handOverToCollections: .handOverToCollections
+        case .reconcile, .changeRecipients, .submitProof, .replayDeadLetter: nil
         }
     }
 
-    /// Whether one of `roles` may give `action` (owner and admin everything, billing retry and dismiss).
+    /// Whether one of `roles` may give `action`, by the rule of the worker that carries it out:
+    /// payment-retry's for failed payments (owner and admin everything, billing retry and
+    /// dismiss), reconciliation's `manage_reconciliations` for Reconcile, reminder-mailer's owner
+    /// for invoice recipients, the `dead-letter-replay` role for replays; a proof is a
+    /// customer's document, which any role but support-only may file.
     public static func roleMay(_ roles: [String], _ action: ConsoleAction.Action) -> Bool {
-        roles.compactMap(ActorRole.init(rawValue:)).contains { $0.may(recoveryCommand(action)) }
+        switch action {
+        case .reconcile: return roles.contains(ReconciliationEvents.permission)
+        case .changeRecipients: return roles.contains(ActorRole.owner.rawValue)
+        case .replayDeadLetter: return roles.contains(CommandHeaders.replayRole)
+        case .submitProof:
+            return roles.contains { [ActorRole.owner, .admin, .billing].map(\.rawValue).contains($0) }
+        default:
+            guard let command = recoveryCommand(action) else { return false }
+            return roles.compactMap(ActorRole.init(rawValue:)).contains { $0.may(command) }
+        }
     }
 
     public static func verdict(
@@ -42,6 +60,13 @@ public enum ItemActions {
             guard !item.handedToCollections else { return Verdict(refusal: .collections) }
         case .dismiss:
             break
+        case .renewPaymentPlan:
+            guard item.transactionType == TransactionType.installment.rawValue else { return Verdict(refusal: .type) }
+            guard !item.handedToCollections else { return Verdict(refusal: .collections) }
+        case .handOverToCollections:
+            guard !item.handedToCollections else { return Verdict(refusal: .collections) }
+        case .reconcile, .changeRecipients, .submitProof, .replayDeadLetter:
+            return Verdict(refusal: .type)
         case .changePaymentMethod:
             guard
                 item.transactionType == TransactionType.installment.rawValue

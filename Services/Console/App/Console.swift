@@ -96,7 +96,10 @@ public final class Console: Sendable {
     public let configuration: ConsoleConfiguration
     public let directory: UserDirectory
     public let sessions: SessionStore
-    public let view: ActionCentreView
+    /// What the pages show, filled by the `TopicFollower`.
+    public let data: ConsoleData
+    /// The failed transactions.
+    public var view: ActionCentreView { data.actionCentre }
     /// Signs users' commands; nil: the console sends nothing.
     public let signer: CommandSigner?
     let producer: KafkaProducer?
@@ -106,13 +109,13 @@ public final class Console: Sendable {
     let metricsText: (@Sendable () -> String)?
 
     public init(
-        configuration: ConsoleConfiguration, directory: UserDirectory, view: ActionCentreView,
+        configuration: ConsoleConfiguration, directory: UserDirectory, data: ConsoleData,
         signer: CommandSigner?, producer: KafkaProducer?, ssoSecret: [UInt8]? = nil, logger: Logger,
         metricsText: (@Sendable () -> String)? = nil, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.directory = directory
-        self.view = view
+        self.data = data
         self.signer = signer
         self.producer = producer
         self.ssoSecret = ssoSecret
@@ -164,7 +167,7 @@ public final class Console: Sendable {
         let now = clock()
         switch (request.method, request.path) {
         case ("GET", "/healthz"):
-            return view.isLoaded
+            return data.isLoaded
                 ? ConsoleResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("ok\n".utf8))
                 : ConsoleResponse(status: 503, headers: [("Content-Type", "text/plain")], body: Array("loading\n".utf8))
         case ("GET", "/metrics"):
@@ -391,12 +394,26 @@ public final class Console: Sendable {
             "t": strings, "lang": visit.language.rawValue, "title": title, "body": body,
             "csrf": visit.session?.csrfToken ?? "", "isFr": visit.language == .fr, "isEn": visit.language == .en,
             "signedIn": visit.user != nil, "userName": visit.user.map { $0.name ?? $0.user } ?? "",
+            "nav": visit.user.map { user in
+                Self.navigation.filter { $0.shown(user) }.map { ["href": $0.path, "label": text($0.key, visit)] }
+            } ?? [],
         ]
         if let refresh { layout["refresh"] = refresh }
         let html = ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
         return ConsoleResponse(
             status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
     }
+
+    /// The header's links: a page's path, its title's text key, and who sees it.
+    struct NavigationLink: Sendable {
+        var path: String
+        var key: String
+        var shown: @Sendable (ConsoleUser) -> Bool = { _ in true }
+    }
+
+    static let navigation: [NavigationLink] = [
+        NavigationLink(path: "/items", key: "failedTransactions")
+    ]
 
     func label(_ prefix: String, _ value: String, _ visit: Visit) -> String {
         ConsoleText.table(visit.language)["\(prefix).\(value)"] ?? value
@@ -619,28 +636,21 @@ public final class Console: Sendable {
         if let refusal = verdict.refusal {
             audit.outcome = refusal == .role ? .forbidden : .notAllowed
             audit.reason = refusal.rawValue
-            await record(audit, item: item, now: now)
+            await record(audit, account: item.accountID, merchant: item.merchantID, now: now)
             return page(
                 "message", status: 403, title: text("notAllowed", visit),
                 ["heading": text("notAllowed", visit), "text": text("why.\(refusal.rawValue)", visit)], visit)
         }
         do {
-            guard var signer, let producer else { throw SignedCommandError("no signing key") }
-            // The claims are the user's: the workers check their roles and merchants.
-            signer.subject = user.user
-            signer.roles = user.roles
-            signer.merchants = user.merchants
-            let command = try SignedCommand(
+            let command = try await sendCommand(
                 type: PaymentEvents.paymentCommand.name,
                 data: ItemActions.commandData(action, paymentID: payment, note: note, method: method),
-                account: item.accountID, merchant: item.merchantID, signer: signer, audience: configuration.audience,
-                lifetime: configuration.commandTTL)
-            _ = try await producer.send(command.message)
+                account: item.accountID, merchant: item.merchantID, user: user)
             view.markAwaiting(
                 merchant: merchant, payment: payment, command: action.rawValue, eventID: command.event.eventID,
                 actor: user.user, at: now)
             audit.commandEventId = command.event.eventID
-            await record(audit, item: item, now: now)
+            await record(audit, account: item.accountID, merchant: item.merchantID, now: now)
             logger.info(
                 "command sent",
                 metadata: [
@@ -651,7 +661,7 @@ public final class Console: Sendable {
         } catch {
             audit.outcome = .failed
             audit.reason = "\(error)"
-            await record(audit, item: item, now: now)
+            await record(audit, account: item.accountID, merchant: item.merchantID, now: now)
             logger.error("command not sent", metadata: ["payment": "\(payment)", "error": "\(error)"])
             return page(
                 "message", status: 502, title: text("failed", visit),
@@ -663,8 +673,24 @@ public final class Console: Sendable {
         }
     }
 
+    /// Signs a command with the console's key and **the user's claims** (`sub` = the user, their
+    /// roles and merchants: the workers check them) and publishes it to its topic.
+    func sendCommand(type: String, data: JSONValue, account: String, merchant: String, user: ConsoleUser)
+        async throws -> SignedCommand
+    {
+        guard var signer, let producer else { throw SignedCommandError("no signing key") }
+        signer.subject = user.user
+        signer.roles = user.roles
+        signer.merchants = user.merchants
+        let command = try SignedCommand(
+            type: type, data: data, account: account, merchant: merchant, signer: signer,
+            audience: configuration.audience, lifetime: configuration.commandTTL)
+        _ = try await producer.send(command.message)
+        return command
+    }
+
     /// The action on the audit topic (and in the log when that fails).
-    func record(_ action: ConsoleAction, item: ActionItem, now: Date) async {
+    func record(_ action: ConsoleAction, account: String, merchant: String, now: Date) async {
         Counter(
             label: "relance_console_commands_total",
             dimensions: [("action", action.action.rawValue), ("outcome", action.outcome.rawValue)]
@@ -674,17 +700,17 @@ public final class Console: Sendable {
             let data = EventDataEncoder.encode(action)
             let event = EventEnvelope(
                 eventID: UUID().uuidString.lowercased(), type: ConsoleEvents.action.name,
-                schemaVersion: ConsoleEvents.action.version, occurredAt: now, accountID: item.accountID,
-                merchantID: item.merchantID, data: data)
+                schemaVersion: ConsoleEvents.action.version, occurredAt: now, accountID: account,
+                merchantID: merchant, data: data)
             _ = try await producer.send(
                 ProducerMessage(
-                    topic: ConsoleEvents.auditTopic, key: Array(item.accountID.utf8), value: event.jsonBytes))
+                    topic: ConsoleEvents.auditTopic, key: Array(account.utf8), value: event.jsonBytes))
         } catch {
             logger.error(
                 "audit record not written",
                 metadata: [
                     "error": "\(error)", "actor": "\(action.actor)", "action": "\(action.action.rawValue)",
-                    "outcome": "\(action.outcome.rawValue)", "payment": "\(action.paymentId)",
+                    "outcome": "\(action.outcome.rawValue)", "payment": "\(action.paymentId ?? "-")", "target": "\(action.target ?? "-")",
                 ])
         }
     }

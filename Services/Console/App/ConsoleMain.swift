@@ -82,11 +82,11 @@ public enum ConsoleMain {
             log.error("cannot make the Kafka producer", metadata: ["error": "\(error)"])
             return 2
         }
-        let view = ActionCentreView()
+        let data = ConsoleData()
         let console = Console(
-            configuration: configuration, directory: directory, view: view, signer: signer, producer: producer,
+            configuration: configuration, directory: directory, data: data, signer: signer, producer: producer,
             ssoSecret: ssoSecret, logger: log, metricsText: metricsText)
-        let follower = TopicFollower(kafka: configuration.kafka, view: view, logger: log)
+        let follower = TopicFollower(kafka: configuration.kafka, feeds: data.feeds, logger: log)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: console.application(logger: log), successTerminationBehavior: .gracefullyShutdownGroup,

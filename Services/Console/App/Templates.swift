@@ -15,7 +15,7 @@ enum ConsoleTemplates {
         <style>
         body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
         header{display:flex;gap:1em;align-items:center;padding:.6em 1.2em;background:#1d3557;color:#fff}
-        header a{color:#fff}header .who{margin-left:auto}header form{display:inline;margin:0}
+        header a{color:#fff}header nav a{margin-right:.8em}header .who{margin-left:auto}header form{display:inline;margin:0}
         main{padding:1em 1.2em}table{border-collapse:collapse;width:100%;background:#fff}
         th,td{border-bottom:1px solid #dde1e6;padding:.35em .5em;text-align:left;vertical-align:top}
         th{background:#eef1f5}td.num{text-align:right;white-space:nowrap}
@@ -37,7 +37,7 @@ enum ConsoleTemplates {
         <body>
         <header>
         <strong>Relance</strong>
-        {{#signedIn}}<nav><a href="/items">{{t.failedTransactions}}</a></nav>{{/signedIn}}
+        {{#signedIn}}<nav>{{#nav}}<a href="{{href}}">{{label}}</a> {{/nav}}</nav>{{/signedIn}}
         <span class="who">{{#signedIn}}{{userName}} · {{/signedIn}}
         <form method="post" action="/language"><input type="hidden" name="csrf" value="{{csrf}}">
         <button name="language" value="fr" {{#isFr}}disabled{{/isFr}}>FR</button>

@@ -6,41 +6,57 @@ import RelanceKafka
 import RelanceRuntime
 import ServiceLifecycle
 
-/// Reads the topics the console shows from their beginning into the view, then follows them:
+/// A part of what the console shows, filled from some topics: the action centre, accounts,
+/// reconciliation, proofs… `TopicFollower` reads every feed's topics with one consumer and
+/// hands each record to every feed that asked for its topic.
+public protocol ConsoleFeed: AnyObject, Sendable {
+    /// The topics this feed reads, from their beginning.
+    var topics: [String] { get }
+    /// One record of one of `topics` (a compacted topic's tombstone has no value).
+    func apply(topic: String, key: String?, value: [UInt8]?)
+    /// Every partition of every topic reached the end it had when the console started.
+    func markLoaded()
+    var isLoaded: Bool { get }
+}
+
+/// Reads the topics the console shows from their beginning into the feeds, then follows them:
 /// one consumer without a group (every console instance reads everything), read committed.
-/// The view is marked loaded once every partition reached the end it had at the start (in a
+/// The feeds are marked loaded once every partition reached the end it had at the start (in a
 /// transactionally written topic the end is not "last record + 1": the same rule as
 /// `TopicReading.readToEnd`).
 public struct TopicFollower: Service {
     public let kafka: KafkaConfiguration
-    public let view: ActionCentreView
+    public let feeds: [any ConsoleFeed]
     public let logger: Logger
     /// How long to wait before looking again for topics that do not exist yet.
     public var retryDelay: Duration = .seconds(2)
 
-    static let itemsTopic = PaymentEvents.actionCentreTopic
-    static let resultsTopic = PaymentEvents.commandResultsTopic
-
-    public init(kafka: KafkaConfiguration, view: ActionCentreView, logger: Logger) {
+    public init(kafka: KafkaConfiguration, feeds: [any ConsoleFeed], logger: Logger) {
         self.kafka = kafka
-        self.view = view
+        self.feeds = feeds
         self.logger = logger
     }
 
     public func run() async throws {
         let records = Counter(label: "relance_console_records_read_total")
+        var feedsOf: [String: [any ConsoleFeed]] = [:]
+        for feed in feeds {
+            for topic in Set(feed.topics) { feedsOf[topic, default: []].append(feed) }
+        }
+        let topics = Array(feedsOf.keys).sorted()
         var partitions: [String: [Int32]] = [:]
         // The topics may not exist yet (the console started before `relance topics`).
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            for topic in [Self.itemsTopic, Self.resultsTopic] where partitions[topic] == nil {
+            for topic in topics where partitions[topic] == nil {
                 partitions[topic] = try? await TopicReading.partitions(of: topic, kafka: kafka)
             }
-            if partitions.count == 2 { break }
+            if partitions.count == topics.count { break }
             logger.warning(
-                "waiting for the topics to exist", metadata: ["missing": "\([Self.itemsTopic, Self.resultsTopic])"])
+                "waiting for the topics to exist",
+                metadata: ["missing": "\(topics.filter { partitions[$0] == nil })"])
             try? await Task.sleep(for: retryDelay)
         }
-        guard partitions.count == 2 else { return }
+        guard partitions.count == topics.count else { return }
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
         configuration.kafka.statisticsIntervalMilliseconds = nil
         configuration.isolationLevel = .readCommitted
@@ -53,23 +69,26 @@ public struct TopicFollower: Service {
         }
         try await consumer.assign(all.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
         let started = ContinuousClock.now
-        if targets.isEmpty {
-            view.markLoaded()
-            logger.info("action centre loaded: the topics are empty")
+        var loaded = false
+        func markLoaded() {
+            loaded = true
+            for feed in feeds { feed.markLoaded() }
         }
+        if targets.isEmpty {
+            markLoaded()
+            logger.info("console loaded: the topics are empty")
+        }
+        var count = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(200))
             for record in batch {
-                switch record.topic {
-                case Self.itemsTopic:
-                    view.applyItem(key: record.keyString, value: record.value.map(Array.init))
-                case Self.resultsTopic:
-                    view.applyCommandResult(value: record.value.map(Array.init))
-                default: break
-                }
+                let key = record.keyString
+                let value = record.value.map(Array.init)
+                for feed in feedsOf[record.topic] ?? [] { feed.apply(topic: record.topic, key: key, value: value) }
             }
             records.increment(by: batch.count)
-            guard !view.isLoaded else { continue }
+            count += batch.count
+            guard !loaded else { continue }
             for (partition, target) in targets {
                 if let end = consumer.endReached(partition), end >= target {
                     targets[partition] = nil
@@ -78,11 +97,11 @@ public struct TopicFollower: Service {
                 }
             }
             if targets.isEmpty {
-                view.markLoaded()
+                markLoaded()
                 logger.info(
-                    "action centre loaded",
+                    "console loaded",
                     metadata: [
-                        "items": "\(view.itemCount)", "records": "\(view.recordCount)",
+                        "topics": "\(topics.count)", "records": "\(count)",
                         "duration": "\(ContinuousClock.now - started)",
                     ])
             }

@@ -5,13 +5,21 @@ public enum ConsoleEvents {
     public static let action = EventType(
         "console.action",
         summary: "An action a console user took or tried (a command sent, refused by the console, or not sent), "
-            + "with who, what, when and on which item.",
+            + "with who, what, when and on which item, account, proof or dead letter.",
         data: .object(
             [
                 "actor": .string("the signed-in user (the command's sub)"),
                 "roles": .array(of: .string(), "the user's roles when acting"),
-                "action": .oneOf(["retry_now", "dismiss", "change_payment_method"], "what the user asked"),
-                "paymentId": .string("the action-centre item"),
+                "action": .oneOf(
+                    [
+                        "retry_now", "dismiss", "change_payment_method", "renew_payment_plan",
+                        "hand_over_to_collections", "reconcile", "change_recipients", "submit_proof",
+                        "replay_dead_letter",
+                    ], "what the user asked"),
+                "paymentId": .string("the action-centre item, for an action on a failed payment"),
+                "target": .string(
+                    "what else the action was on: the account (reconcile, change_recipients), the proof's id "
+                        + "(submit_proof), the dead letter's <topic>/<partition>@<offset> (replay_dead_letter)"),
                 "outcome": .oneOf(
                     ["sent", "forbidden", "not_allowed", "failed"],
                     "sent: the signed command was published; forbidden: the user's roles do not allow it; "
@@ -22,7 +30,7 @@ public enum ConsoleEvents {
                 "reason": .string("why it was not sent"),
                 "remoteAddress": .string("the client's address as the console saw it"),
             ],
-            optional: ["commandEventId", "note", "paymentMethod", "reason", "remoteAddress"]))
+            optional: ["paymentId", "target", "commandEventId", "note", "paymentMethod", "reason", "remoteAddress"]))
 
     public static let all = [action]
 }
@@ -35,6 +43,12 @@ public struct ConsoleAction: EventData, Equatable {
         case retryNow = "retry_now"
         case dismiss
         case changePaymentMethod = "change_payment_method"
+        case renewPaymentPlan = "renew_payment_plan"
+        case handOverToCollections = "hand_over_to_collections"
+        case reconcile
+        case changeRecipients = "change_recipients"
+        case submitProof = "submit_proof"
+        case replayDeadLetter = "replay_dead_letter"
     }
 
     public enum Outcome: String, SchemaEnum {
@@ -46,7 +60,8 @@ public struct ConsoleAction: EventData, Equatable {
     public var actor: String
     public var roles: [String]
     public var action: Action
-    public var paymentId: String
+    public var paymentId: String?
+    public var target: String?
     public var outcome: Outcome
     public var commandEventId: String?
     public var note: String?
@@ -55,7 +70,8 @@ public struct ConsoleAction: EventData, Equatable {
     public var remoteAddress: String?
 
     public init(
-        actor: String, roles: [String], action: Action, paymentId: String, outcome: Outcome,
+        actor: String, roles: [String], action: Action, paymentId: String? = nil, target: String? = nil,
+        outcome: Outcome,
         commandEventId: String? = nil, note: String? = nil, paymentMethod: String? = nil, reason: String? = nil,
         remoteAddress: String? = nil
     ) {
@@ -63,6 +79,7 @@ public struct ConsoleAction: EventData, Equatable {
         self.roles = roles
         self.action = action
         self.paymentId = paymentId
+        self.target = target
         self.outcome = outcome
         self.commandEventId = commandEventId
         self.note = note
