@@ -59,7 +59,8 @@ configuration.secureCookies = false
 var logger = Logger(label: "console-bench")
 logger.logLevel = .error
 let console = Console(
-    configuration: configuration, directory: directory, data: ConsoleData(actionCentre: view), signer: nil, producer: nil, logger: logger)
+    configuration: configuration, directory: directory, data: ConsoleData(actionCentre: view), signer: nil,
+    producer: nil, logger: logger)
 let session = console.sessions.create(user: "bench", now: Date())
 let cookie = ["Cookie": "\(console.cookieName)=\(session.id)", "Host": "localhost"]
 

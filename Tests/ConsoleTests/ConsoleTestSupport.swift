@@ -134,7 +134,8 @@ struct TestBrowser {
 }
 
 func testConsole(
-    view: ActionCentreView = ActionCentreView(), data: ConsoleData? = nil, clock: TestClock = TestClock(), signer: CommandSigner? = nil,
+    view: ActionCentreView = ActionCentreView(), data: ConsoleData? = nil, clock: TestClock = TestClock(),
+    signer: CommandSigner? = nil,
     producer: KafkaProducer? = nil, configure: (inout ConsoleConfiguration) -> Void = { _ in }
 ) -> Console {
     var configuration = ConsoleConfiguration(kafka: KafkaConfiguration(bootstrapServers: "localhost:1"))
@@ -143,7 +144,8 @@ func testConsole(
     var logger = Logger(label: "console-test")
     logger.logLevel = .warning
     return Console(
-        configuration: configuration, directory: TestUsers.directory, data: data ?? ConsoleData(actionCentre: view), signer: signer,
+        configuration: configuration, directory: TestUsers.directory, data: data ?? ConsoleData(actionCentre: view),
+        signer: signer,
         producer: producer,
         logger: logger, clock: clock.read)
 }

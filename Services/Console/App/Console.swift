@@ -710,7 +710,8 @@ public final class Console: Sendable {
                 "audit record not written",
                 metadata: [
                     "error": "\(error)", "actor": "\(action.actor)", "action": "\(action.action.rawValue)",
-                    "outcome": "\(action.outcome.rawValue)", "payment": "\(action.paymentId ?? "-")", "target": "\(action.target ?? "-")",
+                    "outcome": "\(action.outcome.rawValue)", "payment": "\(action.paymentId ?? "-")",
+                    "target": "\(action.target ?? "-")",
                 ])
         }
     }
