@@ -129,8 +129,9 @@ let package = Package(
                 "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceMail",
                 "PaymentRetryService",
                 "GatewaySandboxService", "ReminderMailerService", "CardExpiryService", "ProofValidatorService",
-                "ReconciliationService", "PrepaidService", "RecoveryStatsService",
+                "ReconciliationService", "PrepaidService", "RecoveryStatsService", "ConsoleService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Relance"
         ),

@@ -15,6 +15,8 @@ bash scripts/demo.sh --mail-dir "$(mktemp -d)"
 bash scripts/e2e.sh
 # relance-console in headless Chromium against its own processes on the embedded cluster (docs/console.md).
 bash scripts/console-browser-test.sh
+# `relance demo --console`: the console in the demo's process, up after the walk, signed in with the printed password.
+bash scripts/demo-console-test.sh
 
 # Exactly once under SIGKILL: broker, worker and driver as separate processes (docs/runtime.md).
 bash scripts/kill-test.sh --events 100000 --kills 20

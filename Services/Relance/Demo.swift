@@ -67,6 +67,14 @@ struct DemoCommand: AsyncParsableCommand {
             RELANCE_DUNNING_POLICIES).
             """, valueName: "folder"))
     var writePolicies: String?
+    @Flag(
+        help: """
+            Run relance-console too: print its address and a user's password, and keep it and the workers up \
+            after the walk, to look and act in a browser (Ctrl-C ends).
+            """)
+    var console = false
+    @Option(name: .customLong("console-port"), help: "With --console: the console's port on 127.0.0.1.")
+    var consolePort = 8080
 
     func validate() throws {
         if bootstrap == nil && !kafkaProperties.isEmpty {
@@ -142,6 +150,16 @@ struct DemoCommand: AsyncParsableCommand {
                     + "(\(Demo.seconds(since: started)) s)\n")
         }
 
+        var web: (console: DemoConsole, run: Task<Void, Error>)?
+        if console {
+            let started = try DemoConsole.start(kafka: kafka, signer: signer, host: "127.0.0.1", port: consolePort)
+            web = (started, Task { try await started.group.run() })
+            guard await started.waitUntilUp() else {
+                throw CommandFailure("the console did not start on \(started.url): is the port taken? (--console-port)")
+            }
+            say("  console \(started.url) — user \(started.user), password \(started.password)\n")
+        }
+
         let script = DemoScript(demo: demo)
         for day in 0...days {
             try await demo.tick(day)
@@ -154,9 +172,11 @@ struct DemoCommand: AsyncParsableCommand {
             Demo.progress(day: day, of: days)
         }
         try await demo.settle()
-        for service in services { await service.stop() }
-        try await running.value
-        timeline.cancel()
+        if web == nil {
+            for service in services { await service.stop() }
+            try await running.value
+            timeline.cancel()
+        }
         withExtendedLifetime(cluster) {}
 
         let emails =
@@ -187,6 +207,15 @@ struct DemoCommand: AsyncParsableCommand {
         say(
             "\n\(results.count - failed) of \(results.count) outcomes as expected, in \(Demo.seconds(since: started)) s"
         )
+        if let web {
+            say(
+                "\nThe console stays up at \(web.console.url) (user \(web.console.user), password "
+                    + "\(web.console.password)), with the workers and the cluster; Ctrl-C ends.")
+            try await web.run.value
+            for service in services { await service.stop() }
+            try await running.value
+            timeline.cancel()
+        }
         if failed > 0 { throw ExitCode(1) }
     }
 }

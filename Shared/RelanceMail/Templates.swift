@@ -258,8 +258,8 @@ public enum MailTemplates {
                 : "Automatic attempts exhausted – \(customer), \(money)"
             let last = failure.map {
                 fr
-                    ? " (dernier motif : \(MailWords.cause($0, locale: locale)))"
-                    : " (last reason: \(MailWords.cause($0, locale: locale)))"
+                    ? " (dernier motif : \(MailWords.merchantCause($0, locale: locale)))"
+                    : " (last reason: \(MailWords.merchantCause($0, locale: locale)))"
             }
             paragraphs.append(
                 fr

@@ -93,6 +93,40 @@ public enum MailWords {
         "sepa:MS02": ("refusé par le titulaire du compte", "refused by the account holder"),
     ]
 
+    /// A failure cause as the merchant's staff read it (the vendor's emails, the console): the
+    /// same words as the customer's, but of the customer's bank, not "your bank". `failure`'s
+    /// scheme when known; the console's items carry the code and its category only, so the code
+    /// is also looked up in each scheme's table, then its category read.
+    public static func merchantCause(_ failure: PaymentFailure, locale: MailLocale) -> String {
+        merchant(cause(failure, locale: locale), locale: locale)
+    }
+
+    /// The same from an action-centre item's code and category (`FailureCategory` raw value).
+    public static func merchantCause(declineCode code: String, category: String, locale: MailLocale) -> String {
+        let words =
+            ["stripe:\(code.lowercased())", "iso8583:\(code)", "sepa:\(code.uppercased())"].lazy.compactMap {
+                causes[$0]
+            }.first
+            ?? FailureCategory(rawValue: category).flatMap { categoryCauses[$0] }
+            ?? declinedByBank
+        return merchant(locale == .fr ? words.fr : words.en, locale: locale)
+    }
+
+    /// The customer's words said of the customer.
+    static func merchant(_ words: String, locale: MailLocale) -> String {
+        let third: [String: String] = [
+            declinedByBank.fr: "paiement refusé par la banque du client",
+            declinedByBank.en: "payment declined by the customer's bank",
+            bankUnavailable.fr: "banque du client momentanément indisponible",
+            bankUnavailable.en: "the customer's bank was unavailable",
+            "votre banque demande à être contactée": "la banque demande que le client la contacte",
+            "your bank asks you to contact it": "the bank asks the customer to contact it",
+            "prélèvement rejeté par votre banque": "prélèvement rejeté par la banque du client",
+            "direct debit returned by your bank": "direct debit returned by the customer's bank",
+        ]
+        return third[words] ?? words
+    }
+
     static let categoryCauses: [FailureCategory: (fr: String, en: String)] = [
         .softDecline: declinedByBank,
         .hardDecline: ("carte refusée", "card declined"),

@@ -170,8 +170,10 @@ public struct ItemPage: Sendable {
     public var total: Int
     public var page: Int
     public var pages: Int
-    /// The failure reasons of the items the user may see (for the filter).
+    /// The decline codes of the items the user may see (for the filter), each with its
+    /// failure category (to put it in words).
     public var failureReasons: [String]
+    public var reasonCategories: [String: String] = [:]
 }
 
 /// The action centre in memory: every item of `relance.action-centre` by merchant and payment,
@@ -183,8 +185,8 @@ public final class ActionCentreView: ConsoleFeed {
         var merchantOfPayment: [String: String] = [:]
         var loaded = false
         var records = 0
-        /// The failure reasons seen per merchant (the list's filter offers them).
-        var reasonsByMerchant: [String: Set<String>] = [:]
+        /// The decline codes seen per merchant, with their category (the list's filter offers them).
+        var reasonsByMerchant: [String: [String: String]] = [:]
     }
 
     private let store = Mutex(Store())
@@ -228,8 +230,8 @@ public final class ActionCentreView: ConsoleFeed {
                 store.byMerchant[previousMerchant]?[item.paymentID] = nil
             }
             store.merchantOfPayment[item.paymentID] = item.merchantID
-            if !item.failureReason.isEmpty {
-                store.reasonsByMerchant[item.merchantID, default: []].insert(item.failureReason)
+            if !item.declineCode.isEmpty {
+                store.reasonsByMerchant[item.merchantID, default: [:]][item.declineCode] = item.failureCategory
             }
             var history = store.byMerchant[item.merchantID]?[item.paymentID]?.history ?? []
             let entry = item.historyEntry
@@ -294,10 +296,10 @@ public final class ActionCentreView: ConsoleFeed {
     /// The matching items of the merchants the query allows (nil: all), sorted, one page.
     public func query(_ query: ItemQuery) -> ItemPage {
         var matching: [ActionItem] = []
-        var reasons: Set<String> = []
+        var reasons: [String: String] = [:]
         store.withLock { store in
             for (merchant, items) in store.byMerchant where query.merchants.map({ $0.contains(merchant) }) ?? true {
-                reasons.formUnion(store.reasonsByMerchant[merchant] ?? [])
+                reasons.merge(store.reasonsByMerchant[merchant] ?? [:]) { first, _ in first }
                 for item in items.values where query.matches(item) { matching.append(item) }
             }
         }
@@ -322,6 +324,8 @@ public final class ActionCentreView: ConsoleFeed {
         let start = min(total, (page - 1) * pageSize)
         let end = pageSize >= total - start ? total : start + pageSize
         let items = keys[start..<end].map { matching[$0.index] }
-        return ItemPage(items: items, total: total, page: page, pages: pages, failureReasons: reasons.sorted())
+        return ItemPage(
+            items: items, total: total, page: page, pages: pages, failureReasons: reasons.keys.sorted(),
+            reasonCategories: reasons)
     }
 }

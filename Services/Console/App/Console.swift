@@ -5,6 +5,7 @@ import Metrics
 import Mustache
 import RelanceEvents
 import RelanceKafka
+import RelanceMail
 import RelanceRuntime
 
 /// A request as the console reads it (the HTTP server's request, `ConsoleHTTP`, or a test's).
@@ -96,6 +97,8 @@ public final class Console: Sendable {
     public let configuration: ConsoleConfiguration
     public let directory: UserDirectory
     public let sessions: SessionStore
+    /// Failed sign-ins per user name and address: past the limit, 429 without a password check.
+    public let signInThrottle = SignInThrottle()
     /// What the pages show, filled by the `TopicFollower`.
     public let data: ConsoleData
     /// The failed transactions.
@@ -344,6 +347,18 @@ public final class Console: Sendable {
         let form = visit.request.form
         let name = form.first { $0.0 == "user" }?.1 ?? ""
         let password = form.first { $0.0 == "password" }?.1 ?? ""
+        let address = visit.request.remoteAddress
+        if let until = signInThrottle.blockedUntil(user: name, address: address, now: now) {
+            let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
+            logger.warning(
+                "sign-in refused: too many failed attempts",
+                metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
+            var response = page(
+                "login", status: 429, title: text("signIn", visit),
+                ["throttled": ConsoleText.format("signInThrottled", visit.language, ["\(minutes)"])], visit)
+            response.headers.append(("Retry-After", "\(minutes * 60)"))
+            return response
+        }
         let directory = self.directory
         // scrypt takes its memory and some 100 ms: off the cooperative pool.
         let user = await withCheckedContinuation { continuation in
@@ -352,9 +367,11 @@ public final class Console: Sendable {
             }
         }
         guard let user else {
+            signInThrottle.failed(user: name, address: address, now: now)
             logger.notice("sign-in refused", metadata: ["user": "\(name)"])
             return page("login", status: 401, title: text("signIn", visit), ["failed": true], visit)
         }
+        signInThrottle.succeeded(user: name)
         // A new session id once signed in: an id planted before sign-in is worth nothing.
         let language = visit.session?.language
         if let old = visit.session { sessions.remove(old.id) }
@@ -415,6 +432,19 @@ public final class Console: Sendable {
         NavigationLink(path: "/items", key: "failedTransactions")
     ]
 
+    /// A transaction type in the words of the emails (RelanceMail's `MailWords`).
+    func typeWords(_ type: String, _ visit: Visit) -> String {
+        MailWords.transactionType(type, locale: MailLocale(tag: visit.language.rawValue))
+    }
+
+    /// Why a payment failed as the vendor's emails say it, from the item's decline code and
+    /// category (never the gateway's English description).
+    func causeWords(_ item: ActionItem, _ visit: Visit) -> String {
+        MailWords.merchantCause(
+            declineCode: item.declineCode, category: item.failureCategory,
+            locale: MailLocale(tag: visit.language.rawValue))
+    }
+
     func label(_ prefix: String, _ value: String, _ visit: Visit) -> String {
         ConsoleText.table(visit.language)["\(prefix).\(value)"] ?? value
     }
@@ -461,9 +491,9 @@ public final class Console: Sendable {
             let zone = directory.merchant(item.merchantID).zone
             return [
                 "paymentID": item.paymentID, "href": itemPath(item), "customer": item.customerName,
-                "type": label("type", item.transactionType, visit),
+                "type": typeWords(item.transactionType, visit),
                 "method": label("method", item.paymentMethod, visit),
-                "reason": item.failureReason,
+                "reason": causeWords(item, visit),
                 "amount": ConsoleFormat.money(item.amount, currency: item.currency, language: language),
                 "stateClass": item.shownState, "stateLabel": label("state", item.shownState, visit),
                 "attempts": "\(item.attempts)",
@@ -485,11 +515,17 @@ public final class Console: Sendable {
             },
             "methods": options(
                 PaymentMethod.allCases.map(\.rawValue), selected: query.paymentMethods, prefix: "method", visit),
-            "types": options(
-                TransactionType.allCases.map(\.rawValue), selected: query.transactionTypes, prefix: "type", visit),
-            "reasons": options(
-                Array(Set(result.failureReasons).union(query.failureReasons)).sorted(), selected: query.failureReasons,
-                prefix: nil, visit),
+            "types": TransactionType.allCases.map(\.rawValue).map { value in
+                ["value": value, "label": typeWords(value, visit), "selected": query.transactionTypes.contains(value)]
+                    as [String: Any]
+            },
+            "reasons": Array(Set(result.failureReasons).union(query.failureReasons)).sorted().map { code in
+                let words = MailWords.merchantCause(
+                    declineCode: code, category: result.reasonCategories[code] ?? "",
+                    locale: MailLocale(tag: visit.language.rawValue))
+                return ["value": code, "label": "\(words) (\(code))", "selected": query.failureReasons.contains(code)]
+                    as [String: Any]
+            },
             "states": options(
                 ["open", "pending", "resolved", "dismissed"], selected: query.states, prefix: "state", visit),
             "sorts": options(
@@ -561,8 +597,8 @@ public final class Console: Sendable {
                 ?? merchant,
             "account": item.accountID, "invoice": item.invoiceID,
             "amount": ConsoleFormat.money(item.amount, currency: item.currency, language: language),
-            "type": label("type", item.transactionType, visit), "method": label("method", item.paymentMethod, visit),
-            "reason": item.failureReason, "declineCode": item.declineCode, "category": item.failureCategory,
+            "type": typeWords(item.transactionType, visit), "method": label("method", item.paymentMethod, visit),
+            "reason": causeWords(item, visit), "declineCode": item.declineCode, "category": item.failureCategory,
             "attempts": "\(item.attempts)", "firstFailed": time(item.firstFailedAt),
             "nextAttempt": time(item.nextAttemptAt),
             "state": item.shownState, "stateClass": item.shownState,

@@ -82,19 +82,9 @@ public enum ConsoleMain {
             log.error("cannot make the Kafka producer", metadata: ["error": "\(error)"])
             return 2
         }
-        let data = ConsoleData()
-        let console = Console(
-            configuration: configuration, directory: directory, data: data, signer: signer, producer: producer,
+        let (_, services) = assemble(
+            configuration: configuration, directory: directory, signer: signer, producer: producer,
             ssoSecret: ssoSecret, logger: log, metricsText: metricsText)
-        let follower = TopicFollower(kafka: configuration.kafka, feeds: data.feeds, logger: log)
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(
-                service: console.application(logger: log), successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(
-                service: follower, successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
         log.info(
             "relance-console starting",
             metadata: [
@@ -102,7 +92,11 @@ public enum ConsoleMain {
                 "signing": "\(signer?.keyID ?? "none")", "sso": "\(configuration.ssoHeader ?? "off")",
             ])
         var group = ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: log)
+            services: services.map {
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            }, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: log)
         group.maximumGracefulShutdownDuration = .seconds(10)
         do {
             try await ServiceGroup(configuration: group).run()
@@ -112,6 +106,22 @@ public enum ConsoleMain {
             log.error("fatal", metadata: ["error": "\(error)"])
             return 1
         }
+    }
+
+    /// The console on a cluster: its pages (`Console`) and the services that run it — the HTTP
+    /// server and the follower filling its feeds from the topics. relance-console runs them in
+    /// a `ServiceGroup`; `relance demo --console` beside its embedded workers.
+    public static func assemble(
+        configuration: ConsoleConfiguration, directory: UserDirectory, signer: CommandSigner?,
+        producer: KafkaProducer, ssoSecret: [UInt8]? = nil, logger: Logger,
+        metricsText: (@Sendable () -> String)? = nil
+    ) -> (console: Console, services: [any Service]) {
+        let data = ConsoleData()
+        let console = Console(
+            configuration: configuration, directory: directory, data: data, signer: signer, producer: producer,
+            ssoSecret: ssoSecret, logger: logger, metricsText: metricsText)
+        let follower = TopicFollower(kafka: configuration.kafka, feeds: data.feeds, logger: logger)
+        return (console, [console.application(logger: logger), follower])
     }
 
     static func hashPassword(_ arguments: [String]) -> Int32 {

@@ -2,7 +2,9 @@
 enum ConsoleText {
     static let en: [String: String] = [
         "failedTransactions": "Failed transactions", "signIn": "Sign in", "signOut": "Sign out",
-        "signInFailed": "Wrong user name or password.", "sessionExpired": "Your session has ended: sign in again.",
+        "signInFailed": "Wrong user name or password.",
+        "signInThrottled": "Too many failed sign-ins: try again in %d minute(s).",
+        "sessionExpired": "Your session has ended: sign in again.",
         "user": "User name", "password": "Password", "merchant": "Merchant", "all": "All",
         "paymentMethod": "Payment method", "transactionType": "Transaction type", "failureReason": "Failure reason",
         "state": "State", "activeStates": "Open and pending", "sortBy": "Sort by", "order": "Order",
@@ -20,8 +22,6 @@ enum ConsoleText {
         "backToList": "Back to the failed transactions",
         "state.open": "open", "state.pending": "pending", "state.resolved": "resolved", "state.dismissed": "dismissed",
         "method.card": "card", "method.sepa_debit": "SEPA direct debit", "method.echeck": "eCheck",
-        "type.payment": "payment", "type.installment": "installment", "type.subscription": "subscription",
-        "type.refund": "refund",
         "sort.first_failed": "First failed", "sort.amount": "Amount", "sort.customer": "Customer",
         "sort.attempts": "Attempts", "sort.next_attempt": "Next attempt", "sort.updated": "Last change",
         "kind.update": "update", "kind.sent": "command sent", "kind.refused": "command refused",
@@ -47,6 +47,7 @@ enum ConsoleText {
     static let fr: [String: String] = [
         "failedTransactions": "Transactions échouées", "signIn": "Connexion", "signOut": "Déconnexion",
         "signInFailed": "Nom d’utilisateur ou mot de passe incorrect.",
+        "signInThrottled": "Trop de connexions échouées : réessayez dans %d minute(s).",
         "sessionExpired": "Votre session a pris fin : reconnectez-vous.",
         "user": "Nom d’utilisateur", "password": "Mot de passe", "merchant": "Marchand", "all": "Tous",
         "paymentMethod": "Moyen de paiement", "transactionType": "Type de transaction",
@@ -67,8 +68,6 @@ enum ConsoleText {
         "state.open": "ouverte", "state.pending": "en attente", "state.resolved": "résolue",
         "state.dismissed": "ignorée",
         "method.card": "carte", "method.sepa_debit": "prélèvement SEPA", "method.echeck": "eCheck",
-        "type.payment": "paiement", "type.installment": "échéance", "type.subscription": "abonnement",
-        "type.refund": "remboursement",
         "sort.first_failed": "Premier échec", "sort.amount": "Montant", "sort.customer": "Client",
         "sort.attempts": "Tentatives", "sort.next_attempt": "Prochaine tentative", "sort.updated": "Dernier changement",
         "kind.update": "mise à jour", "kind.sent": "commande envoyée", "kind.refused": "commande refusée",
@@ -83,7 +82,7 @@ enum ConsoleText {
         "why.collections": "Le paiement a été transmis au recouvrement.",
         "why.refund":
             "Le moyen de paiement d’un remboursement ne peut pas changer : il revient là d’où l’argent est venu.",
-        "why.type": "Seules les échéances et les abonnements peuvent changer de moyen de paiement.",
+        "why.type": "Seuls les versements et les abonnements peuvent changer de moyen de paiement.",
         "why.awaiting": "Une commande sur cet élément attend son résultat.",
         "forbidden": "Refusé",
         "csrf": "Ce formulaire est périmé ou ne vient pas de cette console (contrôle CSRF). "

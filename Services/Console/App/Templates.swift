@@ -55,6 +55,7 @@ enum ConsoleTemplates {
     static let login = """
         <h1>{{t.signIn}}</h1>
         {{#failed}}<p class="error" id="sign-in-failed">{{t.signInFailed}}</p>{{/failed}}
+        {{#throttled}}<p class="error" id="sign-in-throttled">{{throttled}}</p>{{/throttled}}
         {{#expired}}<p class="notice">{{t.sessionExpired}}</p>{{/expired}}
         <form method="post" action="/login">
         <input type="hidden" name="csrf" value="{{csrf}}">
