@@ -75,7 +75,8 @@ public enum Catalog {
             "relance.dead-letters",
             summary: "Inputs a worker could not process, with the original bytes (card numbers masked), "
                 + "the reason and where they came from; replayable to their source topic.",
-            key: "the input's key", writers: [everyWorker], readers: ["operators", "relance dead-letters", "relance-console"],
+            key: "the input's key", writers: [everyWorker],
+            readers: ["operators", "relance dead-letters", "relance-console"],
             messages: ["dead-letter"]),
         Topic(
             "relance.replay-outcomes",
@@ -149,7 +150,8 @@ public enum Catalog {
             readers: ["operators", "dashboards"], messages: ["recovery-stats.updated"]),
         Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
-            key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"], readers: ["reminder-mailer", "relance-console"],
+            key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"],
+            readers: ["reminder-mailer", "relance-console"],
             messages: ["notification.requested"]),
         Topic(
             PaymentEvents.collectionsTopic,

@@ -130,8 +130,10 @@ extension Console {
                 ["value": id, "label": directory.merchant(id).name ?? id, "selected": merchant == id] as [String: Any]
             },
             "statuses": options(
-                ["active", "past_due", "suspended", "terminated", "reactivated", "cancelled", "in_collections",
-                 "written_off"], selected: status.map { [$0] } ?? [], prefix: "accountStatus", visit),
+                [
+                    "active", "past_due", "suspended", "terminated", "reactivated", "cancelled", "in_collections",
+                    "written_off",
+                ], selected: status.map { [$0] } ?? [], prefix: "accountStatus", visit),
             "rows": rows, "loaded": accounts.isLoaded,
             "countText": ConsoleText.format("accountCount", visit.language, ["\(all.count)"]),
             "pageText": ConsoleText.format("page", visit.language, ["\(current)", "\(pages)"]),
@@ -278,7 +280,7 @@ extension Console {
 
     /// The form's addresses, or what is wrong with them.
     static func parseRecipients(_ text: String) -> Result<[String], RecipientsProblem> {
-        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map {
+        let lines = text.split(whereSeparator: \.isNewline).map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
         guard !lines.isEmpty else { return .failure(.empty) }
@@ -356,7 +358,10 @@ extension Console {
             logger.error("command not sent", metadata: ["account": "\(account.accountID)", "error": "\(error)"])
             return page(
                 "message", status: 502, title: text("failed", visit),
-                ["heading": text("failed", visit), "text": ConsoleText.format("failedText", visit.language, ["\(error)"])],
+                [
+                    "heading": text("failed", visit),
+                    "text": ConsoleText.format("failedText", visit.language, ["\(error)"]),
+                ],
                 visit)
         }
     }

@@ -63,8 +63,8 @@ extension ConsoleTemplates {
         <tbody>{{#statusHistory}}<tr><td>{{at}}</td><td>{{status}}</td><td>{{reason}}</td></tr>{{/statusHistory}}</tbody></table>
         <h2>{{t.emails}}</h2>
         """ + emailsTable + """
-        <p class="why">{{t.accountNote}}</p>
-        """
+            <p class="why">{{t.accountNote}}</p>
+            """
 
     static let emailsTable = """
         <table id="emails"><thead><tr><th>{{t.when}}</th><th>{{t.emailKind}}</th><th>{{t.emailTo}}</th>

@@ -64,7 +64,8 @@ extension ConsoleText {
         "openInvoices": "Factures ouvertes", "totalOpen": "Total ouvert", "stepReached": "Relance atteinte",
         "nextStep": "Prochaine relance", "noAccounts": "Aucun compte ne correspond.", "accountCount": "%d compte(s)",
         "dunningPolicy": "Politique de relance",
-        "policyText": "Relances aux jours %@ après l’échéance de la plus ancienne facture en retard ; dernière étape : %@.",
+        "policyText":
+            "Relances aux jours %@ après l’échéance de la plus ancienne facture en retard ; dernière étape : %@.",
         "invoiceNumber": "Facture", "fees": "Pénalités", "dueOn": "Échéance", "invoiceState": "Statut de la facture",
         "openAmount": "Reste dû", "noOpenInvoices": "Aucune facture ouverte.", "noStepYet": "aucune encore",
         "invoiceRecipients": "Destinataires des factures",
@@ -74,7 +75,8 @@ extension ConsoleText {
         "changeRecipients": "Changer les destinataires",
         "recipientsPending":
             "Changement envoyé à reminder-mailer (%@, par %@) : en attente ; cette page se recharge d’elle-même.",
-        "recipientsRefused": "reminder-mailer a refusé le changement vers %@ : %@. La liste ci-dessus reste en vigueur.",
+        "recipientsRefused":
+            "reminder-mailer a refusé le changement vers %@ : %@. La liste ci-dessus reste en vigueur.",
         "sent.change_recipients":
             "Changement de destinataires envoyé : reminder-mailer l’applique aux prochaines factures et relances.",
         "recipients.empty": "Donnez au moins une adresse, une par ligne.",

@@ -301,8 +301,9 @@ public final class AccountsView: ConsoleFeed {
     }
 
     /// The console sent a recipients change: shown pending at once.
-    public func markSent(merchant: String, account: String, eventID: String, recipients: [String], actor: String, at: Date)
-    {
+    public func markSent(
+        merchant: String, account: String, eventID: String, recipients: [String], actor: String, at: Date
+    ) {
         store.withLock { store in
             store.merchantOf[account] = store.merchantOf[account] ?? merchant
             var entry = store.accounts[merchant]?[account] ?? ConsoleAccount(merchantID: merchant, accountID: account)
