@@ -189,8 +189,16 @@ extension Console {
         }
         // Recipients: the last change applied, one in flight, one refused.
         let changes = account.changes
+        let emails = accounts.emails(account: account.accountID)
         let pending = changes.last.flatMap { change -> RecipientsChange? in
             guard change.refusal == nil, now.timeIntervalSince(change.at) < Self.recipientsPendingSeconds else {
+                return nil
+            }
+            // An email the mailer sent to the new list since: applied.
+            let wanted = Set(change.recipients.map { $0.lowercased() })
+            if emails.contains(where: {
+                $0.at >= change.at.addingTimeInterval(-1) && Set($0.to.map { $0.lowercased() }) == wanted
+            }) {
                 return nil
             }
             return change
@@ -213,7 +221,7 @@ extension Console {
             "base": accountPath(merchant, account.accountID), "zone": zone.identifier,
             "mayChange": refusal == nil,
             "formText": formText ?? (pending ?? applied)?.recipients.joined(separator: "\n") ?? "",
-            "emails": emailRows(accounts.emails(account: account.accountID).reversed(), visit, zone: zone),
+            "emails": emailRows(emails.reversed(), visit, zone: zone),
         ]
         if let refusal { context["why"] = text("why.recipients.\(refusal.rawValue)", visit) }
         if let pending {
