@@ -214,6 +214,20 @@ struct ConsoleAccountTests {
             // The list in force is still the old one until the mailer's outcome.
             #expect(page.body.contains("<li>compta@camille.test</li>"))
         }
+        // An email the mailer sends to exactly the new list: applied, not pending any more.
+        feed.apply(
+            topic: MailEvents.emailLogTopic, key: "held-1",
+            value: emailRecord(
+                reason: "overdue/acct-1/inv-1/step-3", kind: "overdue_step_3",
+                to: ["billing@camille.test", "ceo@camille.test"], subject: "Notice 3",
+                at: Timestamp.format(clock.read())))
+        try await withBrowser(console) { browser in
+            _ = try await browser.signIn("olivia")
+            let page = try await browser.get("/merchants/m-1/accounts/acct-1")
+            #expect(!page.body.contains(#"id="recipients-pending""#))
+            #expect(page.body.contains("<li>billing@camille.test</li><li>ceo@camille.test</li>"))
+            #expect(page.body.contains(#"<td class="reached">3 · third notice</td>"#))
+        }
         // The signed command on relance.accounts.
         var records: [KafkaMessage] = []
         try await TopicReading.readToEnd(MailEvents.accountsTopic, partitions: [0], kafka: kafka, log: nil) {
@@ -309,6 +323,28 @@ struct ConsoleAccountTests {
         #expect(audit.count == 1)
         #expect(data?["action"]?.stringValue == "change_recipients" && data?["outcome"]?.stringValue == "forbidden")
         #expect(data?["actor"]?.stringValue == "bruno" && data?["target"]?.stringValue == "acct-1")
+    }
+
+    @Test("the console reads reminder-mailer's ladder days and dunning policies file; a bad one stops it")
+    func configuration() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dunning-\(UUID().uuidString).json")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"merchants": {"m-1": {"finalAction": "write_off"}}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let base = ["RELANCE_CONSOLE_USERS": "users.json"]
+        let c = try ConsoleConfiguration.fromEnvironment(
+            base.merging(["RELANCE_DUNNING_POLICIES": path, "RELANCE_LADDER_DAYS": "1,5,10,15,20"]) { $1 })
+        #expect(c.dunningPolicies.policy(for: "m-1", base: c.ladder).finalAction == .writeOff)
+        #expect(c.ladder.stepDays == [1, 5, 10, 15, 20])
+        #expect(try ConsoleConfiguration.fromEnvironment(base).dunningPolicies == DunningPolicies())
+        try Data(#"{"merchants": {"m-1": {"minimumOverdue": {"XYZ": 5}}}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ConsoleConfiguration.Invalid.self) {
+            try ConsoleConfiguration.fromEnvironment(base.merging(["RELANCE_DUNNING_POLICIES": path]) { $1 })
+        }
+        #expect(throws: ConsoleConfiguration.Invalid.self) {
+            try ConsoleConfiguration.fromEnvironment(base.merging(["RELANCE_LADDER_DAYS": "1,2"]) { $1 })
+        }
+        #expect(ConsoleConfiguration.variables.contains { $0.name == "RELANCE_DUNNING_POLICIES" })
     }
 
     @Test("expiring cards: the user's merchants only, soonest expiry first, unlisted and tombstoned gone; the CSV")
