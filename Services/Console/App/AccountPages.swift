@@ -387,20 +387,25 @@ extension Console {
             ?? view.query(accountItemsQuery(merchant)).items.first { $0.accountID == account }?.customerName
     }
 
+    /// "merchant/account" → the customer's name: one look-up per account, not per card.
+    func customerNames(_ cards: [ExpiringCard]) -> [String: String] {
+        var names: [String: String] = [:]
+        for card in cards where names["\(card.merchantID)/\(card.accountID)"] == nil {
+            names["\(card.merchantID)/\(card.accountID)"] = customerName(card.merchantID, card.accountID) ?? ""
+        }
+        return names
+    }
+
     func expiryText(_ card: ExpiringCard) -> String {
         "\(card.expMonth < 10 ? "0" : "")\(card.expMonth)/\(card.expYear)"
     }
 
     func expiringCardsPage(user: ConsoleUser, _ visit: Visit) -> ConsoleResponse {
         let cards = expiringCards(user: user, visit)
-        let names = Dictionary(
-            Set(cards.map { "\($0.merchantID)\u{0}\($0.accountID)" }).map { key -> (String, String) in
-                let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-                return (key, customerName(parts[0], parts.count > 1 ? parts[1] : "") ?? "")
-            }, uniquingKeysWith: { a, _ in a })
+        let names = customerNames(cards)
         let rows: [[String: Any]] = cards.map { card in
             [
-                "customer": names["\(card.merchantID)\u{0}\(card.accountID)"] ?? "", "account": card.accountID,
+                "customer": names["\(card.merchantID)/\(card.accountID)"] ?? "", "account": card.accountID,
                 "href": accountPath(card.merchantID, card.accountID), "brand": card.brand, "last4": card.last4,
                 "expiry": expiryText(card), "schedules": card.schedules.joined(separator: ", "),
                 "merchant": directory.merchant(card.merchantID).name ?? card.merchantID,
@@ -419,9 +424,11 @@ extension Console {
         var out = CSV.line([
             "merchant", "account", "customerName", "cardId", "brand", "last4", "expMonth", "expYear", "schedules",
         ])
-        for card in expiringCards(user: user, visit) {
+        let cards = expiringCards(user: user, visit)
+        let names = customerNames(cards)
+        for card in cards {
             out += CSV.line([
-                card.merchantID, card.accountID, customerName(card.merchantID, card.accountID) ?? "", card.cardID,
+                card.merchantID, card.accountID, names["\(card.merchantID)/\(card.accountID)"] ?? "", card.cardID,
                 card.brand, card.last4, "\(card.expMonth)", "\(card.expYear)", card.schedules.joined(separator: " "),
             ])
         }
