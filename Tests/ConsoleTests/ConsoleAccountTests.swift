@@ -393,6 +393,9 @@ struct ConsoleAccountTests {
             #expect(!body.contains("acct-9") && !body.contains("acct-3") && !body.contains("acct-4"))
             #expect(body.contains("12/2026") && body.contains("visa •••• 4202") && body.contains("Camille Martin"))
             #expect(body.contains(#"href="/expiring-cards""#) && body.contains(#"href="/accounts""#))
+            // A link to the account page only where the console knows the account.
+            #expect(body.contains(#"href="/merchants/m-1/accounts/acct-1""#))
+            #expect(!body.contains(#"href="/merchants/m-1/accounts/acct-2""#))
             page = try await browser.get("/expiring-cards.csv")
             #expect(page.headers[.contentType] == "text/csv; charset=utf-8")
             let lines = page.body.components(separatedBy: "\r\n")

@@ -406,7 +406,8 @@ extension Console {
         let rows: [[String: Any]] = cards.map { card in
             [
                 "customer": names["\(card.merchantID)/\(card.accountID)"] ?? "", "account": card.accountID,
-                "href": accountPath(card.merchantID, card.accountID), "brand": card.brand, "last4": card.last4,
+                "href": accounts.account(merchant: card.merchantID, account: card.accountID) == nil
+                    ? "" : accountPath(card.merchantID, card.accountID), "brand": card.brand, "last4": card.last4,
                 "expiry": expiryText(card), "schedules": card.schedules.joined(separator: ", "),
                 "merchant": directory.merchant(card.merchantID).name ?? card.merchantID,
             ]

@@ -90,7 +90,8 @@ extension ConsoleTemplates {
         <p id="count">{{countText}}</p>
         <table id="cards"><thead><tr><th>{{t.customer}}</th><th>{{t.account}}</th><th>{{t.card}}</th>
         <th>{{t.expires}}</th><th>{{t.schedules}}</th></tr></thead><tbody>
-        {{#rows}}<tr data-account="{{account}}"><td>{{customer}}</td><td><a href="{{href}}">{{account}}</a></td>
+        {{#rows}}<tr data-account="{{account}}"><td>{{customer}}</td>
+        <td>{{#href}}<a href="{{href}}">{{account}}</a>{{/href}}{{^href}}{{account}}{{/href}}</td>
         <td>{{brand}} •••• {{last4}}</td><td class="expiry">{{expiry}}</td><td>{{schedules}}</td></tr>{{/rows}}
         {{^rows}}<tr><td colspan="5">{{t.noCards}}</td></tr>{{/rows}}
         </tbody></table>
