@@ -162,8 +162,8 @@ let package = Package(
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
-                "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka",
-                "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
+                "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "ReminderMailerService",
+                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

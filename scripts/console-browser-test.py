@@ -195,4 +195,5 @@ try:
     shot(driver, "item-billing-fr")
 finally:
     driver.quit()
+__import__("console_browser_acct").run(new_driver, args.url, args.password, check, shot, fetch, sign_in)
 print(f"{checks} checks passed in {time.monotonic() - started:.1f} s")

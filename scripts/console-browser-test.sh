@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# relance-console in a real browser: librdkafka's mock cluster (relance dev-cluster), payment-retry
-# and the gateway sandbox, each in its own process, on simulated time (the clock set by
+# relance-console in a real browser: librdkafka's mock cluster (relance dev-cluster), payment-retry,
+# the gateway sandbox and reminder-mailer (mail to a folder), each in its own process, on simulated time (the clock set by
 # `relance clock advance`), the console on plain http on localhost, and headless Chromium driven
 # by Selenium (scripts/console-browser-test.py). Screenshots go to docs/console/.
 #   bash scripts/console-browser-test.sh [--keep]    --keep: leave the processes up (Ctrl-C ends)
@@ -13,7 +13,7 @@ if [ "${1:-}" = "--keep" ]; then keep=true; fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null \
     || { echo "chromium and chromium-driver are needed: bash scripts/setup.sh"; exit 1; }
 python3 -c 'import selenium' 2>/dev/null || { echo "selenium is needed: python3 -m pip install selenium"; exit 1; }
-for product in relance payment-retry gateway-sandbox relance-console; do swift build --product "$product" >/dev/null; done
+for product in relance payment-retry gateway-sandbox reminder-mailer relance-console; do swift build --product "$product" >/dev/null; done
 bin="$(swift build --show-bin-path)"
 work=$(mktemp -d)
 pids=()
@@ -54,13 +54,17 @@ JSON
 
 # Simulated time: 1 October 2026, before any worker starts.
 "$bin/relance" clock advance --to 2026-10-01T08:00:00Z >/dev/null
+# m-1's dunning policy, read by reminder-mailer and the console alike: the last step suspends.
+printf '{"merchants": {"m-1": {"finalAction": "suspend"}}}\n' >"$work/dunning_policies.json"
+export RELANCE_DUNNING_POLICIES="$work/dunning_policies.json"
+mkdir -p "$work/mail"
 base=$((19500 + (RANDOM % 40) * 10))
 port=$base
-for worker in payment-retry gateway-sandbox; do
+for worker in payment-retry gateway-sandbox reminder-mailer; do
     port=$((port + 1))
     RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="browser-$worker" RELANCE_SESSION_TIMEOUT_MS=6000 \
         RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 RELANCE_ABORTED_RECORDS_VISIBLE=true \
-        RELANCE_LOG_LEVEL=warning RELANCE_COMMAND_KEYS="$work/command-keys.json" \
+        RELANCE_LOG_LEVEL=warning RELANCE_COMMAND_KEYS="$work/command-keys.json" RELANCE_MAIL_DIR="$work/mail" \
         "$bin/$worker" >"$work/$worker.log" 2>&1 &
     pids+=($!)
 done
@@ -78,6 +82,27 @@ event() {  # id account merchant payment type method code scheme amount customer
 } >"$work/failed.jsonl"
 "$bin/relance" publish "$work/failed.jsonl" >/dev/null
 
+# Accounts (scripts/console_browser_acct.py): names, invoices (acct-1's first overdue since
+# 20 September: reminder-mailer decides its first two notices, which wait for recipients), an
+# invoice status as reconciliation writes it, expiring cards as card-expiry writes them.
+acct() {  # type account merchant data
+    printf '{"eventId":"%s","type":"%s","schemaVersion":1,"occurredAt":"2026-10-01T07:40:00Z","accountId":"%s","merchantId":"%s","data":%s}\n' \
+        "acct-$RANDOM$RANDOM" "$1" "$2" "$3" "$4"
+}
+{
+    acct account.profile-updated acct-1 m-1 '{"customerName":"Camille Martin","locale":"en"}'
+    acct account.profile-updated acct-2 m-1 '{"customerName":"Jean Dupont","locale":"fr"}'
+    acct invoice.issued acct-1 m-1 '{"invoiceId":"inv-A","number":"F-2026-0042","amount":12000,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-20"}'
+    acct invoice.issued acct-1 m-1 '{"invoiceId":"inv-B","number":"F-2026-0057","amount":4900,"currency":"EUR","issuedOn":"2026-09-30","dueOn":"2026-10-31"}'
+    acct invoice.status acct-1 m-1 '{"invoiceId":"inv-A","status":"partially_paid","amount":12000,"open":8000,"currency":"EUR"}'
+    acct invoice.issued acct-2 m-1 '{"invoiceId":"inv-C","number":"F-2026-0049","amount":123456,"currency":"EUR","issuedOn":"2026-09-10","dueOn":"2026-09-28"}'
+    acct invoice.issued acct-9 m-2 '{"invoiceId":"inv-Z","number":"Z-1","amount":9900,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-10"}'
+    acct expiring-card.updated acct-1 m-1 '{"cardId":"card-1","brand":"visa","last4":"4242","expMonth":11,"expYear":2026,"listed":true,"schedules":["sch-installment-3"]}'
+    acct expiring-card.updated acct-2 m-1 '{"cardId":"card-2","brand":"mastercard","last4":"5454","expMonth":10,"expYear":2026,"listed":true,"schedules":["sch-sub-monthly","sch-addon"]}'
+    acct expiring-card.updated acct-9 m-2 '{"cardId":"card-9","brand":"amex","last4":"0005","expMonth":10,"expYear":2026,"listed":true,"schedules":["sch-z"]}'
+} >"$work/accounts.jsonl"
+"$bin/relance" publish "$work/accounts.jsonl" >/dev/null
+
 console_port=$((base + 9))
 RELANCE_CONSOLE_PORT="$console_port" RELANCE_CONSOLE_HOST=127.0.0.1 RELANCE_CONSOLE_USERS="$work/users.json" \
     RELANCE_CONSOLE_SIGNING_KEY="$work/console.key.json" RELANCE_CONSOLE_SECURE_COOKIES=false \
@@ -92,7 +117,7 @@ status=0
 python3 scripts/console-browser-test.py --url "$url" --password "$password" --screenshots docs/console \
     --expect-rows 3 || status=$?
 if [ "$status" -ne 0 ]; then
-    for log in console payment-retry gateway-sandbox; do
+    for log in console payment-retry gateway-sandbox reminder-mailer; do
         echo "--- $log (last lines)"
         grep -v '^%' "$work/$log.log" | tail -8
     done

@@ -75,7 +75,8 @@ public enum Catalog {
             "relance.dead-letters",
             summary: "Inputs a worker could not process, with the original bytes (card numbers masked), "
                 + "the reason and where they came from; replayable to their source topic.",
-            key: "the input's key", writers: [everyWorker], readers: ["operators", "relance dead-letters"],
+            key: "the input's key", writers: [everyWorker],
+            readers: ["operators", "relance dead-letters", "relance-console"],
             messages: ["dead-letter"]),
         Topic(
             "relance.replay-outcomes",
@@ -149,7 +150,8 @@ public enum Catalog {
             readers: ["operators", "dashboards"], messages: ["recovery-stats.updated"]),
         Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
-            key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"], readers: ["reminder-mailer"],
+            key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"],
+            readers: ["reminder-mailer", "relance-console"],
             messages: ["notification.requested"]),
         Topic(
             PaymentEvents.collectionsTopic,
@@ -167,14 +169,14 @@ public enum Catalog {
             summary: "Invoices as the billing platform issues them, and the late fees dunning adds to them.",
             key: "account id",
             writers: ["billing platform", "prepaid (top-up invoices)", "reminder-mailer (late fees)"],
-            readers: ["proof-validator", "reminder-mailer", "reconciliation"],
+            readers: ["proof-validator", "reminder-mailer", "reconciliation", "relance-console"],
             messages: ["invoice.issued", "invoice.fee-added"]),
         Topic(
             ProofEvents.accountStatusTopic,
             summary: "Each account's status: past due (the banner), suspended, and how dunning ended (terminated, "
                 + "cancelled, in collections, written off), reactivated.",
             key: "account id", compacted: true, writers: ["reminder-mailer"],
-            readers: ["proof-validator", "payment-retry", "recovery-stats", "dashboards"],
+            readers: ["proof-validator", "payment-retry", "recovery-stats", "dashboards", "relance-console"],
             messages: ["account.status"]),
         Topic(
             ProofEvents.proofsTopic,
@@ -191,7 +193,8 @@ public enum Catalog {
             summary:
                 "Customer details (name, language), invoice-recipient changes with the actor who asks, and "
                 + "subscriptions' upcoming renewals.",
-            key: "account id", writers: ["billing platform", "operators"], readers: ["reminder-mailer"],
+            key: "account id", writers: ["billing platform", "operators", "relance-console"],
+            readers: ["reminder-mailer", "relance-console"],
             messages: [
                 "account.profile-updated", "account.recipients-change-requested", "subscription.renewal-upcoming",
             ]),
@@ -203,7 +206,7 @@ public enum Catalog {
             CardEvents.expiringCardsTopic,
             summary: "The expiring-cards list: cards in the wallet that pay a scheduled payment and expire next month.",
             key: "account id/card id", compacted: true, writers: ["card-expiry"],
-            readers: ["relance action-centre", "dashboards"], messages: ["expiring-card.updated"]),
+            readers: ["relance action-centre", "dashboards", "relance-console"], messages: ["expiring-card.updated"]),
         Topic(
             ReconciliationEvents.ledgerTopic,
             summary: "Credit notes, refunds, payments received outside the gateway, and invoices a scheduled "
@@ -227,7 +230,7 @@ public enum Catalog {
         Topic(
             ReconciliationEvents.invoiceStatusTopic, summary: "Each invoice's status: open, partially paid, paid.",
             key: "account id/invoice id", compacted: true, writers: ["reconciliation"],
-            readers: ["billing platform", "dashboards"], messages: ["invoice.status"]),
+            readers: ["billing platform", "dashboards", "relance-console"], messages: ["invoice.status"]),
         Topic(
             PrepaidEvents.prepaidTopic,
             summary: "Prepaid accounts: balance-management settings, usage and fees to deduct, top-ups asked for.",
@@ -251,7 +254,7 @@ public enum Catalog {
         Topic(
             MailEvents.emailLogTopic, summary: "Every email sent or given up: who, what, why, Message-ID.",
             key: "Message-ID", writers: ["reminder-mailer (delivery)"],
-            readers: ["reminder-mailer (delivery, on start)", "support tools"],
+            readers: ["reminder-mailer (delivery, on start)", "support tools", "relance-console"],
             messages: ["email.sent", "email.failed"]),
         Topic(
             ConsoleEvents.auditTopic,

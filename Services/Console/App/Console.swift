@@ -328,6 +328,16 @@ public final class Console: Sendable {
             return itemsPage(user: user, visit)
         case ("GET", ["items.csv"]):
             return itemsCSV(user: user, visit)
+        case ("GET", ["accounts"]):
+            return accountsPage(user: user, visit, now: now)
+        case ("GET", let s) where s.count == 4 && s[0] == "merchants" && s[2] == "accounts":
+            return accountPage(merchant: s[1], accountID: s[3], user: user, visit, now: now)
+        case ("POST", let s) where s.count == 5 && s[0] == "merchants" && s[2] == "accounts" && s[4] == "recipients":
+            return await changeRecipients(merchant: s[1], accountID: s[3], user: user, visit, now: now)
+        case ("GET", ["expiring-cards"]):
+            return expiringCardsPage(user: user, visit)
+        case ("GET", ["expiring-cards.csv"]):
+            return expiringCardsCSV(user: user, visit)
         case ("GET", let s) where s.count == 4 && s[0] == "merchants" && s[2] == "items":
             return itemPage(merchant: s[1], payment: s[3], user: user, visit)
         case ("GET", let s) where s.count == 5 && s[0] == "merchants" && s[2] == "items" && s[4] == "state":
@@ -429,7 +439,9 @@ public final class Console: Sendable {
     }
 
     static let navigation: [NavigationLink] = [
-        NavigationLink(path: "/items", key: "failedTransactions")
+        NavigationLink(path: "/items", key: "failedTransactions"),
+        NavigationLink(path: "/accounts", key: "accounts"),
+        NavigationLink(path: "/expiring-cards", key: "expiringCards"),
     ]
 
     /// A transaction type in the words of the emails (RelanceMail's `MailWords`).
@@ -607,6 +619,7 @@ public final class Console: Sendable {
             "retry": verdict(.retryNow), "dismiss": verdict(.dismiss), "change": verdict(.changePaymentMethod),
             "methodChoices": options(
                 PaymentMethod.allCases.map(\.rawValue), selected: [item.paymentMethod], prefix: "method", visit),
+            "emails": itemEmails(item, visit),
             "history": item.history.reversed().map { entry -> [String: Any] in
                 [
                     "at": time(entry.at), "kind": text("kind.\(entry.kind.rawValue)", visit),

@@ -1,4 +1,5 @@
 import Foundation
+import RelanceDomain
 import RelanceKafka
 import RelanceRuntime
 
@@ -31,6 +32,11 @@ public struct ConsoleConfiguration: Sendable {
     public var ssoMaxAge: TimeInterval = 300
     /// Items per page.
     public var pageSize = 50
+    /// reminder-mailer's ladder days and dunning policies (`RELANCE_LADDER_DAYS`,
+    /// `RELANCE_DUNNING_POLICIES`, the same values as the mailer's): the account page's next step.
+    public var ladder = LadderPolicy.default
+    public var dunningPoliciesFile: String?
+    public var dunningPolicies = DunningPolicies()
     public var kafka: KafkaConfiguration
 
     public init(kafka: KafkaConfiguration) { self.kafka = kafka }
@@ -55,6 +61,11 @@ public struct ConsoleConfiguration: Sendable {
         ("RELANCE_CONSOLE_SSO_SECRET_FILE", "(none)", "file holding the HMAC secret that signs that header"),
         ("RELANCE_CONSOLE_SSO_MAX_AGE", "300", "seconds a signed identity header stays valid"),
         ("RELANCE_CONSOLE_PAGE_SIZE", "50", "items per page"),
+        ("RELANCE_LADDER_DAYS", "1,8,15,20,25", "reminder-mailer's ladder days (give the mailer's value)"),
+        (
+            "RELANCE_DUNNING_POLICIES", "(none: the default policy)",
+            "reminder-mailer's dunning policies file (the same file): each account's next reminder step"
+        ),
         ("RELANCE_KAFKA_BOOTSTRAP", "localhost:9092", "Kafka bootstrap servers (as the workers)"),
         ("RELANCE_KAFKA_PROP_<NAME>", "", "librdkafka properties, e.g. TLS and SASL (as the workers)"),
         ("RELANCE_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
@@ -101,6 +112,24 @@ public struct ConsoleConfiguration: Sendable {
         c.ssoSecretFile = text("RELANCE_CONSOLE_SSO_SECRET_FILE")
         c.ssoMaxAge = TimeInterval(try number("RELANCE_CONSOLE_SSO_MAX_AGE", 10...3600) ?? Int(c.ssoMaxAge))
         c.pageSize = try number("RELANCE_CONSOLE_PAGE_SIZE", 10...1000) ?? c.pageSize
+        if let days = text("RELANCE_LADDER_DAYS") {
+            do {
+                c.ladder = try LadderPolicy.parse(days)
+            } catch {
+                throw Invalid(description: "RELANCE_LADDER_DAYS=\(days): \(error)")
+            }
+        }
+        c.dunningPoliciesFile = text("RELANCE_DUNNING_POLICIES")
+        if let path = c.dunningPoliciesFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Invalid(description: "RELANCE_DUNNING_POLICIES=\(path): cannot read the file")
+            }
+            do {
+                c.dunningPolicies = try DunningPolicies.read(data)
+            } catch {
+                throw Invalid(description: "RELANCE_DUNNING_POLICIES=\(path): \(error)")
+            }
+        }
         guard c.usersFile != nil else {
             throw Invalid(description: "RELANCE_CONSOLE_USERS: the users file is required (docs/console.md)")
         }

@@ -93,7 +93,11 @@ enum ConsoleText {
         "badRequest": "Requête invalide",
     ]
 
-    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? fr : en }
+    /// Every page's texts, merged once per language.
+    static let allEn: [String: String] = en.merging(acctEn) { a, _ in a }
+    static let allFr: [String: String] = fr.merging(acctFr) { a, _ in a }
+
+    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? allFr : allEn }
 
     static func text(_ key: String, _ language: ConsoleLanguage) -> String { table(language)[key] ?? key }
 

@@ -154,7 +154,8 @@ enum ConsoleTemplates {
         <td>{{nextAttempt}}</td><td>{{detail}}</td></tr>{{/history}}
         </tbody></table>
         <p class="why">{{t.historyNote}}</p>
-        """
+        <h2>{{t.emails}}</h2>
+        """ + emailsTable
 
     static let message = """
         <h1>{{heading}}</h1>
@@ -166,7 +167,7 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("login", login), ("items", items), ("item", item), ("message", message),
-        ] {
+        ] + acctTemplates {
             // The templates are constants of this file: a test renders each.
             if let template = try? MustacheTemplate(string: text) { library.register(template, named: name) }
         }
