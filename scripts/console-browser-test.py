@@ -195,4 +195,6 @@ try:
     shot(driver, "item-billing-fr")
 finally:
     driver.quit()
+import console_browser_plans  # noqa: E402  (scripts/console_browser_plans.py: plans, recovery, dead letters)
+console_browser_plans.run(new_driver, args.url, args.password, check, shot, fetch, sign_in)
 print(f"{checks} checks passed in {time.monotonic() - started:.1f} s")

@@ -4,13 +4,25 @@ import Foundation
 /// its own topics. A new page adds its feed here and to `feeds`.
 public final class ConsoleData: Sendable {
     public let actionCentre: ActionCentreView
+    /// Price updates of plans (`relance.plan-updates`).
+    public let planUpdates: PlanUpdatesFeed
+    /// Recovery figures (`relance.recovery-stats`).
+    public let recoveryStats: RecoveryStatsFeed
+    /// Dead letters and replay outcomes.
+    public let deadLetters: DeadLetterFeed
 
-    public init(actionCentre: ActionCentreView = ActionCentreView()) {
+    public init(
+        actionCentre: ActionCentreView = ActionCentreView(), planUpdates: PlanUpdatesFeed = PlanUpdatesFeed(),
+        recoveryStats: RecoveryStatsFeed = RecoveryStatsFeed(), deadLetters: DeadLetterFeed = DeadLetterFeed()
+    ) {
         self.actionCentre = actionCentre
+        self.planUpdates = planUpdates
+        self.recoveryStats = recoveryStats
+        self.deadLetters = deadLetters
     }
 
     /// Every feed, for the follower.
-    public var feeds: [any ConsoleFeed] { [actionCentre] }
+    public var feeds: [any ConsoleFeed] { [actionCentre, planUpdates, recoveryStats, deadLetters] }
 
     /// Every feed reached the end its topics had at start.
     public var isLoaded: Bool { feeds.allSatisfy(\.isLoaded) }

@@ -94,7 +94,11 @@ enum ConsoleText {
         "badRequest": "Requête invalide",
     ]
 
-    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? fr : en }
+    /// Every page's texts, merged once per language.
+    static let allEn = en.merging(plansEn) { first, _ in first }
+    static let allFr = fr.merging(plansFr) { first, _ in first }
+
+    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? allFr : allEn }
 
     static func text(_ key: String, _ language: ConsoleLanguage) -> String { table(language)[key] ?? key }
 
