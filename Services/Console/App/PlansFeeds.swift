@@ -113,8 +113,9 @@ public final class RecoveryStatsFeed: ConsoleFeed {
             store.withLock { $0.skipped += 1 }
             return
         }
+        // The key (merchant/currency/period) names the merchant, as compaction keeps it.
         let merchant =
-            envelope["merchantId"]?.stringValue ?? key.split(separator: "/").first.map(String.init) ?? ""
+            key.split(separator: "/").first.map(String.init) ?? envelope["merchantId"]?.stringValue ?? ""
         store.withLock { $0.byKey[key] = RecoveryRecord(merchantID: merchant, figures: figures) }
     }
 

@@ -30,8 +30,10 @@ extension Console {
         var groups: [String: Group] = [:]
         func key(_ merchant: String, _ account: String) -> String { "\(merchant)\u{0}\(account)" }
         for item in items {
-            groups[key(item.merchantID, item.accountID), default: Group(merchant: item.merchantID, account: item.accountID)]
-                .items.append(item)
+            groups[
+                key(item.merchantID, item.accountID), default: Group(merchant: item.merchantID, account: item.accountID)
+            ]
+            .items.append(item)
         }
         for update in updates {
             groups[
@@ -76,7 +78,8 @@ extension Console {
                             "attempts": "\(item.attempts)", "firstFailed": time(item.firstFailedAt),
                             "nextAttempt": time(item.nextAttemptAt), "outcome": outcome.joined(separator: " · "),
                             "exhausted": item.attemptsExhausted, "base": base,
-                            "renew": verdict(.renewPaymentPlan, item), "handOver": verdict(.handOverToCollections, item),
+                            "renew": verdict(.renewPaymentPlan, item),
+                            "handOver": verdict(.handOverToCollections, item),
                         ]
                         if let reason = item.nextAttemptReason { row["nextAttemptReason"] = reason }
                         if let awaiting = item.awaiting {
@@ -89,9 +92,11 @@ extension Console {
                         [
                             "plan": update.planID, "status": update.status,
                             "statusLabel": label("priceStatus", update.status, visit),
-                            "newAmount": ConsoleFormat.money(update.newAmount, currency: update.currency, language: language),
+                            "newAmount": ConsoleFormat.money(
+                                update.newAmount, currency: update.currency, language: language),
                             "deadline": time(update.expiresAt),
-                            "effectiveFrom": update.effectiveFrom.map { ConsoleFormat.day($0, language: language) } ?? "",
+                            "effectiveFrom": update.effectiveFrom.map { ConsoleFormat.day($0, language: language) }
+                                ?? "",
                             "updated": time(update.updatedAt),
                         ]
                     },
@@ -143,7 +148,8 @@ extension Console {
             failed > 0 ? percent(Double(recovered) / Double(failed)) : ""
         }
         func periodLabel(_ figures: RecoveryStatsUpdated) -> String {
-            figures.period == .week ? (figures.week ?? figures.start) : ConsoleFormat.day(figures.start, language: language)
+            figures.period == .week
+                ? (figures.week ?? figures.start) : ConsoleFormat.day(figures.start, language: language)
         }
         var context: [String: Any] = [
             "merchants": merchants.map { id in
@@ -169,7 +175,8 @@ extension Console {
             ],
             line: SVGChart.Line(
                 label: text("recovery_rate", visit), color: "#1d3557",
-                values: records.map { $0.opened.count > 0 ? Double($0.recovered.count) / Double($0.opened.count) : nil }),
+                values: records.map { $0.opened.count > 0 ? Double($0.recovered.count) / Double($0.opened.count) : nil }
+            ),
             format: money, percent: percent)
         // The sums over the periods shown.
         func sum(_ maps: [EventMap<RecoveryStatsUpdated.Tally>]) -> [(String, RecoveryStatsUpdated.Tally)] {
@@ -284,8 +291,8 @@ extension Console {
     }
 
     func replayRefusal(_ entry: DeadLetterEntry, user: ConsoleUser) -> ReplayRefusal? {
-        guard signer != nil, producer != nil else { return .noKey }
         guard ItemActions.roleMay(user.roles, .replayDeadLetter) else { return .role }
+        guard signer != nil, producer != nil else { return .noKey }
         guard !entry.letter.redacted else { return .redacted }
         guard data.deadLetters.sent(entry.position) == nil else { return .awaiting }
         guard !data.deadLetters.alreadyHandled(entry) else { return .handled }
@@ -320,11 +327,11 @@ extension Console {
                 "message": letter.reason.message,
                 "source": "\(letter.source.topic)[\(letter.source.partition)]@\(letter.source.offset)",
                 "merchant": entry.merchantID.map { directory.merchant($0).name ?? $0 } ?? text("dl_noMerchant", visit),
-                "key": letter.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
                 "value": letter.value.map { String(decoding: $0, as: UTF8.self) } ?? "",
                 "redacted": letter.redacted,
                 "action": "/dead-letters/\(entry.partition)/\(entry.offset)/replay",
             ]
+            if let key = letter.key, !key.isEmpty { row["key"] = String(decoding: key, as: UTF8.self) }
             if let refusal = replayRefusal(entry, user: user) {
                 row["why"] = text("dl_why.\(refusal.rawValue)", visit)
             } else {
@@ -397,7 +404,8 @@ extension Console {
             audit.outcome = .failed
             audit.reason = "\(error)"
             await record(audit, account: account, merchant: merchant, now: now)
-            logger.error("dead letter not replayed", metadata: ["deadLetter": "\(entry.position)", "error": "\(error)"])
+            logger.error(
+                "dead letter not replayed", metadata: ["deadLetter": "\(entry.position)", "error": "\(error)"])
             return page(
                 "message", status: 502, title: text("failed", visit),
                 [

@@ -23,8 +23,10 @@ extension ConsoleText {
         "command.retry_now": "Retry now", "command.dismiss": "Ignore",
         "command.change_payment_method": "Change payment method", "command.renew_payment_plan": "Renew payment plan",
         "command.hand_over_to_collections": "Hand over to collections",
-        "resolution.automatic_retry": "recovered by an automatic retry", "resolution.card_updated": "recovered: card updated",
-        "resolution.operator_retry": "recovered by Retry now", "resolution.final_attempt": "recovered by the final attempt",
+        "resolution.automatic_retry": "recovered by an automatic retry",
+        "resolution.card_updated": "recovered: card updated",
+        "resolution.operator_retry": "recovered by Retry now",
+        "resolution.final_attempt": "recovered by the final attempt",
         "resolution.paid_another_way": "paid another way",
         "loss.dismissed": "ignored", "loss.handed_to_collections": "handed over to collections",
         "loss.retries_exhausted": "automatic attempts exhausted", "loss.account_terminated": "account terminated",
@@ -35,7 +37,8 @@ extension ConsoleText {
         "recovery_intro":
             "Each period counts the payments that first failed in it, as they stand now (recovered, lost or still "
             + "open). The recovery rate is the number recovered over the number failed.",
-        "recovery_currency": "Currency", "recovery_period": "Period", "recovery_weeks": "Weeks", "recovery_days": "Days",
+        "recovery_currency": "Currency", "recovery_period": "Period", "recovery_weeks": "Weeks",
+        "recovery_days": "Days",
         "recovery_none": "No recovery figures for this merchant yet.",
         "recovery_chartAmounts": "Amounts by period of first failure", "recovery_chartAttempts": "Recovered by attempt",
         "recovery_chartReasons": "Lost by reason",
@@ -63,7 +66,8 @@ extension ConsoleText {
         "dl_why.redacted": "It carried a card number, masked when it was kept: it cannot be replayed.",
         "dl_why.handled": "Its content was already handled from an earlier replay.",
         "dl_why.awaiting": "A replay of it is waiting for its outcome.",
-        "dl_outcome.handled": "Handled as new input", "dl_outcome.already_replayed": "Already replayed before: not applied again",
+        "dl_outcome.handled": "Handled as new input",
+        "dl_outcome.already_replayed": "Already replayed before: not applied again",
         "dl_outcome.dead_lettered": "Refused again",
     ]
 
@@ -94,7 +98,8 @@ extension ConsoleText {
         "command.renew_payment_plan": "Renouveler le plan de paiement",
         "command.hand_over_to_collections": "Transmettre au recouvrement",
         "resolution.automatic_retry": "recouvré par une nouvelle tentative automatique",
-        "resolution.card_updated": "recouvré : carte mise à jour", "resolution.operator_retry": "recouvré par « Réessayer »",
+        "resolution.card_updated": "recouvré : carte mise à jour",
+        "resolution.operator_retry": "recouvré par « Réessayer »",
         "resolution.final_attempt": "recouvré par la dernière tentative",
         "resolution.paid_another_way": "payé autrement",
         "loss.dismissed": "ignoré", "loss.handed_to_collections": "transmis au recouvrement",
