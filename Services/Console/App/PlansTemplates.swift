@@ -125,7 +125,7 @@ extension ConsoleTemplates {
         {{#rows}}<tr data-position="{{position}}"><td>{{when}} <small>({{zone}})</small></td>
         <td><strong class="code">{{code}}</strong><br>{{message}}</td><td>{{worker}}</td><td>{{source}}</td>
         <td>{{merchant}}</td>
-        <td><pre class="original" style="white-space:pre-wrap;max-width:32em;margin:0">{{value}}</pre>
+        <td><pre class="original" style="white-space:pre-wrap;word-break:break-all;max-width:32em;margin:0">{{value}}</pre>
         {{#key}}<small>{{t.dl_key}}: {{key}}</small>{{/key}}{{#redacted}}<br><small>{{t.dl_redacted}}</small>{{/redacted}}</td>
         <td><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}">
         <button class="replay" {{^allowed}}disabled{{/allowed}}>{{t.dl_replay}}</button>
