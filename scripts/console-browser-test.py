@@ -17,6 +17,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 parser = argparse.ArgumentParser()
@@ -72,7 +73,10 @@ def sign_in(driver, user, password):
     driver.get(args.url + "/login")
     driver.find_element(By.ID, "user").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "sign-in").click()
+    button = driver.find_element(By.ID, "sign-in")
+    button.click()
+    # The answer is a new page (the list, or the form again): wait until this one is gone.
+    WebDriverWait(driver, 30, poll_frequency=0.1).until(expected_conditions.staleness_of(button))
 
 
 def new_driver():
@@ -196,4 +200,5 @@ try:
 finally:
     driver.quit()
 __import__("console_browser_acct").run(new_driver, args.url, args.password, check, shot, fetch, sign_in)
+__import__("console_browser_plans").run(new_driver, args.url, args.password, check, shot, fetch, sign_in)
 print(f"{checks} checks passed in {time.monotonic() - started:.1f} s")

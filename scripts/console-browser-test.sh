@@ -13,7 +13,7 @@ if [ "${1:-}" = "--keep" ]; then keep=true; fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null \
     || { echo "chromium and chromium-driver are needed: bash scripts/setup.sh"; exit 1; }
 python3 -c 'import selenium' 2>/dev/null || { echo "selenium is needed: python3 -m pip install selenium"; exit 1; }
-for product in relance payment-retry gateway-sandbox reminder-mailer relance-console; do swift build --product "$product" >/dev/null; done
+for product in relance payment-retry gateway-sandbox reminder-mailer recovery-stats relance-console; do swift build --product "$product" >/dev/null; done
 bin="$(swift build --show-bin-path)"
 work=$(mktemp -d)
 pids=()
@@ -35,7 +35,8 @@ export RELANCE_KAFKA_BOOTSTRAP="$bootstrap"
 "$bin/relance" keys generate --kid console --subject relance-console --roles owner --merchants '*' \
     --out "$work/console.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
 
-# Users: an owner and a billing user of m-1, an owner of m-2.
+# Users: an owner and a billing user of m-1, an owner of m-2, an admin of every merchant who may
+# replay dead letters.
 password="browser-test-password"
 hash=$(printf '%s\n' "$password" | "$bin/relance-console" hash-password --log-n 12)
 cat >"$work/users.json" <<JSON
@@ -47,7 +48,8 @@ cat >"$work/users.json" <<JSON
   "users": [
     {"user": "olivia", "name": "Olivia Owner", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-1"], "language": "en"},
     {"user": "bruno", "name": "Bruno Billing", "passwordHash": "$hash", "roles": ["billing"], "merchants": ["m-1"], "language": "fr"},
-    {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]}
+    {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]},
+    {"user": "ada", "name": "Ada Admin", "passwordHash": "$hash", "roles": ["admin", "dead-letter-replay"], "merchants": ["*"], "language": "en"}
   ]
 }
 JSON
@@ -60,7 +62,7 @@ export RELANCE_DUNNING_POLICIES="$work/dunning_policies.json"
 mkdir -p "$work/mail"
 base=$((19500 + (RANDOM % 40) * 10))
 port=$base
-for worker in payment-retry gateway-sandbox reminder-mailer; do
+for worker in payment-retry gateway-sandbox reminder-mailer recovery-stats; do
     port=$((port + 1))
     RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="browser-$worker" RELANCE_SESSION_TIMEOUT_MS=6000 \
         RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 RELANCE_ABORTED_RECORDS_VISIBLE=true \
@@ -81,6 +83,16 @@ event() {  # id account merchant payment type method code scheme amount customer
     event f4 acct-9 m-2 q-other installment card insufficient_funds stripe 9900 "Someone Else"
 } >"$work/failed.jsonl"
 "$bin/relance" publish "$work/failed.jsonl" >/dev/null
+# Signed with the console's key (owner of every merchant): a price change of acct-1's plan, which
+# payment-retry publishes pending with the customer's confirmation deadline (the plans page), and
+# a change of payment method without the method, which payment-retry refuses to the dead-letter
+# topic (missing_payment_method: the dead-letter page). `relance publish` sends only events that
+# follow their schema, so the dead letter is one the worker's own rules make.
+{
+    printf '{"eventId":"pu-1","type":"plan.price-update-requested","schemaVersion":1,"occurredAt":"2026-10-01T07:40:00Z","accountId":"acct-1","merchantId":"m-1","data":{"planId":"plan-acct-1","currency":"EUR","currentAmount":4900,"newAmount":5900,"currentInterval":"month","newInterval":"month","nextBillingDate":"2026-11-01"}}\n'
+    printf '{"eventId":"cmd-bad","type":"payment.command","schemaVersion":1,"occurredAt":"2026-10-01T07:40:00Z","accountId":"acct-1","merchantId":"m-1","data":{"command":"change_payment_method","paymentId":"p-card"}}\n'
+} >"$work/signed.jsonl"
+"$bin/relance" publish --key "$work/console.key.json" "$work/signed.jsonl" >/dev/null
 
 # Accounts (scripts/console_browser_acct.py): names, invoices (acct-1's first overdue since
 # 20 September: reminder-mailer decides its first two notices, which wait for recipients), an
@@ -111,13 +123,13 @@ pids+=($!)
 url="http://127.0.0.1:$console_port"
 for _ in $(seq 150); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "$url/healthz" >/dev/null || { echo "the console did not start"; cat "$work/console.log"; exit 1; }
-echo "console: $url (users olivia, bruno, mia; password $password)"
+echo "console: $url (users olivia, bruno, mia, ada; password $password)"
 
 status=0
 python3 scripts/console-browser-test.py --url "$url" --password "$password" --screenshots docs/console \
     --expect-rows 3 || status=$?
 if [ "$status" -ne 0 ]; then
-    for log in console payment-retry gateway-sandbox reminder-mailer; do
+    for log in console payment-retry gateway-sandbox reminder-mailer recovery-stats; do
         echo "--- $log (last lines)"
         grep -v '^%' "$work/$log.log" | tail -8
     done

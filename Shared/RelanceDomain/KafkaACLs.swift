@@ -102,6 +102,9 @@ public enum KafkaACLs {
                 }
         }
         Self.grant(replayable.map(\.name), to: "relance-operator", in: &writes)
+        // The console replays dead letters too (its dead-letter page, for users with the
+        // dead-letter-replay role).
+        Self.grant(replayable.map(\.name), to: "relance-console", in: &writes)
 
         var result: [Principal] = []
         for worker in workers {

@@ -82,7 +82,8 @@ public enum Catalog {
             "relance.replay-outcomes",
             summary: "What each worker did with a dead letter sent back to it: handled, already replayed, or "
                 + "refused again; read by relance dead-letters replay to report on each one.",
-            key: "the dead letter's position", writers: [everyWorker], readers: ["relance dead-letters replay"],
+            key: "the dead letter's position", writers: [everyWorker],
+            readers: ["relance dead-letters replay", "relance-console"],
             messages: ["replay-outcome"]),
         Topic(
             PaymentEvents.paymentsTopic,
@@ -109,8 +110,8 @@ public enum Catalog {
             readers: ["reminder-mailer", "payment-retry"], messages: ["dunning.command"]),
         Topic(
             PaymentEvents.planUpdatesTopic, summary: "Price changes of plans: pending, applied from a date, lapsed.",
-            key: "account id", writers: ["payment-retry"], readers: ["billing platform", "reminder-mailer"],
-            messages: ["plan.price-update"]),
+            key: "account id", writers: ["payment-retry"],
+            readers: ["billing platform", "reminder-mailer", "relance-console"], messages: ["plan.price-update"]),
         Topic(
             PaymentEvents.chargeRequestsTopic, summary: "Charges to make, each with its idempotency key.",
             key: "account id", writers: ["payment-retry", "prepaid"], readers: ["payment gateway", "gateway-sandbox"],
@@ -147,7 +148,7 @@ public enum Catalog {
             RecoveryEvents.statsTopic,
             summary: "Recovery figures per merchant, currency and day or ISO week of first failure.",
             key: "merchant/currency/day or merchant/currency/week", compacted: true, writers: ["recovery-stats"],
-            readers: ["operators", "dashboards"], messages: ["recovery-stats.updated"]),
+            readers: ["operators", "dashboards", "relance-console"], messages: ["recovery-stats.updated"]),
         Topic(
             PaymentEvents.notificationsTopic, summary: "Emails to send to customers and vendors.",
             key: "account id", writers: ["payment-retry", "card-expiry", "prepaid"],

@@ -10,6 +10,12 @@ public enum DeadLetters {
         public var partition: Int32
         public var offset: Int64
         public var letter: DeadLetter
+
+        public init(partition: Int32, offset: Int64, letter: DeadLetter) {
+            self.partition = partition
+            self.offset = offset
+            self.letter = letter
+        }
     }
 
     /// Which dead letters: every criterion given must hold.

@@ -43,7 +43,15 @@ struct KafkaACLsTests {
         let writersOfClock = Self.principals.keys.filter { Self.topics($0, "Write").contains("relance.clock") }
         #expect(writersOfClock == ["relance-clock"])
         let chargers = Set(Self.principals.keys.filter { Self.topics($0, "Write").contains("relance.charge-requests") })
-        #expect(chargers == ["relance-payment-retry", "relance-prepaid", "relance-operator"])
+        // The operator's CLI and the console replay dead letters to the topics workers read.
+        #expect(chargers == ["relance-payment-retry", "relance-prepaid", "relance-operator", "relance-console"])
+        #expect(
+            Self.topics("relance-console", "Write").isSuperset(of: ["relance.payments", "relance.payment-commands"]))
+        #expect(!Self.topics("relance-console", "Write").contains("relance.clock"))
+        #expect(
+            Self.topics("relance-console", "Read").isSuperset(of: [
+                "relance.dead-letters", "relance.replay-outcomes", "relance.recovery-stats", "relance.plan-updates",
+            ]))
         #expect(!Self.topics("payment-gateway", "Write").contains("relance.payment-commands"))
         #expect(Self.topics("payment-gateway", "Write") == ["relance.payments"])
         #expect(

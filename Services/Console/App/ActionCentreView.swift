@@ -31,6 +31,12 @@ public struct ActionItem: Sendable, Equatable {
     public var resolution: String?
     public var lossReason: String?
     public var retryBlockedBy: String?
+    /// The attempt that recovered it (the original payment is 1), for a Relance charge.
+    public var recoveredOnAttempt: Int64?
+    /// When the resolution or the loss reason was set.
+    public var outcomeAt: Date?
+    /// How the account's dunning ended (`written_off`, `in_collections`): no automatic retry.
+    public var dunningEnded: String?
     /// "excluded", "paused", "paused until …", or empty.
     public var dunning: String
     /// The record's occurredAt.
@@ -56,6 +62,10 @@ public struct ActionItem: Sendable, Equatable {
         public var actor: String
         public var sentAt: Date
     }
+
+    /// The automatic attempts are over with the item still open: payment-retry sets the loss
+    /// reason `retries_exhausted` exactly then (and keeps it through a renewal's charge).
+    public var attemptsExhausted: Bool { lossReason == "retries_exhausted" }
 
     /// What the page shows as the state: a command in flight shows as pending.
     public var shownState: String { awaiting == nil ? state : "pending" }
@@ -91,6 +101,9 @@ public struct ActionItem: Sendable, Equatable {
         resolution = data["resolution"]?.stringValue
         lossReason = data["lossReason"]?.stringValue
         retryBlockedBy = data["retryBlockedBy"]?.stringValue
+        recoveredOnAttempt = data["recoveredOnAttempt"]?.integerValue
+        outcomeAt = time(data["outcomeAt"])
+        dunningEnded = data["dunningEnded"]?.stringValue
         if data["dunningExcluded"] == .bool(true) {
             dunning = "excluded"
         } else if data["dunningPaused"] == .bool(true) {

@@ -9,6 +9,8 @@ import RelanceRuntime
 public enum ItemActions {
     public enum Refusal: String, Sendable, Equatable {
         case role, noKey, closed, pending, collections, refund, type, awaiting
+        /// Renew payment plan: the automatic attempts are not over yet.
+        case notExhausted
     }
 
     public struct Verdict: Sendable, Equatable {
@@ -61,8 +63,13 @@ public enum ItemActions {
         case .dismiss:
             break
         case .renewPaymentPlan:
+            // payment-retry's rule (PaymentRecovery.command): not handed over, the automatic
+            // attempts over, not renewed before (the item record does not say: the worker
+            // refuses a second renewal), no charge in flight.
             guard item.transactionType == TransactionType.installment.rawValue else { return Verdict(refusal: .type) }
             guard !item.handedToCollections else { return Verdict(refusal: .collections) }
+            guard item.attemptsExhausted else { return Verdict(refusal: .notExhausted) }
+            guard item.state == "open" else { return Verdict(refusal: .pending) }
         case .handOverToCollections:
             guard !item.handedToCollections else { return Verdict(refusal: .collections) }
         case .reconcile, .changeRecipients, .submitProof, .replayDeadLetter:

@@ -348,6 +348,16 @@ public final class Console: Sendable {
             ]
             guard let action = actions[s[4]] else { return notFound(visit) }
             return await act(action, merchant: s[1], payment: s[3], user: user, visit, now: now)
+        case ("GET", ["plans"]):
+            return plansPage(user: user, visit)
+        case ("POST", let s) where s.count == 4 && s[0] == "plans":
+            return await planAction(s[3], merchant: s[1], payment: s[2], user: user, visit, now: now)
+        case ("GET", ["recovery"]):
+            return recoveryPage(user: user, visit)
+        case ("GET", ["dead-letters"]):
+            return deadLettersPage(user: user, visit)
+        case ("POST", let s) where s.count == 4 && s[0] == "dead-letters" && s[3] == "replay":
+            return await replayDeadLetter(partition: s[1], offset: s[2], user: user, visit, now: now)
         default:
             return notFound(visit)
         }
@@ -442,6 +452,9 @@ public final class Console: Sendable {
         NavigationLink(path: "/items", key: "failedTransactions"),
         NavigationLink(path: "/accounts", key: "accounts"),
         NavigationLink(path: "/expiring-cards", key: "expiringCards"),
+        NavigationLink(path: "/plans", key: "plans_title"),
+        NavigationLink(path: "/recovery", key: "recovery_title"),
+        NavigationLink(path: "/dead-letters", key: "deadLetters_title", shown: { Console.seesDeadLetters($0) }),
     ]
 
     /// A transaction type in the words of the emails (RelanceMail's `MailWords`).
@@ -661,7 +674,8 @@ public final class Console: Sendable {
     // MARK: Actions
 
     func act(
-        _ action: ConsoleAction.Action, merchant: String, payment: String, user: ConsoleUser, _ visit: Visit, now: Date
+        _ action: ConsoleAction.Action, merchant: String, payment: String, user: ConsoleUser, _ visit: Visit, now: Date,
+        returnTo: String? = nil
     ) async -> ConsoleResponse {
         guard let item = visibleItem(merchant: merchant, payment: payment, user: user) else { return notFound(visit) }
         let form = visit.request.form
@@ -706,7 +720,7 @@ public final class Console: Sendable {
                     "user": "\(user.user)", "action": "\(action.rawValue)", "payment": "\(payment)",
                     "event": "\(command.event.eventID)",
                 ])
-            return redirect(itemPath(item) + "?sent=\(action.rawValue)")
+            return redirect((returnTo ?? itemPath(item)) + "?sent=\(action.rawValue)")
         } catch {
             audit.outcome = .failed
             audit.reason = "\(error)"

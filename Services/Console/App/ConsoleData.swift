@@ -7,18 +7,30 @@ public final class ConsoleData: Sendable {
     /// Accounts: status, invoices, invoice recipients, emails.
     public let accounts: AccountsView
     public let expiringCards: ExpiringCardsView
+    /// Price updates of plans (`relance.plan-updates`).
+    public let planUpdates: PlanUpdatesFeed
+    /// Recovery figures (`relance.recovery-stats`).
+    public let recoveryStats: RecoveryStatsFeed
+    /// Dead letters and replay outcomes.
+    public let deadLetters: DeadLetterFeed
 
     public init(
         actionCentre: ActionCentreView = ActionCentreView(), accounts: AccountsView = AccountsView(),
-        expiringCards: ExpiringCardsView = ExpiringCardsView()
+        expiringCards: ExpiringCardsView = ExpiringCardsView(), planUpdates: PlanUpdatesFeed = PlanUpdatesFeed(),
+        recoveryStats: RecoveryStatsFeed = RecoveryStatsFeed(), deadLetters: DeadLetterFeed = DeadLetterFeed()
     ) {
         self.actionCentre = actionCentre
         self.accounts = accounts
         self.expiringCards = expiringCards
+        self.planUpdates = planUpdates
+        self.recoveryStats = recoveryStats
+        self.deadLetters = deadLetters
     }
 
     /// Every feed, for the follower.
-    public var feeds: [any ConsoleFeed] { [actionCentre, accounts, expiringCards] }
+    public var feeds: [any ConsoleFeed] {
+        [actionCentre, accounts, expiringCards, planUpdates, recoveryStats, deadLetters]
+    }
 
     /// Every feed reached the end its topics had at start.
     public var isLoaded: Bool { feeds.allSatisfy(\.isLoaded) }

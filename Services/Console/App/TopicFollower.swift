@@ -14,9 +14,18 @@ public protocol ConsoleFeed: AnyObject, Sendable {
     var topics: [String] { get }
     /// One record of one of `topics` (a compacted topic's tombstone has no value).
     func apply(topic: String, key: String?, value: [UInt8]?)
+    /// The same with the record's position (a feed that needs it, e.g. dead letters,
+    /// implements this one; the default hands the record to `apply(topic:key:value:)`).
+    func apply(topic: String, partition: Int32, offset: Int64, key: String?, value: [UInt8]?)
     /// Every partition of every topic reached the end it had when the console started.
     func markLoaded()
     var isLoaded: Bool { get }
+}
+
+extension ConsoleFeed {
+    public func apply(topic: String, partition: Int32, offset: Int64, key: String?, value: [UInt8]?) {
+        apply(topic: topic, key: key, value: value)
+    }
 }
 
 /// Reads the topics the console shows from their beginning into the feeds, then follows them:
@@ -84,7 +93,10 @@ public struct TopicFollower: Service {
             for record in batch {
                 let key = record.keyString
                 let value = record.value.map(Array.init)
-                for feed in feedsOf[record.topic] ?? [] { feed.apply(topic: record.topic, key: key, value: value) }
+                for feed in feedsOf[record.topic] ?? [] {
+                    feed.apply(
+                        topic: record.topic, partition: record.partition, offset: record.offset, key: key, value: value)
+                }
             }
             records.increment(by: batch.count)
             count += batch.count

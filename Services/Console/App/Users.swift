@@ -228,5 +228,7 @@ public enum ConsoleRoles {
     public static let billing = ActorRole.billing.rawValue
     public static let support = ActorRole.support.rawValue
     public static let manageReconciliations = ReconciliationEvents.permission
-    public static let known: Set<String> = [owner, admin, billing, support, manageReconciliations]
+    /// Replays dead letters (`relance dead-letters replay`'s role).
+    public static let deadLetterReplay = CommandHeaders.replayRole
+    public static let known: Set<String> = [owner, admin, billing, support, manageReconciliations, deadLetterReplay]
 }
