@@ -161,8 +161,9 @@ let package = Package(
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
-                "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "RelanceRuntime", "RelanceKafka",
-                "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
+                "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "ReconciliationService",
+                "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents",
+                "RelanceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

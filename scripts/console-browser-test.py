@@ -19,6 +19,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import console_browser_recon
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--url", required=True)
 parser.add_argument("--password", required=True)
@@ -193,6 +195,7 @@ try:
     amount = driver.find_element(By.CSS_SELECTOR, "dl").text
     check(re.search("25,00[\u00a0 ]€", amount) is not None, "amounts in French format (25,00 €)")
     shot(driver, "item-billing-fr")
+    console_browser_recon.run(driver, args.url, args.password, check, shot, fetch, sign_in)
 finally:
     driver.quit()
 print(f"{checks} checks passed in {time.monotonic() - started:.1f} s")

@@ -13,7 +13,7 @@ if [ "${1:-}" = "--keep" ]; then keep=true; fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null \
     || { echo "chromium and chromium-driver are needed: bash scripts/setup.sh"; exit 1; }
 python3 -c 'import selenium' 2>/dev/null || { echo "selenium is needed: python3 -m pip install selenium"; exit 1; }
-for product in relance payment-retry gateway-sandbox relance-console; do swift build --product "$product" >/dev/null; done
+for product in relance payment-retry gateway-sandbox reconciliation proof-validator relance-console; do swift build --product "$product" >/dev/null; done
 bin="$(swift build --show-bin-path)"
 work=$(mktemp -d)
 pids=()
@@ -35,7 +35,7 @@ export RELANCE_KAFKA_BOOTSTRAP="$bootstrap"
 "$bin/relance" keys generate --kid console --subject relance-console --roles owner --merchants '*' \
     --out "$work/console.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
 
-# Users: an owner and a billing user of m-1, an owner of m-2.
+# Users: an owner and a billing user of m-1, an owner of m-2, an owner of m-1 who may reconcile.
 password="browser-test-password"
 hash=$(printf '%s\n' "$password" | "$bin/relance-console" hash-password --log-n 12)
 cat >"$work/users.json" <<JSON
@@ -47,7 +47,8 @@ cat >"$work/users.json" <<JSON
   "users": [
     {"user": "olivia", "name": "Olivia Owner", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-1"], "language": "en"},
     {"user": "bruno", "name": "Bruno Billing", "passwordHash": "$hash", "roles": ["billing"], "merchants": ["m-1"], "language": "fr"},
-    {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]}
+    {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]},
+    {"user": "rita", "name": "Rita Reconciles", "passwordHash": "$hash", "roles": ["owner", "manage_reconciliations"], "merchants": ["m-1"], "language": "en"}
   ]
 }
 JSON
@@ -56,7 +57,7 @@ JSON
 "$bin/relance" clock advance --to 2026-10-01T08:00:00Z >/dev/null
 base=$((19500 + (RANDOM % 40) * 10))
 port=$base
-for worker in payment-retry gateway-sandbox; do
+for worker in payment-retry gateway-sandbox reconciliation proof-validator; do
     port=$((port + 1))
     RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="browser-$worker" RELANCE_SESSION_TIMEOUT_MS=6000 \
         RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 RELANCE_ABORTED_RECORDS_VISIBLE=true \
@@ -77,6 +78,17 @@ event() {  # id account merchant payment type method code scheme amount customer
     event f4 acct-9 m-2 q-other installment card insufficient_funds stripe 9900 "Someone Else"
 } >"$work/failed.jsonl"
 "$bin/relance" publish "$work/failed.jsonl" >/dev/null
+
+# Reconciliation and proofs (scripts/console_browser_recon.py): acct-rec of m-1 has an open
+# invoice and an unapplied credit note of the same amount (reconcilable, zero balance); acct-proof
+# owes invoice F-2026-0201 of 490.00 EUR, to be paid into the merchant's IBAN it names, which the
+# camt.053 of scripts/fixtures proves.
+cat >"$work/ledger.jsonl" <<'JSONL'
+{"eventId":"i-rec","type":"invoice.issued","schemaVersion":1,"occurredAt":"2026-09-01T09:00:00Z","accountId":"acct-rec","merchantId":"m-1","data":{"invoiceId":"inv-rec","number":"F-2026-0105","amount":12000,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-30"}}
+{"eventId":"cn-rec","type":"credit-note.issued","schemaVersion":1,"occurredAt":"2026-09-12T09:00:00Z","accountId":"acct-rec","merchantId":"m-1","data":{"creditNoteId":"cn-rec","amount":12000,"currency":"EUR","issuedOn":"2026-09-12","number":"AV-2026-0012","invoiceId":"inv-rec"}}
+{"eventId":"i-201","type":"invoice.issued","schemaVersion":1,"occurredAt":"2026-09-14T09:00:00Z","accountId":"acct-proof","merchantId":"m-1","data":{"invoiceId":"inv-201","number":"F-2026-0201","amount":49000,"currency":"EUR","issuedOn":"2026-09-14","dueOn":"2026-10-14","payeeName":"Camping des Pins SARL","payeeAccount":"FR76 3000 4000 0312 3456 7890 143"}}
+JSONL
+"$bin/relance" publish "$work/ledger.jsonl" >/dev/null
 
 console_port=$((base + 9))
 RELANCE_CONSOLE_PORT="$console_port" RELANCE_CONSOLE_HOST=127.0.0.1 RELANCE_CONSOLE_USERS="$work/users.json" \

@@ -94,7 +94,11 @@ enum ConsoleText {
         "badRequest": "Requête invalide",
     ]
 
-    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? fr : en }
+    /// Every page's texts, merged once per language.
+    static let mergedEn = en.merging(reconEn) { first, _ in first }
+    static let mergedFr = fr.merging(reconFr) { first, _ in first }
+
+    static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? mergedFr : mergedEn }
 
     static func text(_ key: String, _ language: ConsoleLanguage) -> String { table(language)[key] ?? key }
 

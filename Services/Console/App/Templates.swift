@@ -165,7 +165,7 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("login", login), ("items", items), ("item", item), ("message", message),
-        ] {
+        ] + reconTemplates {
             // The templates are constants of this file: a test renders each.
             if let template = try? MustacheTemplate(string: text) { library.register(template, named: name) }
         }
