@@ -196,9 +196,9 @@ extension Console {
         ]
         if let entry = view.entry {
             context["items"] = "\(entry.unreconciledItems)"
-            context["debit"] = totalsText(entry.debit, visit)
-            context["credit"] = totalsText(entry.credit, visit)
-            context["zeroBalance"] = entry.zeroBalance
+            if !entry.debit.isEmpty { context["debit"] = totalsText(entry.debit, visit) }
+            if !entry.credit.isEmpty { context["credit"] = totalsText(entry.credit, visit) }
+            context["zeroBalance"] = entry.listed && entry.zeroBalance
             context["openItems"] = entry.openItems.map { itemRow($0, visit) }
         }
         var refresh: Int?

@@ -118,6 +118,8 @@ extension ConsoleTemplates {
         """
 
     static let proofs = """
+        <style>.verdict-accepted{background:#d3f9d8}.verdict-rejected{background:#ffe3e3}
+        .verdict-needs_review{background:#ffe8cc}.verdict-pending{background:#d0ebff}</style>
         <h1>{{t.proofTitle}}</h1>
         <p class="why">{{t.proofIntro}}</p>
         {{^loaded}}<p class="notice">{{t.loading}}</p>{{/loaded}}
@@ -134,6 +136,8 @@ extension ConsoleTemplates {
         """
 
     static let proof = """
+        <style>.verdict-accepted{background:#d3f9d8}.verdict-rejected{background:#ffe3e3}
+        .verdict-needs_review{background:#ffe8cc}.verdict-pending{background:#d0ebff}</style>
         <p><a href="/proofs">← {{t.proofTitle}}</a></p>
         <h1>{{t.proofOne}} {{id}}</h1>
         {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
