@@ -7,7 +7,7 @@ extension ConsoleTemplates {
 
     static let reconciliation = """
         <h1>{{t.reconTitle}}</h1>
-        <p class="why">{{t.reconIntro}}</p>
+        <p style="color:#495057">{{t.reconIntro}}</p>
         {{^loaded}}<p class="notice">{{t.loading}}</p>{{/loaded}}
         <p id="recon-count">{{countText}} · {{t.reconDebit}} <span id="total-debit">{{totalDebit}}</span>
         · {{t.reconCredit}} <span id="total-credit">{{totalCredit}}</span></p>
@@ -121,7 +121,7 @@ extension ConsoleTemplates {
         <style>.verdict-accepted{background:#d3f9d8}.verdict-rejected{background:#ffe3e3}
         .verdict-needs_review{background:#ffe8cc}.verdict-pending{background:#d0ebff}</style>
         <h1>{{t.proofTitle}}</h1>
-        <p class="why">{{t.proofIntro}}</p>
+        <p style="color:#495057">{{t.proofIntro}}</p>
         {{^loaded}}<p class="notice">{{t.loading}}</p>{{/loaded}}
         <h2>{{t.proofRecent}}</h2>
         <table id="proofs"><thead><tr><th>{{t.proofId}}</th>{{#showMerchant}}<th>{{t.merchant}}</th>{{/showMerchant}}
