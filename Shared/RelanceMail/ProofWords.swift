@@ -1,7 +1,7 @@
 /// Proof-of-payment verdicts in words, French and English: the verdict, each element that is
 /// missing or wrong (proof-validator's `reasons`: element and code), and the cases of seed 000.
-/// One table for whoever tells a person about a verdict: the console's proof page, and the
-/// mailer when it writes to a customer about a proof.
+/// One table for whoever tells a person about a verdict: the console's proof page now, and the
+/// mailer if it ever writes to a customer about a proof (it does not yet).
 public enum ProofWords {
     static func pick(_ words: (fr: String, en: String), _ locale: MailLocale) -> String {
         locale == .fr ? words.fr : words.en
