@@ -163,7 +163,8 @@ let package = Package(
             name: "ConsoleTests",
             dependencies: [
                 "ConsoleService", "PaymentRetryService", "GatewaySandboxService", "ReminderMailerService",
-                "RelanceRuntime", "RelanceKafka", "RelanceDomain", "RelanceEvents", "RelanceTestSupport",
+                "ReconciliationService", "ProofValidatorService", "RelanceRuntime", "RelanceKafka", "RelanceDomain",
+                "RelanceEvents", "RelanceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -20,6 +20,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import console_browser_recon
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--url", required=True)
 parser.add_argument("--password", required=True)
@@ -197,6 +199,7 @@ try:
     amount = driver.find_element(By.CSS_SELECTOR, "dl").text
     check(re.search("25,00[\u00a0 ]€", amount) is not None, "amounts in French format (25,00 €)")
     shot(driver, "item-billing-fr")
+    console_browser_recon.run(driver, args.url, args.password, check, shot, fetch, sign_in)
 finally:
     driver.quit()
 __import__("console_browser_acct").run(new_driver, args.url, args.password, check, shot, fetch, sign_in)

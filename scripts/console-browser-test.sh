@@ -13,7 +13,8 @@ if [ "${1:-}" = "--keep" ]; then keep=true; fi
 command -v chromium >/dev/null && command -v chromedriver >/dev/null \
     || { echo "chromium and chromium-driver are needed: bash scripts/setup.sh"; exit 1; }
 python3 -c 'import selenium' 2>/dev/null || { echo "selenium is needed: python3 -m pip install selenium"; exit 1; }
-for product in relance payment-retry gateway-sandbox reminder-mailer recovery-stats relance-console; do swift build --product "$product" >/dev/null; done
+for product in relance payment-retry gateway-sandbox reminder-mailer recovery-stats reconciliation proof-validator \
+    relance-console; do swift build --product "$product" >/dev/null; done
 bin="$(swift build --show-bin-path)"
 work=$(mktemp -d)
 pids=()
@@ -36,7 +37,7 @@ export RELANCE_KAFKA_BOOTSTRAP="$bootstrap"
     --out "$work/console.key.json" --jwks "$work/command-keys.json" >/dev/null 2>&1
 
 # Users: an owner and a billing user of m-1, an owner of m-2, an admin of every merchant who may
-# replay dead letters.
+# replay dead letters, an owner of m-1 who may reconcile.
 password="browser-test-password"
 hash=$(printf '%s\n' "$password" | "$bin/relance-console" hash-password --log-n 12)
 cat >"$work/users.json" <<JSON
@@ -49,7 +50,8 @@ cat >"$work/users.json" <<JSON
     {"user": "olivia", "name": "Olivia Owner", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-1"], "language": "en"},
     {"user": "bruno", "name": "Bruno Billing", "passwordHash": "$hash", "roles": ["billing"], "merchants": ["m-1"], "language": "fr"},
     {"user": "mia", "passwordHash": "$hash", "roles": ["owner"], "merchants": ["m-2"]},
-    {"user": "ada", "name": "Ada Admin", "passwordHash": "$hash", "roles": ["admin", "dead-letter-replay"], "merchants": ["*"], "language": "en"}
+    {"user": "ada", "name": "Ada Admin", "passwordHash": "$hash", "roles": ["admin", "dead-letter-replay"], "merchants": ["*"], "language": "en"},
+    {"user": "rita", "name": "Rita Reconciles", "passwordHash": "$hash", "roles": ["owner", "manage_reconciliations"], "merchants": ["m-1"], "language": "en"}
   ]
 }
 JSON
@@ -62,7 +64,7 @@ export RELANCE_DUNNING_POLICIES="$work/dunning_policies.json"
 mkdir -p "$work/mail"
 base=$((19500 + (RANDOM % 40) * 10))
 port=$base
-for worker in payment-retry gateway-sandbox reminder-mailer recovery-stats; do
+for worker in payment-retry gateway-sandbox reminder-mailer recovery-stats reconciliation proof-validator; do
     port=$((port + 1))
     RELANCE_HTTP_PORT="$port" RELANCE_INSTANCE_ID="browser-$worker" RELANCE_SESSION_TIMEOUT_MS=6000 \
         RELANCE_BATCH_MAX_MS=10 RELANCE_KAFKA_PROP_FETCH_WAIT_MAX_MS=10 RELANCE_ABORTED_RECORDS_VISIBLE=true \
@@ -115,6 +117,17 @@ acct() {  # type account merchant data
 } >"$work/accounts.jsonl"
 "$bin/relance" publish "$work/accounts.jsonl" >/dev/null
 
+# Reconciliation and proofs (scripts/console_browser_recon.py): acct-rec of m-1 has an open
+# invoice and an unapplied credit note of the same amount (reconcilable, zero balance); acct-proof
+# owes invoice F-2026-0201 of 490.00 EUR, to be paid into the merchant's IBAN it names, which the
+# camt.053 of scripts/fixtures proves.
+cat >"$work/ledger.jsonl" <<'JSONL'
+{"eventId":"i-rec","type":"invoice.issued","schemaVersion":1,"occurredAt":"2026-09-01T09:00:00Z","accountId":"acct-rec","merchantId":"m-1","data":{"invoiceId":"inv-rec","number":"F-2026-0105","amount":12000,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-30"}}
+{"eventId":"cn-rec","type":"credit-note.issued","schemaVersion":1,"occurredAt":"2026-09-12T09:00:00Z","accountId":"acct-rec","merchantId":"m-1","data":{"creditNoteId":"cn-rec","amount":12000,"currency":"EUR","issuedOn":"2026-09-12","number":"AV-2026-0012","invoiceId":"inv-rec"}}
+{"eventId":"i-201","type":"invoice.issued","schemaVersion":1,"occurredAt":"2026-09-14T09:00:00Z","accountId":"acct-proof","merchantId":"m-1","data":{"invoiceId":"inv-201","number":"F-2026-0201","amount":49000,"currency":"EUR","issuedOn":"2026-09-14","dueOn":"2026-10-14","payeeName":"Camping des Pins SARL","payeeAccount":"FR76 3000 4000 0312 3456 7890 143"}}
+JSONL
+"$bin/relance" publish "$work/ledger.jsonl" >/dev/null
+
 console_port=$((base + 9))
 RELANCE_CONSOLE_PORT="$console_port" RELANCE_CONSOLE_HOST=127.0.0.1 RELANCE_CONSOLE_USERS="$work/users.json" \
     RELANCE_CONSOLE_SIGNING_KEY="$work/console.key.json" RELANCE_CONSOLE_SECURE_COOKIES=false \
@@ -129,7 +142,7 @@ status=0
 python3 scripts/console-browser-test.py --url "$url" --password "$password" --screenshots docs/console \
     --expect-rows 3 || status=$?
 if [ "$status" -ne 0 ]; then
-    for log in console payment-retry gateway-sandbox reminder-mailer recovery-stats; do
+    for log in console payment-retry gateway-sandbox reminder-mailer recovery-stats reconciliation proof-validator; do
         echo "--- $log (last lines)"
         grep -v '^%' "$work/$log.log" | tail -8
     done

@@ -182,13 +182,14 @@ public enum Catalog {
         Topic(
             ProofEvents.proofsTopic,
             summary: "Proofs of payment customers submit: typed fields, bank documents, or both.",
-            key: "account id", writers: ["support tools", "customer portal", "relance publish"],
-            readers: ["proof-validator"], messages: ["proof.submitted"]),
+            key: "account id", writers: ["support tools", "customer portal", "relance publish", "relance-console"],
+            readers: ["proof-validator", "relance-console"], messages: ["proof.submitted"]),
         Topic(
             ProofEvents.verdictsTopic,
             summary: "Verdicts on proofs: accepted with the invoices paid, rejected with every reason, or to review.",
             key: "account id", writers: ["proof-validator"],
-            readers: ["reconciliation", "reminder-mailer", "support tools"], messages: ["proof.verdict"]),
+            readers: ["reconciliation", "reminder-mailer", "support tools", "relance-console"],
+            messages: ["proof.verdict"]),
         Topic(
             MailEvents.accountsTopic,
             summary:
@@ -216,17 +217,19 @@ public enum Catalog {
             messages: ["credit-note.issued", "refund.issued", "payment.received", "invoice.schedule-covered"]),
         Topic(
             ReconciliationEvents.commandsTopic, summary: "Reconcile an account now, with the actor who asks.",
-            key: "account id", writers: ["operators (relance CLI, back office)"], readers: ["reconciliation"],
-            messages: ["reconciliation.requested"]),
+            key: "account id", writers: ["operators (relance CLI, back office)", "relance-console"],
+            readers: ["reconciliation"], messages: ["reconciliation.requested"]),
         Topic(
             ReconciliationEvents.reconcilableAccountsTopic,
             summary: "The reconcilable-accounts list: accounts with an unreconciled debit and an unreconciled credit "
                 + "in one currency, with their open items; sort by sortKey.",
             key: "account id", compacted: true, writers: ["reconciliation"],
-            readers: ["relance action-centre", "dashboards"], messages: ["reconcilable-account.updated"]),
+            readers: ["relance action-centre", "relance-console", "dashboards"],
+            messages: ["reconcilable-account.updated"]),
         Topic(
             ReconciliationEvents.allocationsTopic, summary: "Every allocation of a credit to a debit.",
-            key: "account id", writers: ["reconciliation"], readers: ["reminder-mailer", "accounting exports"],
+            key: "account id", writers: ["reconciliation"],
+            readers: ["reminder-mailer", "relance-console", "accounting exports"],
             messages: ["allocation.made"]),
         Topic(
             ReconciliationEvents.invoiceStatusTopic, summary: "Each invoice's status: open, partially paid, paid.",

@@ -45,7 +45,14 @@ public struct ConsoleRequest: Sendable {
     }
 
     var queryItems: [(String, String)] { FormData.parse(query) }
-    var form: [(String, String)] { FormData.parse(String(decoding: body, as: UTF8.self)) }
+    /// The form's text fields: URL-encoded, or a multipart body's parts without a file name
+    /// (so the CSRF check reads the token of an upload form too).
+    var form: [(String, String)] {
+        if let parts = multipartParts {
+            return parts.filter { $0.fileName == nil }.map { ($0.name, String(decoding: $0.body, as: UTF8.self)) }
+        }
+        return FormData.parse(String(decoding: body, as: UTF8.self))
+    }
 }
 
 /// A response of the console.
@@ -151,7 +158,12 @@ public final class Console: Sendable {
     }
 
     public func handle(_ request: ConsoleRequest) async -> ConsoleResponse {
-        var response = await route(request)
+        secured(await route(request))
+    }
+
+    /// The security headers every answer carries, and the request counter.
+    func secured(_ answer: ConsoleResponse) -> ConsoleResponse {
+        var response = answer
         response.headers += [
             (
                 "Content-Security-Policy",
@@ -342,6 +354,8 @@ public final class Console: Sendable {
             return itemPage(merchant: s[1], payment: s[3], user: user, visit)
         case ("GET", let s) where s.count == 5 && s[0] == "merchants" && s[2] == "items" && s[4] == "state":
             return itemState(merchant: s[1], payment: s[3], user: user, visit)
+        case (_, let s) where s.first == "reconciliation" || s.first == "proofs":
+            return await answerReconciliation(segments: s, user: user, visit, now: now)
         case ("POST", let s) where s.count == 5 && s[0] == "merchants" && s[2] == "items":
             let actions: [String: ConsoleAction.Action] = [
                 "retry-now": .retryNow, "dismiss": .dismiss, "change-payment-method": .changePaymentMethod,
@@ -452,6 +466,8 @@ public final class Console: Sendable {
         NavigationLink(path: "/items", key: "failedTransactions"),
         NavigationLink(path: "/accounts", key: "accounts"),
         NavigationLink(path: "/expiring-cards", key: "expiringCards"),
+        NavigationLink(path: "/reconciliation", key: "recon.nav"),
+        NavigationLink(path: "/proofs", key: "proof.nav"),
         NavigationLink(path: "/plans", key: "plans_title"),
         NavigationLink(path: "/recovery", key: "recovery_title"),
         NavigationLink(path: "/dead-letters", key: "deadLetters_title", shown: { Console.seesDeadLetters($0) }),

@@ -7,6 +7,10 @@ public final class ConsoleData: Sendable {
     /// Accounts: status, invoices, invoice recipients, emails.
     public let accounts: AccountsView
     public let expiringCards: ExpiringCardsView
+    /// Reconcilable accounts, allocations, invoice statuses.
+    public let reconciliation: ReconciliationFeed
+    /// Proofs of payment and their verdicts.
+    public let proofs: ProofFeed
     /// Price updates of plans (`relance.plan-updates`).
     public let planUpdates: PlanUpdatesFeed
     /// Recovery figures (`relance.recovery-stats`).
@@ -16,12 +20,15 @@ public final class ConsoleData: Sendable {
 
     public init(
         actionCentre: ActionCentreView = ActionCentreView(), accounts: AccountsView = AccountsView(),
-        expiringCards: ExpiringCardsView = ExpiringCardsView(), planUpdates: PlanUpdatesFeed = PlanUpdatesFeed(),
+        expiringCards: ExpiringCardsView = ExpiringCardsView(), reconciliation: ReconciliationFeed = ReconciliationFeed(),
+        proofs: ProofFeed = ProofFeed(), planUpdates: PlanUpdatesFeed = PlanUpdatesFeed(),
         recoveryStats: RecoveryStatsFeed = RecoveryStatsFeed(), deadLetters: DeadLetterFeed = DeadLetterFeed()
     ) {
         self.actionCentre = actionCentre
         self.accounts = accounts
         self.expiringCards = expiringCards
+        self.reconciliation = reconciliation
+        self.proofs = proofs
         self.planUpdates = planUpdates
         self.recoveryStats = recoveryStats
         self.deadLetters = deadLetters
@@ -29,7 +36,7 @@ public final class ConsoleData: Sendable {
 
     /// Every feed, for the follower.
     public var feeds: [any ConsoleFeed] {
-        [actionCentre, accounts, expiringCards, planUpdates, recoveryStats, deadLetters]
+        [actionCentre, accounts, expiringCards, reconciliation, proofs, planUpdates, recoveryStats, deadLetters]
     }
 
     /// Every feed reached the end its topics had at start.

@@ -32,17 +32,21 @@ public struct ConsoleResponder: HTTPResponder {
         }
         // HTTPTypes moves Host to the request's authority.
         if let authority = request.head.authority { headers["host"] = authority }
-        let body: [UInt8]
+        var consoleRequest = ConsoleRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+            headers: headers, remoteAddress: context.remoteAddress?.ipAddress)
+        // The proof form uploads a bank file; every other form is small.
+        let limit =
+            request.method == .post && request.uri.path == "/proofs"
+            ? ProofUpload.maximumRequestBytes : Self.maximumBody
+        let answer: ConsoleResponse
         do {
             var request = request
-            body = Array(buffer: try await request.collectBody(upTo: Self.maximumBody))
+            consoleRequest.body = Array(buffer: try await request.collectBody(upTo: limit))
+            answer = await console.handle(consoleRequest)
         } catch {
-            return Response(status: .contentTooLarge)
+            answer = console.tooLargeResponse(consoleRequest)
         }
-        let answer = await console.handle(
-            ConsoleRequest(
-                method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-                headers: headers, body: body, remoteAddress: context.remoteAddress?.ipAddress))
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }

@@ -94,8 +94,9 @@ enum ConsoleText {
     ]
 
     /// Every page's texts, merged once per language.
-    static let allEn: [String: String] = en.merging(acctEn) { a, _ in a }.merging(plansEn) { a, _ in a }
-    static let allFr: [String: String] = fr.merging(acctFr) { a, _ in a }.merging(plansFr) { a, _ in a }
+    /// Every page's texts in one table per language, merged once.
+    static let allEn: [String: String] = [en, acctEn, reconEn, plansEn].reduce([:]) { $0.merging($1) { a, _ in a } }
+    static let allFr: [String: String] = [fr, acctFr, reconFr, plansFr].reduce([:]) { $0.merging($1) { a, _ in a } }
 
     static func table(_ language: ConsoleLanguage) -> [String: String] { language == .fr ? allFr : allEn }
 

@@ -168,7 +168,7 @@ enum ConsoleTemplates {
         for (name, text) in [
             ("layout", layout), ("login", login), ("items", items), ("item", item), ("message", message),
             ("plans", plans), ("recovery", recovery), ("deadLetters", deadLetters),
-        ] + acctTemplates {
+        ] + acctTemplates + reconTemplates {
             // The templates are constants of this file: a test renders each.
             if let template = try? MustacheTemplate(string: text) { library.register(template, named: name) }
         }

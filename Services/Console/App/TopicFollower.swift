@@ -39,6 +39,10 @@ public struct TopicFollower: Service {
     public let logger: Logger
     /// How long to wait before looking again for topics that do not exist yet.
     public var retryDelay: Duration = .seconds(2)
+    /// Tries for every topic before following those that exist.
+    public var initialAttempts = 3
+    /// How often topics that did not exist are looked for again.
+    public var lateTopicInterval: Duration = .seconds(10)
 
     public init(kafka: KafkaConfiguration, feeds: [any ConsoleFeed], logger: Logger) {
         self.kafka = kafka
@@ -54,29 +58,41 @@ public struct TopicFollower: Service {
         }
         let topics = Array(feedsOf.keys).sorted()
         var partitions: [String: [Int32]] = [:]
-        // The topics may not exist yet (the console started before `relance topics`).
+        // The topics may not exist yet (the console started before `relance topics`, or a worker
+        // whose topics a page shows is not deployed): wait a little for all, then follow the
+        // ones that exist and look for the others every `lateTopicInterval`, so that one missing
+        // topic does not keep every page from loading.
+        var attempts = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             for topic in topics where partitions[topic] == nil {
                 partitions[topic] = try? await TopicReading.partitions(of: topic, kafka: kafka)
             }
-            if partitions.count == topics.count { break }
+            attempts += 1
+            if partitions.count == topics.count || (!partitions.isEmpty && attempts >= initialAttempts) { break }
             logger.warning(
                 "waiting for the topics to exist",
                 metadata: ["missing": "\(topics.filter { partitions[$0] == nil })"])
             try? await Task.sleep(for: retryDelay)
         }
-        guard partitions.count == topics.count else { return }
+        guard !partitions.isEmpty else { return }
+        var missing = topics.filter { partitions[$0] == nil }
+        if !missing.isEmpty {
+            logger.warning(
+                "following the topics that exist; the pages of the others stay empty until they do",
+                metadata: ["missing": "\(missing)"])
+        }
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: nil)
         configuration.kafka.statisticsIntervalMilliseconds = nil
         configuration.isolationLevel = .readCommitted
         configuration.reportEndOfPartition = true
         let consumer = try KafkaConsumer(configuration: configuration)
-        let all = partitions.flatMap { topic, ids in ids.map { TopicPartition(topic, $0) } }
+        var all = partitions.flatMap { topic, ids in ids.map { TopicPartition(topic, $0) } }
         var targets: [TopicPartition: Int64] = [:]
         for (partition, (low, high)) in zip(all, try await consumer.watermarks(all)) where high > low {
             targets[partition] = high
         }
         try await consumer.assign(all.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
+        var lookedForMissing = ContinuousClock.now
         let started = ContinuousClock.now
         var loaded = false
         func markLoaded() {
@@ -100,6 +116,27 @@ public struct TopicFollower: Service {
             }
             records.increment(by: batch.count)
             count += batch.count
+            if !missing.isEmpty, ContinuousClock.now - lookedForMissing >= lateTopicInterval {
+                lookedForMissing = ContinuousClock.now
+                var found: [TopicPartition] = []
+                for topic in missing {
+                    guard let ids = try? await TopicReading.partitions(of: topic, kafka: kafka) else { continue }
+                    found += ids.map { TopicPartition(topic, $0) }
+                    missing.removeAll { $0 == topic }
+                }
+                if !found.isEmpty {
+                    // Assigning replaces the assignment: the others go on from where they are.
+                    let positions = try consumer.position(all)
+                    try await consumer.assign(
+                        positions.map {
+                            $0.offset >= 0
+                                ? $0 : TopicPartitionOffset($0.topicPartition, offset: TopicPartitionOffset.beginning)
+                        }
+                            + found.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
+                    all += found
+                    logger.info("following topics that now exist", metadata: ["topics": "\(Set(found.map(\.topic)))"])
+                }
+            }
             guard !loaded else { continue }
             for (partition, target) in targets {
                 if let end = consumer.endReached(partition), end >= target {
