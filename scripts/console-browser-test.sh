@@ -97,8 +97,9 @@ event() {  # id account merchant payment type method code scheme amount customer
 "$bin/relance" publish --key "$work/console.key.json" "$work/signed.jsonl" >/dev/null
 
 # Accounts (scripts/console_browser_acct.py): names, invoices (acct-1's first overdue since
-# 20 September: reminder-mailer decides its first two notices, which wait for recipients), an
-# invoice status as reconciliation writes it, expiring cards as card-expiry writes them.
+# 20 September: reminder-mailer decides its first two notices, which wait for recipients), a
+# transfer of 40.00 EUR that reconciliation allocates to it (partially paid, 80.00 open),
+# expiring cards as card-expiry writes them.
 acct() {  # type account merchant data
     printf '{"eventId":"%s","type":"%s","schemaVersion":1,"occurredAt":"2026-10-01T07:40:00Z","accountId":"%s","merchantId":"%s","data":%s}\n' \
         "acct-$RANDOM$RANDOM" "$1" "$2" "$3" "$4"
@@ -108,7 +109,7 @@ acct() {  # type account merchant data
     acct account.profile-updated acct-2 m-1 '{"customerName":"Jean Dupont","locale":"fr"}'
     acct invoice.issued acct-1 m-1 '{"invoiceId":"inv-A","number":"F-2026-0042","amount":12000,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-20"}'
     acct invoice.issued acct-1 m-1 '{"invoiceId":"inv-B","number":"F-2026-0057","amount":4900,"currency":"EUR","issuedOn":"2026-09-30","dueOn":"2026-10-31"}'
-    acct invoice.status acct-1 m-1 '{"invoiceId":"inv-A","status":"partially_paid","amount":12000,"open":8000,"currency":"EUR"}'
+    acct payment.received acct-1 m-1 '{"paymentId":"pay-A1","amount":4000,"currency":"EUR","receivedOn":"2026-09-25","invoiceId":"inv-A"}'
     acct invoice.issued acct-2 m-1 '{"invoiceId":"inv-C","number":"F-2026-0049","amount":123456,"currency":"EUR","issuedOn":"2026-09-10","dueOn":"2026-09-28"}'
     acct invoice.issued acct-9 m-2 '{"invoiceId":"inv-Z","number":"Z-1","amount":9900,"currency":"EUR","issuedOn":"2026-09-01","dueOn":"2026-09-10"}'
     acct expiring-card.updated acct-1 m-1 '{"cardId":"card-1","brand":"visa","last4":"4242","expMonth":11,"expYear":2026,"listed":true,"schedules":["sch-installment-3"]}'

@@ -20,7 +20,8 @@ public final class ConsoleData: Sendable {
 
     public init(
         actionCentre: ActionCentreView = ActionCentreView(), accounts: AccountsView = AccountsView(),
-        expiringCards: ExpiringCardsView = ExpiringCardsView(), reconciliation: ReconciliationFeed = ReconciliationFeed(),
+        expiringCards: ExpiringCardsView = ExpiringCardsView(),
+        reconciliation: ReconciliationFeed = ReconciliationFeed(),
         proofs: ProofFeed = ProofFeed(), planUpdates: PlanUpdatesFeed = PlanUpdatesFeed(),
         recoveryStats: RecoveryStatsFeed = RecoveryStatsFeed(), deadLetters: DeadLetterFeed = DeadLetterFeed()
     ) {
