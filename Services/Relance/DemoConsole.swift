@@ -53,7 +53,7 @@ struct DemoConsole {
                     .init(
                         service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup)
-                }, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+                }, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         return DemoConsole(url: "http://\(host):\(port)", password: password, group: group)
     }
 

@@ -109,6 +109,28 @@ func consoleSigner() -> CommandSigner {
 
 @Suite("relance-console: accounts, invoice recipients, expiring cards, emails")
 struct ConsoleAccountTests {
+    @Test("a ladder started again: the newest one's steps only, its days counted from its start")
+    func restartedLadder() async throws {
+        let feed = accountFeed()  // inv-1 due 2026-09-20, steps 1 and 2 of its first ladder sent
+        // The ladder stopped (paid under the minimum), started again on 1 November: its step 1.
+        feed.apply(
+            topic: MailEvents.emailLogTopic, key: "m-again-1",
+            value: emailRecord(
+                reason: "overdue/acct-1/inv-1@2026-11-01/step-1", kind: "overdue_step_1",
+                to: ["compta@camille.test"], subject: "Notice 1 again", at: "2026-11-01T08:00:00.000Z"))
+        let console = testConsole(data: ConsoleData(accounts: feed), signer: consoleSigner()) { configuration in
+            configuration.ladder = LadderPolicy(stepDays: [1, 8, 15, 20, 25])
+        }
+        try await withBrowser(console) { browser in
+            _ = try await browser.signIn("olivia")
+            let body = try await browser.get("/merchants/m-1/accounts/acct-1").body
+            // Step 1 of the new ladder, not step 2 of the old; step 2 on its day 8 (1 November is
+            // its day 1): 8 November, not 28 September.
+            #expect(body.contains(#"<td class="reached">1 · first notice</td>"#))
+            #expect(body.contains(#"<td class="next-step">2 · second notice · 2026-11-08</td>"#))
+        }
+    }
+
     @Test("the account page: status, open invoices with fees and open amounts, step reached, next step from the policy")
     func accountPage() async throws {
         let data = ConsoleData(accounts: accountFeed())

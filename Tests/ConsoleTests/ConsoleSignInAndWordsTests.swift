@@ -51,6 +51,42 @@ struct ConsoleSignInAndWordsTests {
         #expect(throttle.blockedUntil(user: "zoe", address: "10.0.0.1", now: start + 700) == nil)
     }
 
+    @Test("attempts are counted before the password is checked: a burst cannot pass the check together")
+    func throttleBurst() {
+        let throttle = SignInThrottle(window: 600, perUser: 5, perAddress: 100)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        // Six requests at once, none answered yet: five go on to the password check, the sixth not.
+        let answers = (0..<6).map { _ in throttle.attempt(user: "olivia", address: "10.0.0.7", now: now) }
+        #expect(answers.prefix(5).allSatisfy { $0 == nil })
+        #expect(answers.last == now + 600)
+        // One of them had the right password: the name is free again, the address keeps four.
+        throttle.succeeded(user: "olivia", address: "10.0.0.7", at: now)
+        #expect(throttle.attempt(user: "olivia", address: "10.0.0.7", now: now + 1) == nil)
+    }
+
+    @Test("a command that gets no answer stops showing pending after the wait, and the history says so")
+    func awaitingExpires() {
+        let view = ActionCentreView()
+        view.applyItem(key: "p1", value: itemRecord(payment: "p1"))
+        let sent = Date(timeIntervalSince1970: 1_800_000_000)
+        view.markAwaiting(
+            merchant: "m-1", payment: "p1", command: "retry_now", eventID: "e1", actor: "olivia", at: sent)
+        view.expireAwaiting(olderThan: 120, now: sent + 119)
+        #expect(view.item(merchant: "m-1", payment: "p1")?.shownState == "pending")
+        view.expireAwaiting(olderThan: 120, now: sent + 120)
+        let item = view.item(merchant: "m-1", payment: "p1")
+        #expect(item?.shownState == "open")
+        #expect(item?.history.last?.detail.contains("no answer after 120 s") == true)
+    }
+
+    @Test("figures from records do not trap: sums held at the bounds, huge ratios formatted")
+    func noOverflowTraps() {
+        #expect(Int64.max.saturatingAdd(1) == Int64.max)
+        #expect(Int64.min.saturatingAdd(-1) == Int64.min)
+        #expect(ConsoleFormat.percent(1e16, language: .en) == "100000000000000.0%")
+        #expect(ConsoleFormat.percent(0.457, language: .fr) == "45,7\u{00A0}%")
+    }
+
     @Test("causes and types in the emails' words, said of the customer's bank; codes in the filter")
     func words() async throws {
         let view = ActionCentreView()

@@ -326,6 +326,18 @@ struct ReconciliationConsoleTests {
         producerConfiguration.lingerMilliseconds = 1
         let producer = try KafkaProducer(configuration: producerConfiguration)
         let data = ConsoleData()
+        // The console knows acct-proof as m-1's and acct-9 as m-2's from their invoices.
+        for (merchant, account) in [("m-1", "acct-proof"), ("m-2", "acct-9")] {
+            data.accounts.apply(
+                topic: ProofEvents.invoicesTopic, key: account,
+                value: envelope(
+                    "invoice.issued", merchant: merchant, account: account,
+                    [
+                        ("invoiceId", .string("inv-\(account)")), ("number", .string("F-\(account)")),
+                        ("amount", .number("49000")), ("currency", .string("EUR")),
+                        ("issuedOn", .string("2026-09-14")), ("dueOn", .string("2026-10-14")),
+                    ]))
+        }
         let console = ReconUsers.console(data: data, signer: ReconUsers.signer, producer: producer)
         let fields = [
             ("merchant", "m-1"), ("account", "acct-proof"), ("kind", "bank_statement"), ("invoiceIds", "inv-201"),
@@ -339,11 +351,18 @@ struct ReconciliationConsoleTests {
             page = try await browser.upload(
                 "/proofs", fields, file: ("document", "releve.xml", camtFixture), csrf: false)
             #expect(page.status == 403)
-            // Larger than 5 MB: 413 with a page.
+            // m-2's account filed as m-1's: proof-validator keys its ledger by account, so that
+            // would judge (and could pay) m-2's invoices: not found, nothing published.
+            page = try await browser.upload(
+                "/proofs",
+                [("merchant", "m-1"), ("account", "acct-9"), ("kind", "bank_statement"), ("invoiceIds", "inv-acct-9")],
+                file: ("document", "releve.xml", camtFixture))
+            #expect(page.status == 404)
+            // Larger than 700 kB: 413 with a page.
             let big = [UInt8](repeating: UInt8(ascii: "a"), count: ProofUpload.maximumFileBytes + 1)
             page = try await browser.upload("/proofs", fields, file: ("document", "big.csv", big))
             #expect(page.status == 413)
-            #expect(page.body.contains("larger than 5 MB"))
+            #expect(page.body.contains("larger than 700 kB"))
             page = try await browser.upload("/proofs", fields, file: ("document", "releve.xml", camtFixture))
             #expect(page.status == 303)
             let location = page.location ?? ""

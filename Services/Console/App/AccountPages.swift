@@ -36,9 +36,17 @@ extension Console {
     /// follows (the oldest overdue one), on the policy's day.
     func ladder(_ account: ConsoleAccount, now: Date) -> [LadderPosition] {
         let policy = ladderPolicy(merchant: account.merchantID)
+        // Each invoice's newest ladder only: reminder-mailer starts a new one at step 1 when a
+        // stopped ladder starts again (`<invoice>@<day>`, counted from that day).
         var reached: [String: Int] = [:]
+        var started: [String: String] = [:]
         for email in accounts.emails(account: account.accountID) {
-            if let step = email.overdueStep { reached[step.invoice] = max(reached[step.invoice] ?? 0, step.step) }
+            guard let step = email.overdueStep else { continue }
+            let episode = step.start ?? ""
+            if let current = started[step.invoice], current > episode { continue }
+            if started[step.invoice] != episode { reached[step.invoice] = 0 }
+            started[step.invoice] = episode
+            reached[step.invoice] = max(reached[step.invoice] ?? 0, step.step)
         }
         let today = String(Timestamp.format(now).prefix(10))
         let overdue = account.openInvoices.filter { !$0.dueOn.isEmpty && $0.dueOn < today }
@@ -47,8 +55,11 @@ extension Console {
         return overdue.map { invoice in
             let step = reached[invoice.id] ?? 0
             var position = LadderPosition(invoiceID: invoice.id, reached: step, next: nil)
+            // A ladder started late counts its days from its start (its day 1) rather than from
+            // the due date.
+            let base = started[invoice.id].flatMap { $0.isEmpty ? nil : Self.day($0, plus: -1) } ?? invoice.dueOn
             if invoice.id == followed, !ended, step < policy.stepDays.count,
-                let at = Self.day(invoice.dueOn, plus: policy.stepDays[step])
+                let at = Self.day(base, plus: policy.stepDays[step])
             {
                 position.next = (step + 1, at)
             }
@@ -69,7 +80,9 @@ extension Console {
     /// "1 234,56 € · 12,00 $": the open amounts per currency.
     func totals(_ invoices: [AccountInvoice], _ visit: Visit) -> String {
         var sums: [String: Int64] = [:]
-        for invoice in invoices { sums[invoice.currency, default: 0] += invoice.openAmount }
+        for invoice in invoices {
+            sums[invoice.currency, default: 0] = sums[invoice.currency, default: 0].saturatingAdd(invoice.openAmount)
+        }
         return sums.keys.sorted().map { ConsoleFormat.money(sums[$0] ?? 0, currency: $0, language: visit.language) }
             .joined(separator: " · ")
     }
@@ -387,11 +400,26 @@ extension Console {
             ?? view.query(accountItemsQuery(merchant)).items.first { $0.accountID == account }?.customerName
     }
 
-    /// "merchant/account" → the customer's name: one look-up per account, not per card.
+    /// "merchant/account" → the customer's name: one look-up per account, not per card, and
+    /// the action centre's items read once per merchant (not once per account) for the accounts
+    /// the accounts feed does not name.
     func customerNames(_ cards: [ExpiringCard]) -> [String: String] {
         var names: [String: String] = [:]
+        var fromItems: [String: [String: String]] = [:]
         for card in cards where names["\(card.merchantID)/\(card.accountID)"] == nil {
-            names["\(card.merchantID)/\(card.accountID)"] = customerName(card.merchantID, card.accountID) ?? ""
+            var name = accounts.account(merchant: card.merchantID, account: card.accountID)?.customerName
+            if name == nil {
+                if fromItems[card.merchantID] == nil {
+                    var byAccount: [String: String] = [:]
+                    for item in view.query(accountItemsQuery(card.merchantID)).items
+                    where byAccount[item.accountID] == nil {
+                        byAccount[item.accountID] = item.customerName
+                    }
+                    fromItems[card.merchantID] = byAccount
+                }
+                name = fromItems[card.merchantID]?[card.accountID]
+            }
+            names["\(card.merchantID)/\(card.accountID)"] = name ?? ""
         }
         return names
     }

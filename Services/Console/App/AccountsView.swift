@@ -23,13 +23,15 @@ public struct EmailEntry: Sendable, Equatable {
 
     /// An overdue notice: `overdue/<account>/<episode>/step-<n>` → (the invoice, n). The
     /// episode is the invoice id, with `@<day>` when the ladder started later.
-    public var overdueStep: (invoice: String, step: Int)? {
+    public var overdueStep: (invoice: String, step: Int, start: String?)? {
         let parts = reason.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "overdue", parts[3].hasPrefix("step-"),
             let step = Int(parts[3].dropFirst(5))
         else { return nil }
-        let invoice = parts[2].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).first
-        return (invoice.map(String.init) ?? String(parts[2]), step)
+        let episode = parts[2].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+        return (
+            episode.first.map(String.init) ?? String(parts[2]), step, episode.count > 1 ? String(episode[1]) : nil
+        )
     }
 
     /// A notification's email: `<kind>/<account>/<notification event id>` (payment_failed,
@@ -53,9 +55,9 @@ public struct AccountInvoice: Sendable, Equatable {
     /// open, partially_paid, paid (nil: no status read yet: open for its whole amount).
     public var status: String?
     public var open: Int64?
-    public var feesTotal: Int64 { fees.values.reduce(0, +) }
+    public var feesTotal: Int64 { fees.values.reduce(0) { $0.saturatingAdd($1) } }
     /// What is open: the status's figure, else the amount and fees.
-    public var openAmount: Int64 { open ?? amount + feesTotal }
+    public var openAmount: Int64 { open ?? amount.saturatingAdd(feesTotal) }
     public var isOpen: Bool { status != "paid" && openAmount > 0 }
 }
 

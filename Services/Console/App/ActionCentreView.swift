@@ -200,6 +200,8 @@ public final class ActionCentreView: ConsoleFeed {
         var records = 0
         /// The decline codes seen per merchant, with their category (the list's filter offers them).
         var reasonsByMerchant: [String: [String: String]] = [:]
+        /// The items a command from this console waits on: merchant and payment → when it was sent.
+        var awaiting: [String: Date] = [:]
     }
 
     private let store = Mutex(Store())
@@ -286,6 +288,29 @@ public final class ActionCentreView: ConsoleFeed {
         }
     }
 
+    /// A command that got no answer within `limit` (its worker is down, or it dead-lettered the
+    /// command instead of refusing it on relance.command-results): the item stops showing
+    /// pending, and its history says so.
+    public func expireAwaiting(olderThan limit: TimeInterval, now: Date) {
+        store.withLock { store in
+            for (key, sentAt) in store.awaiting where now.timeIntervalSince(sentAt) >= limit {
+                store.awaiting[key] = nil
+                let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
+                guard parts.count == 2, var item = store.byMerchant[parts[0]]?[parts[1]],
+                    let awaiting = item.awaiting, awaiting.sentAt == sentAt
+                else { continue }
+                item.awaiting = nil
+                item.history.append(
+                    ActionItem.HistoryEntry(
+                        at: now, kind: .refused, state: item.state, attempts: item.attempts,
+                        nextAttemptAt: item.nextAttemptAt,
+                        detail: "\(awaiting.command): no answer after \(Int(limit)) s (see relance.dead-letters)"))
+                item.history = Array(item.history.suffix(Self.historyLimit))
+                store.byMerchant[parts[0]]?[parts[1]] = item
+            }
+        }
+    }
+
     /// The console sent `command` on the item: it shows as pending until the answer.
     public func markAwaiting(
         merchant: String, payment: String, command: String, eventID: String, actor: String, at: Date
@@ -293,6 +318,7 @@ public final class ActionCentreView: ConsoleFeed {
         store.withLock { store in
             guard var item = store.byMerchant[merchant]?[payment] else { return }
             item.awaiting = ActionItem.Awaiting(command: command, eventID: eventID, actor: actor, sentAt: at)
+            store.awaiting["\(merchant)\u{1F}\(payment)"] = at
             item.history.append(
                 ActionItem.HistoryEntry(
                     at: at, kind: .sent, state: item.state, attempts: item.attempts, nextAttemptAt: item.nextAttemptAt,

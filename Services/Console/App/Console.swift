@@ -141,6 +141,9 @@ public final class Console: Sendable {
         ])
     }
 
+    /// How long an item shows pending for a command that gets no answer.
+    public static let commandAnswerWait: TimeInterval = 120
+
     /// The session cookie's name: `__Host-` (the browser then insists on Secure, Path=/ and no
     /// Domain) unless cookies are not secure (plain-http tests).
     public var cookieName: String { configuration.secureCookies ? "__Host-relance_session" : "relance_session" }
@@ -191,6 +194,7 @@ public final class Console: Sendable {
                 body: Array((metricsText?() ?? "").utf8))
         default: break
         }
+        view.expireAwaiting(olderThan: Self.commandAnswerWait, now: now)
         var visit = start(request, now: now)
         var response = await answer(&visit, now: now)
         if let cookie = visit.newCookie { response.headers.append(("Set-Cookie", cookie)) }
@@ -382,7 +386,8 @@ public final class Console: Sendable {
         let name = form.first { $0.0 == "user" }?.1 ?? ""
         let password = form.first { $0.0 == "password" }?.1 ?? ""
         let address = visit.request.remoteAddress
-        if let until = signInThrottle.blockedUntil(user: name, address: address, now: now) {
+        // Checked and counted before the password is: parallel guesses cannot all pass.
+        if let until = signInThrottle.attempt(user: name, address: address, now: now) {
             let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
             logger.warning(
                 "sign-in refused: too many failed attempts",
@@ -401,11 +406,10 @@ public final class Console: Sendable {
             }
         }
         guard let user else {
-            signInThrottle.failed(user: name, address: address, now: now)
             logger.notice("sign-in refused", metadata: ["user": "\(name)"])
             return page("login", status: 401, title: text("signIn", visit), ["failed": true], visit)
         }
-        signInThrottle.succeeded(user: name)
+        signInThrottle.succeeded(user: name, address: address, at: now)
         // A new session id once signed in: an id planted before sign-in is worth nothing.
         let language = visit.session?.language
         if let old = visit.session { sessions.remove(old.id) }

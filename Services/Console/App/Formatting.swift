@@ -72,3 +72,12 @@ public enum CSV {
 
     public static func line(_ fields: [String]) -> String { fields.map { field($0) }.joined(separator: ",") + "\r\n" }
 }
+
+extension FixedWidthInteger {
+    /// `self + other`, held at the type's bounds instead of trapping: the console sums figures
+    /// straight from records, which nothing bounds.
+    package func saturatingAdd(_ other: Self) -> Self {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

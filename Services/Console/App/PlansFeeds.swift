@@ -160,6 +160,7 @@ public final class DeadLetterFeed: ConsoleFeed {
         var entries: [String: DeadLetterEntry] = [:]
         var order: [String] = []
         var seenSources: Set<String> = []
+        var sources: [String: String] = [:]
         var outcomes: [String: ReplayOutcome] = [:]
         var handledOrigins: Set<String> = []
         var sent: [String: Sent] = [:]
@@ -200,7 +201,17 @@ public final class DeadLetterFeed: ConsoleFeed {
                 // record and worker.
                 guard store.seenSources.insert(source).inserted else { return }
                 store.entries[entry.position] = entry
+                store.sources[entry.position] = source
                 store.order.append(entry.position)
+                if store.order.count > Self.limit + Self.limit / 10 {
+                    for position in store.order.prefix(store.order.count - Self.limit) {
+                        store.entries[position] = nil
+                        store.outcomes[position] = nil
+                        store.sent[position] = nil
+                        if let old = store.sources.removeValue(forKey: position) { store.seenSources.remove(old) }
+                    }
+                    store.order.removeFirst(store.order.count - Self.limit)
+                }
             }
         case Self.outcomesTopic:
             guard let outcome = try? ReplayOutcome.decode(Data(value)) else {
@@ -227,7 +238,23 @@ public final class DeadLetterFeed: ConsoleFeed {
     }
 
     public func outcome(_ position: String) -> ReplayOutcome? { store.withLock { $0.outcomes[position] } }
-    public func sent(_ position: String) -> Sent? { store.withLock { $0.sent[position] } }
+    /// The console's replay of this dead letter, while its outcome may still come: none comes
+    /// when the worker reroutes it or does not report replays, so it stops showing after
+    /// `replayWait`.
+    public func sent(_ position: String, now: Date) -> Sent? {
+        store.withLock { store in
+            guard let sent = store.sent[position] else { return nil }
+            guard now.timeIntervalSince(sent.at) < Self.replayWait else {
+                store.sent[position] = nil
+                return nil
+            }
+            return sent
+        }
+    }
+
+    public static let replayWait: TimeInterval = 120
+    /// Dead letters kept (the newest): the topic keeps them all, `relance dead-letters` reads it.
+    public static let limit = 10_000
 
     /// A worker already handled this dead letter's content from a replay (`relance
     /// dead-letters replay` skips those unless `--again`).

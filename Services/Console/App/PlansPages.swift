@@ -183,8 +183,10 @@ extension Console {
             var total: [String: RecoveryStatsUpdated.Tally] = [:]
             for map in maps {
                 for (key, value) in zip(map.keys, map.values) {
-                    total[key, default: .init()].count += value.count
-                    total[key, default: .init()].amount += value.amount
+                    var tally = total[key, default: .init()]
+                    tally.count = tally.count.saturatingAdd(value.count)
+                    tally.amount = tally.amount.saturatingAdd(value.amount)
+                    total[key] = tally
                 }
             }
             return total.sorted { (Int($0.key) ?? 0, $0.key) < (Int($1.key) ?? 0, $1.key) }
@@ -193,8 +195,10 @@ extension Console {
             var total: [String: RecoveryStatsUpdated.Rate] = [:]
             for map in maps {
                 for (key, value) in zip(map.keys, map.values) {
-                    total[key, default: .init()].failed += value.failed
-                    total[key, default: .init()].recovered += value.recovered
+                    var rate = total[key, default: .init()]
+                    rate.failed = rate.failed.saturatingAdd(value.failed)
+                    rate.recovered = rate.recovered.saturatingAdd(value.recovered)
+                    total[key] = rate
                 }
             }
             return total.sorted { ($1.value.failed, $0.key) < ($0.value.failed, $1.key) }
@@ -263,7 +267,7 @@ extension Console {
         for figures in records {
             for (day, count) in figures.daysToRecover.histogram.enumerated() {
                 if histogram.count <= day { histogram += Array(repeating: 0, count: day + 1 - histogram.count) }
-                histogram[day] += count
+                histogram[day] = histogram[day].saturatingAdd(count)
             }
         }
         context["days"] = histogram.enumerated().filter { $0.element > 0 }.map { entry -> [String: Any] in
@@ -294,7 +298,7 @@ extension Console {
         guard ItemActions.roleMay(user.roles, .replayDeadLetter) else { return .role }
         guard signer != nil, producer != nil else { return .noKey }
         guard !entry.letter.redacted else { return .redacted }
-        guard data.deadLetters.sent(entry.position) == nil else { return .awaiting }
+        guard data.deadLetters.sent(entry.position, now: clock()) == nil else { return .awaiting }
         guard !data.deadLetters.alreadyHandled(entry) else { return .handled }
         return nil
     }
@@ -327,7 +331,10 @@ extension Console {
                 "message": letter.reason.message,
                 "source": "\(letter.source.topic)[\(letter.source.partition)]@\(letter.source.offset)",
                 "merchant": entry.merchantID.map { directory.merchant($0).name ?? $0 } ?? text("dl_noMerchant", visit),
-                "value": letter.value.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                // The first 2 KB: a page of 500 letters of a megabyte each would not do.
+                "value": letter.value.map { bytes in
+                    String(decoding: bytes.prefix(2048), as: UTF8.self) + (bytes.count > 2048 ? " …" : "")
+                } ?? "",
                 "redacted": letter.redacted,
                 "action": "/dead-letters/\(entry.partition)/\(entry.offset)/replay",
             ]
@@ -337,7 +344,7 @@ extension Console {
             } else {
                 row["allowed"] = true
             }
-            if let sent = feed.sent(entry.position) {
+            if let sent = feed.sent(entry.position, now: clock()) {
                 pending = true
                 row["pending"] = ConsoleText.format("dl_pending", language, [sent.actor])
             }

@@ -8,7 +8,9 @@ import RelanceRuntime
 /// The bounds of a proof upload.
 public enum ProofUpload {
     /// The largest file a proof may attach: beyond it the upload is refused with a 413 page.
-    public static let maximumFileBytes = 5 << 20
+    /// 700 kB: a file travels in the `proof.submitted` record, which may not exceed
+    /// `maximumEventBytes` (base64 makes a binary file a third larger).
+    public static let maximumFileBytes = 700 * 1024
     /// The largest request body the proof form may send (the file, the fields, multipart's framing).
     public static let maximumRequestBytes = maximumFileBytes + 64 * 1024
     /// The largest `proof.submitted` record: proof-validator's `RELANCE_MAX_EVENT_BYTES` default
@@ -311,7 +313,7 @@ extension Console {
             "mappings": options(ProofUpload.csvMappings, selected: ["generic"], prefix: nil, visit),
             "confirmations": options(["booked", "pending", "none"], selected: [], prefix: "proof.confirmation", visit),
             "allowed": ItemActions.roleMay(user.roles, .submitProof),
-            "maxText": ConsoleText.format("proofMaxSize", visit.language, ["\(ProofUpload.maximumFileBytes >> 20)"]),
+            "maxText": ConsoleText.format("proofMaxSize", visit.language, ["\(ProofUpload.maximumFileBytes >> 10)"]),
         ]
         if !ItemActions.roleMay(user.roles, .submitProof) { form["why"] = text("proofWhyRole", visit) }
         return form
@@ -346,11 +348,19 @@ extension Console {
             context["verdict"] = "pending"
             context["verdictLabel"] = text("proofPending", visit)
             context["pendingText"] = text("proofPendingText", visit)
-            return page("proof", title: "\(text("proofOne", visit)) \(record.proofID)", refresh: 2, context, visit)
+            // No verdict a minute on: proof-validator may have put the record among its dead
+            // letters (a card number in the text, too large); the page stops looking by itself.
+            let waiting = clock().timeIntervalSince(record.submittedAt) < Self.proofVerdictWait
+            if !waiting { context["pendingText"] = text("proofNoVerdict", visit) }
+            return page(
+                "proof", title: "\(text("proofOne", visit)) \(record.proofID)", refresh: waiting ? 2 : nil, context,
+                visit)
         }
         func money(_ amount: Int64?) -> String? {
             guard let amount else { return nil }
-            return ConsoleFormat.money(amount, currency: verdict.currency ?? "EUR", language: language)
+            // A verdict without its own amount has its invoices' currency.
+            let currency = verdict.currency ?? verdict.matches.first?.currency ?? ""
+            return ConsoleFormat.money(amount, currency: currency, language: language)
         }
         context["verdict"] = verdict.verdict
         context["verdictLabel"] = ProofWords.verdict(verdict.verdict, locale: mailLocale)
@@ -390,6 +400,9 @@ extension Console {
         return page("proof", title: "\(text("proofOne", visit)) \(record.proofID)", context, visit)
     }
 
+    /// How long a proof's page refreshes itself waiting for the verdict.
+    static let proofVerdictWait: TimeInterval = 60
+
     /// The proof form's post: a `proof.submitted` to `relance.proofs` (a fact, not a signed
     /// command: proof-validator judges it on its own), audited with the new proof id.
     func submitProof(user: ConsoleUser, _ visit: Visit, now: Date) async -> ConsoleResponse {
@@ -409,6 +422,13 @@ extension Console {
             message(400, "badRequest", ConsoleText.format(key, visit.language, values), visit)
         }
         guard !account.isEmpty, account.count <= 200 else { return bad("proofBadAccount") }
+        // The account must be one the console knows as this merchant's (its invoices, its
+        // reconciliation): proof-validator keys its ledger by account alone, so a proof filed
+        // "for m-1" on m-2's account would be judged against m-2's invoices.
+        guard
+            data.accounts.account(merchant: merchant, account: account) != nil
+                || data.reconciliation.account(merchant: merchant, account: account) != nil
+        else { return notFound(visit) }
         guard ItemActions.roleMay(user.roles, .submitProof) else {
             audit.outcome = .forbidden
             audit.reason = "role"
@@ -510,7 +530,7 @@ extension Console {
     func tooLarge(_ visit: Visit) -> ConsoleResponse {
         message(
             413, "proofTooLarge",
-            ConsoleText.format("proofTooLargeText", visit.language, ["\(ProofUpload.maximumFileBytes >> 20)"]), visit)
+            ConsoleText.format("proofTooLargeText", visit.language, ["\(ProofUpload.maximumFileBytes >> 10)"]), visit)
     }
 
     /// The 413 page of a body beyond the HTTP layer's limit (the session read from the cookie,

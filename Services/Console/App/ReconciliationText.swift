@@ -49,7 +49,10 @@ extension ConsoleText {
         "proof.kind.bank_statement": "bank statement", "proof.kind.card_statement": "card statement",
         "proof.kind.remittance_advice": "remittance advice", "proof.confirmation.booked": "booked",
         "proof.confirmation.pending": "pending", "proof.confirmation.none": "none",
-        "proofMaxSize": "At most %d MB.", "proofPending": "pending",
+        "proofMaxSize": "At most %d kB.",
+        "proofNoVerdict":
+            "No verdict has come in a minute: proof-validator may have refused the record (see the dead letters); the page no longer reloads by itself.",
+        "proofPending": "pending",
         "proofPendingText": "Waiting for proof-validator's verdict: this page looks again every 2 seconds.",
         "proofSent": "Proof submitted: proof-validator judges it now.",
         "proof.verdictText.accepted": "The proof holds: the invoices below are paid by it.",
@@ -67,7 +70,7 @@ extension ConsoleText {
         "proofBadEmpty": "Attach a bank file or type the proof's elements.",
         "proofBadSchema": "The proof does not follow its schema: %@",
         "proofTooLarge": "File too large",
-        "proofTooLargeText": "The file is larger than %d MB: export a shorter period from the bank.",
+        "proofTooLargeText": "The file is larger than %d kB: export a shorter period from the bank.",
         "proofTooLargeEvent":
             "The proof would exceed %d kB, the most proof-validator takes in one record: export a shorter period "
             + "from the bank.",
@@ -128,7 +131,10 @@ extension ConsoleText {
         "proof.kind.bank_statement": "relevé bancaire", "proof.kind.card_statement": "relevé de carte",
         "proof.kind.remittance_advice": "avis de paiement", "proof.confirmation.booked": "comptabilisé",
         "proof.confirmation.pending": "en attente", "proof.confirmation.none": "aucune",
-        "proofMaxSize": "%d Mo au plus.", "proofPending": "en attente",
+        "proofMaxSize": "%d ko au plus.",
+        "proofNoVerdict":
+            "Aucun verdict depuis une minute : proof-validator a pu refuser l’enregistrement (voir les lettres mortes) ; la page ne se recharge plus d’elle-même.",
+        "proofPending": "en attente",
         "proofPendingText":
             "En attente du verdict du validateur de preuves : cette page se recharge toutes les 2 secondes.",
         "proofSent": "Preuve déposée : le validateur de preuves la juge maintenant.",
@@ -148,7 +154,7 @@ extension ConsoleText {
         "proofBadEmpty": "Joignez un fichier bancaire ou saisissez les éléments de la preuve.",
         "proofBadSchema": "La preuve ne respecte pas son schéma : %@",
         "proofTooLarge": "Fichier trop volumineux",
-        "proofTooLargeText": "Le fichier dépasse %d Mo : exportez une période plus courte depuis la banque.",
+        "proofTooLargeText": "Le fichier dépasse %d ko : exportez une période plus courte depuis la banque.",
         "proofTooLargeEvent":
             "La preuve dépasserait %d ko, le maximum que le validateur de preuves accepte en un enregistrement : "
             + "exportez une période plus courte depuis la banque.",

@@ -75,7 +75,9 @@ public enum SVGChart {
         // The value axis: five ticks from 0 to the largest value.
         for tick in 0...4 {
             let y = top + plotHeight * (1 - Double(tick) / 4)
-            let value = Int64((Double(largest) * Double(tick) / 4).rounded())
+            // A value near Int64.max does not convert back: the tick stays within the type.
+            let scaled = (Double(largest) * Double(tick) / 4).rounded()
+            let value = scaled >= 9.2e18 ? Int64.max : Int64(scaled)
             svg +=
                 "<line x1=\"\(number(left))\" x2=\"\(number(left + plotWidth))\" y1=\"\(number(y))\" "
                 + "y2=\"\(number(y))\" stroke=\"#dde1e6\"/>"
@@ -160,7 +162,8 @@ extension ConsoleFormat {
     /// A ratio as a percentage with one decimal: "45.5%" (en), "45,5 %" (fr, a no-break space).
     public static func percent(_ ratio: Double, language: ConsoleLanguage) -> String {
         guard ratio.isFinite else { return "" }
-        let tenths = Int((ratio * 1000).rounded())
+        // Figures from records: a ratio beyond ±10^12 % is shown as that bound, not a trap.
+        let tenths = Int((min(max(ratio, -1e12), 1e12) * 1000).rounded())
         let sign = tenths < 0 ? "-" : ""
         let magnitude = abs(tenths)
         switch language {
