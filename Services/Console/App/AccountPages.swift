@@ -377,13 +377,7 @@ extension Console {
             audit.reason = "\(error)"
             await record(audit, account: account.accountID, merchant: merchant, now: now)
             logger.error("command not sent", metadata: ["account": "\(account.accountID)", "error": "\(error)"])
-            return page(
-                "message", status: 502, title: text("failed", visit),
-                [
-                    "heading": text("failed", visit),
-                    "text": ConsoleText.format("failedText", visit.language, ["\(error)"]),
-                ],
-                visit)
+            return notSent(error, visit)
         }
     }
 

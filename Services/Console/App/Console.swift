@@ -428,6 +428,18 @@ public final class Console: Sendable {
         ConsoleResponse(status: 303, headers: [("Location", location)])
     }
 
+    /// A page that says one thing: a heading (a text key) and a text.
+    func message(_ status: Int, _ headingKey: String, _ text: String, _ visit: Visit) -> ConsoleResponse {
+        page(
+            "message", status: status, title: self.text(headingKey, visit),
+            ["heading": self.text(headingKey, visit), "text": text], visit)
+    }
+
+    /// A command or record the console could not publish (502), saying why.
+    func notSent(_ error: any Error, _ visit: Visit) -> ConsoleResponse {
+        message(502, "failed", ConsoleText.format("failedText", visit.language, ["\(error)"]), visit)
+    }
+
     func notFound(_ visit: Visit) -> ConsoleResponse {
         page(
             "message", status: 404, title: text("notFound", visit),
@@ -746,13 +758,7 @@ public final class Console: Sendable {
             audit.reason = "\(error)"
             await record(audit, account: item.accountID, merchant: item.merchantID, now: now)
             logger.error("command not sent", metadata: ["payment": "\(payment)", "error": "\(error)"])
-            return page(
-                "message", status: 502, title: text("failed", visit),
-                [
-                    "heading": text("failed", visit),
-                    "text": ConsoleText.format("failedText", visit.language, ["\(error)"]),
-                ],
-                visit)
+            return notSent(error, visit)
         }
     }
 

@@ -413,13 +413,7 @@ extension Console {
             await record(audit, account: account, merchant: merchant, now: now)
             logger.error(
                 "dead letter not replayed", metadata: ["deadLetter": "\(entry.position)", "error": "\(error)"])
-            return page(
-                "message", status: 502, title: text("failed", visit),
-                [
-                    "heading": text("failed", visit),
-                    "text": ConsoleText.format("failedText", visit.language, ["\(error)"]),
-                ],
-                visit)
+            return notSent(error, visit)
         }
     }
 }

@@ -70,12 +70,6 @@ extension Console {
         "/reconciliation/\(FormData.encode(merchant))/\(FormData.encode(account))"
     }
 
-    func message(_ status: Int, _ headingKey: String, _ text: String, _ visit: Visit) -> ConsoleResponse {
-        page(
-            "message", status: status, title: self.text(headingKey, visit),
-            ["heading": self.text(headingKey, visit), "text": text], visit)
-    }
-
     /// The pages under /reconciliation and /proofs.
     func answerReconciliation(segments s: [String], user: ConsoleUser, _ visit: Visit, now: Date) async
         -> ConsoleResponse
@@ -276,7 +270,7 @@ extension Console {
             audit.outcome = .failed
             audit.reason = "\(error)"
             await record(audit, account: account, merchant: merchant, now: now)
-            return message(502, "failed", ConsoleText.format("failedText", visit.language, ["\(error)"]), visit)
+            return notSent(error, visit)
         }
     }
 
