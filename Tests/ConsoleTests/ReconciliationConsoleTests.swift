@@ -189,6 +189,12 @@ struct ReconciliationConsoleTests {
         let data = ConsoleData()
         feedAccounts(data.reconciliation)
         #expect(data.reconciliation.skipped == 1)
+        // The customer's name comes from the accounts feed (reconciliation's records carry none).
+        data.accounts.apply(
+            topic: MailEvents.accountsTopic, key: "acct-c",
+            value: envelope(
+                "account.profile-updated", merchant: "m-1", account: "acct-c",
+                [("customerName", .string("Hugo Petit"))]))
         let console = ReconUsers.console(data: data)
         try await withBrowser(console) { browser in
             _ = try await browser.signIn("rita")
@@ -204,6 +210,7 @@ struct ReconciliationConsoleTests {
             #expect(body.contains(#"<span id="total-debit">€259.00</span>"#))
             #expect(body.contains(#"<span id="total-credit">€75.00</span>"#))
             #expect(body.contains("zero balance") && body.contains("F-acct-a"))
+            #expect(body.contains(#"<a href="/reconciliation/m-1/acct-c">acct-c</a><br>Hugo Petit"#))
             #expect(body.contains(#"href="/reconciliation""#) && body.contains(#"href="/proofs""#))
         }
         try await withBrowser(console) { browser in

@@ -109,6 +109,9 @@ extension Console {
             return [
                 "merchant": directory.merchant(entry.merchantID).name ?? entry.merchantID,
                 "account": entry.accountID, "href": reconciliationPath(entry.merchantID, entry.accountID),
+                // The customer's name where the accounts feed has it (reconciliation's records have none).
+                "customer": self.accounts.account(merchant: entry.merchantID, account: entry.accountID)?.customerName
+                    ?? "",
                 "items": "\(entry.unreconciledItems)", "debit": totalsText(entry.debit, visit),
                 "credit": totalsText(entry.credit, visit), "zeroBalance": entry.zeroBalance,
                 "pending": pending != nil,
@@ -118,8 +121,12 @@ extension Console {
         var debits: [String: Int64] = [:]
         var credits: [String: Int64] = [:]
         for entry in accounts {
-            for total in entry.debit { debits[total.currency, default: 0] &+= total.amount }
-            for total in entry.credit { credits[total.currency, default: 0] &+= total.amount }
+            for total in entry.debit {
+                debits[total.currency, default: 0] = debits[total.currency, default: 0].saturatingAdd(total.amount)
+            }
+            for total in entry.credit {
+                credits[total.currency, default: 0] = credits[total.currency, default: 0].saturatingAdd(total.amount)
+            }
         }
         func sums(_ values: [String: Int64]) -> String {
             values.keys.sorted().map {

@@ -17,7 +17,7 @@ extension ConsoleTemplates {
         </tr></thead>
         <tbody>
         {{#rows}}<tr data-account="{{account}}">{{#showMerchant}}<td>{{merchant}}</td>{{/showMerchant}}
-        <td><a href="{{href}}">{{account}}</a>{{#zeroBalance}} <span class="state state-resolved">{{t.reconZeroBalance}}</span>{{/zeroBalance}}
+        <td><a href="{{href}}">{{account}}</a>{{#customer}}<br>{{customer}}{{/customer}}{{#zeroBalance}} <span class="state state-resolved">{{t.reconZeroBalance}}</span>{{/zeroBalance}}
         {{#pending}} <span class="state state-pending">{{t.reconPendingShort}}</span>{{/pending}}</td>
         <td class="num">{{items}}</td><td class="num">{{debit}}</td><td class="num">{{credit}}</td>
         <td>{{#openItems}}<div>{{side}} · {{kind}} {{id}} · {{open}}{{#reference}} ({{reference}}){{/reference}} · {{date}}</div>{{/openItems}}</td>
