@@ -20,27 +20,13 @@ enum PlansUsers {
             ConsoleUser(user: "adam", passwordHash: hash, roles: ["admin"], merchants: ["m-2"]),
             ConsoleUser(user: "fleur", passwordHash: hash, roles: ["owner"], merchants: ["m-1"], language: .fr),
         ]
-        let merchants = [
-            "m-1": MerchantSettings(name: "Atelier Lumière", timeZone: "Europe/Paris"),
-            "m-2": MerchantSettings(name: "Other Ltd", timeZone: "America/New_York"),
-        ]
-        do {
-            return try UserDirectory(users: users, merchants: merchants)
-        } catch {
-            preconditionFailure("the test users do not read: \(error)")
-        }
+        return TestUsers.directory(users)
     }()
 
     static func console(
         data: ConsoleData, signer: CommandSigner? = nil, producer: KafkaProducer? = nil
     ) -> Console {
-        var configuration = ConsoleConfiguration(kafka: KafkaConfiguration(bootstrapServers: "localhost:1"))
-        configuration.secureCookies = false
-        var logger = Logger(label: "console-test")
-        logger.logLevel = .warning
-        return Console(
-            configuration: configuration, directory: directory, data: data, signer: signer, producer: producer,
-            logger: logger, clock: TestClock().read)
+        testConsole(data: data, directory: directory, signer: signer, producer: producer)
     }
 }
 

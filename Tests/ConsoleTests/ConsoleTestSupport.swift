@@ -22,8 +22,13 @@ enum TestUsers {
             ConsoleUser(user: "sam", passwordHash: hash, roles: ["support"], merchants: ["m-1"]),
             ConsoleUser(user: "mia", passwordHash: hash, roles: ["owner"], merchants: ["m-2"]),
         ]
+        return directory(users)
+    }()
+
+    /// A users file of `users` for m-1 (named `m1Name`, Paris) and m-2 (New York).
+    static func directory(_ users: [ConsoleUser], m1Name: String = "Atelier Lumière") -> UserDirectory {
         let merchants = [
-            "m-1": MerchantSettings(name: "Atelier Lumière", timeZone: "Europe/Paris"),
+            "m-1": MerchantSettings(name: m1Name, timeZone: "Europe/Paris"),
             "m-2": MerchantSettings(name: "Other Ltd", timeZone: "America/New_York"),
         ]
         do {
@@ -31,7 +36,7 @@ enum TestUsers {
         } catch {
             preconditionFailure("the test users do not read: \(error)")
         }
-    }()
+    }
 }
 
 /// A settable clock.
@@ -134,7 +139,8 @@ struct TestBrowser {
 }
 
 func testConsole(
-    view: ActionCentreView = ActionCentreView(), data: ConsoleData? = nil, clock: TestClock = TestClock(),
+    view: ActionCentreView = ActionCentreView(), data: ConsoleData? = nil,
+    directory: UserDirectory = TestUsers.directory, clock: TestClock = TestClock(),
     signer: CommandSigner? = nil,
     producer: KafkaProducer? = nil, configure: (inout ConsoleConfiguration) -> Void = { _ in }
 ) -> Console {
@@ -144,7 +150,7 @@ func testConsole(
     var logger = Logger(label: "console-test")
     logger.logLevel = .warning
     return Console(
-        configuration: configuration, directory: TestUsers.directory, data: data ?? ConsoleData(actionCentre: view),
+        configuration: configuration, directory: directory, data: data ?? ConsoleData(actionCentre: view),
         signer: signer,
         producer: producer,
         logger: logger, clock: clock.read)

@@ -26,27 +26,13 @@ enum ReconUsers {
             ConsoleUser(
                 user: "mia", passwordHash: hash, roles: ["owner", "manage_reconciliations"], merchants: ["m-2"]),
         ]
-        let merchants = [
-            "m-1": MerchantSettings(name: "Camping des Pins", timeZone: "Europe/Paris"),
-            "m-2": MerchantSettings(name: "Other Ltd", timeZone: "America/New_York"),
-        ]
-        do {
-            return try UserDirectory(users: users, merchants: merchants)
-        } catch {
-            preconditionFailure("the test users do not read: \(error)")
-        }
+        return TestUsers.directory(users, m1Name: "Camping des Pins")
     }()
 
     static func console(
         data: ConsoleData, signer: CommandSigner? = nil, producer: KafkaProducer? = nil, clock: TestClock = TestClock()
     ) -> Console {
-        var configuration = ConsoleConfiguration(kafka: KafkaConfiguration(bootstrapServers: "localhost:1"))
-        configuration.secureCookies = false
-        var logger = Logger(label: "console-test")
-        logger.logLevel = .warning
-        return Console(
-            configuration: configuration, directory: directory, data: data, signer: signer, producer: producer,
-            logger: logger, clock: clock.read)
+        testConsole(data: data, directory: directory, clock: clock, signer: signer, producer: producer)
     }
 
     static let signer = CommandSigner(
